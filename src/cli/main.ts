@@ -1,0 +1,226 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { stringify as toYaml } from 'yaml';
+import { Command, CommanderError, Option } from 'commander';
+import { readConfig, formatProblem } from '../config/read-config';
+import { validateConfig } from '../config/validate-config';
+import { isRuneError, RuneError } from '../errors';
+import { loadRegistry } from '../plugins/load-registry';
+import { mapBounded, runAction } from '../orchestrator/run-action';
+import { createLocalTransport } from '../transports/local-transport';
+import { createSshTransport } from '../transports/ssh-transport';
+import type { Transport } from '../transports/transport';
+import type { Result, TransportKind } from '../types';
+import { parseDuration, formatDuration } from '../util/duration';
+import { exitCodeForAll } from './exit-code';
+import { formatActionsText, formatResults, type OutputFormat } from './format-result';
+import { parseCliParams } from './parse-params';
+import { readSettings, type Settings } from './read-settings';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Progress lines are drawn only on a terminal. */
+  stderrIsTTY: boolean;
+}
+
+export interface CliDeps {
+  /** Builds the transports for a run; tests may wrap the real ones. */
+  createTransports?: (s: Settings) => Partial<Record<TransportKind, Transport>>;
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    env: process.env,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+export function defaultTransports(s: Settings): Partial<Record<TransportKind, Transport>> {
+  return {
+    local: createLocalTransport(),
+    ssh: createSshTransport({ ...(s.sshKey ? { keyPath: s.sshKey } : {}), ...(s.sshAgent ? { agentSock: s.sshAgent } : {}), knownHostsPath: s.knownHosts }),
+    // ssm: arrives with the SSM issue; until then the mediator answers "SSM transport not available yet".
+  };
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The CLI entry: the only place where errors become exit codes (DESIGN.md, CLI). */
+export async function main(argv: string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('rune')
+    .description('RUNE: Remediation & Unified Node Executor')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const outputOption = () => new Option('-o, --output <format>', 'json (one Result per line), yaml or text').choices(['json', 'yaml', 'text']).default('text');
+
+  program
+    .command('run')
+    .description('run an action (plugin) on one or more nodes of the inventory')
+    .argument('<action>', 'plugin name, see `rune actions`')
+    .requiredOption('-n, --node <host>', 'node name or address from the inventory (repeat for several)', collect, [] as string[])
+    .option('-p, --param <key=value>', 'a plugin parameter (repeatable)', collect, [] as string[])
+    .option('--params-json <json>', 'all parameters as one JSON object (--param wins per key)')
+    .option('--dry-run', 'show the plan (node, transport, payload) without contacting any node')
+    .option('--on-node', 'with --dry-run: run the plugin on the node with dry_run=true (it reports, changes nothing)')
+    .addOption(outputOption())
+    .option('--ssm', 'run through AWS SSM instead of SSH')
+    .option('--timeout <duration>', "override the plugin's run timeout (e.g. 60s, 5m)")
+    .option('--concurrency <n>', 'nodes contacted at once (default: defaults.concurrency in rules.yaml, 20)')
+    .option('-c, --config <file>', 'rules file with the nodes: inventory (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
+    .action(async (action: string, o: RunFlags) => {
+      exitCode = await runCommand(action, o, io, deps);
+    });
+
+  const actions = (name: string) =>
+    program
+      .command(name)
+      .description(name === 'actions' ? 'list the available actions (plugins)' : 'alias of `rune actions`')
+      .addOption(outputOption())
+      .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
+      .action((o: { output: OutputFormat; plugins?: string }) => {
+        exitCode = actionsCommand(o, io);
+      });
+  actions('actions');
+  actions('show-available-actions');
+
+  const rules = program.command('rules').description('work with rules.yaml');
+  rules
+    .command('check')
+    .description('validate a rules file and print every problem with file:line and path')
+    .argument('[file]', 'rules file (default: RUNE_CONFIG or ./rules.yaml)')
+    .action((file: string | undefined) => {
+      exitCode = rulesCheckCommand(file, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit 0; every other parse failure is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isRuneError(err)) {
+      io.stderr(`rune: ${err.message}\n`);
+      return err.code === 'INTERNAL' ? 1 : 2;
+    }
+    io.stderr(`rune: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+  return exitCode;
+}
+
+interface RunFlags {
+  node: string[];
+  param: string[];
+  paramsJson?: string;
+  dryRun?: boolean;
+  onNode?: boolean;
+  output: OutputFormat;
+  ssm?: boolean;
+  timeout?: string;
+  concurrency?: string;
+  config?: string;
+  plugins?: string;
+}
+
+async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
+  if (o.onNode && !o.dryRun) throw new RuneError('USAGE', '--on-node only makes sense with --dry-run');
+  let timeoutMs: number | undefined;
+  if (o.timeout !== undefined) {
+    timeoutMs = parseDuration(o.timeout);
+    if (!timeoutMs) throw new RuneError('USAGE', `--timeout ${JSON.stringify(o.timeout)} is not a duration like 30s or 5m`);
+  }
+  const config = readConfig(settings.configPath, settings.configExplicit);
+  let concurrency = config.defaults.concurrency;
+  if (o.concurrency !== undefined) {
+    concurrency = Number(o.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RuneError('USAGE', '--concurrency must be a positive integer');
+  }
+  const registry = loadRegistry(settings.pluginsDir);
+  for (const p of registry.problems) io.stderr(`rune: warning: broken plugin ${p.file}: ${p.reason}\n`);
+  const params = parseCliParams(o.param, o.paramsJson, registry.plugins.get(action)?.params);
+  const nodes = [...new Set(o.node)];
+  const transports = (deps.createTransports ?? defaultTransports)(settings);
+  const actor = `${settings.fallbackUser}@cli`;
+  const progress = io.stderrIsTTY ? io.stderr : null; // quiet when piped
+  let done = 0;
+  try {
+    const results: Result[] = await mapBounded(nodes, concurrency, async (node) => {
+      const result = await runAction(
+        {
+          action,
+          node,
+          params,
+          dryRun: Boolean(o.dryRun) && !o.onNode,
+          pluginDryRun: Boolean(o.dryRun && o.onNode),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          ...(o.ssm ? { transport: 'ssm' as const } : {}),
+          trigger: { kind: 'cli', actor },
+          alert: null,
+          jobId: randomUUID(),
+          traceId: randomBytes(16).toString('hex'),
+        },
+        { registry, config, env: { fallbackUser: settings.fallbackUser }, transports, readScript: (p) => readFile(p), now: () => new Date() },
+      );
+      done++;
+      if (progress && nodes.length > 1) progress(`[${String(done).padStart(String(nodes.length).length)}/${nodes.length}] ${result.node} ${result.status} (${formatDuration(result.duration_ms)})\n`);
+      return result;
+    });
+    io.stdout(formatResults(results, o.output));
+    return exitCodeForAll(results);
+  } finally {
+    await Promise.all(Object.values(transports).map((t) => t?.close()));
+  }
+}
+
+function actionsCommand(o: { output: OutputFormat; plugins?: string }, io: CliIo): number {
+  const settings = readSettings({ plugins: o.plugins }, io.env);
+  const registry = loadRegistry(settings.pluginsDir);
+  const list = [...registry.plugins.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const shown = list.map((p) => ({ name: p.name, version: p.version, description: p.description, mutating: p.mutating, become: p.become, timeout_ms: p.timeoutMs ?? null, params: p.params, path: p.path }));
+  if (o.output === 'json') io.stdout(JSON.stringify({ actions: shown, problems: registry.problems }, null, 2) + '\n');
+  else if (o.output === 'yaml') io.stdout(toYaml({ actions: shown, problems: registry.problems }));
+  else io.stdout(formatActionsText(list));
+  for (const p of registry.problems) io.stderr(`rune: broken plugin ${p.file}: ${p.reason}\n`);
+  // A broken plugin is a configuration error worth a non-zero exit, but it hides nothing above.
+  return registry.problems.length > 0 ? 2 : 0;
+}
+
+function rulesCheckCommand(file: string | undefined, io: CliIo): number {
+  const path = file ?? (io.env.RUNE_CONFIG || './rules.yaml');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    io.stderr(`rune: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 2;
+  }
+  const outcome = validateConfig(text, path);
+  for (const w of outcome.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
+  for (const e of outcome.errors) io.stderr(`${formatProblem(e)}\n`);
+  if (outcome.errors.length > 0) {
+    io.stderr(`${outcome.errors.length} problem(s) in ${path}\n`);
+    return 2;
+  }
+  io.stdout(`${path}: ok (${outcome.value?.nodes.length ?? 0} nodes, ${outcome.value?.rules.length ?? 0} rules)\n`);
+  return 0;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(`${__dirname}/../../package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { RuneError } from '../errors';
+import { EMBEDDED_CONFIG, type ConfigProblem, type RuneConfig } from './config-types';
+import { validateConfig } from './validate-config';
+
+export const DEFAULT_CONFIG_PATH = './rules.yaml';
+
+/** Formats one problem as `file:line: path: message`, the way compilers do. */
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}${p.line !== null ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+/**
+ * Reads rules.yaml. `explicit` says whether the user named the file (flag or RUNE_CONFIG): a named
+ * file must exist; the default path may be absent, and then the embedded defaults apply.
+ */
+export function readConfig(path: string, explicit: boolean): RuneConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return { ...EMBEDDED_CONFIG, source: '<embedded defaults>' };
+    throw new RuneError('CONFIG_INVALID', `cannot read config ${path}: ${code ?? (err as Error).message}`, { file: path });
+  }
+  const outcome = validateConfig(text, path);
+  if (!outcome.value) {
+    throw new RuneError('CONFIG_INVALID', `${path} is invalid:\n${outcome.errors.map((e) => `  ${formatProblem(e)}`).join('\n')}`, {
+      file: path,
+      problems: outcome.errors,
+    });
+  }
+  return outcome.value;
+}

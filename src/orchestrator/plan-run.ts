@@ -1,0 +1,75 @@
+import type { RuneConfig } from '../config/config-types';
+import { RuneError } from '../errors';
+import type { PluginMeta } from '../plugins/plugin-meta';
+import type { PluginRegistry } from '../plugins/load-registry';
+import type { Target } from '../transports/transport';
+import type { AlertRef, PluginPayload, TransportKind, Trigger } from '../types';
+import { parseDuration } from '../util/duration';
+import { resolveNode, type ResolveEnv } from './resolve-node';
+
+/** What somebody asked for: from the CLI, the API or a rule. */
+export interface RunRequest {
+  action: string;
+  node: string;
+  params: Record<string, unknown>;
+  /** RUNE's own dry run: plan only, no node contacted. */
+  dryRun: boolean;
+  /** The plugin's dry run: run it on the node with `dry_run: true`. */
+  pluginDryRun: boolean;
+  timeoutMs?: number;
+  transport?: TransportKind;
+  trigger: Trigger;
+  alert: AlertRef | null;
+  jobId: string;
+  traceId: string;
+}
+
+export interface Plan {
+  request: RunRequest;
+  plugin: PluginMeta;
+  target: Target;
+  payload: PluginPayload;
+  timeoutMs: number;
+}
+
+/**
+ * The orchestrator's pure part: validate action and params (defaults applied), resolve the node,
+ * build the payload and pick the transport. Throws RuneError (stage validate) on bad input.
+ */
+export function planRun(req: RunRequest, registry: PluginRegistry, config: RuneConfig, env: ResolveEnv): Plan {
+  const plugin = registry.plugins.get(req.action);
+  if (!plugin) {
+    const broken = registry.problems.find((p) => p.file.split('/').pop()?.replace(/\.[^.]*$/, '') === req.action);
+    throw new RuneError(
+      'UNKNOWN_ACTION',
+      broken
+        ? `action "${req.action}" exists but is broken: ${broken.file}: ${broken.reason}`
+        : `unknown action "${req.action}" (available: ${[...registry.plugins.keys()].join(', ') || 'none'}; plugins folder ${registry.dir})`,
+      { action: req.action },
+    );
+  }
+  const params = structuredClone(req.params);
+  const validate = registry.validator(plugin.name);
+  if (!validate(params)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const where = e.instancePath ? `params${e.instancePath.replace(/\//g, '.')}` : 'params';
+      const extra = e.keyword === 'additionalProperties' ? ` "${String(e.params.additionalProperty)}"` : '';
+      return `${where} ${e.message ?? 'is invalid'}${extra}`;
+    });
+    throw new RuneError('INVALID_PARAMS', `invalid params for ${plugin.name}: ${problems.join('; ')}`, { action: plugin.name, problems });
+  }
+  const target = resolveNode(config, req.node, env, req.transport);
+  const timeoutMs = req.timeoutMs ?? plugin.timeoutMs ?? parseDuration(config.defaults.timeout) ?? 120_000;
+  const payload: PluginPayload = {
+    contract: 'rune.plugin/v1',
+    action: plugin.name,
+    version: plugin.version,
+    job_id: req.jobId,
+    trace_id: req.traceId,
+    node: target.node,
+    dry_run: req.pluginDryRun,
+    params,
+    alert: req.alert,
+  };
+  return { request: req, plugin, target, payload, timeoutMs };
+}

@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve, extname, basename } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import type { PluginMeta } from './plugin-meta';
+import { parsePluginMetadata } from './parse-plugin-metadata';
+
+export interface PluginProblem {
+  file: string;
+  reason: string;
+}
+
+export interface PluginRegistry {
+  dir: string;
+  plugins: Map<string, PluginMeta>;
+  /** Broken files: reported, never hiding the healthy plugins. */
+  problems: PluginProblem[];
+  /** Validates (and fills defaults into) params for a plugin. */
+  validator(name: string): ValidateFunction;
+}
+
+const IGNORED_EXTENSIONS = new Set(['.md', '.txt', '.json', '.yaml', '.yml']);
+
+/** Creates the ajv instance used for plugin params: defaults applied, all errors, no coercion. */
+export function createParamsAjv(): Ajv {
+  return new Ajv({ allErrors: true, useDefaults: true, strict: false });
+}
+
+/** Discovers and validates every plugin file directly inside `dir`. */
+export function loadRegistry(dir: string): PluginRegistry {
+  const absDir = resolve(dir);
+  const ajv = createParamsAjv();
+  const plugins = new Map<string, PluginMeta>();
+  const problems: PluginProblem[] = [];
+  const validators = new Map<string, ValidateFunction>();
+
+  let entries: string[];
+  try {
+    entries = readdirSync(absDir).sort();
+  } catch (err) {
+    problems.push({ file: absDir, reason: `cannot read plugins folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    entries = [];
+  }
+  for (const entry of entries) {
+    if (entry.startsWith('.') || IGNORED_EXTENSIONS.has(extname(entry))) continue;
+    const path = join(absDir, entry);
+    let source: string;
+    try {
+      if (!statSync(path).isFile()) continue;
+      source = readFileSync(path, 'utf8');
+    } catch (err) {
+      problems.push({ file: path, reason: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const stem = basename(entry, extname(entry));
+    const outcome = parsePluginMetadata(source, stem, path, ajv);
+    if (!outcome.ok) {
+      problems.push({ file: path, reason: outcome.reason });
+      continue;
+    }
+    const existing = plugins.get(outcome.plugin.name);
+    if (existing) {
+      problems.push({ file: path, reason: `duplicate plugin name "${outcome.plugin.name}" (also ${existing.path}); keeping the first` });
+      continue;
+    }
+    plugins.set(outcome.plugin.name, outcome.plugin);
+  }
+  return {
+    dir: absDir,
+    plugins,
+    problems,
+    validator(name) {
+      let v = validators.get(name);
+      if (!v) {
+        const plugin = plugins.get(name);
+        if (!plugin) throw new Error(`no plugin ${name}`);
+        v = ajv.compile(plugin.params);
+        validators.set(name, v);
+      }
+      return v;
+    },
+  };
+}

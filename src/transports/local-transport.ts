@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { OutputCapture } from '../util/output-capture';
+import {
+  BACKSTOP_MARGIN_MS,
+  DEFAULT_CAPTURE_LIMITS,
+  KILL_GRACE_MS,
+  type CaptureLimits,
+  type ExecOutcome,
+  type ExecRequest,
+  type Transport,
+} from './transport';
+import { buildWrapperScript } from './wrapper-script';
+
+/** Runs plugins on RUNE's own host (`node: localhost`), through the same wrapper as SSH. */
+export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () => number } = {}): Transport {
+  const limits = opts.limits ?? DEFAULT_CAPTURE_LIMITS;
+  const now = opts.now ?? Date.now;
+  return {
+    kind: 'local',
+    close: async () => {},
+    exec(req: ExecRequest): Promise<ExecOutcome> {
+      const script = buildWrapperScript({ script: req.script, timeoutMs: req.timeoutMs, become: req.plugin.become, killGraceMs: KILL_GRACE_MS });
+      const started = now();
+      return new Promise((resolve) => {
+        // detached: the wrapper leads its own process group, so the backstop can kill all of it.
+        const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = new OutputCapture(limits.stdoutCap, limits.tailBytes);
+        const err = new OutputCapture(limits.stderrCap, limits.tailBytes);
+        let backstopFired = false;
+        child.stdout.on('data', (c: Buffer) => out.push(c));
+        child.stderr.on('data', (c: Buffer) => err.push(c));
+        child.stdin.on('error', () => {}); // a plugin that exits without reading stdin is not an error
+        child.stdin.end(req.payload);
+        const backstop = setTimeout(() => {
+          backstopFired = true;
+          try {
+            process.kill(-(child.pid as number), 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+        const finish = (exitCode: number | null, signal: string | null) => {
+          clearTimeout(backstop);
+          const durationMs = now() - started;
+          resolve({
+            exitCode,
+            signal,
+            stdout: out.text(),
+            stdoutTail: out.tailText(),
+            stderrTail: err.tailText(),
+            truncated: out.truncated || err.truncated,
+            timedOut: backstopFired || (exitCode === 124 && durationMs >= req.timeoutMs),
+            durationMs,
+          });
+        };
+        child.on('error', (e) => {
+          err.push(Buffer.from(`rune: cannot start /bin/sh: ${e.message}\n`));
+          finish(null, null);
+        });
+        child.on('close', (code, signal) => finish(code, signal));
+      });
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import { readFileSync } from 'node:fs';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { RuneError } from '../errors';
+import { OutputCapture } from '../util/output-capture';
+import { entriesFor, hostKeyAlgorithmsFor, knownHostsName, parseKnownHosts, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts';
+import {
+  BACKSTOP_MARGIN_MS,
+  DEFAULT_CAPTURE_LIMITS,
+  KILL_GRACE_MS,
+  type CaptureLimits,
+  type ExecOutcome,
+  type ExecRequest,
+  type Target,
+  type Transport,
+} from './transport';
+import { buildWrapperScript, shSingleQuote } from './wrapper-script';
+
+export interface SshOptions {
+  /** Private key file (RUNE_SSH_KEY). */
+  keyPath?: string;
+  /** ssh-agent socket (SSH_AUTH_SOCK). */
+  agentSock?: string;
+  /** known_hosts file (RUNE_SSH_KNOWN_HOSTS). */
+  knownHostsPath: string;
+  /** Close a pooled connection after this long without runs. */
+  idleMs?: number;
+  /** Channels at once on one connection; OpenSSH's MaxSessions defaults to 10. */
+  maxChannels?: number;
+  limits?: CaptureLimits;
+  now?: () => number;
+}
+
+interface PooledConnection {
+  key: string;
+  client: Client;
+  ready: Promise<void>;
+  active: number;
+  waiters: (() => void)[];
+  idleTimer: NodeJS.Timeout | null;
+  closed: boolean;
+}
+
+/**
+ * SSH transport on ssh2 (DESIGN.md, Remote execution): strict known_hosts, key and/or agent,
+ * one pooled connection per user@host:port reused across runs and closed when idle.
+ */
+export function createSshTransport(opts: SshOptions): Transport & { poolSize(): number } {
+  const limits = opts.limits ?? DEFAULT_CAPTURE_LIMITS;
+  const now = opts.now ?? Date.now;
+  const idleMs = opts.idleMs ?? 60_000;
+  const maxChannels = opts.maxChannels ?? 8;
+  const pool = new Map<string, PooledConnection>();
+  let privateKey: Buffer | undefined;
+  let knownHosts: KnownHostEntry[] | undefined;
+
+  function credentials(): { privateKey?: Buffer; agent?: string } {
+    if (!opts.keyPath && !opts.agentSock) {
+      throw new RuneError('SSH_NO_CREDENTIALS', 'no SSH credentials: set RUNE_SSH_KEY to a private key file, or run an ssh-agent (SSH_AUTH_SOCK)');
+    }
+    if (opts.keyPath && !privateKey) {
+      try {
+        privateKey = readFileSync(opts.keyPath);
+      } catch (err) {
+        throw new RuneError('SSH_NO_CREDENTIALS', `cannot read RUNE_SSH_KEY ${opts.keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    return { ...(privateKey ? { privateKey } : {}), ...(opts.agentSock ? { agent: opts.agentSock } : {}) };
+  }
+
+  function loadKnownHosts(): KnownHostEntry[] {
+    if (!knownHosts) {
+      try {
+        knownHosts = parseKnownHosts(readFileSync(opts.knownHostsPath, 'utf8'));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        knownHosts = []; // a missing file means every host is unknown, which is refused below
+      }
+    }
+    return knownHosts;
+  }
+
+  function hostKeyError(t: Target, v: Exclude<HostKeyVerdict, { ok: true }>): RuneError {
+    const name = knownHostsName(t.address, t.port);
+    const scan = `ssh-keyscan -p ${t.port} -t ${v.offeredType.replace(/^ssh-/, '')} ${t.address}`;
+    const details = { node: t.node, host: name, offered_key_type: v.offeredType, offered_fingerprint: v.fingerprint, known_hosts: opts.knownHostsPath };
+    if (v.reason === 'unknown') {
+      return new RuneError(
+        'HOST_KEY_UNKNOWN',
+        `host key of ${t.node} (${name}) is not in ${opts.knownHostsPath}; it offered ${v.offeredType} ${v.fingerprint}. Check that fingerprint out of band, then add it: ${scan} >> ${opts.knownHostsPath}`,
+        details,
+      );
+    }
+    return new RuneError(
+      'HOST_KEY_MISMATCH',
+      v.reason === 'revoked'
+        ? `host key of ${t.node} (${name}) is marked @revoked in ${opts.knownHostsPath}; refusing to connect`
+        : `host key of ${t.node} (${name}) does not match ${opts.knownHostsPath}: it offered ${v.offeredType} ${v.fingerprint}. Someone may be intercepting the connection, or the node was rebuilt; refusing to connect`,
+      details,
+    );
+  }
+
+  function connectError(t: Target, err: Error & { level?: string; code?: string }, verdict: HostKeyVerdict | null): RuneError {
+    if (verdict && !verdict.ok) return hostKeyError(t, verdict);
+    const where = `${t.user}@${t.address}:${t.port}`;
+    const details = { node: t.node, address: t.address, port: t.port, user: t.user, cause: err.message };
+    if (err.level === 'client-authentication') {
+      return new RuneError('SSH_AUTH_FAILED', `${t.node}: ${where} refused our key${opts.agentSock ? ' and agent keys' : ''} (${err.message})`, details);
+    }
+    if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
+      return new RuneError('CONNECT_TIMEOUT', `${t.node}: no SSH handshake with ${t.address}:${t.port} within ${t.connectTimeoutMs} ms`, details);
+    }
+    if (err.code === 'ECONNREFUSED') return new RuneError('CONNECT_REFUSED', `${t.node}: connection refused by ${t.address}:${t.port} (is sshd running there?)`, details);
+    if (err.code && ['ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(err.code)) {
+      return new RuneError('NODE_UNREACHABLE', `${t.node}: cannot reach ${t.address}:${t.port} (${err.code})`, details);
+    }
+    return new RuneError('CONNECTION_LOST', `${t.node}: SSH connection to ${t.address}:${t.port} failed: ${err.message}`, details);
+  }
+
+  function drop(conn: PooledConnection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    if (conn.idleTimer) clearTimeout(conn.idleTimer);
+    if (pool.get(conn.key) === conn) pool.delete(conn.key);
+    conn.client.end();
+  }
+
+  function connect(t: Target): PooledConnection {
+    const key = `${t.user}@${t.address}:${t.port}`;
+    const existing = pool.get(key);
+    if (existing && !existing.closed) return existing;
+    const entries = loadKnownHosts();
+    const creds = credentials();
+    const client = new Client();
+    let verdict: HostKeyVerdict | null = null;
+    const knownTypes = [...new Set(entriesFor(entries, t.address, t.port).map((e) => e.keyType))];
+    const config: ConnectConfig = {
+      host: t.address,
+      port: t.port,
+      username: t.user,
+      readyTimeout: t.connectTimeoutMs,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 3,
+      ...creds,
+      hostVerifier: (offered: Buffer) => {
+        verdict = verifyHostKey(entries, t.address, t.port, offered);
+        return verdict.ok;
+      },
+    };
+    // Ask for a host key type we hold for this host (as OpenSSH orders HostKeyAlgorithms).
+    if (knownTypes.length > 0) config.algorithms = { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as never };
+    const conn: PooledConnection = { key, client, ready: Promise.resolve(), active: 0, waiters: [], idleTimer: null, closed: false };
+    conn.ready = new Promise<void>((resolve, reject) => {
+      let settled = false;
+      client.once('ready', () => {
+        settled = true;
+        resolve();
+      });
+      client.on('error', (err) => {
+        if (!settled) {
+          settled = true;
+          reject(connectError(t, err, verdict));
+        }
+        drop(conn);
+      });
+      client.on('close', () => {
+        if (!settled) {
+          settled = true;
+          reject(connectError(t, new Error('connection closed during handshake'), verdict));
+        }
+        drop(conn);
+      });
+    });
+    conn.ready.catch(() => {}); // observed by every exec that awaits it
+    pool.set(key, conn);
+    client.connect(config);
+    return conn;
+  }
+
+  async function acquire(t: Target): Promise<PooledConnection> {
+    const conn = connect(t);
+    await conn.ready;
+    if (conn.idleTimer) {
+      clearTimeout(conn.idleTimer);
+      conn.idleTimer = null;
+    }
+    if (conn.active >= maxChannels) await new Promise<void>((r) => conn.waiters.push(r));
+    conn.active++;
+    return conn;
+  }
+
+  function release(conn: PooledConnection): void {
+    conn.active--;
+    const next = conn.waiters.shift();
+    if (next) next();
+    else if (conn.active === 0 && !conn.closed) {
+      conn.idleTimer = setTimeout(() => drop(conn), idleMs);
+      conn.idleTimer.unref();
+    }
+  }
+
+  function openChannel(conn: PooledConnection, command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => conn.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))));
+  }
+
+  return {
+    kind: 'ssh',
+    poolSize: () => pool.size,
+    async close() {
+      for (const conn of [...pool.values()]) drop(conn);
+    },
+    async exec(req: ExecRequest): Promise<ExecOutcome> {
+      const t = req.target;
+      const conn = await acquire(t);
+      const started = now();
+      try {
+        const script = buildWrapperScript({ script: req.script, timeoutMs: req.timeoutMs, become: req.plugin.become, killGraceMs: KILL_GRACE_MS });
+        let channel: ClientChannel;
+        try {
+          channel = await openChannel(conn, `exec /bin/sh -c ${shSingleQuote(script)}`);
+        } catch (err) {
+          throw new RuneError('CONNECTION_LOST', `${t.node}: could not open an SSH session channel: ${(err as Error).message}`, { node: t.node });
+        }
+        return await new Promise<ExecOutcome>((resolve, reject) => {
+          const out = new OutputCapture(limits.stdoutCap, limits.tailBytes);
+          const errOut = new OutputCapture(limits.stderrCap, limits.tailBytes);
+          let exitCode: number | null = null;
+          let signal: string | null = null;
+          let gotExit = false;
+          let backstopFired = false;
+          channel.on('data', (c: Buffer) => out.push(c));
+          channel.stderr.on('data', (c: Buffer) => errOut.push(c));
+          channel.on('exit', (code: number | null, sig?: string) => {
+            gotExit = true;
+            exitCode = code ?? null;
+            signal = sig ?? null;
+          });
+          const lost = () => {
+            if (!gotExit && !backstopFired) {
+              clearTimeout(backstop);
+              reject(new RuneError('CONNECTION_LOST', `${t.node}: connection dropped while the plugin was running; its outcome is unknown`, { node: t.node, stderr_tail: errOut.tailText() }));
+            }
+          };
+          conn.client.once('close', lost);
+          // The node-side `timeout` should end an overrunning plugin; this fires only if it could not.
+          const backstop = setTimeout(() => {
+            backstopFired = true;
+            try {
+              channel.signal('KILL');
+            } catch {
+              /* best effort */
+            }
+            channel.close();
+          }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+          channel.on('close', () => {
+            clearTimeout(backstop);
+            conn.client.removeListener('close', lost);
+            if (!gotExit && !backstopFired) {
+              lost();
+              return;
+            }
+            const durationMs = now() - started;
+            resolve({
+              exitCode,
+              signal,
+              stdout: out.text(),
+              stdoutTail: out.tailText(),
+              stderrTail: errOut.tailText(),
+              truncated: out.truncated || errOut.truncated,
+              timedOut: backstopFired || (exitCode === 124 && durationMs >= req.timeoutMs),
+              durationMs,
+            });
+          });
+          channel.stderr.on('error', () => {});
+          channel.end(req.payload);
+        });
+      } finally {
+        release(conn);
+      }
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { PluginMeta } from '../plugins/plugin-meta';
+import type { TransportKind } from '../types';
+
+/** Where and how to reach a node, after inventory resolution. */
+export interface Target {
+  /** Inventory name (the matched name for glob entries). */
+  node: string;
+  transport: TransportKind;
+  address: string;
+  port: number;
+  user: string;
+  connectTimeoutMs: number;
+  instanceId?: string;
+}
+
+export interface ExecRequest {
+  target: Target;
+  plugin: PluginMeta;
+  /** The plugin file's bytes, shipped to the node on every run (agentless). */
+  script: Buffer;
+  /** The JSON payload, written to the plugin's stdin and nowhere else. */
+  payload: string;
+  timeoutMs: number;
+}
+
+/** The shape of a finished process (after execa): what the mediator turns into a Result. */
+export interface ExecOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stdoutTail: string;
+  stderrTail: string;
+  truncated: boolean;
+  /** True when RUNE or the node-side `timeout` ended the run. */
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/**
+ * A way to run a plugin on a node. Unreachable nodes, refused keys and lost connections are
+ * thrown as RuneError (stage transport); anything the plugin itself does is an ExecOutcome.
+ */
+export interface Transport {
+  readonly kind: TransportKind;
+  exec(req: ExecRequest): Promise<ExecOutcome>;
+  /** Releases pooled connections. */
+  close(): Promise<void>;
+}
+
+export interface CaptureLimits {
+  /** Bytes of stdout kept for parsing the contract. */
+  stdoutCap: number;
+  /** Bytes of stderr kept (the tail). */
+  stderrCap: number;
+  /** Bytes of each stream shown in the Result's *_tail fields. */
+  tailBytes: number;
+}
+
+export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = { stdoutCap: 1024 * 1024, stderrCap: 64 * 1024, tailBytes: 4096 };
+
+/** Grace between the node-side TERM and KILL (`timeout -k`), and RUNE's own margin after it. */
+export const KILL_GRACE_MS = 5000;
+export const BACKSTOP_MARGIN_MS = 5000;

@@ -1,0 +1,39 @@
+/** Exit code the wrapper uses for its own failures (staging the plugin), distinct from the plugin's. */
+export const WRAPPER_SETUP_EXIT = 125;
+
+/**
+ * Builds the POSIX sh script that runs a plugin on a node (SSH, local; SSM wraps the same text).
+ *
+ * Only RUNE-controlled text goes into it: fixed shell, the plugin file as base64 (alphabet
+ * [A-Za-z0-9+/=], so it cannot break out of its quotes) and integers. Params, labels and the
+ * rest of the payload never appear here: they reach the plugin on stdin.
+ *
+ * - umask 077 + mktemp -d: the staged file is private; the EXIT trap removes it whatever happens.
+ * - `timeout -k`: the node itself ends a plugin that overruns (TERM, then KILL to its whole
+ *   process group), so a hung plugin dies even if RUNE's connection is gone.
+ * - become: `sudo -n` (never prompts) only when the remote user is not already root.
+ */
+export function buildWrapperScript(opts: { script: Buffer; timeoutMs: number; become: boolean; killGraceMs: number }): string {
+  const b64 = opts.script.toString('base64');
+  const seconds = (Math.max(opts.timeoutMs, 1) / 1000).toFixed(3);
+  const killAfter = Math.max(1, Math.round(opts.killGraceMs / 1000));
+  const sudo = opts.become ? `if [ "$(id -u)" -ne 0 ]; then set -- sudo -n -- "$@"; fi\n` : '';
+  return `set -u
+umask 077
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH
+d=$(mktemp -d "\${TMPDIR:-/tmp}/rune.XXXXXXXXXX") || { echo "rune: mktemp failed on this node" >&2; exit ${WRAPPER_SETUP_EXIT}; }
+trap 'rm -rf "$d"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+printf '%s' '${b64}' | base64 -d > "$d/plugin" || { echo "rune: cannot stage the plugin (base64 missing or disk full?)" >&2; exit ${WRAPPER_SETUP_EXIT}; }
+chmod 700 "$d/plugin"
+if command -v timeout >/dev/null 2>&1; then set -- timeout -k ${killAfter} ${seconds} "$d/plugin"; else set -- "$d/plugin"; fi
+${sudo}"$@"
+`;
+}
+
+/** Quotes a RUNE-built script for `sh -c '…'` (single quotes, with ' closed and escaped). */
+export function shSingleQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

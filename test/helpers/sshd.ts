@@ -1,0 +1,164 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throw-away OpenSSH sshd on loopback, with its own host key, user key and remote TMPDIR. */
+export interface TestSshd {
+  port: number;
+  dir: string;
+  /** Private key that the server accepts. */
+  userKey: string;
+  /** A second key that the server does not accept. */
+  wrongKey: string;
+  /** `ssh-ed25519 AAAA…` of the server's host key. */
+  hostKeyLine: string;
+  /** known_hosts file listing the host key for every listen address. */
+  knownHosts: string;
+  /** The TMPDIR plugins see on the "remote" side (sshd SetEnv). */
+  remoteTmp: string;
+  /** A directory both the tests and the remote user can write. */
+  shared: string;
+  user: string;
+  addresses: string[];
+  stop(): Promise<void>;
+  /** Writes a known_hosts file with `lines` and returns its path. */
+  writeKnownHosts(name: string, lines: string[]): string;
+}
+
+const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => existsSync(p));
+
+export function sshdAvailable(): boolean {
+  return SSHD !== undefined;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function keygen(path: string, comment: string): string {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
+  return readFileSync(`${path}.pub`, 'utf8').trim();
+}
+
+async function waitForPort(host: string, port: number, proc: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, host);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not listen on ${host}:${port}: ${log()}`);
+}
+
+/** Starts sshd listening on `addresses` (all on one port). Requires root (as CI runs). */
+/**
+ * The unprivileged login the tests use. Its shell is /bin/sh so that no shell start-up file of
+ * this machine (root's .bashrc runs pyenv here, ~0.5 s per session) distorts timings.
+ */
+export const TEST_USER = 'rune-test';
+
+export function ensureTestUser(): void {
+  try {
+    execFileSync('id', [TEST_USER], { stdio: 'ignore' });
+  } catch {
+    // password '*': no password login, but not "locked" (sshd without PAM refuses locked accounts).
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', '--password', '*', TEST_USER], { stdio: 'ignore' });
+  }
+}
+
+export async function startSshd(opts: { addresses?: string[]; port?: number } = {}): Promise<TestSshd> {
+  if (!SSHD) throw new Error('sshd not found: apt-get install -y openssh-server (see .ci/run)');
+  ensureTestUser();
+  const addresses = opts.addresses ?? ['127.0.0.1'];
+  const dir = mkdtempSync(join(tmpdir(), 'rune-sshd-'));
+  chmodSync(dir, 0o755); // the test user's sshd child reads authorized_keys from here
+  const remoteTmp = join(dir, 'remote-tmp');
+  const shared = join(dir, 'shared');
+  for (const d of [remoteTmp, shared]) {
+    mkdirSync(d);
+    chmodSync(d, 0o1777);
+  }
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation dir
+  const hostPub = keygen(join(dir, 'host_ed25519'), 'rune-test-host');
+  const userPub = keygen(join(dir, 'user_ed25519'), 'rune-test-user');
+  keygen(join(dir, 'wrong_ed25519'), 'rune-test-wrong');
+  writeFileSync(join(dir, 'authorized_keys'), `${userPub}\n`, { mode: 0o644 });
+  const port = opts.port ?? (await freePort(addresses[0]));
+  // OpenSSH listens on at most 16 sockets (MAX_LISTEN_SOCKS), and binding 0.0.0.0 on the host is
+  // not allowed here: so one daemon per 15 addresses, all with the same keys and settings.
+  const common = [
+    `HostKey ${join(dir, 'host_ed25519')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'StrictModes no',
+    'UsePAM no',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'PermitRootLogin prohibit-password',
+    'MaxStartups 500:30:1000',
+    'MaxSessions 20',
+    'LogLevel ERROR',
+    `SetEnv TMPDIR=${remoteTmp}`,
+  ];
+  let log = '';
+  const procs: ChildProcess[] = [];
+  for (let i = 0; i < addresses.length; i += 15) {
+    const chunk = addresses.slice(i, i + 15);
+    const cfg = join(dir, `sshd_config.${i / 15}`);
+    writeFileSync(cfg, [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`, ...common].join('\n') + '\n');
+    const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.stderr?.on('data', (c: Buffer) => {
+      log = (log + c.toString()).slice(-4000);
+    });
+    procs.push(proc);
+    await waitForPort(chunk[0] as string, port, proc, () => log);
+  }
+  const hostKeyLine = hostPub.split(' ').slice(0, 2).join(' ');
+  const writeKnownHosts = (name: string, lines: string[]) => {
+    const p = join(dir, name);
+    writeFileSync(p, lines.join('\n') + '\n');
+    return p;
+  };
+  const knownHosts = writeKnownHosts('known_hosts', addresses.map((a) => `[${a}]:${port} ${hostKeyLine}`));
+  return {
+    port,
+    dir,
+    userKey: join(dir, 'user_ed25519'),
+    wrongKey: join(dir, 'wrong_ed25519'),
+    hostKeyLine,
+    knownHosts,
+    remoteTmp,
+    user: TEST_USER,
+    shared,
+    addresses,
+    writeKnownHosts,
+    async stop() {
+      await Promise.all(
+        procs.map((proc) => {
+          if (proc.exitCode !== null) return undefined;
+          const exited = new Promise((r) => proc.once('exit', r));
+          proc.kill('SIGTERM');
+          return exited;
+        }),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
