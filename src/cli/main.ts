@@ -66,7 +66,7 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .command('run')
     .description('run an action (plugin) on one or more nodes of the inventory')
     .argument('<action>', 'plugin name, see `rune actions`')
-    .requiredOption('-n, --node <host>', 'node name or address from the inventory (repeat for several)', collect, [] as string[])
+    .option('-n, --node <host>', 'node name or address from the inventory (repeat for several)', collect, [] as string[])
     .option('-p, --param <key=value>', 'a plugin parameter (repeatable)', collect, [] as string[])
     .option('--params-json <json>', 'all parameters as one JSON object (--param wins per key)')
     .option('--dry-run', 'show the plan (node, transport, payload) without contacting any node')
@@ -135,6 +135,7 @@ interface RunFlags {
 
 async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
+  if (o.node.length === 0) throw new RuneError('USAGE', 'say where to run it: --node <host> (repeat for several)');
   if (o.onNode && !o.dryRun) throw new RuneError('USAGE', '--on-node only makes sense with --dry-run');
   let timeoutMs: number | undefined;
   if (o.timeout !== undefined) {

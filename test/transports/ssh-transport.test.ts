@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd';
 import { jsonLines, runCli } from '../helpers/run-cli';
@@ -240,4 +240,25 @@ test('connections are reused across runs to one node', async () => {
   expect(Number(sessions())).toBeGreaterThanOrEqual(1);
   await t.close();
   expect(t.poolSize()).toBe(0);
+});
+
+describe('become: true', () => {
+  const sudoers = '/etc/sudoers.d/rune-test-become';
+  afterEach(() => rmSync(sudoers, { force: true }));
+
+  test('without sudo rights the run fails with BECOME_FAILED and a hint', async () => {
+    const r = await runCli(['run', 'whoami-become', '--node', 'node-a', '--output', 'json'], envFor());
+    expect(r.code).toBe(1);
+    const [res] = jsonLines(r.stdout);
+    expect(res!.error).toMatchObject({ code: 'BECOME_FAILED', stage: 'transport' });
+    expect(res!.error.message).toContain('passwordless sudo');
+  });
+
+  test('with passwordless sudo the plugin runs as root through sudo -n', async () => {
+    writeFileSync(sudoers, `${sshd.user} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+    const r = await runCli(['run', 'whoami-become', '--node', 'node-a', '--output', 'json'], envFor());
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)[0]!.data.user).toBe('root');
+    expect(remoteTmpEntries()).toEqual([]);
+  });
 });

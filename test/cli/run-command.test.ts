@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLines, runCli } from '../helpers/run-cli';
+import { readConfig } from '../../src/config/read-config';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'plugins');
+const dir = mkdtempSync(join(tmpdir(), 'rune-cli-'));
+const config = join(dir, 'rules.yaml');
+writeFileSync(config, 'nodes:\n  - name: localhost\n  - name: web-1\n    address: 10.0.1.23\n  - name: ec2-1\n    transport: ssm\n    instance_id: i-0123456789abcdef0\n');
+const env = { PATH: process.env.PATH, HOME: dir, RUNE_CONFIG: config, RUNE_PLUGINS_DIR: FIXTURES };
+
+test('localhost runs through the local transport', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'localhost', '--param', 'message=local', '--output', 'json'], env);
+  expect(r.code).toBe(0);
+  expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'succeeded', transport: 'local', node: 'localhost', summary: 'echo local', trigger: { kind: 'cli' } });
+});
+
+test('an unknown action is exit 2 and names what exists', async () => {
+  const r = await runCli(['run', 'restart-everything', '--node', 'localhost', '--output', 'json'], env);
+  expect(r.code).toBe(2);
+  const [res] = jsonLines(r.stdout);
+  expect(res!.error).toMatchObject({ code: 'UNKNOWN_ACTION', stage: 'validate' });
+  expect(res!.error.message).toMatch(/available: echo, /);
+});
+
+test('invalid params are exit 2 with what is wrong', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'localhost', '--param', 'colour=red'], env);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toContain('INVALID_PARAMS');
+  expect(r.stdout).toContain('params must NOT have additional properties "colour"');
+});
+
+test('an unknown node is exit 2 (UNKNOWN_NODE) and nothing runs', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'web-9', '--output', 'json'], env);
+  expect(r.code).toBe(2);
+  expect(jsonLines(r.stdout)[0]!.error.code).toBe('UNKNOWN_NODE');
+});
+
+test('--ssm answers "SSM transport not available yet" with exit 2, and so does an ssm node', async () => {
+  for (const args of [['--node', 'web-1', '--ssm'], ['--node', 'ec2-1']]) {
+    const r = await runCli(['run', 'echo', ...args, '--output', 'json'], env);
+    expect(r.code).toBe(2);
+    expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'TRANSPORT_UNAVAILABLE', message: 'SSM transport not available yet' });
+  }
+});
+
+test('--dry-run --on-node runs the plugin with dry_run: true', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'localhost', '--dry-run', '--on-node', '--output', 'json'], env);
+  expect(r.code).toBe(0);
+  const [res] = jsonLines(r.stdout);
+  expect(res).toMatchObject({ dry_run: true, exit_code: 0 });
+  expect(res!.data.input.dry_run).toBe(true);
+});
+
+test('usage errors exit 2: missing --node, bad --timeout, bad output format, --on-node alone', async () => {
+  expect((await runCli(['run', 'echo'], env)).code).toBe(2);
+  expect((await runCli(['run', 'echo', '--node', 'localhost', '--timeout', 'soon'], env)).code).toBe(2);
+  expect((await runCli(['run', 'echo', '--node', 'localhost', '--output', 'xml'], env)).code).toBe(2);
+  const r = await runCli(['run', 'echo', '--node', 'localhost', '--on-node'], env);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--on-node only makes sense with --dry-run');
+});
+
+test('an invalid rules file is exit 2 with file:line', async () => {
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'nodes:\n  - name: a\n    prot: 22\n');
+  const r = await runCli(['run', 'echo', '--node', 'a'], { ...env, RUNE_CONFIG: bad });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`${bad}:2: nodes[0]: must NOT have additional properties (unknown key "prot")`);
+  const check = await runCli(['rules', 'check', bad], env);
+  expect(check.code).toBe(2);
+  expect(check.stderr).toContain('1 problem(s)');
+  expect((await runCli(['rules', 'check', config], env)).code).toBe(0);
+});
+
+test('a named config that does not exist is an error; the default path falls back to the embedded defaults', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'localhost'], { ...env, RUNE_CONFIG: join(dir, 'missing.yaml') });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('cannot read config');
+  const embedded = readConfig(join(dir, 'absent-default.yaml'), false);
+  expect(embedded.source).toBe('<embedded defaults>');
+  expect(embedded.nodes).toEqual([{ name: 'localhost', transport: 'local' }]);
+});
+
+test('text output names status, summary, error code and stderr tail; yaml output parses', async () => {
+  const r = await runCli(['run', 'fail', '--node', 'localhost'], env);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/^FAIL localhost {2}fail 1\.0\.0 {2}failed/);
+  expect(r.stdout).toContain('error PLUGIN_FAILED (stage plugin): the widget did not answer');
+  expect(r.stdout).toContain('checking the widget');
+  const y = await runCli(['run', 'echo', '--node', 'localhost', '--output', 'yaml'], env);
+  expect(y.code).toBe(0);
+  expect((require('yaml').parse(y.stdout) as { status: string }).status).toBe('succeeded');
+});
+
+test('several nodes: exit code is the most actionable class (2 before 1 before 0)', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'localhost', '--node', 'nowhere', '--output', 'json'], env);
+  expect(r.code).toBe(2);
+  expect(jsonLines(r.stdout).map((x) => x.status)).toEqual(['succeeded', 'failed']);
+});
+
+test('actions lists plugins with version, description and params; broken files make exit 2 without hiding the rest', async () => {
+  const r = await runCli(['actions', '--output', 'json'], env);
+  expect(r.code).toBe(0);
+  const names = (JSON.parse(r.stdout) as { actions: { name: string }[] }).actions.map((a) => a.name);
+  expect(names).toEqual(['echo', 'fail', 'flood', 'forever', 'garbage', 'no-interpreter', 'whoami-become']);
+  const broken = await runCli(['show-available-actions'], { ...env, RUNE_PLUGINS_DIR: join(__dirname, '..', 'fixtures', 'broken-plugins') });
+  expect(broken.code).toBe(2);
+  expect(broken.stdout).toMatch(/^echo +1\.0\.0 +read-only +Test fixture; returns its input/m);
+  expect(broken.stdout).toContain('params: message:string="hello"');
+  expect(broken.stderr).toMatch(/broken plugin .*bad-version\.sh: version "one" is not semver/);
+});
