@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs besides npm packages (Debian/Ubuntu, as root):
+# OpenSSH's sshd (the tests start a real one on loopback), shellcheck (plugins are linted),
+# jq (the core plugins parse their input with it) and sudo (become: true is tested for real).
+set -euo pipefail
+missing=()
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v jq >/dev/null || missing+=(jq)
+command -v sudo >/dev/null || missing+=(sudo)
+command -v python3 >/dev/null || missing+=(python3)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-test-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-test-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's openssh-server package starts nothing here, but sshd needs its privilege-separation dir.
+mkdir -p /run/sshd
+echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3 present"
