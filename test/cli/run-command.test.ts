@@ -111,3 +111,21 @@ test('actions lists plugins with version, description and params; broken files m
   expect(broken.stdout).toContain('params: message:string="hello"');
   expect(broken.stderr).toMatch(/broken plugin .*bad-version\.sh: version "one" is not semver/);
 });
+
+test('a local plugin past its timeout is killed: RUN_TIMEOUT, exit 4, nothing left running', async () => {
+  const pidfile = join(dir, 'local-forever.pid');
+  const r = await runCli(['run', 'forever', '--node', 'localhost', '--timeout', '1s', '--param', `pidfile=${pidfile}`, '--output', 'json'], env);
+  expect(r.code).toBe(4);
+  expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'timed_out', transport: 'local', error: { code: 'RUN_TIMEOUT' } });
+  const pids = require('node:fs').readFileSync(pidfile, 'utf8').trim().split(' ').map(Number) as number[];
+  await new Promise((res) => setTimeout(res, 200));
+  for (const pid of pids) {
+    let state = 'gone';
+    try {
+      state = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+    } catch {
+      /* gone */
+    }
+    expect(['gone', 'Z', 'X']).toContain(state);
+  }
+});

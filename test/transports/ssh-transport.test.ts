@@ -262,3 +262,23 @@ describe('become: true', () => {
     expect(remoteTmpEntries()).toEqual([]);
   });
 });
+
+test('a node that accepts TCP but never speaks SSH gives CONNECT_TIMEOUT (exit 3) within connect_timeout', async () => {
+  const { createServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((s) => void sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as { port: number }).port;
+  const cfg = join(sshd.dir, 'silent.yaml');
+  writeFileSync(cfg, `nodes:\n  - {name: silent-1, address: 127.0.0.1, port: ${port}, connect_timeout: 1s}\n`);
+  const started = Date.now();
+  try {
+    const r = await runCli(['run', 'echo', '--node', 'silent-1', '--output', 'json'], envFor({ RUNE_CONFIG: cfg }));
+    expect(r.code).toBe(3);
+    expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'CONNECT_TIMEOUT', retryable: true });
+    expect(Date.now() - started).toBeLessThan(5000);
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    silent.close();
+  }
+});
