@@ -18,6 +18,12 @@ export interface PluginRegistry {
   validator(name: string): ValidateFunction;
 }
 
+/**
+ * Plugins travel base64-encoded inside the remote command line (Linux caps one argument at
+ * 128 KiB, MAX_ARG_STRLEN), so their size is bounded well below that.
+ */
+export const MAX_PLUGIN_BYTES = 64 * 1024;
+
 const IGNORED_EXTENSIONS = new Set(['.md', '.txt', '.json', '.yaml', '.yml']);
 
 /** Creates the ajv instance used for plugin params: defaults applied, all errors, no coercion. */
@@ -45,7 +51,12 @@ export function loadRegistry(dir: string): PluginRegistry {
     const path = join(absDir, entry);
     let source: string;
     try {
-      if (!statSync(path).isFile()) continue;
+      const st = statSync(path);
+      if (!st.isFile()) continue;
+      if (st.size > MAX_PLUGIN_BYTES) {
+        problems.push({ file: path, reason: `too large: ${st.size} bytes (at most ${MAX_PLUGIN_BYTES}; plugins are sent inside the remote command)` });
+        continue;
+      }
       source = readFileSync(path, 'utf8');
     } catch (err) {
       problems.push({ file: path, reason: `cannot read: ${(err as Error).message}` });

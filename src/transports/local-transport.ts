@@ -11,6 +11,16 @@ import {
 } from './transport';
 import { buildWrapperScript } from './wrapper-script';
 
+// RUNE's own environment holds secrets (API tokens, key paths): a plugin gets only what a fresh
+// SSH session would have, never them.
+const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+export function pluginEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of PASSED_ENV) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
 /** Runs plugins on RUNE's own host (`node: localhost`), through the same wrapper as SSH. */
 export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () => number } = {}): Transport {
   const limits = opts.limits ?? DEFAULT_CAPTURE_LIMITS;
@@ -23,7 +33,7 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
       const started = now();
       return new Promise((resolve) => {
         // detached: the wrapper leads its own process group, so the backstop can kill all of it.
-        const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: pluginEnv(process.env) });
         const out = new OutputCapture(limits.stdoutCap, limits.tailBytes);
         const err = new OutputCapture(limits.stderrCap, limits.tailBytes);
         let backstopFired = false;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { RuneError } from '../errors';
 import { OutputCapture } from '../util/output-capture';
@@ -51,7 +51,7 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
   const maxChannels = opts.maxChannels ?? 8;
   const pool = new Map<string, PooledConnection>();
   let privateKey: Buffer | undefined;
-  let knownHosts: KnownHostEntry[] | undefined;
+  let knownHosts: { entries: KnownHostEntry[]; mtimeMs: number } | undefined;
 
   function credentials(): { privateKey?: Buffer; agent?: string } {
     if (!opts.keyPath && !opts.agentSock) {
@@ -67,16 +67,18 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     return { ...(privateKey ? { privateKey } : {}), ...(opts.agentSock ? { agent: opts.agentSock } : {}) };
   }
 
+  /** Re-read when the file changes, so a key an operator adds takes effect without a restart. */
   function loadKnownHosts(): KnownHostEntry[] {
-    if (!knownHosts) {
-      try {
-        knownHosts = parseKnownHosts(readFileSync(opts.knownHostsPath, 'utf8'));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        knownHosts = []; // a missing file means every host is unknown, which is refused below
-      }
+    let mtimeMs = -1; // a missing file means every host is unknown, which is refused
+    try {
+      mtimeMs = statSync(opts.knownHostsPath).mtimeMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    return knownHosts;
+    if (!knownHosts || knownHosts.mtimeMs !== mtimeMs) {
+      knownHosts = { entries: mtimeMs < 0 ? [] : parseKnownHosts(readFileSync(opts.knownHostsPath, 'utf8')), mtimeMs };
+    }
+    return knownHosts.entries;
   }
 
   function hostKeyError(t: Target, v: Exclude<HostKeyVerdict, { ok: true }>): RuneError {

@@ -129,3 +129,18 @@ test('a local plugin past its timeout is killed: RUN_TIMEOUT, exit 4, nothing le
     expect(['gone', 'Z', 'X']).toContain(state);
   }
 });
+
+test("a local plugin does not inherit RUNE's secrets from the environment", async () => {
+  process.env.RUNE_PAGERDUTY_TOKEN = 's3cret-token';
+  let r;
+  try {
+    r = await runCli(['run', 'echo', '--node', 'localhost', '--output', 'json'], env);
+  } finally {
+    delete process.env.RUNE_PAGERDUTY_TOKEN;
+  }
+  expect(r.code).toBe(0);
+  expect(jsonLines(r.stdout)[0]!.data.env_keys).not.toContain('RUNE_PAGERDUTY_TOKEN');
+  expect(r.stdout).not.toContain('s3cret-token');
+  const { pluginEnv } = await import('../../src/transports/local-transport');
+  expect(pluginEnv({ PATH: '/bin', RUNE_PAGERDUTY_TOKEN: 's3cret', AWS_SECRET_ACCESS_KEY: 'x', HOME: '/root' })).toEqual({ PATH: '/bin', HOME: '/root' });
+});
