@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# ---
+# name: noop
+# version: 1.0.0
+# description: Change nothing; echo the input back (for tests and for checking that a node is reachable)
+# mutating: false
+# timeout: 10s
+# become: false
+# params:
+#   type: object
+#   additionalProperties: false
+#   properties:
+#     message:
+#       type: string
+#       maxLength: 1000
+#       description: Optional text added to the summary
+# ---
+# Output: {"status":"ok","summary":"noop on <node>[: <message>]","data":{"input":<the whole input>}}
+set -euo pipefail
+
+# jq reads the input and writes the output: without it, say so with a constant object.
+if ! command -v jq >/dev/null 2>&1; then
+  if [ ! -t 0 ]; then while IFS= read -r _; do :; done; fi
+  printf '%s\n' '{"status":"error","summary":"jq is not installed on this node","error":{"code":"DEPENDENCY_MISSING","message":"jq is not installed on this node; the noop plugin needs it to read its JSON input"}}'
+  exit 1
+fi
+
+# fail CODE MESSAGE: prints the error object and exits 1.
+fail() {
+  jq -cn --arg code "$1" --arg message "$2" \
+    '{status: "error", summary: ("noop: " + $message | gsub("[\\r\\n]+"; " ")), data: {}, error: {code: $code, message: $message}}'
+  exit 1
+}
+
+input=$(cat)
+if ! jq -se 'length == 1 and (.[0] | type) == "object"' >/dev/null 2>&1 <<<"$input"; then
+  fail INVALID_INPUT "stdin must hold exactly one JSON object (the rune.plugin/v1 input)"
+fi
+
+# Defensive check of params (RUNE validated them already; a null value counts as missing).
+problems=$(jq -r '
+  (.params // {}) as $p
+  | if ($p | type) != "object" then "params must be an object, got \($p | type)"
+    else [
+      ($p | keys[] | select(. != "message") | "unknown param \(tojson)"),
+      ($p.message // null | select(. != null)
+        | if type != "string" then "message must be a string, got \(type)"
+          elif length > 1000 then "message must be at most 1000 characters, got \(length)"
+          else empty end)
+    ] | join("; ")
+    end' <<<"$input")
+if [ -n "$problems" ]; then
+  fail INVALID_PARAMS "$problems"
+fi
+
+jq -c '
+  . as $input
+  | ((.params // {}).message // null) as $message
+  | ("noop on \(.node // "unknown node")" + (if $message != null and $message != "" then ": \($message)" else "" end)) as $summary
+  | {status: "ok", summary: ($summary | gsub("[\\r\\n]+"; " ")), data: {input: $input}}' <<<"$input"
