@@ -1,0 +1,515 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * bench/fanout: RUNE vs OpenSSH on a loopback fleet, in the same run.
+ *
+ *   npm run build && node bench/fanout/run.js [--nodes 100] [--repeat 3] [--parallel 50]
+ *
+ * 1. fan-out: the plugin (`noop`) on N nodes (127.0.1.1…127.0.1.N, all served by throw-away
+ *    sshd daemons on loopback), P at a time:
+ *    - RUNE: runAction() with a real createSshTransport() through mapBounded(P), the plugin
+ *      registry of plugins/, every Result must be `succeeded`;
+ *    - OpenSSH: `xargs -P P` running `ssh … "<the exact command RUNE sends>" < payload` per node,
+ *      every ssh must exit 0 and print one JSON object.
+ * 2. sequential: S runs (default 50) one after another on one node: RUNE with one transport (its
+ *    pool reuses one connection) vs S fresh `ssh` connections.
+ * Each measurement is repeated R times, RUNE and OpenSSH alternating (ABBA order), and the medians,
+ * min/max and ratios RUNE/OpenSSH are printed. Needs root (sshd), ssh, ssh-keygen and xargs.
+ */
+const { spawn, execFileSync } = require('node:child_process');
+const { randomBytes, randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const { readFile } = require('node:fs/promises');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DIST = path.join(ROOT, 'dist');
+const HELPER = path.join(__dirname, 'ssh-one.sh');
+const TARGET_RATIO = 0.6;
+
+// ---------------------------------------------------------------- options
+
+function usage(code, msg) {
+  if (msg) process.stderr.write(`bench/fanout: ${msg}\n`);
+  (code ? process.stderr : process.stdout).write(
+    `usage: node bench/fanout/run.js [options]
+  --nodes N        nodes in the fan-out (default 100): 127.0.1.1 … 127.0.1.N on loopback
+  --repeat R       measurements per side (default 3), RUNE and OpenSSH alternating
+  --parallel P     nodes at once, RUNE's concurrency and xargs -P (default 50)
+  --sequential S   runs on one node in the sequential part (default 50; 0 skips it)
+  --plugins DIR    plugins folder (default ./plugins; the action is noop)
+  --time-limit SEC abort and clean up after SEC seconds (default 300)
+  --idle-ms MS     RUNE's pool idle timeout (default: the transport's, 60 s); 0 closes each
+                   connection as soon as its run ends (an experiment, not what the CLI does)
+  --json           also print a JSON summary on the last line
+  --check          exit 1 when the fan-out ratio misses the target (default: exit 0 once measured)
+Needs root (it starts sshd), ssh, ssh-keygen, xargs, and dist/ (npm run build).
+`,
+  );
+  process.exit(code);
+}
+
+function parseArgs(argv) {
+  const o = { nodes: 100, repeat: 3, parallel: 50, sequential: 50, plugins: path.join(ROOT, 'plugins'), timeLimit: 300, json: false, check: false, idleMs: null };
+  const ints = { '--nodes': 'nodes', '--repeat': 'repeat', '--parallel': 'parallel', '--sequential': 'sequential', '--time-limit': 'timeLimit', '--idle-ms': 'idleMs' };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      v = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    if (a === '-h' || a === '--help') usage(0);
+    else if (a === '--json') o.json = true;
+    else if (a === '--check') o.check = true;
+    else if (a in ints || a === '--plugins') {
+      if (v === undefined) v = argv[++i];
+      if (v === undefined) usage(2, `${a} needs a value`);
+      if (a === '--plugins') o.plugins = path.resolve(v);
+      else {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) usage(2, `${a} must be a non-negative integer, not ${JSON.stringify(v)}`);
+        o[ints[a]] = n;
+      }
+    } else usage(2, `unknown option ${a}`);
+  }
+  if (o.nodes < 1 || o.nodes > 254 * 254) usage(2, '--nodes must be between 1 and 64516');
+  if (o.repeat < 1) usage(2, '--repeat must be at least 1');
+  if (o.parallel < 1) usage(2, '--parallel must be at least 1');
+  if (o.timeLimit < 1) usage(2, '--time-limit must be at least 1');
+  return o;
+}
+
+// ---------------------------------------------------------------- dist/
+
+function loadDist() {
+  const need = ['orchestrator/run-action.js', 'orchestrator/plan-run.js', 'transports/ssh-transport.js', 'transports/wrapper-script.js', 'transports/transport.js', 'plugins/load-registry.js', 'config/validate-config.js'];
+  const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
+  if (missing.length > 0) {
+    process.stderr.write(`bench/fanout: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`);
+    process.exit(2);
+  }
+  const d = (f) => require(path.join(DIST, f));
+  return {
+    ...d('orchestrator/run-action.js'),
+    ...d('orchestrator/plan-run.js'),
+    ...d('transports/ssh-transport.js'),
+    ...d('transports/wrapper-script.js'),
+    ...d('transports/transport.js'),
+    ...d('plugins/load-registry.js'),
+    ...d('config/validate-config.js'),
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 1000).toFixed(2)}s`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), all: xs });
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const nproc = () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+const log = (s) => process.stdout.write(`${s}\n`);
+
+function tryText(cmd, args) {
+  try {
+    return execFileSync('/bin/sh', ['-c', '"$0" "$@" 2>&1', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch (err) {
+    return String(err.stdout || '').trim() || '?';
+  }
+}
+
+// CPU accounting from /proc (clock ticks): fields utime stime cutime cstime of /proc/PID/stat.
+const CLK_TCK = Number(tryText('getconf', ['CLK_TCK'])) || 100;
+/** This process and every child it reaped (sh, xargs, ssh): the client side of either tool. */
+const clientCpu = () => {
+  const u = process.cpuUsage();
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (u.user + u.system) / 1e6 + (f[13] + f[14]) / CLK_TCK;
+};
+
+/** Counts ssh2 connections and records the commands RUNE sends (patched on ssh2's Client, which dist/ uses). */
+function instrumentSsh2() {
+  const { Client } = require(require.resolve('ssh2', { paths: [DIST] }));
+  const counters = { connects: 0, execs: 0, firstCommand: null };
+  const connect = Client.prototype.connect;
+  Client.prototype.connect = function (...args) {
+    counters.connects++;
+    return connect.apply(this, args);
+  };
+  const exec = Client.prototype.exec;
+  Client.prototype.exec = function (command, ...rest) {
+    counters.execs++;
+    if (counters.firstCommand === null) counters.firstCommand = command;
+    return exec.call(this, command, ...rest);
+  };
+  return counters;
+}
+
+// ---------------------------------------------------------------- teardown
+
+const cleanup = { transports: new Set(), children: new Set(), fleet: null, scratch: null, done: false };
+
+async function teardown() {
+  if (cleanup.done) return;
+  cleanup.done = true;
+  for (const t of cleanup.transports) {
+    try {
+      await t.close();
+    } catch {
+      /* best effort */
+    }
+  }
+  for (const child of cleanup.children) {
+    try {
+      process.kill(-child.pid, 'SIGKILL'); // its own process group: xargs, sh and the ssh it started
+    } catch {
+      /* already gone */
+    }
+  }
+  if (cleanup.fleet) await cleanup.fleet.stop();
+  if (cleanup.scratch) fs.rmSync(cleanup.scratch, { recursive: true, force: true });
+}
+
+function abort(msg, code) {
+  process.stderr.write(`\nbench/fanout: ${msg}; cleaning up\n`);
+  teardown().finally(() => process.exit(code));
+}
+
+// ---------------------------------------------------------------- the two sides
+
+function makeRune(dist, ctx) {
+  const request = (node) => ({
+    action: ctx.action,
+    node,
+    params: {},
+    dryRun: false,
+    pluginDryRun: false,
+    trigger: { kind: 'cli', actor: 'bench@fanout' },
+    alert: null,
+    jobId: randomUUID(),
+    traceId: randomBytes(16).toString('hex'),
+  });
+  const newTransport = () => {
+    const t = dist.createSshTransport({ keyPath: ctx.fleet.userKey, knownHostsPath: ctx.fleet.knownHosts, ...(ctx.opts.idleMs !== null ? { idleMs: ctx.opts.idleMs } : {}) });
+    cleanup.transports.add(t);
+    return t;
+  };
+  const depsFor = (transport) => ({
+    registry: ctx.registry,
+    config: ctx.config,
+    env: { fallbackUser: ctx.fleet.user },
+    transports: { ssh: transport },
+    readScript: (p) => readFile(p),
+    now: () => new Date(),
+  });
+  const check = (results, what) => {
+    const bad = results.filter((r) => r.status !== 'succeeded');
+    if (bad.length > 0) {
+      const sample = bad.slice(0, 3).map((r) => `${r.node}: ${r.status} ${r.error ? r.error.code : ''} ${r.summary}`).join('\n  ');
+      throw new Error(`RUNE ${what}: ${bad.length}/${results.length} runs did not succeed:\n  ${sample}`);
+    }
+  };
+  return {
+    async fanout() {
+      const transport = newTransport();
+      const deps = depsFor(transport);
+      const c0 = ctx.counters.connects;
+      const cpu0 = clientCpu();
+      const t0 = performance.now();
+      const results = await dist.mapBounded(ctx.nodeNames, ctx.opts.parallel, (node) => dist.runAction(request(node), deps));
+      const ms = performance.now() - t0;
+      const cpu = clientCpu() - cpu0;
+      const connections = ctx.counters.connects - c0;
+      await transport.close();
+      cleanup.transports.delete(transport);
+      check(results, 'fan-out');
+      return { ms, cpu, connections };
+    },
+    async sequential() {
+      const transport = newTransport();
+      const deps = depsFor(transport);
+      const c0 = ctx.counters.connects;
+      const node = ctx.nodeNames[0];
+      const results = [];
+      const cpu0 = clientCpu();
+      const t0 = performance.now();
+      for (let i = 0; i < ctx.opts.sequential; i++) results.push(await dist.runAction(request(node), deps));
+      const ms = performance.now() - t0;
+      const cpu = clientCpu() - cpu0;
+      const connections = ctx.counters.connects - c0;
+      await transport.close();
+      cleanup.transports.delete(transport);
+      check(results, 'sequential');
+      return { ms, cpu, connections };
+    },
+  };
+}
+
+function makeOpenSsh(ctx) {
+  let serial = 0;
+  const env = (outDir) => ({
+    ...process.env,
+    BENCH_KEY: ctx.fleet.userKey,
+    BENCH_KH: ctx.fleet.knownHosts,
+    BENCH_PORT: String(ctx.fleet.port),
+    BENCH_USER: ctx.fleet.user,
+    BENCH_CMDFILE: ctx.cmdFile,
+    BENCH_PAYLOAD: ctx.payloadFile,
+    BENCH_OUT: outDir,
+  });
+  /** Runs a shell pipeline in its own process group (so teardown can end all of it); resolves to ms. */
+  const pipeline = (script, args, outDir) =>
+    new Promise((resolve, reject) => {
+      let stderr = '';
+      const cpu0 = clientCpu();
+      const t0 = performance.now();
+      const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], { env: env(outDir), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      cleanup.children.add(child);
+      child.stderr.on('data', (c) => {
+        stderr = (stderr + c.toString()).slice(-2000);
+      });
+      child.once('error', reject);
+      child.once('close', (code, signal) => {
+        const ms = performance.now() - t0;
+        const cpu = clientCpu() - cpu0;
+        cleanup.children.delete(child);
+        resolve({ ms, cpu, code, signal, stderr });
+      });
+    });
+  /** Every ssh exited 0 and printed exactly one JSON object (with status ok). */
+  const check = (outDir, tags, what) => {
+    const bad = [];
+    for (const tag of tags) {
+      const read = (ext) => {
+        try {
+          return fs.readFileSync(path.join(outDir, `${tag}.${ext}`), 'utf8');
+        } catch {
+          return null;
+        }
+      };
+      const rc = read('rc');
+      const out = read('out');
+      let ok = rc !== null && rc.trim() === '0' && out !== null;
+      if (ok) {
+        try {
+          const v = JSON.parse(out);
+          ok = v !== null && typeof v === 'object' && !Array.isArray(v) && v.status === 'ok';
+        } catch {
+          ok = false;
+        }
+      }
+      if (!ok) bad.push(`${tag}: exit ${rc === null ? 'none (not run)' : rc.trim()}, stdout ${JSON.stringify((out || '').slice(0, 120))}, stderr ${JSON.stringify((read('err') || '').slice(-200))}`);
+    }
+    if (bad.length > 0) throw new Error(`OpenSSH ${what}: ${bad.length}/${tags.length} runs failed:\n  ${bad.slice(0, 3).join('\n  ')}`);
+  };
+  const outDirFor = (kind) => {
+    const d = path.join(ctx.scratch, `ssh-${kind}-${++serial}`);
+    fs.mkdirSync(d);
+    return d;
+  };
+  return {
+    async fanout() {
+      const outDir = outDirFor('fanout');
+      const r = await pipeline('exec xargs -P "$1" -n 1 /bin/sh "$2" < "$3"', [String(ctx.opts.parallel), HELPER, ctx.addressFile], outDir);
+      check(outDir, ctx.fleet.addresses, 'fan-out');
+      if (r.code !== 0) throw new Error(`OpenSSH fan-out: xargs exited ${r.code ?? r.signal}: ${r.stderr}`);
+      fs.rmSync(outDir, { recursive: true, force: true });
+      return { ms: r.ms, cpu: r.cpu, connections: ctx.fleet.addresses.length };
+    },
+    async sequential() {
+      const outDir = outDirFor('seq');
+      const n = ctx.opts.sequential;
+      const r = await pipeline('i=0; while [ "$i" -lt "$1" ]; do i=$((i + 1)); /bin/sh "$2" "$3" "seq-$i" || exit $?; done', [String(n), HELPER, ctx.fleet.addresses[0]], outDir);
+      check(
+        outDir,
+        Array.from({ length: n }, (_, i) => `seq-${i + 1}`),
+        'sequential',
+      );
+      if (r.code !== 0) throw new Error(`OpenSSH sequential: exited ${r.code ?? r.signal}: ${r.stderr}`);
+      fs.rmSync(outDir, { recursive: true, force: true });
+      return { ms: r.ms, cpu: r.cpu, connections: n };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const dist = loadDist();
+  for (const tool of ['ssh', 'ssh-keygen', 'xargs']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      process.stderr.write(`bench/fanout: ${tool} not found (apt-get install -y openssh-client openssh-server findutils)\n`);
+      process.exit(2);
+    }
+  }
+  const { startFleet } = require('./sshd-fleet');
+  const counters = instrumentSsh2();
+
+  const timer = setTimeout(() => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3), opts.timeLimit * 1000);
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+
+  log(`machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`);
+  log(`software: node ${process.version}, ${tryText('ssh', ['-V']).split('\n')[0]}, ssh2 ${require(require.resolve('ssh2/package.json', { paths: [DIST] })).version}`);
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-'));
+  cleanup.scratch = scratch;
+  const fleet = await startFleet({ dir: scratch, nodes: opts.nodes, log: (s) => log(`setup: ${s}`) });
+  cleanup.fleet = fleet;
+  log(`setup: ${Math.ceil(opts.nodes / 15)} sshd on ${fleet.addresses[0]}…${fleet.addresses[fleet.addresses.length - 1]} port ${fleet.port}, user ${fleet.user}, scratch ${scratch}`);
+  log(`setup: sshd-side CPU accounting: ${fleet.cpuAccounting}`);
+
+  // Inventory: one node per address (rules.yaml, checked by RUNE's own validator).
+  const nodeNames = fleet.addresses.map((_, i) => `node-${String(i + 1).padStart(3, '0')}`);
+  const rulesPath = path.join(scratch, 'rules.yaml');
+  const rulesText = [
+    '# written by bench/fanout/run.js',
+    'defaults:',
+    '  transport: ssh',
+    `  user: ${fleet.user}`,
+    `  port: ${fleet.port}`,
+    '  connect_timeout: 30s',
+    `  concurrency: ${opts.parallel}`,
+    'nodes:',
+    ...fleet.addresses.map((a, i) => `  - {name: ${nodeNames[i]}, address: ${a}}`),
+    '',
+  ].join('\n');
+  fs.writeFileSync(rulesPath, rulesText);
+  const checked = dist.validateConfig(rulesText, rulesPath);
+  if (!checked.value) throw new Error(`generated ${rulesPath} is invalid: ${JSON.stringify(checked.errors)}`);
+  const config = checked.value;
+
+  // The real plugin registry; noop if it is there, else the echo test fixture (noop may not exist yet).
+  let registry = dist.loadRegistry(opts.plugins);
+  let action = 'noop';
+  if (!registry.plugins.has('noop')) {
+    const fixtures = path.join(ROOT, 'test', 'fixtures', 'plugins');
+    log(`note: no noop plugin in ${opts.plugins}${registry.problems.length ? ` (problems: ${registry.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')})` : ''}; using echo from ${path.relative(ROOT, fixtures)}`);
+    registry = dist.loadRegistry(fixtures);
+    action = 'echo';
+    if (!registry.plugins.has('echo')) throw new Error(`no echo plugin in ${fixtures} either`);
+  }
+  const plugin = registry.plugins.get(action);
+
+  // The exact remote command and payload RUNE sends (same builder, same plan), for OpenSSH.
+  const plan = dist.planRun(
+    { action, node: nodeNames[0], params: {}, dryRun: false, pluginDryRun: false, trigger: { kind: 'cli', actor: 'bench@fanout' }, alert: null, jobId: randomUUID(), traceId: randomBytes(16).toString('hex') },
+    registry,
+    config,
+    { fallbackUser: fleet.user },
+  );
+  const script = fs.readFileSync(plugin.path);
+  const command = `exec /bin/sh -c ${dist.shSingleQuote(dist.buildWrapperScript({ script, timeoutMs: plan.timeoutMs, become: plugin.become, killGraceMs: dist.KILL_GRACE_MS }))}`;
+  const cmdFile = path.join(scratch, 'remote-command');
+  const payloadFile = path.join(scratch, 'payload.json');
+  const addressFile = path.join(scratch, 'addresses');
+  fs.writeFileSync(cmdFile, command);
+  fs.writeFileSync(payloadFile, JSON.stringify(plan.payload));
+  fs.writeFileSync(addressFile, fleet.addresses.join('\n') + '\n');
+  if (opts.idleMs !== null) log(`RUNE pool idle timeout: ${opts.idleMs} ms (--idle-ms)`);
+  log(`plugin: ${action} ${plugin.version} (${path.relative(ROOT, plugin.path)}, ${script.length} bytes; remote command ${command.length} bytes, payload on stdin)`);
+
+  const ctx = { opts, fleet, registry, config, action, nodeNames, counters, scratch, cmdFile, payloadFile, addressFile };
+  const rune = makeRune(dist, ctx);
+  const openssh = makeOpenSsh(ctx);
+
+  // Warm-up (not timed): both sides work, and RUNE really sends what OpenSSH is given.
+  {
+    const saved = opts.sequential;
+    opts.sequential = 1;
+    await rune.sequential();
+    await openssh.sequential();
+    opts.sequential = saved;
+    if (counters.firstCommand !== command) throw new Error('the command RUNE sent differs from the one given to OpenSSH (wrapper changed under us?)');
+    log('warm-up: one run each side ok; OpenSSH gets byte-for-byte the remote command RUNE sends');
+  }
+
+  // Each measurement: wall time, client CPU (this process + the ssh/xargs it reaped) and sshd CPU
+  // (the daemons + every per-connection sshd, shell and plugin they reaped), sessions drained before
+  // and after so that one measurement's tail does not land in the next.
+  const kinds = ['fan', 'seq'];
+  const sides = ['rune', 'ssh'];
+  const res = {};
+  for (const k of kinds) for (const sd of sides) res[`${sd}.${k}`] = { ms: [], cpu: [], sshd: [], connections: 0 };
+  const serverCpu = () => fleet.cpuSeconds();
+  const measure = async (side, kind, label, fn) => {
+    const left = await fleet.quiesce();
+    if (left > 0) log(`  (note: ${left} sshd session processes still alive before ${label})`);
+    const s0 = serverCpu();
+    const r = await fn();
+    await fleet.quiesce();
+    const sshd = serverCpu() - s0;
+    const slot = res[`${side}.${kind}`];
+    slot.ms.push(r.ms);
+    slot.cpu.push(r.cpu);
+    slot.sshd.push(sshd);
+    slot.connections = r.connections;
+    log(`  ${label.padEnd(19)} ${secs(r.ms).padStart(7)}  (${String(r.connections).padStart(3)} connection${r.connections === 1 ? ' ' : 's'}; CPU: client ${r.cpu.toFixed(2)}s, sshd side ${sshd.toFixed(2)}s)`);
+  };
+  for (let rep = 0; rep < opts.repeat; rep++) {
+    log(`repeat ${rep + 1}/${opts.repeat} (load ${loadavg()})`);
+    const order = rep % 2 === 0 ? sides : [...sides].reverse(); // ABBA: neither side always goes first
+    for (const side of order) await measure(side, 'fan', `${side === 'rune' ? 'RUNE' : 'OpenSSH'} fan-out`, side === 'rune' ? rune.fanout : openssh.fanout);
+    if (opts.sequential > 0) {
+      for (const side of order) await measure(side, 'seq', `${side === 'rune' ? 'RUNE' : 'OpenSSH'} sequential`, side === 'rune' ? rune.sequential : openssh.sequential);
+    }
+  }
+
+  const leftovers = fs.readdirSync(fleet.remoteTmp);
+  if (leftovers.length > 0) log(`warning: ${leftovers.length} entries left in the remote TMPDIR (wrapper clean-up failed?)`);
+
+  const summary = {};
+  for (const key of Object.keys(res)) {
+    const v = res[key];
+    if (v.ms.length) summary[key] = { wall: stats(v.ms), clientCpu: stats(v.cpu), sshdCpu: stats(v.sshd), connections: v.connections };
+  }
+  const paired = (a, b) => a.map((x, i) => (x / b[i]).toFixed(2)).join(' ');
+  const range = (st) => `${secs(st.min * 1000)}–${secs(st.max * 1000)}`;
+  const cpuLine = (r, o) =>
+    `  CPU median: RUNE client ${r.clientCpu.median.toFixed(2)}s + sshd ${r.sshdCpu.median.toFixed(2)}s; OpenSSH client ${o.clientCpu.median.toFixed(2)}s + sshd ${o.sshdCpu.median.toFixed(2)}s`;
+  log('');
+  log(`load average at end: ${loadavg()}; ${opts.repeat} repeat(s); medians, (min–max)`);
+  const fr = summary['rune.fan'];
+  const fo = summary['ssh.fan'];
+  const fanRatio = fr.wall.median / fo.wall.median;
+  log(`fanout ${opts.nodes} nodes (P${opts.parallel}): RUNE ${secs(fr.wall.median)}  OpenSSH ${secs(fo.wall.median)}  ratio ${fanRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${fanRatio <= TARGET_RATIO ? 'met' : 'MISSED'}`);
+  log(`  RUNE ${range({ min: fr.wall.min / 1000, max: fr.wall.max / 1000 })}, OpenSSH ${range({ min: fo.wall.min / 1000, max: fo.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.fan'].ms, res['ssh.fan'].ms)}; RUNE opened ${fr.connections} connections`);
+  log(cpuLine(fr, fo));
+  let seqRatio = null;
+  if (opts.sequential > 0) {
+    const sr = summary['rune.seq'];
+    const so = summary['ssh.seq'];
+    seqRatio = sr.wall.median / so.wall.median;
+    log(`sequential ${opts.sequential} runs, 1 node: RUNE ${secs(sr.wall.median)} (${sr.connections} connection${sr.connections === 1 ? '' : 's'})  OpenSSH ${secs(so.wall.median)} (${so.connections} connections)  ratio ${seqRatio.toFixed(2)}`);
+    log(`  RUNE ${range({ min: sr.wall.min / 1000, max: sr.wall.max / 1000 })}, OpenSSH ${range({ min: so.wall.min / 1000, max: so.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.seq'].ms, res['ssh.seq'].ms)}; per run: RUNE ${(sr.wall.median / opts.sequential).toFixed(1)} ms, OpenSSH ${(so.wall.median / opts.sequential).toFixed(1)} ms`);
+    log(cpuLine(sr, so));
+  }
+  if (opts.json) {
+    log(JSON.stringify({ nodes: opts.nodes, parallel: opts.parallel, repeat: opts.repeat, sequential: opts.sequential, action, nproc: nproc(), loadavg: os.loadavg(), fanoutRatio: fanRatio, sequentialRatio: seqRatio, target: TARGET_RATIO, summary }));
+  }
+  clearTimeout(timer);
+  return opts.check && fanRatio > TARGET_RATIO ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await teardown();
+    process.exit(code);
+  })
+  .catch(async (err) => {
+    process.stderr.write(`bench/fanout: ${err && err.stack ? err.stack : String(err)}\n`);
+    if (cleanup.fleet && cleanup.fleet.log()) process.stderr.write(`sshd said: ${cleanup.fleet.log()}\n`);
+    await teardown();
+    process.exit(2);
+  });
