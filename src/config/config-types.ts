@@ -9,6 +9,8 @@ export interface NodeSpec {
   transport?: TransportKind;
   instance_id?: string;
   connect_timeout?: string;
+  /** Jump host, `[user@]host[:port]` (OpenSSH's ProxyJump, one hop), or `none`. */
+  jump?: string;
 }
 
 export interface Defaults {
@@ -19,6 +21,8 @@ export interface Defaults {
   connect_timeout: string;
   /** How many nodes one `rune run` contacts at once. */
   concurrency: number;
+  /** Jump host for nodes that name none. */
+  jump?: string;
 }
 
 export interface RuneConfig {

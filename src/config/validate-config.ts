@@ -39,7 +39,9 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
     for (const e of validateSchema.errors ?? []) {
       const segments = e.instancePath.split('/').slice(1).map(decodePointer);
       const extra = e.keyword === 'additionalProperties' ? ` (unknown key "${String(e.params.additionalProperty)}")` : '';
-      errors.push({ file, line: lineAt(doc, segments, lineOf), path: toDotted(segments), message: `${e.message ?? 'invalid'}${extra}` });
+      // An unknown key is reported on its own line, not on the line of the object holding it.
+      const lineSegments = e.keyword === 'additionalProperties' ? [...segments, String(e.params.additionalProperty)] : segments;
+      errors.push({ file, line: lineAt(doc, lineSegments, lineOf), path: toDotted(segments), message: `${e.message ?? 'invalid'}${extra}` });
     }
     return { value: null, warnings, errors };
   }

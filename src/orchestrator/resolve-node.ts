@@ -1,7 +1,7 @@
 import type { NodeSpec, RuneConfig } from '../config/config-types';
 import { RuneError } from '../errors';
 import { parseDuration } from '../util/duration';
-import type { Target } from '../transports/transport';
+import type { JumpHost, Target } from '../transports/transport';
 import type { TransportKind } from '../types';
 
 // A host name (RFC 1123 labels), an IPv4 address or a bracket-less IPv6 address. Anything else
@@ -49,5 +49,18 @@ export function resolveNode(config: RuneConfig, name: string, env: ResolveEnv, t
     connectTimeoutMs: parseDuration(spec.connect_timeout ?? d.connect_timeout) ?? 10_000,
   };
   if (spec.instance_id !== undefined) target.instanceId = spec.instance_id;
+  const jump = spec.jump ?? d.jump;
+  if (jump !== undefined && jump !== 'none' && target.transport === 'ssh') target.jump = parseJump(jump, target.user);
   return target;
+}
+
+/**
+ * `[user@]host[:port]` (OpenSSH's ProxyJump form; IPv6 in brackets) → JumpHost. The user defaults
+ * to the node's, the port to 22, as with `ssh -J`. The schema has checked the shape already.
+ */
+export function parseJump(spec: string, defaultUser: string): JumpHost {
+  const m = /^(?:([^@]+)@)?(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(spec);
+  const port = m?.[4] === undefined ? 22 : Number(m[4]);
+  if (!m || port < 1 || port > 65535) throw new RuneError('CONFIG_INVALID', `jump host ${JSON.stringify(spec)} is not [user@]host[:port]`);
+  return { address: (m[2] ?? m[3]) as string, port, user: m[1] ?? defaultUser };
 }

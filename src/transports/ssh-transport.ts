@@ -35,6 +35,8 @@ interface PooledConnection {
   client: Client;
   ready: Promise<void>;
   active: number;
+  /** Connections tunnelled through this one (it is their jump host): it stays open for them. */
+  holders: number;
   waiters: (() => void)[];
   idleTimer: NodeJS.Timeout | null;
   closed: boolean;
@@ -42,7 +44,7 @@ interface PooledConnection {
 
 /**
  * SSH transport on ssh2 (DESIGN.md, Remote execution): strict known_hosts, key and/or agent,
- * one pooled connection per user@host:port reused across runs and closed when idle.
+ * optional jump host, one pooled connection per user@host:port reused across runs and closed when idle.
  */
 export function createSshTransport(opts: SshOptions): Transport & { poolSize(): number } {
   const limits = opts.limits ?? DEFAULT_CAPTURE_LIMITS;
@@ -126,8 +128,61 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     conn.client.end();
   }
 
+  /** The jump host as a target of its own: same credentials, known_hosts and connect timeout. */
+  function jumpTargetOf(t: Target & { jump: NonNullable<Target['jump']> }): Target {
+    return { node: `${t.node} via jump host ${t.jump.address}`, transport: 'ssh', ...t.jump, connectTimeoutMs: t.connectTimeoutMs };
+  }
+
+  /**
+   * A TCP stream from the jump host to the node (an SSH direct-tcpip channel, what `ssh -J` does).
+   * The jump connection is held open while the node's connection lives.
+   */
+  async function tunnelThroughJump(t: Target & { jump: NonNullable<Target['jump']> }, client: Client): Promise<ClientChannel> {
+    const jumpTarget = jumpTargetOf(t);
+    const jconn = connect(jumpTarget);
+    await jconn.ready;
+    hold(jconn);
+    try {
+      const stream = await new Promise<ClientChannel>((resolve, reject) =>
+        jconn.client.forwardOut('127.0.0.1', 0, t.address, t.port, (err, ch) => (err ? reject(err) : resolve(ch))),
+      );
+      client.once('close', () => unhold(jconn));
+      return stream;
+    } catch (err) {
+      unhold(jconn);
+      const reason = (err as Error).message;
+      const details = { node: t.node, address: t.address, port: t.port, jump: `${t.jump.user}@${t.jump.address}:${t.jump.port}`, cause: reason };
+      const via = `jump host ${t.jump.address}:${t.jump.port}`;
+      if (/connection refused/i.test(reason)) {
+        throw new RuneError('CONNECT_REFUSED', `${t.node}: connection refused by ${t.address}:${t.port}, as seen from ${via} (is sshd running there?)`, details);
+      }
+      throw new RuneError('NODE_UNREACHABLE', `${t.node}: ${via} could not open a connection to ${t.address}:${t.port} (${reason}); does it allow TCP forwarding (AllowTcpForwarding, PermitOpen) and reach the node?`, details);
+    }
+  }
+
+  function hold(conn: PooledConnection): void {
+    conn.holders++;
+    if (conn.idleTimer) {
+      clearTimeout(conn.idleTimer);
+      conn.idleTimer = null;
+    }
+  }
+
+  function unhold(conn: PooledConnection): void {
+    conn.holders--;
+    idleIfUnused(conn);
+  }
+
+  function idleIfUnused(conn: PooledConnection): void {
+    if (conn.active === 0 && conn.holders === 0 && !conn.closed && !conn.idleTimer) {
+      conn.idleTimer = setTimeout(() => drop(conn), idleMs);
+      conn.idleTimer.unref();
+    }
+  }
+
   function connect(t: Target): PooledConnection {
-    const key = `${t.user}@${t.address}:${t.port}`;
+    const direct = `${t.user}@${t.address}:${t.port}`;
+    const key = t.jump ? `${direct} via ${t.jump.user}@${t.jump.address}:${t.jump.port}` : direct;
     const existing = pool.get(key);
     if (existing && !existing.closed) return existing;
     const entries = loadKnownHosts();
@@ -150,8 +205,8 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     };
     // Ask for a host key type we hold for this host (as OpenSSH orders HostKeyAlgorithms).
     if (knownTypes.length > 0) config.algorithms = { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as never };
-    const conn: PooledConnection = { key, client, ready: Promise.resolve(), active: 0, waiters: [], idleTimer: null, closed: false };
-    conn.ready = new Promise<void>((resolve, reject) => {
+    const conn: PooledConnection = { key, client, ready: Promise.resolve(), active: 0, holders: 0, waiters: [], idleTimer: null, closed: false };
+    const handshake = new Promise<void>((resolve, reject) => {
       let settled = false;
       client.once('ready', () => {
         settled = true;
@@ -172,9 +227,25 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
         drop(conn);
       });
     });
-    conn.ready.catch(() => {}); // observed by every exec that awaits it
     pool.set(key, conn);
-    client.connect(config);
+    if (t.jump) {
+      const viaJump = { ...t, jump: t.jump };
+      conn.ready = tunnelThroughJump(viaJump, client).then(
+        (sock) => {
+          client.connect({ ...config, sock });
+          return handshake;
+        },
+        (err: unknown) => {
+          drop(conn);
+          throw err;
+        },
+      );
+    } else {
+      client.connect(config);
+      conn.ready = handshake;
+    }
+    handshake.catch(() => {}); // never settles when the tunnel failed; otherwise observed through conn.ready
+    conn.ready.catch(() => {}); // observed by every exec that awaits it
     return conn;
   }
 
@@ -194,10 +265,7 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     conn.active--;
     const next = conn.waiters.shift();
     if (next) next();
-    else if (conn.active === 0 && !conn.closed) {
-      conn.idleTimer = setTimeout(() => drop(conn), idleMs);
-      conn.idleTimer.unref();
-    }
+    else idleIfUnused(conn);
   }
 
   function openChannel(conn: PooledConnection, command: string): Promise<ClientChannel> {

@@ -11,6 +11,15 @@ export interface Target {
   user: string;
   connectTimeoutMs: number;
   instanceId?: string;
+  /** Reach the node through this SSH jump host (ProxyJump, one hop). */
+  jump?: JumpHost;
+}
+
+/** A bastion: RUNE logs in there and asks it to open a TCP connection to the node (direct-tcpip). */
+export interface JumpHost {
+  address: string;
+  port: number;
+  user: string;
 }
 
 export interface ExecRequest {

@@ -67,7 +67,7 @@ test('an invalid rules file is exit 2 with file:line', async () => {
   writeFileSync(bad, 'nodes:\n  - name: a\n    prot: 22\n');
   const r = await runCli(['run', 'echo', '--node', 'a'], { ...env, RUNE_CONFIG: bad });
   expect(r.code).toBe(2);
-  expect(r.stderr).toContain(`${bad}:2: nodes[0]: must NOT have additional properties (unknown key "prot")`);
+  expect(r.stderr).toContain(`${bad}:3: nodes[0]: must NOT have additional properties (unknown key "prot")`);
   const check = await runCli(['rules', 'check', bad], env);
   expect(check.code).toBe(2);
   expect(check.stderr).toContain('1 problem(s)');

@@ -8,11 +8,11 @@ test('the shipped rules.yaml is valid', () => {
   expect(out.value!.nodes.map((n) => n.name)).toContain('web-1');
 });
 
-test('a typo is an error with file, line and path', () => {
+test('a typo is an error with file, the line of the unknown key, and path', () => {
   const text = 'defaults:\n  transport: ssh\nnodes:\n  - name: web-1\n    adress: 10.0.0.1\n';
   const out = validateConfig(text, 'r.yaml');
   expect(out.value).toBeNull();
-  expect(out.errors).toEqual([{ file: 'r.yaml', line: 4, path: 'nodes[0]', message: 'must NOT have additional properties (unknown key "adress")' }]);
+  expect(out.errors).toEqual([{ file: 'r.yaml', line: 5, path: 'nodes[0]', message: 'must NOT have additional properties (unknown key "adress")' }]);
 });
 
 test('a wrong type points at its line', () => {
@@ -38,4 +38,10 @@ test('duplicate keys, custom tags and alias bombs are refused', () => {
 test('duplicate node names are a semantic error', () => {
   const out = validateConfig('nodes:\n  - name: a\n  - name: a\n', 'r.yaml');
   expect(out.errors).toEqual([{ file: 'r.yaml', line: 3, path: 'nodes[1].name', message: 'duplicate node "a" (first at nodes[0])' }]);
+});
+
+test('a jump host must be [user@]host[:port] or none', () => {
+  expect(validateConfig('defaults: {jump: "ops@bastion-1:2222"}\nnodes:\n  - {name: a, jump: none}\n  - {name: b, jump: "[::1]:22"}\n', 'r.yaml').errors).toEqual([]);
+  const out = validateConfig('nodes:\n  - name: web-1\n    jump: "bastion; rm -rf /"\n', 'r.yaml');
+  expect(out.errors[0]).toMatchObject({ line: 3, path: 'nodes[0].jump' });
 });

@@ -67,7 +67,6 @@ async function waitForPort(host: string, port: number, proc: ChildProcess, log: 
   throw new Error(`sshd did not listen on ${host}:${port}: ${log()}`);
 }
 
-/** Starts sshd listening on `addresses` (all on one port). Requires root (as CI runs). */
 /**
  * The unprivileged login the tests use. Its shell is /bin/sh so that no shell start-up file of
  * this machine (root's .bashrc runs pyenv here, ~0.5 s per session) distorts timings.
@@ -83,7 +82,17 @@ export function ensureTestUser(): void {
   }
 }
 
-export async function startSshd(opts: { addresses?: string[]; port?: number } = {}): Promise<TestSshd> {
+export interface SshdOptions {
+  addresses?: string[];
+  port?: number;
+  /** More sshd_config lines (e.g. `PermitOpen …` for a jump host). */
+  extraConfig?: string[];
+  /** Private key of another TestSshd whose user may log in here too (its `.pub` is authorized). */
+  alsoAccept?: string;
+}
+
+/** Starts sshd listening on `addresses` (all on one port). Requires root (as CI runs). */
+export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   if (!SSHD) throw new Error('sshd not found: apt-get install -y openssh-server (see .ci/run)');
   ensureTestUser();
   const addresses = opts.addresses ?? ['127.0.0.1'];
@@ -99,7 +108,8 @@ export async function startSshd(opts: { addresses?: string[]; port?: number } = 
   const hostPub = keygen(join(dir, 'host_ed25519'), 'rune-test-host');
   const userPub = keygen(join(dir, 'user_ed25519'), 'rune-test-user');
   keygen(join(dir, 'wrong_ed25519'), 'rune-test-wrong');
-  writeFileSync(join(dir, 'authorized_keys'), `${userPub}\n`, { mode: 0o644 });
+  const other = opts.alsoAccept ? `${readFileSync(`${opts.alsoAccept}.pub`, 'utf8').trim()}\n` : '';
+  writeFileSync(join(dir, 'authorized_keys'), `${userPub}\n${other}`, { mode: 0o644 });
   const port = opts.port ?? (await freePort(addresses[0]));
   // OpenSSH listens on at most 16 sockets (MAX_LISTEN_SOCKS), and binding 0.0.0.0 on the host is
   // not allowed here: so one daemon per 15 addresses, all with the same keys and settings.
@@ -116,6 +126,7 @@ export async function startSshd(opts: { addresses?: string[]; port?: number } = 
     'MaxSessions 20',
     'LogLevel ERROR',
     `SetEnv TMPDIR=${remoteTmp}`,
+    ...(opts.extraConfig ?? []),
   ];
   let log = '';
   const procs: ChildProcess[] = [];

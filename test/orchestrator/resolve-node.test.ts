@@ -53,3 +53,20 @@ test('the fallback user applies when neither node nor defaults name one', () => 
   const c = { ...config, defaults: BUILTIN_DEFAULTS };
   expect(resolveNode(c, 'web-1', env).user).toBe('me');
 });
+
+test('jump hosts: per node or from defaults, user and port defaulted as ssh -J does, "none" opts out', () => {
+  const withJump: RuneConfig = {
+    ...config,
+    defaults: { ...config.defaults, jump: 'bastion.example.com' },
+    nodes: [
+      { name: 'web-1', address: '10.0.1.23' },
+      { name: 'web-3', address: '10.0.1.25', user: 'ops', jump: 'jumper@[2001:db8::1]:2200' },
+      { name: 'edge-1', jump: 'none' },
+      { name: 'localhost', transport: 'local' },
+    ],
+  };
+  expect(resolveNode(withJump, 'web-1', env).jump).toEqual({ address: 'bastion.example.com', port: 22, user: 'rune' });
+  expect(resolveNode(withJump, 'web-3', env).jump).toEqual({ address: '2001:db8::1', port: 2200, user: 'jumper' });
+  expect(resolveNode(withJump, 'edge-1', env).jump).toBeUndefined();
+  expect(resolveNode(withJump, 'localhost', env).jump).toBeUndefined();
+});

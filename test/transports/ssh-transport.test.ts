@@ -282,3 +282,63 @@ test('a node that accepts TCP but never speaks SSH gives CONNECT_TIMEOUT (exit 3
     silent.close();
   }
 });
+
+describe('jump host (ProxyJump, one hop)', () => {
+  let jump: TestSshd;
+  let jumpConfig: string;
+  let bothKnown: string;
+
+  beforeAll(async () => {
+    // The bastion lets its users open tunnels to fleet-1's address only.
+    jump = await startSshd({ addresses: ['127.0.0.1'], alsoAccept: sshd.userKey, extraConfig: ['AllowTcpForwarding yes', `PermitOpen ${NODES[0]}:${sshd.port}`] });
+    bothKnown = sshd.writeKnownHosts('kh-with-jump', [readFileSync(sshd.knownHosts, 'utf8').trim(), `[127.0.0.1]:${jump.port} ${jump.hostKeyLine}`]);
+    jumpConfig = join(sshd.dir, 'jump.yaml');
+    writeFileSync(
+      jumpConfig,
+      [
+        'defaults: {connect_timeout: 5s}',
+        'nodes:',
+        `  - {name: behind-1, address: ${NODES[0]}, port: ${sshd.port}, jump: "${sshd.user}@127.0.0.1:${jump.port}"}`,
+        `  - {name: behind-2, address: ${NODES[1]}, port: ${sshd.port}, jump: "127.0.0.1:${jump.port}"}`,
+        `  - {name: via-dead, address: ${NODES[0]}, port: ${sshd.port}, jump: "127.0.0.1:${await freePort()}"}`,
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await jump?.stop();
+  });
+
+  test('a node behind a jump host runs through it', async () => {
+    const r = await runCli(['run', 'echo', '--node', 'behind-1', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }));
+    expect(r.code).toBe(0);
+    const [res] = jsonLines(r.stdout);
+    expect(res).toMatchObject({ status: 'succeeded', node: 'behind-1', transport: 'ssh' });
+    expect(res!.data.user).toBe(sshd.user);
+    expect(remoteTmpEntries()).toEqual([]);
+  });
+
+  test('the tunnel really goes through the jump host: a destination it does not permit is refused there', async () => {
+    const r = await runCli(['run', 'echo', '--node', 'behind-2', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }));
+    expect(r.code).toBe(3);
+    const [res] = jsonLines(r.stdout);
+    expect(res!.error).toMatchObject({ code: 'NODE_UNREACHABLE', stage: 'transport' });
+    expect(res!.error.message).toContain(`jump host 127.0.0.1:${jump.port} could not open a connection to ${NODES[1]}:${sshd.port}`);
+  });
+
+  test("the jump host's own key is verified: not in known_hosts gives HOST_KEY_UNKNOWN naming it", async () => {
+    const r = await runCli(['run', 'echo', '--node', 'behind-1', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig }));
+    expect(r.code).toBe(3);
+    const [res] = jsonLines(r.stdout);
+    expect(res!.error.code).toBe('HOST_KEY_UNKNOWN');
+    expect(res!.error.message).toContain(`behind-1 via jump host 127.0.0.1 ([127.0.0.1]:${jump.port})`);
+  });
+
+  test('a jump host that is down gives CONNECT_REFUSED naming it', async () => {
+    const r = await runCli(['run', 'echo', '--node', 'via-dead', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }));
+    expect(r.code).toBe(3);
+    const [res] = jsonLines(r.stdout);
+    expect(res!.error.code).toBe('CONNECT_REFUSED');
+    expect(res!.error.message).toContain('via-dead via jump host 127.0.0.1: connection refused by 127.0.0.1:');
+  });
+});
