@@ -11,7 +11,11 @@ const MARK: Record<string, string> = { succeeded: 'ok  ', skipped: 'skip', faile
 export function formatResultText(r: Result): string {
   const head = `${MARK[r.status] ?? r.status} ${r.node}  ${r.action}${r.action_version ? ` ${r.action_version}` : ''}  ${r.status}  ${formatDuration(r.duration_ms)}  ${r.summary}`;
   const lines = [head];
-  if (r.error) lines.push(`     error ${r.error.code} (stage ${r.error.stage}${r.error.retryable ? ', retryable' : ''}): ${r.error.message}`);
+  if (r.error) {
+    // The summary is often the error message itself: say it once.
+    const message = r.error.message === r.summary ? '' : `: ${r.error.message}`;
+    lines.push(`     error ${r.error.code} (stage ${r.error.stage}${r.error.retryable ? ', retryable' : ''})${message}`);
+  }
   if (r.truncated) lines.push('     output was larger than the cap and was truncated');
   if (r.dry_run && r.data.plan) lines.push(indent(JSON.stringify((r.data.plan as { payload: unknown }).payload, null, 2), 5));
   if (r.status !== 'succeeded' && r.status !== 'skipped') {

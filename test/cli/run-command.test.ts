@@ -144,3 +144,10 @@ test("a local plugin does not inherit RUNE's secrets from the environment", asyn
   const { pluginEnv } = await import('../../src/transports/local-transport');
   expect(pluginEnv({ PATH: '/bin', RUNE_PAGERDUTY_TOKEN: 's3cret', AWS_SECRET_ACCESS_KEY: 'x', HOME: '/root' })).toEqual({ PATH: '/bin', HOME: '/root' });
 });
+
+test('text output says an error message once when it is also the summary', async () => {
+  const r = await runCli(['run', 'echo', '--node', 'nowhere-1'], env);
+  expect(r.code).toBe(2);
+  expect(r.stdout.match(/is not in the inventory/g)).toHaveLength(1);
+  expect(r.stdout).toMatch(/^ {5}error UNKNOWN_NODE \(stage validate\)$/m);
+});
