@@ -84,3 +84,50 @@ export interface PluginOutput {
   data: Record<string, unknown>;
   error?: { code: string; message: string };
 }
+
+/** Where an alert came from. */
+export type AlertSource = 'alertmanager' | 'pagerduty';
+
+/** A reference to an incident in an outside system (PagerDuty). */
+export interface IncidentRef {
+  provider: 'pagerduty';
+  id: string;
+  url?: string;
+}
+
+/**
+ * One alert, normalized from any source (DESIGN.md, Data flow). Source adapters build these; the
+ * rule engine matches on `labels`; the payload's `alert` field is the AlertRef subset.
+ */
+export interface Alert {
+  source: AlertSource;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** RFC 3339 as sent; with fingerprint it identifies one firing episode (PROTOCOLS.md §1.4). */
+  startsAt: string;
+  /** null while firing (Alertmanager sends the zero time 0001-01-01T00:00:00Z then). */
+  endsAt: string | null;
+  fingerprint: string;
+  generatorURL?: string;
+  /** Alertmanager's notification group; sha256(groupKey) is the PagerDuty incident_key (§1.5). */
+  groupKey?: string;
+  /** The incident this alert belongs to, when known (PagerDuty webhooks). */
+  incident?: IncidentRef;
+}
+
+/** What the rule engine produces: one step of one rule, rendered for one alert. Pure data. */
+export interface Invocation {
+  rule: string;
+  /** 0-based index of the step in the rule's `steps`. */
+  step: number;
+  action: string;
+  /** Rendered node name (still to be resolved in the inventory by the orchestrator). */
+  node: string;
+  /** Rendered params (still to be validated against the plugin's schema by the orchestrator). */
+  params: Record<string, unknown>;
+  continueOnError: boolean;
+  /** Notifier names from the rule's `notify:` (keys of rules.yaml `notify:`). */
+  notify: string[];
+  alert: Alert;
+}
