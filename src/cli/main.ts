@@ -17,6 +17,10 @@ import { exitCodeForAll } from './exit-code';
 import { formatActionsText, formatResults, type OutputFormat } from './format-result';
 import { parseCliParams } from './parse-params';
 import { readSettings, type Settings } from './read-settings';
+import type { Logger } from '../server/create-app';
+import { createLogger } from '../server/create-logger';
+import { readServeSettings } from '../server/read-serve-settings';
+import { startServer } from '../server/start-server';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -29,6 +33,7 @@ export interface CliIo {
 export interface CliDeps {
   /** Builds the transports for a run; tests may wrap the real ones. */
   createTransports?: (s: Settings) => Partial<Record<TransportKind, Transport>>;
+  createLogger?: () => Logger;
 }
 
 function processIo(): CliIo {
@@ -100,6 +105,21 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .argument('[file]', 'rules file (default: RUNE_CONFIG or ./rules.yaml)')
     .action((file: string | undefined) => {
       exitCode = rulesCheckCommand(file, io);
+    });
+
+  program
+    .command('serve')
+    .description('run the service: Alertmanager and PagerDuty webhooks, the REST API, the job queue')
+    .option('-c, --config <file>', 'rules file (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
+    .option('--listen <host:port>', 'listen address (env RUNE_LISTEN, default 127.0.0.1:9095)')
+    .option('--public-url <url>', 'URL of RUNE in links posted to incidents (env RUNE_PUBLIC_URL)')
+    .option('--db <file>', 'SQLite database (env RUNE_DB, default ./data/rune.db)')
+    .option('--concurrency <n>', 'jobs running at once (default 10)')
+    .option('--dry-run', 'every job is a RUNE dry run: plans are recorded, no node is contacted')
+    .option('--insecure-no-auth', 'turn off all authentication (local experiments only)')
+    .action(async (o: ServeCliFlags) => {
+      exitCode = await serveCommand(o, io, deps);
     });
 
   try {
@@ -183,6 +203,41 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
   } finally {
     await Promise.all(Object.values(transports).map((t) => t?.close()));
   }
+}
+
+interface ServeCliFlags {
+  config?: string;
+  plugins?: string;
+  listen?: string;
+  publicUrl?: string;
+  db?: string;
+  concurrency?: string;
+  dryRun?: boolean;
+  insecureNoAuth?: boolean;
+}
+
+/** Runs until SIGTERM/SIGINT; SIGHUP reloads the rules (an invalid file keeps the old ones). */
+async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
+  const serve = readServeSettings(o, io.env, (p) => readFileSync(p, 'utf8'));
+  const log = deps.createLogger?.() ?? createLogger();
+  if (serve.insecureNoAuth) {
+    io.stderr('rune: WARNING: --insecure-no-auth: every webhook and API endpoint accepts anyone. Never use this outside a local experiment.\n');
+  }
+  const server = await startServer({ settings, serve, log, createTransports: deps.createTransports ?? defaultTransports });
+  io.stderr(`rune: serving on ${server.url} (rules ${settings.configPath}, database ${serve.dbPath}${serve.dryRun ? ', DRY RUN: no node is contacted' : ''})\n`);
+  log.info({ url: server.url, public_url: serve.publicUrl, db: serve.dbPath, dry_run: serve.dryRun }, 'listening');
+  return new Promise<number>((resolve) => {
+    const onHup = () => void server.reload();
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: no new work; running jobs may finish');
+      process.off('SIGHUP', onHup);
+      void server.close(30_000).then(() => resolve(0));
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
 }
 
 function actionsCommand(o: { output: OutputFormat; plugins?: string }, io: CliIo): number {

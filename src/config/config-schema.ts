@@ -1,4 +1,5 @@
-/** JSON Schema of rules.yaml (the parts the core reads; the rule engine refines `rules`). */
+import { PLUGIN_NAME_PATTERN } from '../plugins/plugin-meta';
+
 const duration = { type: 'string', pattern: '^(\\d+(ms|s|m|h|d))+$', description: 'A duration such as 30s, 5m, 1h30m' };
 /** OpenSSH's ProxyJump form, one hop: [user@]host[:port], IPv6 in brackets; `none` turns a default off. */
 const jump = {
@@ -7,6 +8,7 @@ const jump = {
   description: 'Jump host (bastion) to reach the node through, as [user@]host[:port]; none for a direct connection',
 };
 
+/** JSON Schema of rules.yaml. rules.schema.json is generated from it (scripts/write-rules-schema.js). */
 export const CONFIG_SCHEMA = {
   $id: 'https://rune.dev/schemas/rules.json',
   type: 'object',
@@ -15,18 +17,20 @@ export const CONFIG_SCHEMA = {
     defaults: {
       type: 'object',
       additionalProperties: false,
+      description: 'Settings for nodes that do not name their own',
       properties: {
         transport: { enum: ['ssh', 'ssm', 'local'], description: 'Transport for nodes that do not name one' },
         timeout: { ...duration, description: 'Run timeout for plugins that declare none' },
         user: { type: 'string', minLength: 1, description: 'SSH user for nodes that do not name one' },
-        port: { type: 'integer', minimum: 1, maximum: 65535 },
-        connect_timeout: duration,
+        port: { type: 'integer', minimum: 1, maximum: 65535, description: 'SSH port for nodes that do not name one' },
+        connect_timeout: { ...duration, description: 'TCP connect + SSH handshake + authentication' },
         concurrency: { type: 'integer', minimum: 1, maximum: 1000, description: 'Nodes contacted at once by one run' },
         jump,
       },
     },
     nodes: {
       type: 'array',
+      description: 'The inventory: RUNE touches no host that is not listed here',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -34,16 +38,123 @@ export const CONFIG_SCHEMA = {
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 253, description: 'Node name, or a glob (* and ?) for a family of nodes' },
           address: { type: 'string', minLength: 1, maxLength: 253, description: 'Host name or IP; defaults to the node name' },
-          user: { type: 'string', minLength: 1, maxLength: 64 },
-          port: { type: 'integer', minimum: 1, maximum: 65535 },
-          transport: { enum: ['ssh', 'ssm', 'local'] },
-          instance_id: { type: 'string', minLength: 1 },
-          connect_timeout: duration,
+          user: { type: 'string', minLength: 1, maxLength: 64, description: 'SSH user' },
+          port: { type: 'integer', minimum: 1, maximum: 65535, description: 'SSH port' },
+          transport: { enum: ['ssh', 'ssm', 'local'], description: 'How RUNE reaches the node' },
+          instance_id: { type: 'string', minLength: 1, description: 'EC2 instance id, for the ssm transport' },
+          connect_timeout: { ...duration, description: 'TCP connect + SSH handshake + authentication' },
           jump,
         },
       },
     },
-    notify: { type: 'object' },
-    rules: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Where results are reported; rules name these in their notify list. Secrets never live here: use the *_file keys or environment variables.',
+      properties: {
+        pagerduty: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['from'],
+          description: 'Notes on the PagerDuty incident. The REST API token comes from token_file, else RUNE_PAGERDUTY_TOKEN or RUNE_PAGERDUTY_TOKEN_FILE.',
+          properties: {
+            from: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', description: 'Email of a PagerDuty user, sent as the From header of notes' },
+            token_file: { type: 'string', minLength: 1, description: 'File holding the PagerDuty REST API token' },
+          },
+        },
+        slack: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['webhook_url_file'],
+          description: 'A message in a Slack channel through an incoming webhook',
+          properties: {
+            webhook_url_file: { type: 'string', minLength: 1, description: 'File holding the Slack incoming-webhook URL (the URL is the secret)' },
+          },
+        },
+        webhook: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['url'],
+          description: 'A JSON POST of every result to a URL of yours',
+          properties: {
+            url: { type: 'string', pattern: '^https?://\\S+$', description: 'http:// or https:// URL that receives the results' },
+            secret_file: { type: 'string', minLength: 1, description: 'File holding the secret that signs each request' },
+          },
+        },
+      },
+    },
+    rules: {
+      type: 'array',
+      description: 'What RUNE does when an alert arrives: every rule whose matchers match runs its steps',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'matchers', 'steps'],
+        properties: {
+          name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$', description: 'Unique rule name (lower case, digits, _ . -), shown in history and notes' },
+          description: { type: 'string', description: 'What the rule is for, for the people who read it' },
+          matchers: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'string', minLength: 1, description: 'Alertmanager matcher: name="v", name!="v", name=~"regex", name!~"regex" (regexes are anchored)' },
+            description: 'All must match the alert\'s labels (Alertmanager syntax, one matcher per item)',
+          },
+          node: {
+            type: 'string',
+            minLength: 1,
+            default: '{{ labels.instance | hostname }}',
+            description: 'Template of the node to run on, looked up in nodes: by name, then address, then glob',
+          },
+          on: { enum: ['firing', 'resolved'], default: 'firing', description: 'Run when the alert fires (default) or when it resolves' },
+          steps: {
+            type: 'array',
+            minItems: 1,
+            description: 'Actions run in order; the run stops at the first failure unless that step says continue_on_error',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['action'],
+              properties: {
+                action: { type: 'string', pattern: PLUGIN_NAME_PATTERN.source, description: 'Plugin name (rune actions lists them)' },
+                params: { type: 'object', description: "Plugin params; strings may hold templates; checked against the plugin's schema" },
+                continue_on_error: { type: 'boolean', default: false, description: 'Run the next step even when this one fails' },
+              },
+            },
+          },
+          notify: {
+            type: 'array',
+            uniqueItems: true,
+            items: { enum: ['pagerduty', 'slack', 'webhook'] },
+            description: 'Notifiers (configured under notify:) that receive the results',
+          },
+          cooldown: { ...duration, description: 'One run per node per window (accepted; enforced from issue #5)' },
+          budget: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['max_runs', 'per'],
+            description: 'At most max_runs runs of this rule per window, across all nodes (accepted; enforced from issue #5)',
+            properties: {
+              max_runs: { type: 'integer', minimum: 1, description: 'Runs allowed per window' },
+              per: { ...duration, description: 'The window' },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
+
+/**
+ * Hints for unknown keys under a notifier that look like an inline secret (`token:`,
+ * `webhook_url:`), by the dotted path of the notifier.
+ */
+export const INLINE_SECRET_HINTS: Readonly<Record<string, string>> = {
+  'notify.pagerduty': 'secrets never live in rules.yaml: use token_file or RUNE_PAGERDUTY_TOKEN',
+  'notify.slack': 'secrets never live in rules.yaml: use webhook_url_file',
+  'notify.webhook': 'secrets never live in rules.yaml: use secret_file',
+};
+
+/** The text of rules.schema.json: CONFIG_SCHEMA as a draft-07 document, 2-space indent, final newline. */
+export function rulesSchemaJson(): string {
+  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...CONFIG_SCHEMA }, null, 2)}\n`;
+}

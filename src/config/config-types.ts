@@ -25,14 +25,51 @@ export interface Defaults {
   jump?: string;
 }
 
+/** One step of a rule: a plugin to run, with params that may hold templates. */
+export interface StepSpec {
+  action: string;
+  params?: Record<string, unknown>;
+  /** Run the next step even when this one fails (default false: stop at the first failure). */
+  continue_on_error?: boolean;
+}
+
+/** One entry of `rules:` as written; src/rules/compile-rules.ts applies the defaults. */
+export interface RuleSpec {
+  name: string;
+  description?: string;
+  /** Alertmanager matchers (`name="v"`, `!=`, `=~`, `!~`), all of which must match. */
+  matchers: string[];
+  /** Template of the node to run on; default `{{ labels.instance | hostname }}`. */
+  node?: string;
+  /** Which alert status runs the rule; default firing. */
+  on?: 'firing' | 'resolved';
+  steps: StepSpec[];
+  notify?: NotifierName[];
+  /** Accepted but not enforced yet (issue #5). */
+  cooldown?: string;
+  /** Accepted but not enforced yet (issue #5). */
+  budget?: { max_runs: number; per: string };
+}
+
+/** `notify:` in rules.yaml. Secrets are never inline: `*_file` keys or environment variables. */
+export interface NotifyConfig {
+  /** Token from token_file, else RUNE_PAGERDUTY_TOKEN(_FILE). */
+  pagerduty?: { from: string; token_file?: string };
+  slack?: { webhook_url_file: string };
+  webhook?: { url: string; secret_file?: string };
+}
+
+export type NotifierName = keyof NotifyConfig;
+
 export interface RuneConfig {
   /** Where the config came from: a path, or "<embedded defaults>". */
   source: string;
   defaults: Defaults;
   nodes: NodeSpec[];
-  notify: Record<string, unknown>;
-  /** Rules are interpreted by the rule engine (issue #3); kept as parsed here. */
-  rules: Record<string, unknown>[];
+  notify: NotifyConfig;
+  rules: RuleSpec[];
+  /** Line of every key and list item in the file, by dotted path (`rules[0].steps[1].action`). */
+  lines?: ReadonlyMap<string, number>;
 }
 
 export interface ConfigProblem {

@@ -1,7 +1,10 @@
 import Ajv from 'ajv';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { BUILTIN_DEFAULTS, type ConfigProblem, type Defaults, type NodeSpec, type RuneConfig } from './config-types';
-import { CONFIG_SCHEMA } from './config-schema';
+import { compileParams } from '../rules/compile-params';
+import { parseMatcher } from '../rules/parse-matcher';
+import { parseTemplate } from '../rules/parse-template';
+import { BUILTIN_DEFAULTS, type ConfigProblem, type Defaults, type NodeSpec, type NotifyConfig, type RuleSpec, type RuneConfig } from './config-types';
+import { CONFIG_SCHEMA, INLINE_SECRET_HINTS } from './config-schema';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(CONFIG_SCHEMA);
@@ -38,14 +41,14 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
   if (!validateSchema(data)) {
     for (const e of validateSchema.errors ?? []) {
       const segments = e.instancePath.split('/').slice(1).map(decodePointer);
-      const extra = e.keyword === 'additionalProperties' ? ` (unknown key "${String(e.params.additionalProperty)}")` : '';
+      const extra = explainSchemaError(e.keyword, e.params as Record<string, unknown>, toDotted(segments));
       // An unknown key is reported on its own line, not on the line of the object holding it.
       const lineSegments = e.keyword === 'additionalProperties' ? [...segments, String(e.params.additionalProperty)] : segments;
       errors.push({ file, line: lineAt(doc, lineSegments, lineOf), path: toDotted(segments), message: `${e.message ?? 'invalid'}${extra}` });
     }
     return { value: null, warnings, errors };
   }
-  const raw = data as { defaults?: Partial<Defaults>; nodes?: NodeSpec[]; notify?: Record<string, unknown>; rules?: Record<string, unknown>[] };
+  const raw = data as { defaults?: Partial<Defaults>; nodes?: NodeSpec[]; notify?: NotifyConfig; rules?: RuleSpec[] };
   const nodes = raw.nodes ?? [];
   const seen = new Map<string, number>();
   nodes.forEach((n, i) => {
@@ -57,18 +60,121 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
       errors.push({ file, line: lineAt(doc, ['nodes', i, 'address'], lineOf), path: `nodes[${i}].address`, message: 'a glob node cannot have one fixed address; the matched name is the address' });
     }
   });
+  const lines = collectLines(doc, lineOf);
+  const at = (path: string): ConfigProblem['line'] => lines.get(path) ?? null;
+  const rules = raw.rules ?? [];
+  const notify = raw.notify ?? {};
+  for (const check of [checkDuplicateRules, checkMatchers, checkTemplates, checkNotifiers]) {
+    for (const p of check(rules, notify)) errors.push({ file, line: at(p.path), ...p });
+  }
+  for (const p of warnUnenforced(rules)) warnings.push({ file, line: at(p.path), ...p });
   if (errors.length > 0) return { value: null, warnings, errors };
   return {
     value: {
       source: file,
       defaults: { ...BUILTIN_DEFAULTS, ...(raw.defaults ?? {}) },
       nodes,
-      notify: raw.notify ?? {},
-      rules: raw.rules ?? [],
+      notify,
+      rules,
+      lines,
     },
     warnings,
     errors,
   };
+}
+
+/** A semantic problem before file and line are added. */
+type Finding = { path: string; message: string };
+
+function checkDuplicateRules(rules: readonly RuleSpec[]): Finding[] {
+  const seen = new Map<string, number>();
+  const found: Finding[] = [];
+  rules.forEach((r, i) => {
+    const first = seen.get(r.name);
+    if (first !== undefined) found.push({ path: `rules[${i}].name`, message: `duplicate rule "${r.name}" (first at rules[${first}])` });
+    else seen.set(r.name, i);
+  });
+  return found;
+}
+
+function checkMatchers(rules: readonly RuleSpec[]): Finding[] {
+  return rules.flatMap((r, i) =>
+    r.matchers.flatMap((text, j): Finding[] => {
+      const parsed = parseMatcher(text);
+      return parsed.ok ? [] : [{ path: `rules[${i}].matchers[${j}]`, message: `invalid matcher ${JSON.stringify(text)}: column ${parsed.column}: ${parsed.reason}` }];
+    }),
+  );
+}
+
+/** Templates in `node` and in every params string parse (unknown names and filters are found here). */
+function checkTemplates(rules: readonly RuleSpec[]): Finding[] {
+  const found: Finding[] = [];
+  rules.forEach((r, i) => {
+    if (r.node !== undefined) {
+      const parsed = parseTemplate(r.node);
+      if (!parsed.ok) found.push({ path: `rules[${i}].node`, message: `invalid template: column ${parsed.column}: ${parsed.reason}` });
+    }
+    r.steps.forEach((step, j) => {
+      for (const e of compileParams(step.params ?? {}).errors) {
+        found.push({ path: toDotted(['rules', i, 'steps', j, 'params', ...e.path]), message: `invalid template: column ${e.column}: ${e.reason}` });
+      }
+    });
+  });
+  return found;
+}
+
+function checkNotifiers(rules: readonly RuleSpec[], notify: NotifyConfig): Finding[] {
+  const configured = Object.keys(notify);
+  return rules.flatMap((r, i) =>
+    (r.notify ?? []).flatMap((name, k): Finding[] =>
+      notify[name] !== undefined
+        ? []
+        : [{ path: `rules[${i}].notify[${k}]`, message: `notifier "${name}" is not configured under notify: (${configured.length ? `configured: ${configured.join(', ')}` : 'none configured'})` }],
+    ),
+  );
+}
+
+/** cooldown and budget are accepted so files can be written today; issue #5 enforces them. */
+function warnUnenforced(rules: readonly RuleSpec[]): Finding[] {
+  return rules.flatMap((r, i) =>
+    (['cooldown', 'budget'] as const).filter((k) => r[k] !== undefined).map((k) => ({ path: `rules[${i}].${k}`, message: `${k} is not enforced yet (issue #5); the rule runs without it` })),
+  );
+}
+
+/** Words added to ajv's message: the unknown key, the allowed values, the way to pass a secret. */
+function explainSchemaError(keyword: string, params: Record<string, unknown>, path: string): string {
+  if (keyword === 'additionalProperties') {
+    const key = String(params.additionalProperty);
+    const hint = INLINE_SECRET_HINTS[path];
+    return ` (unknown key "${key}")${hint !== undefined && /token|secret|password|key|url|auth/i.test(key) ? `; ${hint}` : ''}`;
+  }
+  if (keyword === 'enum' && Array.isArray(params.allowedValues)) return ` (${params.allowedValues.map(String).join(', ')})`;
+  return '';
+}
+
+/** Line of every mapping key and sequence item, by dotted path; kept in RuneConfig for later checks. */
+function collectLines(doc: Document, lineOf: (o: number | undefined) => number | null): Map<string, number> {
+  const lines = new Map<string, number>();
+  const walk = (node: unknown, segments: (string | number)[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = (pair.key as { value?: unknown } | null)?.value;
+        if (typeof key !== 'string' && typeof key !== 'number') continue;
+        const here = [...segments, String(key)];
+        const line = lineOf((pair.key as { range?: [number] }).range?.[0]);
+        if (line !== null) lines.set(toDotted(here), line);
+        walk(pair.value, here);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const line = lineOf((item as { range?: [number] } | null)?.range?.[0]);
+        if (line !== null) lines.set(toDotted([...segments, i]), line);
+        walk(item, [...segments, i]);
+      });
+    }
+  };
+  walk(doc.contents, []);
+  return lines;
 }
 
 function decodePointer(s: string): string | number {

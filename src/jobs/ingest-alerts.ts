@@ -1,0 +1,91 @@
+import type { PluginRegistry } from '../plugins/load-registry';
+import type { NewJob, Store } from '../store/store';
+import type { Alert, AlertRef, Invocation, Trigger } from '../types';
+
+export interface MatchOutcome {
+  invocations: Invocation[];
+  problems: { rule: string; message: string }[];
+}
+
+export interface IngestDeps {
+  store: Store;
+  registry: PluginRegistry;
+  match: (alert: Alert) => MatchOutcome;
+  now: () => Date;
+  newId: () => string;
+  newTraceId: () => string;
+  /** `rune serve --dry-run`: every job is a RUNE dry run (plan only, no node contacted). */
+  dryRun: boolean;
+}
+
+export interface IngestOutcome {
+  /** Jobs created now. */
+  jobs: string[];
+  /** Jobs an earlier delivery of the same firing episode created (not run again). */
+  duplicates: string[];
+  /** Alerts that matched no rule. */
+  unmatched: number;
+  problems: { rule: string; fingerprint: string; message: string }[];
+}
+
+/** The payload's view of an alert (contract rune.plugin/v1). */
+export function alertRef(a: Alert): AlertRef {
+  return { status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint };
+}
+
+/** One run per (rule, fingerprint, startsAt) firing episode (DESIGN.md, Safety guards: dedup). */
+export function episodeKey(rule: string, a: Alert): string {
+  return `alert\u0000${rule}\u0000${a.status}\u0000${a.fingerprint}\u0000${a.startsAt}`;
+}
+
+/**
+ * Alerts → rules → stored jobs. Each matching rule becomes a chain of jobs (its steps, in order),
+ * created atomically with its dedup key, so a re-sent notification never runs anything twice.
+ */
+export function ingestAlerts(alerts: Alert[], deps: IngestDeps): IngestOutcome {
+  const out: IngestOutcome = { jobs: [], duplicates: [], unmatched: 0, problems: [] };
+  for (const alert of alerts) {
+    const { invocations, problems } = deps.match(alert);
+    for (const p of problems) out.problems.push({ ...p, fingerprint: alert.fingerprint });
+    if (invocations.length === 0 && problems.length === 0) out.unmatched++;
+    const byRule = new Map<string, Invocation[]>();
+    for (const inv of invocations) byRule.set(inv.rule, [...(byRule.get(inv.rule) ?? []), inv]);
+    for (const [rule, steps] of byRule) {
+      const createdAt = deps.now().toISOString();
+      const chainId = deps.newId();
+      const traceId = deps.newTraceId(); // one trace for the whole rule run
+      const jobs: NewJob[] = [];
+      steps.sort((a, b) => a.step - b.step);
+      steps.forEach((inv, i) => {
+        const previous = i > 0 ? steps[i - 1] : undefined;
+        const trigger: Trigger = {
+          kind: 'alert',
+          source: alert.source,
+          rule,
+          alert_fingerprint: alert.fingerprint,
+          ...(alert.incident ? { incident: alert.incident } : {}),
+        };
+        jobs.push({
+          id: deps.newId(),
+          traceId,
+          request: { action: inv.action, node: inv.node, params: inv.params, dryRun: deps.dryRun, pluginDryRun: false },
+          trigger,
+          alert,
+          incident: alert.incident ?? null,
+          chainId,
+          step: inv.step,
+          after: i > 0 ? (jobs[i - 1] as NewJob).id : null,
+          // "stop at the first failure unless continue_on_error" (DESIGN.md): the flag is on the step that failed.
+          stopOnFailureOf: previous ? !previous.continueOnError : true,
+          notify: inv.notify,
+          // Unknown actions count as mutating: the safe side for the per-node lock. They fail at validate anyway.
+          mutating: deps.registry.plugins.get(inv.action)?.mutating ?? true,
+          createdAt,
+        });
+      });
+      const { duplicate, jobs: stored } = deps.store.createJobs(jobs, episodeKey(rule, alert));
+      (duplicate ? out.duplicates : out.jobs).push(...stored.map((j) => j.id));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import type { ConfigProblem, RuneConfig } from '../config/config-types';
+import type { PluginRegistry } from '../plugins/load-registry';
+import { isTemplate } from './parse-template';
+
+/**
+ * The checks of rules.yaml that need the plugins (DESIGN.md, Configuration): every step names a
+ * known action, and params without templates satisfy that plugin's JSON Schema. Pure: the registry
+ * is already loaded. `rune rules check` and `rune serve` run it after validateConfig.
+ *
+ * A templated string is only known after rendering, so its pattern, enum and length are checked
+ * at run time by the orchestrator; its type is checked here, because a template always renders a
+ * string (`wait_seconds: "{{ labels.x }}"` can never satisfy `type: integer`).
+ * A mutating action in an `on: resolved` rule is allowed (e.g. undo a drain when the alert clears).
+ */
+export function checkRulesAgainstRegistry(
+  config: RuneConfig,
+  registry: Pick<PluginRegistry, 'dir' | 'plugins' | 'validator'>,
+  lineOf: (path: string) => number | null = (path) => config.lines?.get(path) ?? null,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  // Problems inside params point at the nearest line the file has (a missing param has none).
+  const nearestLine = (segments: string[]): number | null => {
+    for (let n = segments.length; n > 0; n--) {
+      const line = lineOf(segments.slice(0, n).join(''));
+      if (line !== null) return line;
+    }
+    return null;
+  };
+  const known = [...registry.plugins.keys()].sort();
+  config.rules.forEach((rule, i) => {
+    rule.steps.forEach((step, j) => {
+      const stepPath = `rules[${i}].steps[${j}]`;
+      if (!registry.plugins.has(step.action)) {
+        problems.push({
+          file: config.source,
+          line: nearestLine([stepPath, '.action']),
+          path: `${stepPath}.action`,
+          message: `unknown action "${step.action}" (plugins in ${registry.dir}: ${known.length ? known.join(', ') : 'none'})`,
+        });
+        return;
+      }
+      const params = step.params ?? {};
+      const templated = templatedPointers(params);
+      const validate = registry.validator(step.action);
+      // The validator fills in defaults in place: never hand it the config's own objects.
+      if (validate(structuredClone(params))) return;
+      for (const e of validate.errors ?? []) {
+        if (templated.has(e.instancePath) && e.keyword !== 'type') continue;
+        const segments = [`${stepPath}.params`, ...e.instancePath.split('/').slice(1).map(pointerSegment)];
+        const unknown = e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : null;
+        problems.push({
+          file: config.source,
+          line: nearestLine(unknown === null ? segments : [...segments, `.${unknown}`]),
+          path: segments.join(''),
+          message: `${step.action} params: ${e.message ?? 'invalid'}${unknown === null ? '' : ` (unknown param "${unknown}")`}${templated.has(e.instancePath) ? ' (a template always renders a string)' : ''}`,
+        });
+      }
+    });
+  });
+  return problems;
+}
+
+/** JSON Pointers (ajv's instancePath) of every string in `value` that holds a template. */
+function templatedPointers(value: unknown, pointer = '', out = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (isTemplate(value)) out.add(pointer);
+  } else if (Array.isArray(value)) {
+    value.forEach((v: unknown, i) => templatedPointers(v, `${pointer}/${i}`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) templatedPointers(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+  }
+  return out;
+}
+
+/** One JSON Pointer segment as a piece of a dotted path: `[3]` or `.name`. */
+function pointerSegment(s: string): string {
+  const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
+  return /^\d+$/.test(t) ? `[${t}]` : `.${t}`;
+}

@@ -1,0 +1,33 @@
+import type { Matcher } from './parse-matcher';
+
+/**
+ * Longest label value a regex is run on. Longer values are still compared exactly by `=` and `!=`,
+ * but never reach the regex engine: they count as not matching `=~` and as matching `!~`. Together
+ * with the load-time checks (check-regex-safety.ts) this bounds matching time on hostile labels.
+ */
+export const MAX_REGEX_INPUT = 4096;
+
+/**
+ * Alertmanager semantics: a missing label matches as the empty string, so `foo=""` matches an
+ * alert without foo and `foo!=""` requires it (prometheus/alertmanager pkg/labels/matcher.go).
+ */
+export function matcherMatches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
+  // Own properties only: a matcher on `constructor` must not see Object.prototype.
+  const raw = Object.prototype.hasOwnProperty.call(labels, m.name) ? labels[m.name] : undefined;
+  const value = typeof raw === 'string' ? raw : '';
+  switch (m.op) {
+    case '=':
+      return value === m.value;
+    case '!=':
+      return value !== m.value;
+    case '=~':
+      return value.length <= MAX_REGEX_INPUT && (m.regex as RegExp).test(value);
+    case '!~':
+      return !(value.length <= MAX_REGEX_INPUT && (m.regex as RegExp).test(value));
+  }
+}
+
+/** True when every matcher matches (matchers are ANDed, as in Alertmanager routes). */
+export function matchesLabels(matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean {
+  return matchers.every((m) => matcherMatches(m, labels));
+}

@@ -1,0 +1,56 @@
+import { RuneError } from '../errors';
+import { createPagerDutyClient, type PagerDutyClient } from '../reporters/pagerduty-client';
+import { createPagerDutyReporter } from '../reporters/pagerduty-reporter';
+import type { Reporter } from '../reporters/reporter';
+import { createSlackReporter } from '../reporters/slack-reporter';
+import { createWebhookReporter } from '../reporters/webhook-reporter';
+import type { RuneConfig } from '../config/config-types';
+
+export interface ReporterSecrets {
+  /** RUNE_PAGERDUTY_TOKEN(_FILE); `notify.pagerduty.token_file` wins when set. */
+  pagerdutyToken: string | null;
+  pagerdutyApiUrl: string;
+  readFile: (path: string) => string;
+  fetch?: typeof fetch;
+}
+
+interface NotifyShape {
+  pagerduty?: { from: string; token_file?: string };
+  slack?: { webhook_url_file: string };
+  webhook?: { url: string; secret_file?: string };
+}
+
+/**
+ * The notifiers of rules.yaml `notify:` with their secrets read from files or the environment
+ * (secrets never live in rules.yaml). Also returns the PagerDuty client, which the PagerDuty
+ * webhook uses to read an incident's alerts.
+ */
+export function buildReporters(config: RuneConfig, publicUrl: string, s: ReporterSecrets): { reporters: Map<string, Reporter>; pagerduty: PagerDutyClient | null } {
+  const notify = config.notify as NotifyShape;
+  const reporters = new Map<string, Reporter>();
+  const read = (what: string, path: string) => {
+    try {
+      return s.readFile(path).trim();
+    } catch (err) {
+      throw new RuneError('CONFIG_INVALID', `${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const fetchOpt = s.fetch ? { fetch: s.fetch } : {};
+  let pagerduty: PagerDutyClient | null = null;
+  const pdToken = notify.pagerduty?.token_file ? read('notify.pagerduty.token_file', notify.pagerduty.token_file) : s.pagerdutyToken;
+  if (pdToken) {
+    pagerduty = createPagerDutyClient({ baseUrl: s.pagerdutyApiUrl, token: pdToken, from: notify.pagerduty?.from ?? '', ...fetchOpt });
+  }
+  if (notify.pagerduty) {
+    if (!pagerduty) throw new RuneError('CONFIG_INVALID', 'notify.pagerduty needs a REST API token: set RUNE_PAGERDUTY_TOKEN (or _FILE), or notify.pagerduty.token_file');
+    reporters.set('pagerduty', createPagerDutyReporter(pagerduty, { publicUrl }));
+  }
+  if (notify.slack) {
+    reporters.set('slack', createSlackReporter({ webhookUrl: read('notify.slack.webhook_url_file', notify.slack.webhook_url_file), publicUrl, ...fetchOpt }));
+  }
+  if (notify.webhook) {
+    if (!notify.webhook.secret_file) throw new RuneError('CONFIG_INVALID', 'notify.webhook needs secret_file: deliveries are always signed');
+    reporters.set('webhook', createWebhookReporter({ url: notify.webhook.url, secret: read('notify.webhook.secret_file', notify.webhook.secret_file), ...fetchOpt }));
+  }
+  return { reporters, pagerduty };
+}

@@ -1,0 +1,180 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Settings } from '../cli/read-settings';
+import { formatProblem, readConfig } from '../config/read-config';
+import { RuneError } from '../errors';
+import { alertRef } from '../jobs/ingest-alerts';
+import { createJobQueue, type JobQueue } from '../jobs/job-queue';
+import { runAction } from '../orchestrator/run-action';
+import { loadRegistry } from '../plugins/load-registry';
+import type { Reporter } from '../reporters/reporter';
+import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
+import { compileRules } from '../rules/compile-rules';
+import { matchRules } from '../rules/match-rules';
+import { openSqliteStore } from '../store/sqlite-store';
+import type { Job, Store } from '../store/store';
+import type { Transport } from '../transports/transport';
+import type { TransportKind } from '../types';
+import { buildReporters } from './build-reporters';
+import { createApp, type Logger, type Runtime } from './create-app';
+import type { ServeSettings } from './read-serve-settings';
+
+export interface StartOptions {
+  settings: Settings;
+  serve: ServeSettings;
+  log: Logger;
+  createTransports: (s: Settings) => Partial<Record<TransportKind, Transport>>;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  queue: JobQueue;
+  reload(): { ok: boolean; problems: string[] };
+  /** Stops accepting (webhooks 503), lets running jobs finish up to `graceMs`, closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** rules.yaml + plugins → the rule engine, checked as a whole: an invalid file never half-loads. */
+export function loadRuntime(settings: Settings): Runtime {
+  const config = readConfig(settings.configPath, settings.configExplicit);
+  const registry = loadRegistry(settings.pluginsDir);
+  const problems = checkRulesAgainstRegistry(config, registry);
+  if (problems.length > 0) {
+    throw new RuneError('CONFIG_INVALID', `${config.source} is invalid:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, { problems });
+  }
+  const compiled = compileRules(config.rules);
+  return { config, registry, match: (alert) => matchRules(compiled, alert) };
+}
+
+/** `rune serve`: store, queue, reporters and the HTTP app, wired; resumes queued jobs at start. */
+export async function startServer(o: StartOptions): Promise<RunningServer> {
+  const now = o.now ?? (() => new Date());
+  const readText = (p: string) => readFileSync(p, 'utf8');
+  const reporterSecrets = { pagerdutyToken: o.serve.pagerdutyToken, pagerdutyApiUrl: o.serve.pagerdutyApiUrl, readFile: readText, ...(o.fetch ? { fetch: o.fetch } : {}) };
+  let runtime = loadRuntime(o.settings);
+  let notifiers = buildReporters(runtime.config, o.serve.publicUrl, reporterSecrets);
+  const store = openSqliteStore(o.serve.dbPath);
+  // DESIGN.md, State: a job that was running when RUNE died is interrupted, and never re-run automatically.
+  for (const job of store.interruptRunning(now().toISOString())) {
+    o.log.warn({ job_id: job.id, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
+  }
+  const transports = o.createTransports(o.settings);
+  let accepting = true;
+
+  const report = async (job: Job, result: import('../types').Result) => {
+    for (const name of job.notify) {
+      const reporter: Reporter | undefined = notifiers.reporters.get(name);
+      const delivery = reporter
+        ? await reporter.report(result, { alert: job.alert, incident: job.incident })
+        : { reporter: name, ok: false, status: null, attempts: 0, target: null, error: `notifier "${name}" is not configured under notify:`, at: now().toISOString() };
+      store.addDelivery(job.id, delivery);
+      if (!delivery.ok) o.log.warn({ job_id: job.id, reporter: name, error: delivery.error }, 'report not delivered');
+    }
+  };
+  const queue = createJobQueue({
+    store,
+    concurrency: o.serve.concurrency,
+    now,
+    log: o.log,
+    report,
+    run: (job) => {
+      const rt = runtime;
+      return runAction(
+        {
+          action: job.request.action,
+          node: job.request.node,
+          params: job.request.params,
+          dryRun: job.request.dryRun,
+          pluginDryRun: job.request.pluginDryRun,
+          ...(job.request.timeoutMs !== undefined ? { timeoutMs: job.request.timeoutMs } : {}),
+          trigger: job.trigger,
+          alert: job.alert ? alertRef(job.alert) : null,
+          jobId: job.id,
+          traceId: job.traceId,
+        },
+        { registry: rt.registry, config: rt.config, env: { fallbackUser: o.settings.fallbackUser }, transports, readScript: (p) => readFile(p), now },
+      );
+    },
+  });
+
+  const reload = (): { ok: boolean; problems: string[] } => {
+    try {
+      const next = loadRuntime(o.settings);
+      const nextNotifiers = buildReporters(next.config, o.serve.publicUrl, reporterSecrets);
+      runtime = next;
+      notifiers = nextNotifiers;
+      o.log.info({ config: next.config.source, rules: next.config.rules.length, plugins: next.registry.plugins.size }, 'rules reloaded');
+      return { ok: true, problems: [] };
+    } catch (err) {
+      const problems = ((err as RuneError).details?.problems as { file: string; line: number | null; path: string; message: string }[] | undefined)?.map(formatProblem) ?? [(err as Error).message];
+      o.log.error({ problems }, 'reload refused: the new rules are invalid; the old ones still serve');
+      return { ok: false, problems };
+    }
+  };
+
+  const app = createApp({
+    store,
+    queue,
+    runtime: () => runtime,
+    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, apiTokens: o.serve.apiTokens, insecureNoAuth: o.serve.insecureNoAuth },
+    pagerduty: notifiers.pagerduty
+      ? {
+          getIncidentAlerts: async (id) => {
+            const client = notifiers.pagerduty;
+            if (!client) throw new Error('the PagerDuty REST token was removed by a reload');
+            const out = await client.listIncidentAlerts(id);
+            if (!out.ok) throw new Error(`GET /incidents/${id}/alerts failed: ${out.error}`);
+            return out.value;
+          },
+        }
+      : null,
+    reload,
+    accepting: () => accepting,
+    publicUrl: o.serve.publicUrl,
+    dryRun: o.serve.dryRun,
+    fallbackUser: o.settings.fallbackUser,
+    bodyLimitBytes: 2 * 1024 * 1024,
+    log: o.log,
+    now,
+    newId: randomUUID,
+    newTraceId: () => randomBytes(16).toString('hex'),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(o.serve.port, o.serve.host);
+    s.once('listening', () => resolve(s));
+    s.once('error', (err) => reject(new RuneError('USAGE', `cannot listen on ${o.serve.host}:${o.serve.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+  });
+  const port = (server.address() as AddressInfo).port;
+  queue.pump(); // queued jobs from before a restart resume
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${o.serve.host.includes(':') ? `[${o.serve.host}]` : o.serve.host}:${port}`,
+    port,
+    store,
+    queue,
+    reload,
+    close(graceMs = 30_000) {
+      closing ??= (async () => {
+        accepting = false;
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        const finished = await queue.stop(graceMs);
+        if (!finished) o.log.warn({ running: queue.running() }, 'jobs still running at shutdown: they will show as interrupted after the next start');
+        await Promise.all(Object.values(transports).map((t) => t?.close()));
+        server.closeAllConnections();
+        await closed;
+        if (finished) store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { RuneError } from '../errors';
+import type { JobStatus, Result } from '../types';
+import type { AuditRecord, DeliveryRecord, Job, JobFilter, NewJob, Store } from './store';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  trace_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  action TEXT NOT NULL,
+  node TEXT NOT NULL,
+  rule TEXT,
+  incident_id TEXT,
+  chain_id TEXT,
+  step INTEGER NOT NULL DEFAULT 0,
+  after_id TEXT,
+  stop_on_failure INTEGER NOT NULL DEFAULT 1,
+  mutating INTEGER NOT NULL DEFAULT 1,
+  reason TEXT,
+  request TEXT NOT NULL,
+  trigger_json TEXT NOT NULL,
+  alert TEXT,
+  incident TEXT,
+  notify TEXT NOT NULL DEFAULT '[]',
+  result TEXT,
+  deliveries TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_node ON jobs (node, seq);
+CREATE INDEX IF NOT EXISTS jobs_rule ON jobs (rule, seq);
+CREATE INDEX IF NOT EXISTS jobs_incident ON jobs (incident_id, seq);
+CREATE TABLE IF NOT EXISTS dedup (
+  key TEXT PRIMARY KEY,
+  job_ids TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  source TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+-- The audit log is append-only (DESIGN.md, HTTP surface).
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+`;
+
+interface JobRow {
+  id: string;
+  trace_id: string;
+  status: string;
+  rule: string | null;
+  chain_id: string | null;
+  step: number;
+  after_id: string | null;
+  stop_on_failure: number;
+  mutating: number;
+  reason: string | null;
+  request: string;
+  trigger_json: string;
+  alert: string | null;
+  incident: string | null;
+  notify: string;
+  result: string | null;
+  deliveries: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    traceId: r.trace_id,
+    status: r.status as JobStatus,
+    request: JSON.parse(r.request) as Job['request'],
+    trigger: JSON.parse(r.trigger_json) as Job['trigger'],
+    alert: r.alert ? (JSON.parse(r.alert) as Job['alert']) : null,
+    incident: r.incident ? (JSON.parse(r.incident) as Job['incident']) : null,
+    chainId: r.chain_id,
+    step: r.step,
+    after: r.after_id,
+    stopOnFailureOf: r.stop_on_failure === 1,
+    notify: JSON.parse(r.notify) as string[],
+    mutating: r.mutating === 1,
+    reason: r.reason,
+    result: r.result ? (JSON.parse(r.result) as Result) : null,
+    deliveries: JSON.parse(r.deliveries) as DeliveryRecord[],
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+/**
+ * SQLite store (better-sqlite3, WAL): one file, or `:memory:` for tests. Opening it creates the
+ * schema; an unopenable or unwritable file is a CONFIG_INVALID error naming the path.
+ */
+export function openSqliteStore(path: string): Store {
+  let db: Database.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast commits
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+  } catch (err) {
+    throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, { db: path });
+  }
+
+  const insertJob = db.prepare(`INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id,
+    stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, finished_at)
+    VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, @stop_on_failure, @mutating,
+    @reason, @request, @trigger_json, @alert, @incident, @notify, @result, @created_at, @finished_at)`);
+  const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
+  const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
+  const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
+  const queued = db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT ?");
+  const markRunning = db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'");
+  const finish = db.prepare('UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ?');
+  const getDeliveries = db.prepare('SELECT deliveries FROM jobs WHERE id = ?');
+  const setDeliveries = db.prepare('UPDATE jobs SET deliveries = ? WHERE id = ?');
+  const running = db.prepare("SELECT * FROM jobs WHERE status = 'running'");
+  const interrupt = db.prepare("UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', finished_at = ? WHERE status = 'running'");
+  const insertAudit = db.prepare('INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)');
+  const listAudit = db.prepare('SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?');
+
+  const createJobs = db.transaction((jobs: NewJob[], dedupKey: string | undefined, now: string) => {
+    if (dedupKey !== undefined) {
+      const seen = getDedup.get(dedupKey) as { job_ids: string } | undefined;
+      if (seen) {
+        const ids = JSON.parse(seen.job_ids) as string[];
+        return { duplicate: true, jobs: ids.map((id) => getJob.get(id) as JobRow | undefined).filter((r): r is JobRow => r !== undefined).map(toJob) };
+      }
+      putDedup.run(dedupKey, JSON.stringify(jobs.map((j) => j.id)), now);
+    }
+    for (const j of jobs) {
+      insertJob.run({
+        id: j.id,
+        trace_id: j.traceId,
+        status: j.status ?? 'queued',
+        action: j.request.action,
+        node: j.request.node,
+        rule: j.trigger.rule ?? null,
+        incident_id: j.incident?.id ?? null,
+        chain_id: j.chainId,
+        step: j.step,
+        after_id: j.after,
+        stop_on_failure: j.stopOnFailureOf ? 1 : 0,
+        mutating: j.mutating ? 1 : 0,
+        reason: j.reason ?? null,
+        request: JSON.stringify(j.request),
+        trigger_json: JSON.stringify(j.trigger),
+        alert: j.alert ? JSON.stringify(j.alert) : null,
+        incident: j.incident ? JSON.stringify(j.incident) : null,
+        notify: JSON.stringify(j.notify),
+        result: j.result ? JSON.stringify(j.result) : null,
+        created_at: j.createdAt,
+        finished_at: j.status && j.status !== 'queued' ? j.createdAt : null,
+      });
+    }
+    return { duplicate: false, jobs: jobs.map((j) => toJob(getJob.get(j.id) as JobRow)) };
+  });
+
+  const addDelivery = db.transaction((id: string, d: DeliveryRecord) => {
+    const row = getDeliveries.get(id) as { deliveries: string } | undefined;
+    if (!row) return;
+    const list = JSON.parse(row.deliveries) as DeliveryRecord[];
+    list.push(d);
+    setDeliveries.run(JSON.stringify(list), id);
+  });
+
+  const interruptRunning = db.transaction((at: string) => {
+    const rows = (running.all() as JobRow[]).map(toJob);
+    interrupt.run(at);
+    return rows;
+  });
+
+  return {
+    createJobs: (jobs, dedupKey) => createJobs(jobs, dedupKey, jobs[0]?.createdAt ?? new Date().toISOString()),
+    rememberKey(key) {
+      try {
+        putDedup.run(key, '[]', new Date().toISOString());
+        return true;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+        throw err;
+      }
+    },
+    getJob(id) {
+      const r = getJob.get(id) as JobRow | undefined;
+      return r ? toJob(r) : null;
+    },
+    listJobs(f: JobFilter) {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      const eq = (col: string, v: string | undefined) => {
+        if (v !== undefined) {
+          where.push(`${col} = ?`);
+          args.push(v);
+        }
+      };
+      eq('node', f.node);
+      eq('rule', f.rule);
+      eq('status', f.status);
+      eq('incident_id', f.incident);
+      eq('action', f.action);
+      if (f.before !== undefined) {
+        where.push('seq < (SELECT seq FROM jobs WHERE id = ?)');
+        args.push(f.before);
+      }
+      const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      args.push(Math.min(Math.max(f.limit ?? 50, 1), 500));
+      return (db.prepare(sql).all(...args) as JobRow[]).map(toJob);
+    },
+    queuedJobs: (limit) => (queued.all(limit) as JobRow[]).map(toJob),
+    markRunning: (id, at) => void markRunning.run(at, id),
+    finishJob: (id, status, result, reason, at) => void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
+    addDelivery: (id, d) => addDelivery(id, d),
+    interruptRunning: (at) => interruptRunning(at),
+    audit: (a: AuditRecord) => void insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details)),
+    listAudit: (limit) =>
+      (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+    close: () => db.close(),
+  };
+}

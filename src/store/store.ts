@@ -1,0 +1,100 @@
+import type { Alert, IncidentRef, JobStatus, Result, Trigger } from '../types';
+
+/** What to run: everything the orchestrator needs, stored so a queued job survives a restart. */
+export interface JobRequest {
+  action: string;
+  node: string;
+  params: Record<string, unknown>;
+  dryRun: boolean;
+  pluginDryRun: boolean;
+  timeoutMs?: number;
+}
+
+/** One delivery of a Result to a reporter (PagerDuty note, Slack, webhook). */
+export interface DeliveryRecord {
+  reporter: string;
+  ok: boolean;
+  status: number | null;
+  attempts: number;
+  target: string | null;
+  error: string | null;
+  at: string;
+}
+
+/** A job as stored: the request, where it came from, and (once finished) its Result. */
+export interface Job {
+  id: string;
+  traceId: string;
+  status: JobStatus;
+  request: JobRequest;
+  trigger: Trigger;
+  alert: Alert | null;
+  incident: IncidentRef | null;
+  /** Steps of one rule run share a chain; a step waits for the one before it. */
+  chainId: string | null;
+  step: number;
+  /** The job this one waits for (the previous step), and whether a failure there stops this one. */
+  after: string | null;
+  stopOnFailureOf: boolean;
+  notify: string[];
+  mutating: boolean;
+  /** Why a job was skipped or could not run (e.g. "previous_step_failed"). */
+  reason: string | null;
+  result: Result | null;
+  deliveries: DeliveryRecord[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type NewJob = Omit<Job, 'status' | 'result' | 'deliveries' | 'startedAt' | 'finishedAt' | 'reason'> & {
+  status?: JobStatus;
+  reason?: string | null;
+  result?: Result | null;
+};
+
+export interface JobFilter {
+  node?: string;
+  rule?: string;
+  status?: JobStatus;
+  incident?: string;
+  action?: string;
+  limit?: number;
+  /** Jobs created before this one (pagination, newest first). */
+  before?: string;
+}
+
+export interface AuditRecord {
+  at: string;
+  actor: string;
+  source: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * All of RUNE's state behind one interface (DESIGN.md, State): SQLite now, a shared PostgreSQL later.
+ * Methods are synchronous because better-sqlite3 is; a networked store would wrap them.
+ */
+export interface Store {
+  /**
+   * Inserts jobs atomically. With a dedup key that was seen before nothing is inserted and the
+   * jobs created the first time are returned with `duplicate: true` (one run per firing episode).
+   */
+  createJobs(jobs: NewJob[], dedupKey?: string): { duplicate: boolean; jobs: Job[] };
+  /** True the first time a key is seen (PagerDuty X-Webhook-Id), false for a redelivery. */
+  rememberKey(key: string): boolean;
+  getJob(id: string): Job | null;
+  listJobs(filter: JobFilter): Job[];
+  /** Queued jobs, oldest first. */
+  queuedJobs(limit: number): Job[];
+  markRunning(id: string, at: string): void;
+  finishJob(id: string, status: JobStatus, result: Result | null, reason: string | null, at: string): void;
+  addDelivery(id: string, delivery: DeliveryRecord): void;
+  /** After a crash: running jobs become interrupted (never re-run automatically). Returns them. */
+  interruptRunning(at: string): Job[];
+  audit(record: AuditRecord): void;
+  listAudit(limit: number): AuditRecord[];
+  close(): void;
+}
