@@ -7,6 +7,7 @@ import { readConfig, formatProblem } from '../config/read-config';
 import { validateConfig } from '../config/validate-config';
 import { isRuneError, RuneError } from '../errors';
 import { loadRegistry } from '../plugins/load-registry';
+import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
 import { mapBounded, runAction } from '../orchestrator/run-action';
 import { createLocalTransport } from '../transports/local-transport';
 import { createSshTransport } from '../transports/ssh-transport';
@@ -103,8 +104,9 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .command('check')
     .description('validate a rules file and print every problem with file:line and path')
     .argument('[file]', 'rules file (default: RUNE_CONFIG or ./rules.yaml)')
-    .action((file: string | undefined) => {
-      exitCode = rulesCheckCommand(file, io);
+    .option('--plugins <dir>', 'plugins folder the actions are checked against (env RUNE_PLUGINS_DIR)')
+    .action((file: string | undefined, o: { plugins?: string }) => {
+      exitCode = rulesCheckCommand(file, o, io);
     });
 
   program
@@ -253,7 +255,8 @@ function actionsCommand(o: { output: OutputFormat; plugins?: string }, io: CliIo
   return registry.problems.length > 0 ? 2 : 0;
 }
 
-function rulesCheckCommand(file: string | undefined, io: CliIo): number {
+/** Every problem, schema and semantics, including actions and literal params against the plugins. */
+function rulesCheckCommand(file: string | undefined, o: { plugins?: string }, io: CliIo): number {
   const path = file ?? (io.env.RUNE_CONFIG || './rules.yaml');
   let text: string;
   try {
@@ -263,10 +266,15 @@ function rulesCheckCommand(file: string | undefined, io: CliIo): number {
     return 2;
   }
   const outcome = validateConfig(text, path);
+  const errors = [...outcome.errors];
+  if (outcome.value) {
+    const registry = loadRegistry(readSettings({ plugins: o.plugins }, io.env).pluginsDir);
+    errors.push(...checkRulesAgainstRegistry(outcome.value, registry));
+  }
   for (const w of outcome.warnings) io.stderr(`warning: ${formatProblem(w)}\n`);
-  for (const e of outcome.errors) io.stderr(`${formatProblem(e)}\n`);
-  if (outcome.errors.length > 0) {
-    io.stderr(`${outcome.errors.length} problem(s) in ${path}\n`);
+  for (const e of errors) io.stderr(`${formatProblem(e)}\n`);
+  if (errors.length > 0) {
+    io.stderr(`${errors.length} problem(s) in ${path}\n`);
     return 2;
   }
   io.stdout(`${path}: ok (${outcome.value?.nodes.length ?? 0} nodes, ${outcome.value?.rules.length ?? 0} rules)\n`);

@@ -17,7 +17,7 @@ import { matchRules } from '../rules/match-rules';
 import { openSqliteStore } from '../store/sqlite-store';
 import type { Job, Store } from '../store/store';
 import type { Transport } from '../transports/transport';
-import type { TransportKind } from '../types';
+import type { Result, TransportKind } from '../types';
 import { buildReporters } from './build-reporters';
 import { createApp, type Logger, type Runtime } from './create-app';
 import type { ServeSettings } from './read-serve-settings';
@@ -68,7 +68,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const transports = o.createTransports(o.settings);
   let accepting = true;
 
-  const report = async (job: Job, result: import('../types').Result) => {
+  const report = async (job: Job, result: Result) => {
+    const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, action: result.action, node: result.node, status: result.status, duration_ms: result.duration_ms, error: result.error?.code ?? null };
+    if (result.status === 'succeeded' || result.status === 'skipped') o.log.info(fields, `job ${result.status}: ${result.summary}`);
+    else o.log.warn(fields, `job ${result.status}: ${result.summary}`);
     for (const name of job.notify) {
       const reporter: Reporter | undefined = notifiers.reporters.get(name);
       const delivery = reporter

@@ -151,3 +151,13 @@ test('text output says an error message once when it is also the summary', async
   expect(r.stdout.match(/is not in the inventory/g)).toHaveLength(1);
   expect(r.stdout).toMatch(/^ {5}error UNKNOWN_NODE \(stage validate\)$/m);
 });
+
+test('rules check also checks actions and literal params against the plugins, with lines', async () => {
+  const bad = join(dir, 'bad-rules.yaml');
+  writeFileSync(bad, "rules:\n  - name: x\n    matchers: ['a=\"b\"']\n    steps:\n      - action: nope\n      - action: echo\n        params: {unknown_param: 1}\n");
+  const r = await runCli(['rules', 'check', bad], env);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`${bad}:5: rules[0].steps[0].action: unknown action "nope"`);
+  expect(r.stderr).toMatch(new RegExp(`${bad}:7: rules\\[0\\]\\.steps\\[1\\]\\.params`));
+  expect(r.stderr).toContain('2 problem(s)');
+});

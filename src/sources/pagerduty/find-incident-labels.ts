@@ -81,12 +81,9 @@ function labelsOf(alert: Record<string, unknown>): IncidentLabels | null {
     alertKey,
   });
 
-  // 1. Keys set on purpose in pagerduty_configs.details (§1.5). Alertmanager renders a missing
-  //    label as "", so empty values count as absent.
-  const configured = sanitize(CONFIGURED_KEYS.map((key): [string, unknown] => [key, details[key]]));
-  if (HOST_KEYS.some((key) => key in configured)) return result(configured, {}, 'body.details');
-
-  // 2. Alertmanager >= 0.30: details.firing is the firing alerts as objects (§1.5).
+  // The alert's own labels, when Alertmanager sent them: as objects (>= 0.30) or as its default
+  // text (<= 0.29) in details.firing (§1.5). Only the first firing alert is read.
+  let fromFiring: IncidentLabels | null = null;
   const firing = details.firing;
   if (Array.isArray(firing)) {
     const first: unknown = firing[0];
@@ -94,16 +91,21 @@ function labelsOf(alert: Record<string, unknown>): IncidentLabels | null {
       const labels = sanitize(Object.entries(first.labels));
       if (Object.keys(labels).length > 0) {
         const annotations = isJsonObject(first.annotations) ? sanitize(Object.entries(first.annotations)) : {};
-        return result(labels, annotations, 'body.details.firing[0].labels');
+        fromFiring = result(labels, annotations, 'body.details.firing[0].labels');
       }
     }
+  } else if (typeof firing === 'string') {
+    const parsed = parseFiringText(firing);
+    if (Object.keys(parsed.labels).length > 0) fromFiring = result(parsed.labels, parsed.annotations, 'body.details.firing (text)');
   }
 
-  // 3. Alertmanager <= 0.29: details.firing is a text blob (§1.5).
-  if (typeof firing === 'string') {
-    const parsed = parseFiringText(firing);
-    if (Object.keys(parsed.labels).length > 0) return result(parsed.labels, parsed.annotations, 'body.details.firing (text)');
-  }
+  // 1. Keys set on purpose in pagerduty_configs.details (§1.5) win; the firing alert's other labels
+  //    (severity, …) stay underneath so rules can match on them. Alertmanager renders a missing
+  //    label as "", so empty values count as absent.
+  const configured = sanitize(CONFIGURED_KEYS.map((key): [string, unknown] => [key, details[key]]));
+  if (HOST_KEYS.some((key) => key in configured)) return result({ ...(fromFiring?.labels ?? {}), ...configured }, fromFiring?.annotations ?? {}, 'body.details');
+  // 2./3. Otherwise the firing alert's labels as they are.
+  if (fromFiring) return fromFiring;
 
   // 4. The Events v2 payload.source, only when it names something other than the sender (§1.5).
   const cef = isJsonObject(body.cef_details) ? body.cef_details : {};

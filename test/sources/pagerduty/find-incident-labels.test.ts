@@ -88,16 +88,20 @@ describe('Alertmanager through PagerDuty', () => {
     });
   });
 
-  test('details configured as PROTOCOLS.md §1.5 recommends win; an empty rendered label counts as absent', async () => {
+  test('details configured as PROTOCOLS.md §1.5 recommends win over the firing labels, which stay underneath; an empty rendered label counts as absent', async () => {
     const event = fixtureJson(AM025_TRIGGER);
-    Object.assign(event.payload.custom_details, { instance: '10.0.1.23:9100', instance_id: '', nodename: 'ip-10-0-1-23', alertname: 'NodeFilesystemAlmostOutOfSpace' });
+    Object.assign(event.payload.custom_details, { instance: '10.0.1.23:9100', instance_id: '', nodename: 'configured-name', alertname: 'NodeFilesystemAlmostOutOfSpace' });
     const { deps } = fakes(listResponse(pdAlert(event)));
-    expect(await findIncidentLabels('Q1', deps)).toEqual({
-      labels: { instance: '10.0.1.23:9100', nodename: 'ip-10-0-1-23', alertname: 'NodeFilesystemAlmostOutOfSpace' },
-      annotations: {},
-      from: 'body.details',
-      alertKey: DEDUP_KEY,
+    const found = await findIncidentLabels('Q1', deps);
+    expect(found).toMatchObject({ from: 'body.details', alertKey: DEDUP_KEY });
+    expect(found!.labels).toMatchObject({
+      instance: '10.0.1.23:9100',
+      nodename: 'configured-name', // configured wins over the firing label ip-10-0-1-23
+      alertname: 'NodeFilesystemAlmostOutOfSpace',
+      instance_id: 'i-0123456789abcdef0', // the empty configured value did not hide the firing one
+      severity: 'critical', // rules can still match on the alert's other labels
     });
+    expect(found!.annotations.summary).toBe('Filesystem has less than 5% space left.');
   });
 
   test('alertname alone in details is no host: the firing labels are used instead', async () => {
