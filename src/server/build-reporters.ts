@@ -14,19 +14,14 @@ export interface ReporterSecrets {
   fetch?: typeof fetch;
 }
 
-interface NotifyShape {
-  pagerduty?: { from: string; token_file?: string };
-  slack?: { webhook_url_file: string };
-  webhook?: { url: string; secret_file?: string };
-}
-
 /**
  * The notifiers of rules.yaml `notify:` with their secrets read from files or the environment
  * (secrets never live in rules.yaml). Also returns the PagerDuty client, which the PagerDuty
  * webhook uses to read an incident's alerts.
  */
-export function buildReporters(config: RuneConfig, publicUrl: string, s: ReporterSecrets): { reporters: Map<string, Reporter>; pagerduty: PagerDutyClient | null } {
-  const notify = config.notify as NotifyShape;
+export function buildReporters(config: RuneConfig, publicUrl: string, s: ReporterSecrets): { reporters: Map<string, Reporter>; pagerduty: PagerDutyClient | null; warnings: string[] } {
+  const notify = config.notify;
+  const warnings: string[] = [];
   const reporters = new Map<string, Reporter>();
   const read = (what: string, path: string) => {
     try {
@@ -42,8 +37,13 @@ export function buildReporters(config: RuneConfig, publicUrl: string, s: Reporte
     pagerduty = createPagerDutyClient({ baseUrl: s.pagerdutyApiUrl, token: pdToken, from: notify.pagerduty?.from ?? '', ...fetchOpt });
   }
   if (notify.pagerduty) {
-    if (!pagerduty) throw new RuneError('CONFIG_INVALID', 'notify.pagerduty needs a REST API token: set RUNE_PAGERDUTY_TOKEN (or _FILE), or notify.pagerduty.token_file');
-    reporters.set('pagerduty', createPagerDutyReporter(pagerduty, { publicUrl }));
+    if (pagerduty) reporters.set('pagerduty', createPagerDutyReporter(pagerduty, { publicUrl }));
+    else {
+      // Start anyway (the rules still run), but every note is a visible failed delivery, not silence.
+      const why = 'notify.pagerduty is configured but no REST API token is set (RUNE_PAGERDUTY_TOKEN, RUNE_PAGERDUTY_TOKEN_FILE or notify.pagerduty.token_file)';
+      warnings.push(why);
+      reporters.set('pagerduty', { name: 'pagerduty', report: async () => ({ reporter: 'pagerduty', ok: false, status: null, attempts: 0, target: null, error: why, at: new Date().toISOString() }) });
+    }
   }
   if (notify.slack) {
     reporters.set('slack', createSlackReporter({ webhookUrl: read('notify.slack.webhook_url_file', notify.slack.webhook_url_file), publicUrl, ...fetchOpt }));
@@ -52,5 +52,5 @@ export function buildReporters(config: RuneConfig, publicUrl: string, s: Reporte
     if (!notify.webhook.secret_file) throw new RuneError('CONFIG_INVALID', 'notify.webhook needs secret_file: deliveries are always signed');
     reporters.set('webhook', createWebhookReporter({ url: notify.webhook.url, secret: read('notify.webhook.secret_file', notify.webhook.secret_file), ...fetchOpt }));
   }
-  return { reporters, pagerduty };
+  return { reporters, pagerduty, warnings };
 }

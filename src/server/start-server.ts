@@ -60,6 +60,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const reporterSecrets = { pagerdutyToken: o.serve.pagerdutyToken, pagerdutyApiUrl: o.serve.pagerdutyApiUrl, readFile: readText, ...(o.fetch ? { fetch: o.fetch } : {}) };
   let runtime = loadRuntime(o.settings);
   let notifiers = buildReporters(runtime.config, o.serve.publicUrl, reporterSecrets);
+  for (const w of notifiers.warnings) o.log.warn({ config: runtime.config.source }, w);
   const store = openSqliteStore(o.serve.dbPath);
   // DESIGN.md, State: a job that was running when RUNE died is interrupted, and never re-run automatically.
   for (const job of store.interruptRunning(now().toISOString())) {
@@ -113,6 +114,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       const nextNotifiers = buildReporters(next.config, o.serve.publicUrl, reporterSecrets);
       runtime = next;
       notifiers = nextNotifiers;
+      for (const w of notifiers.warnings) o.log.warn({ config: next.config.source }, w);
       o.log.info({ config: next.config.source, rules: next.config.rules.length, plugins: next.registry.plugins.size }, 'rules reloaded');
       return { ok: true, problems: [] };
     } catch (err) {

@@ -1,0 +1,85 @@
+/**
+ * `rune serve` as a real process, the way the README starts it: the shipped rules.yaml and plugins,
+ * the example alert from examples/, a job that runs on localhost; SIGHUP with a broken file keeps
+ * the old rules; SIGTERM ends it with exit 0. The CLI is compiled to a scratch folder first, so
+ * this test does not depend on an earlier `npm run build`.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../helpers/sshd';
+
+const ROOT = join(__dirname, '..', '..');
+let scratch: string;
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'rune-serve-process-'));
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(scratch, 'dist')], { stdio: 'pipe' });
+}, 120_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function waitForOutput(proc: ChildProcess, get: () => string, pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      clearInterval(tick);
+      reject(new Error(`no ${pattern} in the output within ${ms} ms:\n${get()}`));
+    }, ms);
+    const tick = setInterval(() => {
+      const m = get().match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        clearInterval(tick);
+        resolve(m);
+      } else if (proc.exitCode !== null) {
+        clearTimeout(timer);
+        clearInterval(tick);
+        reject(new Error(`rune serve exited ${proc.exitCode}:\n${get()}`));
+      }
+    }, 50);
+  });
+}
+
+test('README: serve the shipped rules, feed the example alert, watch the job run on localhost; SIGHUP and SIGTERM', async () => {
+  const port = await freePort();
+  const config = join(scratch, 'rules.yaml');
+  copyFileSync(join(ROOT, 'rules.yaml'), config);
+  const proc = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(scratch, 'dist', 'cli', 'main.js'))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, 'serve', '--listen', `127.0.0.1:${port}`], {
+    cwd: ROOT,
+    // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
+    env: { PATH: process.env.PATH, NODE_PATH: join(ROOT, 'node_modules'), HOME: scratch, RUNE_WEBHOOK_TOKEN: 'demo-token', RUNE_CONFIG: config, RUNE_PLUGINS_DIR: join(ROOT, 'plugins'), RUNE_DB: join(scratch, 'data', 'rune.db') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  try {
+    await waitForOutput(proc, () => out, new RegExp(`serving on http://127\\.0\\.0\\.1:${port}`));
+    const post = () =>
+      fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer demo-token', 'Content-Type': 'application/json' },
+        body: readFileSync(join(ROOT, 'examples', 'alertmanager-disk-full-localhost.json')),
+      });
+    const res = await post();
+    expect(res.status).toBe(202);
+    const { jobs } = (await res.json()) as { jobs: string[] };
+    expect(jobs).toHaveLength(1);
+    const line = await waitForOutput(proc, () => out, new RegExp(`\\{[^\\n]*"job_id":"${jobs[0]}"[^\\n]*\\}`));
+    expect(JSON.parse(line[0])).toMatchObject({ level: 30, rule: 'filesystem-almost-full', action: 'disk-usage', node: 'localhost', status: 'succeeded', msg: expect.stringMatching(/^job succeeded: (WARNING: .*)?fullest: \/ at /) });
+
+    writeFileSync(config, 'rules: [oops\n');
+    proc.kill('SIGHUP');
+    await waitForOutput(proc, () => out, /reload refused/);
+    expect(out).toMatch(/rules\.yaml:\d+/);
+    const again = await post(); // the same episode again: still served by the old rules, and deduplicated
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as { duplicates: string[] }).duplicates).toEqual(jobs);
+
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}, 60_000);
