@@ -1,23 +1,29 @@
-# RUNE container image (first version; the service endpoints arrive with `rune serve`).
-# Build: docker build -t rune .   Run: docker run --rm -v $PWD/rules.yaml:/etc/rune/rules.yaml rune actions
+# RUNE container image. See docs/deployment.md.
+# Build: docker build -t rune .
+# Run:   docker run -p 127.0.0.1:9095:9095 -e RUNE_WEBHOOK_TOKEN_FILE=… -v rune-data:/var/lib/rune rune
 
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 is a native addon: compile it here if no prebuilt binary can be fetched.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-# openssh-client for ssh-keyscan/ssh-keygen when preparing known_hosts; jq + coreutils for local runs.
+# openssh-client for ssh-keyscan/ssh-keygen when preparing known_hosts; jq and python3 for the core
+# plugins when they run on RUNE's own host (node: localhost).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends openssh-client jq ca-certificates \
+ && apt-get install -y --no-install-recommends openssh-client jq python3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY plugins ./plugins
@@ -30,6 +36,9 @@ ENV RUNE_CONFIG=/etc/rune/rules.yaml \
     RUNE_DB=/var/lib/rune/rune.db \
     RUNE_LISTEN=0.0.0.0:9095
 VOLUME ["/var/lib/rune", "/etc/rune/keys"]
+EXPOSE 9095
 USER node
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9095/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/app/bin/rune"]
-CMD ["actions"]
+CMD ["serve"]
