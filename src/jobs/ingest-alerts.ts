@@ -1,11 +1,7 @@
 import type { PluginRegistry } from '../plugins/load-registry';
+import type { MatchOutcome } from '../rules/match-rules';
 import type { NewJob, Store } from '../store/store';
 import type { Alert, AlertRef, Invocation, Trigger } from '../types';
-
-export interface MatchOutcome {
-  invocations: Invocation[];
-  problems: { rule: string; message: string }[];
-}
 
 export interface IngestDeps {
   store: Store;

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { RuneConfig } from '../config/config-types';
-import { ingestAlerts, type IngestOutcome, type MatchOutcome } from '../jobs/ingest-alerts';
+import { ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
+import type { MatchOutcome } from '../rules/match-rules';
 import type { JobQueue } from '../jobs/job-queue';
 import { planRun } from '../orchestrator/plan-run';
 import type { PluginRegistry } from '../plugins/load-registry';

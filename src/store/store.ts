@@ -1,25 +1,12 @@
+import type { RunRequest } from '../orchestrator/plan-run';
+import type { Delivery } from '../reporters/reporter';
 import type { Alert, IncidentRef, JobStatus, Result, Trigger } from '../types';
 
-/** What to run: everything the orchestrator needs, stored so a queued job survives a restart. */
-export interface JobRequest {
-  action: string;
-  node: string;
-  params: Record<string, unknown>;
-  dryRun: boolean;
-  pluginDryRun: boolean;
-  timeoutMs?: number;
-}
+/** What to run: the orchestrator's request without its per-run fields, stored so a queued job survives a restart. */
+export type JobRequest = Pick<RunRequest, 'action' | 'node' | 'params' | 'dryRun' | 'pluginDryRun' | 'timeoutMs'>;
 
-/** One delivery of a Result to a reporter (PagerDuty note, Slack, webhook). */
-export interface DeliveryRecord {
-  reporter: string;
-  ok: boolean;
-  status: number | null;
-  attempts: number;
-  target: string | null;
-  error: string | null;
-  at: string;
-}
+/** One delivery of a Result to a reporter (PagerDuty note, Slack, webhook), kept with the job. */
+export type DeliveryRecord = Delivery;
 
 /** A job as stored: the request, where it came from, and (once finished) its Result. */
 export interface Job {
