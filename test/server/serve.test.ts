@@ -215,6 +215,30 @@ describe('Alertmanager webhook', () => {
     expect(new Set(nodes)).toEqual(new Set(fixtureJson('alertmanager/captured-am0.25-webhook-firing-2instances.json').alerts.map((a: { labels: { nodename: string } }) => a.labels.nodename)));
   });
 
+  test('every shipped Alertmanager webhook fixture is accepted as sent, in its own words', async () => {
+    const fixtures = [
+      'captured-am0.25-webhook-firing-1alert.json',
+      'captured-am0.25-webhook-resolved-1alert.json',
+      'captured-am0.25-webhook-firing-2instances.json',
+      'DERIVED-am0.34-webhook-firing-1alert.json',
+      'public-imgix-prometheus-am-executor-alert_payload.json',
+    ];
+    for (const f of fixtures) {
+      const r = await amPost(s, fixtureBytes(`alertmanager/${f}`));
+      expect([f, r.status]).toEqual([f, 202]);
+      expect(r.body.status).toBe('accepted');
+    }
+  });
+
+  test('basic auth with the token as password is accepted too (Alertmanager http_config.basic_auth)', async () => {
+    const body = fixtureBytes('alertmanager/DERIVED-am0.34-webhook-firing-1alert.json');
+    const basic = (pw: string) => `Basic ${Buffer.from(`alertmanager:${pw}`).toString('base64')}`;
+    const ok = await postRaw(`${s.url}/webhooks/alertmanager`, { 'Content-Type': 'application/json', Authorization: basic(AM_TOKEN) }, body);
+    expect(ok.status).toBe(202);
+    const wrong = await postRaw(`${s.url}/webhooks/alertmanager`, { 'Content-Type': 'application/json', Authorization: basic('guess') }, body);
+    expect(wrong.status).toBe(401);
+  });
+
   test('bad requests get a clear 4xx and queue nothing', async () => {
     const count = () => s.store.listJobs({ limit: 500 }).length;
     const before = count();
