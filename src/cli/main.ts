@@ -8,9 +8,12 @@ import { validateConfig } from '../config/validate-config';
 import { isRuneError, RuneError } from '../errors';
 import { loadRegistry } from '../plugins/load-registry';
 import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
+import { resolveNode } from '../orchestrator/resolve-node';
 import { mapBounded, runAction } from '../orchestrator/run-action';
 import { createLocalTransport } from '../transports/local-transport';
 import { createSshTransport } from '../transports/ssh-transport';
+import { rateControlProblem, type SsmRateControlsSpec } from '../transports/ssm-rate-controls';
+import { createSsmTransport } from '../transports/ssm-transport';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
 import { parseDuration, formatDuration } from '../util/duration';
@@ -46,11 +49,16 @@ function processIo(): CliIo {
   };
 }
 
-export function defaultTransports(s: Settings): Partial<Record<TransportKind, Transport>> {
+/**
+ * The real transports. SSM takes region, credentials and endpoint (AWS_ENDPOINT_URL_SSM) from the
+ * AWS SDK's own default chain, which reads process.env itself; `env` only supplies RUNE's settings.
+ */
+export function defaultTransports(s: Settings, env: NodeJS.ProcessEnv = process.env): Partial<Record<TransportKind, Transport>> {
+  const bucket = env.RUNE_SSM_OUTPUT_S3_BUCKET;
   return {
     local: createLocalTransport(),
     ssh: createSshTransport({ ...(s.sshKey ? { keyPath: s.sshKey } : {}), ...(s.sshAgent ? { agentSock: s.sshAgent } : {}), knownHostsPath: s.knownHosts }),
-    // ssm: arrives with the SSM issue; until then the mediator answers "SSM transport not available yet".
+    ssm: createSsmTransport(bucket ? { outputS3Bucket: bucket } : {}),
   };
 }
 
@@ -78,7 +86,9 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--dry-run', 'show the plan (node, transport, payload) without contacting any node')
     .option('--on-node', 'with --dry-run: run the plugin on the node with dry_run=true (it reports, changes nothing)')
     .addOption(outputOption())
-    .option('--ssm', 'run through AWS SSM instead of SSH')
+    .option('--ssm', 'run through AWS SSM Run Command instead of SSH (nodes by instance id or instance_id)')
+    .option('--max-concurrency <n>', 'SSM only: MaxConcurrency of each SendCommand, a count or a percentage (e.g. 10, 25%)')
+    .option('--max-errors <n>', 'SSM only: MaxErrors of each SendCommand, a count or a percentage (e.g. 0, 10%)')
     .option('--timeout <duration>', "override the plugin's run timeout (e.g. 60s, 5m)")
     .option('--concurrency <n>', 'nodes contacted at once (default: defaults.concurrency in rules.yaml, 20)')
     .option('-c, --config <file>', 'rules file with the nodes: inventory (env RUNE_CONFIG, default ./rules.yaml)')
@@ -149,6 +159,8 @@ interface RunFlags {
   onNode?: boolean;
   output: OutputFormat;
   ssm?: boolean;
+  maxConcurrency?: string;
+  maxErrors?: string;
   timeout?: string;
   concurrency?: string;
   config?: string;
@@ -170,16 +182,38 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
     concurrency = Number(o.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RuneError('USAGE', '--concurrency must be a positive integer');
   }
+  const ssmFlags: SsmRateControlsSpec = {};
+  for (const [flag, kind, value] of [['--max-concurrency', 'max_concurrency', o.maxConcurrency], ['--max-errors', 'max_errors', o.maxErrors]] as const) {
+    if (value === undefined) continue;
+    const problem = rateControlProblem(kind, value);
+    if (problem) throw new RuneError('USAGE', `${flag}: ${problem}`);
+    ssmFlags[kind] = value;
+  }
+  const env = { fallbackUser: settings.fallbackUser };
+  const nodes = [...new Set(o.node)];
+  // AWS's MaxConcurrency paces SSM nodes, not --concurrency: they all go to the transport at once,
+  // so it can put up to 50 of them in each SendCommand (DESIGN.md, Deployment and scale).
+  const overSsm = (node: string): boolean => {
+    if (o.ssm) return true;
+    try {
+      return resolveNode(config, node, env).transport === 'ssm';
+    } catch {
+      return false; // planRun reports the problem in the node's Result
+    }
+  };
+  const ssmNodes = new Set(nodes.filter(overSsm));
+  if (Object.keys(ssmFlags).length > 0 && ssmNodes.size === 0) {
+    throw new RuneError('USAGE', '--max-concurrency and --max-errors apply to SSM runs only: add --ssm, or name nodes with transport: ssm');
+  }
   const registry = loadRegistry(settings.pluginsDir);
   for (const p of registry.problems) io.stderr(`rune: warning: broken plugin ${p.file}: ${p.reason}\n`);
   const params = parseCliParams(o.param, o.paramsJson, registry.plugins.get(action)?.params);
-  const nodes = [...new Set(o.node)];
-  const transports = (deps.createTransports ?? defaultTransports)(settings);
+  const transports = deps.createTransports ? deps.createTransports(settings) : defaultTransports(settings, io.env);
   const actor = `${settings.fallbackUser}@cli`;
   const progress = io.stderrIsTTY ? io.stderr : null; // quiet when piped
   let done = 0;
   try {
-    const results: Result[] = await mapBounded(nodes, concurrency, async (node) => {
+    const runOne = async (node: string): Promise<Result> => {
       const result = await runAction(
         {
           action,
@@ -189,17 +223,24 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
           pluginDryRun: Boolean(o.dryRun && o.onNode),
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           ...(o.ssm ? { transport: 'ssm' as const } : {}),
+          ...(Object.keys(ssmFlags).length > 0 ? { ssm: ssmFlags } : {}),
           trigger: { kind: 'cli', actor },
           alert: null,
           jobId: randomUUID(),
           traceId: randomBytes(16).toString('hex'),
         },
-        { registry, config, env: { fallbackUser: settings.fallbackUser }, transports, readScript: (p) => readFile(p), now: () => new Date() },
+        { registry, config, env, transports, readScript: (p) => readFile(p), now: () => new Date() },
       );
       done++;
       if (progress && nodes.length > 1) progress(`[${String(done).padStart(String(nodes.length).length)}/${nodes.length}] ${result.node} ${result.status} (${formatDuration(result.duration_ms)})\n`);
       return result;
-    });
+    };
+    const byNode = new Map<string, Result>();
+    await Promise.all([
+      mapBounded(nodes.filter((n) => !ssmNodes.has(n)), concurrency, async (n) => void byNode.set(n, await runOne(n))),
+      Promise.all([...ssmNodes].map(async (n) => void byNode.set(n, await runOne(n)))),
+    ]);
+    const results = nodes.map((n) => byNode.get(n) as Result);
     io.stdout(formatResults(results, o.output));
     return exitCodeForAll(results);
   } finally {

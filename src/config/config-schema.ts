@@ -1,4 +1,5 @@
 import { PLUGIN_NAME_PATTERN } from '../plugins/plugin-meta';
+import { MAX_CONCURRENCY_PATTERN, MAX_ERRORS_PATTERN } from '../transports/ssm-rate-controls';
 
 const duration = { type: 'string', pattern: '^(\\d+(ms|s|m|h|d))+$', description: 'A duration such as 30s, 5m, 1h30m' };
 /** OpenSSH's ProxyJump form, one hop: [user@]host[:port], IPv6 in brackets; `none` turns a default off. */
@@ -6,6 +7,30 @@ const jump = {
   type: 'string',
   pattern: '^(none|([A-Za-z0-9_][A-Za-z0-9_.-]{0,63}@)?([A-Za-z0-9][A-Za-z0-9_.-]{0,252}|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?)$',
   description: 'Jump host (bastion) to reach the node through, as [user@]host[:port]; none for a direct connection',
+};
+/** SendCommand's MaxConcurrency / MaxErrors (PROTOCOLS.md §4.1): a YAML integer or a string such as "25%". */
+const ssm = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'AWS SSM rate controls for the SendCommand of each batch of up to 50 nodes (transport: ssm)',
+  properties: {
+    max_concurrency: {
+      type: ['integer', 'string'],
+      minimum: 1,
+      maximum: 9999999,
+      maxLength: 7,
+      pattern: MAX_CONCURRENCY_PATTERN.source,
+      description: 'Instances running at once, a count or a percentage such as "25%" (SSM default 50)',
+    },
+    max_errors: {
+      type: ['integer', 'string'],
+      minimum: 0,
+      maximum: 9999999,
+      maxLength: 7,
+      pattern: MAX_ERRORS_PATTERN.source,
+      description: 'Failed instances after which SSM sends the command to no more, a count or a percentage (SSM default 0)',
+    },
+  },
 };
 
 /** JSON Schema of rules.yaml. rules.schema.json is generated from it (scripts/write-rules-schema.js). */
@@ -26,6 +51,7 @@ export const CONFIG_SCHEMA = {
         connect_timeout: { ...duration, description: 'TCP connect + SSH handshake + authentication' },
         concurrency: { type: 'integer', minimum: 1, maximum: 1000, description: 'Nodes contacted at once by one run' },
         jump,
+        ssm,
       },
     },
     nodes: {
@@ -41,7 +67,12 @@ export const CONFIG_SCHEMA = {
           user: { type: 'string', minLength: 1, maxLength: 64, description: 'SSH user' },
           port: { type: 'integer', minimum: 1, maximum: 65535, description: 'SSH port' },
           transport: { enum: ['ssh', 'ssm', 'local'], description: 'How RUNE reaches the node' },
-          instance_id: { type: 'string', minLength: 1, description: 'EC2 instance id, for the ssm transport' },
+          instance_id: {
+            type: 'string',
+            // SSM's InstanceId pattern (PROTOCOLS.md §4.1), or a template such as {{ labels.instance_id }}.
+            pattern: '^(i-(\\w{8}|\\w{17})|mi-\\w{17}|.*\\{\\{.*\\}\\}.*)$',
+            description: 'SSM managed instance id (i-… or mi-…), or a template rendered from the alert such as "{{ labels.instance_id }}"',
+          },
           connect_timeout: { ...duration, description: 'TCP connect + SSH handshake + authentication' },
           jump,
         },
@@ -138,6 +169,7 @@ export const CONFIG_SCHEMA = {
               per: { ...duration, description: 'The window' },
             },
           },
+          ssm,
         },
       },
     },

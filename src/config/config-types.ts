@@ -1,3 +1,4 @@
+import type { SsmRateControlsSpec } from '../transports/ssm-rate-controls';
 import type { TransportKind } from '../types';
 
 /** One inventory entry of `nodes:` in rules.yaml. `name` may be a glob (`ip-10-0-*`). */
@@ -7,6 +8,7 @@ export interface NodeSpec {
   user?: string;
   port?: number;
   transport?: TransportKind;
+  /** SSM instance id, or a template rendered from the alert (`{{ labels.instance_id }}`). */
   instance_id?: string;
   connect_timeout?: string;
   /** Jump host, `[user@]host[:port]` (OpenSSH's ProxyJump, one hop), or `none`. */
@@ -23,6 +25,8 @@ export interface Defaults {
   concurrency: number;
   /** Jump host for nodes that name none. */
   jump?: string;
+  /** SSM MaxConcurrency / MaxErrors for rules (and runs) that set none. */
+  ssm?: SsmRateControlsSpec;
 }
 
 /** One step of a rule: a plugin to run, with params that may hold templates. */
@@ -49,6 +53,8 @@ export interface RuleSpec {
   cooldown?: string;
   /** Accepted but not enforced yet (issue #5). */
   budget?: { max_runs: number; per: string };
+  /** SSM MaxConcurrency / MaxErrors for this rule's runs (over defaults.ssm). */
+  ssm?: SsmRateControlsSpec;
 }
 
 /** `notify:` in rules.yaml. Secrets are never inline: `*_file` keys or environment variables. */

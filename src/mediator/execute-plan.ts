@@ -31,7 +31,7 @@ export async function executePlan(plan: Plan, deps: MediatorDeps): Promise<Resul
   };
 
   if (request.dryRun) {
-    const where = target.transport === 'local' ? 'this host' : `${target.user}@${target.address}:${target.port}`;
+    const where = target.transport === 'local' ? 'this host' : target.transport === 'ssm' ? `instance ${target.instanceId ?? '?'}` : `${target.user}@${target.address}:${target.port}`;
     return finish({
       status: 'succeeded',
       summary: `dry run: would run ${plugin.name} ${plugin.version} on ${target.node} over ${target.transport} (${where}); nothing was contacted`,

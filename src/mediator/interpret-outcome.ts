@@ -48,6 +48,10 @@ export function interpretOutcome(o: ExecOutcome, ctx: { action: string; node: st
     data: {},
     error: { code, message, details },
   });
+  if (o.cancelled !== undefined) {
+    const message = `${ctx.action} on ${ctx.node} was cancelled before it finished: ${o.cancelled}`;
+    return { status: 'cancelled', summary: message, data: {}, error: { code: 'RUN_CANCELLED', message, details: {} } };
+  }
   if (o.timedOut) {
     return fail('RUN_TIMEOUT', `${ctx.action} on ${ctx.node} ran past its ${Math.round(ctx.timeoutMs / 1000)}s timeout and was killed`, { timeout_ms: ctx.timeoutMs });
   }
@@ -70,7 +74,7 @@ export function interpretOutcome(o: ExecOutcome, ctx: { action: string; node: st
     if (stdoutEmpty && o.exitCode !== 0) {
       return fail('PLUGIN_FAILED', `${ctx.action} on ${ctx.node} exited ${o.exitCode} without a result${o.stderrTail ? `: ${lastLine(o.stderrTail)}` : ''}`);
     }
-    const cut = o.truncated && o.stdout.length > 0 ? ' (stdout was cut at the output cap)' : '';
+    const cut = o.truncated && o.stdout.length > 0 ? ` (${o.truncationNote ?? 'stdout was cut at the output cap'})` : '';
     return fail('PLUGIN_BAD_OUTPUT', `${ctx.action} on ${ctx.node} broke the output contract: ${parsed.reason}${cut}`);
   }
   const { output } = parsed;

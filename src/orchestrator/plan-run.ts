@@ -2,6 +2,7 @@ import type { RuneConfig } from '../config/config-types';
 import { RuneError } from '../errors';
 import type { PluginMeta } from '../plugins/plugin-meta';
 import type { PluginRegistry } from '../plugins/load-registry';
+import { mergeRateControls, type SsmRateControlsSpec } from '../transports/ssm-rate-controls';
 import type { Target } from '../transports/transport';
 import type { AlertRef, PluginPayload, TransportKind, Trigger } from '../types';
 import { parseDuration } from '../util/duration';
@@ -18,6 +19,8 @@ export interface RunRequest {
   pluginDryRun: boolean;
   timeoutMs?: number;
   transport?: TransportKind;
+  /** SSM MaxConcurrency / MaxErrors from the command line; they win over the rule's and defaults. */
+  ssm?: SsmRateControlsSpec;
   trigger: Trigger;
   alert: AlertRef | null;
   jobId: string;
@@ -58,7 +61,13 @@ export function planRun(req: RunRequest, registry: PluginRegistry, config: RuneC
     });
     throw new RuneError('INVALID_PARAMS', `invalid params for ${plugin.name}: ${problems.join('; ')}`, { action: plugin.name, problems });
   }
-  const target = resolveNode(config, req.node, env, req.transport);
+  const target = resolveNode(config, req.node, env, req.transport, req.alert);
+  if (target.transport === 'ssm') {
+    // The rule that triggered the run (trigger.rule, kept on API retries too) carries its own controls.
+    const rule = req.trigger.rule === undefined ? undefined : config.rules.find((r) => r.name === req.trigger.rule);
+    const ssm = mergeRateControls(config.defaults.ssm, rule?.ssm, req.ssm);
+    if (ssm.maxConcurrency !== undefined || ssm.maxErrors !== undefined) target.ssm = ssm;
+  }
   const timeoutMs = req.timeoutMs ?? plugin.timeoutMs ?? parseDuration(config.defaults.timeout) ?? 120_000;
   const payload: PluginPayload = {
     contract: 'rune.plugin/v1',

@@ -1,8 +1,11 @@
 import type { NodeSpec, RuneConfig } from '../config/config-types';
 import { RuneError } from '../errors';
+import { isTemplate, parseTemplate } from '../rules/parse-template';
+import { renderTemplate } from '../rules/render-template';
+import { isSsmInstanceId } from '../transports/ssm-instance-id';
 import { parseDuration } from '../util/duration';
 import type { JumpHost, Target } from '../transports/transport';
-import type { TransportKind } from '../types';
+import type { AlertRef, TransportKind } from '../types';
 
 // A host name (RFC 1123 labels), an IPv4 address or a bracket-less IPv6 address. Anything else
 // (spaces, quotes, `;`, `/`, newlines) is refused before it can reach a connection or a log line.
@@ -18,15 +21,18 @@ export interface ResolveEnv {
 }
 
 /**
- * Finds `name` in the inventory (exact name, then address, then glob) and fills in every
- * connection setting. Pure. Throws UNKNOWN_NODE: RUNE touches no host that is not listed.
+ * Finds `name` in the inventory (exact name, then a literal `instance_id`, then address, then
+ * glob) and fills in every connection setting. Pure. Throws UNKNOWN_NODE: RUNE touches no host
+ * that is not listed. For SSM, `alert` renders a templated `instance_id`.
  */
-export function resolveNode(config: RuneConfig, name: string, env: ResolveEnv, transportOverride?: TransportKind): Target {
+export function resolveNode(config: RuneConfig, name: string, env: ResolveEnv, transportOverride?: TransportKind, alert?: AlertRef | null): Target {
   if (!NODE_NAME.test(name)) {
     throw new RuneError('UNKNOWN_NODE', `node ${JSON.stringify(name)} is not a valid host name or address`, { node: name });
   }
   let spec: NodeSpec | undefined = config.nodes.find((n) => n.name === name);
   let matchedName = name;
+  // A listed instance id names its node (`--node i-… --ssm`); glob entries are matched by name below.
+  if (!spec) spec = config.nodes.find((n) => n.instance_id === name && !isTemplate(n.instance_id) && !/[*?]/.test(n.name));
   if (!spec) spec = config.nodes.find((n) => n.address === name);
   if (spec) matchedName = spec.name;
   else spec = config.nodes.find((n) => /[*?]/.test(n.name) && globToRegExp(n.name).test(name));
@@ -48,10 +54,35 @@ export function resolveNode(config: RuneConfig, name: string, env: ResolveEnv, t
     user: spec.user ?? d.user ?? env.fallbackUser,
     connectTimeoutMs: parseDuration(spec.connect_timeout ?? d.connect_timeout) ?? 10_000,
   };
-  if (spec.instance_id !== undefined) target.instanceId = spec.instance_id;
+  if (transport === 'ssm') target.instanceId = instanceIdOf(spec, matchedName, alert ?? null);
+  else if (spec.instance_id !== undefined && !isTemplate(spec.instance_id)) target.instanceId = spec.instance_id;
   const jump = spec.jump ?? d.jump;
   if (jump !== undefined && jump !== 'none' && target.transport === 'ssh') target.jump = parseJump(jump, target.user);
   return target;
+}
+
+/**
+ * The node's SSM instance id: its `instance_id` (rendered with the alert's labels when it is a
+ * template), else its name when that is an instance id (`--node i-0123456789abcdef0`). Checked
+ * against SSM's own pattern (PROTOCOLS.md §4.1) before it goes anywhere.
+ */
+function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): string {
+  const fail = (why: string): never => {
+    throw new RuneError('SSM_INVALID_INSTANCE', `${node}: ${why}`, { node, instance_id: spec.instance_id ?? null });
+  };
+  const source = spec.instance_id;
+  if (source === undefined) {
+    return isSsmInstanceId(node) ? node : fail('no instance id for the ssm transport: give the node an instance_id (i-… or mi-…), or name it by its instance id');
+  }
+  if (!isTemplate(source)) return isSsmInstanceId(source) ? source : fail(`instance_id ${JSON.stringify(source)} is not an SSM instance id (i-… or mi-…)`);
+  if (!alert) {
+    return isSsmInstanceId(node) ? node : fail(`instance_id is the template ${JSON.stringify(source)} and there is no alert to render it from: run it with --node <instance id>`);
+  }
+  const parsed = parseTemplate(source);
+  if (!parsed.ok) throw new RuneError('CONFIG_INVALID', `${node}: instance_id ${JSON.stringify(source)}: column ${parsed.column}: ${parsed.reason}`, { node });
+  const value = renderTemplate(parsed.template, { ...alert, status: alert.status === 'resolved' ? 'resolved' : 'firing' });
+  if (value === '') return fail(`instance_id ${JSON.stringify(source)} rendered empty for this alert (is the label missing?)`);
+  return isSsmInstanceId(value) ? value : fail(`instance_id ${JSON.stringify(source)} rendered ${JSON.stringify(value)}, which is not an SSM instance id (i-… or mi-…)`);
 }
 
 /**

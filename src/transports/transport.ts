@@ -1,5 +1,6 @@
 import type { PluginMeta } from '../plugins/plugin-meta';
 import type { TransportKind } from '../types';
+import type { SsmRateControls } from './ssm-rate-controls';
 
 /** Where and how to reach a node, after inventory resolution. */
 export interface Target {
@@ -10,7 +11,10 @@ export interface Target {
   port: number;
   user: string;
   connectTimeoutMs: number;
+  /** SSM: the managed instance (resolved, rendered and checked against SSM's pattern). */
   instanceId?: string;
+  /** SSM: MaxConcurrency / MaxErrors for the SendCommand carrying this run (rules.yaml or flags). */
+  ssm?: SsmRateControls;
   /** Reach the node through this SSH jump host (ProxyJump, one hop). */
   jump?: JumpHost;
 }
@@ -43,6 +47,10 @@ export interface ExecOutcome {
   /** True when RUNE or the node-side `timeout` ended the run. */
   timedOut: boolean;
   durationMs: number;
+  /** Who cut stdout and what to do about it, for the error message when the cut broke the JSON. */
+  truncationNote?: string;
+  /** The run was stopped from outside before it finished (SSM: Cancelled, Terminated): why, in words. */
+  cancelled?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useAwsEnv } from '../helpers/fake-ssm';
 import { jsonLines, runCli } from '../helpers/run-cli';
 import { readConfig } from '../../src/config/read-config';
 
@@ -37,12 +38,27 @@ test('an unknown node is exit 2 (UNKNOWN_NODE) and nothing runs', async () => {
   expect(jsonLines(r.stdout)[0]!.error.code).toBe('UNKNOWN_NODE');
 });
 
-test('--ssm answers "SSM transport not available yet" with exit 2, and so does an ssm node', async () => {
-  for (const args of [['--node', 'web-1', '--ssm'], ['--node', 'ec2-1']]) {
-    const r = await runCli(['run', 'echo', ...args, '--output', 'json'], env);
-    expect(r.code).toBe(2);
-    expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'TRANSPORT_UNAVAILABLE', message: 'SSM transport not available yet' });
+test('--ssm and ssm nodes go through SSM: a node with no instance id is refused, a missing region stops before any call, --dry-run shows the instance', async () => {
+  const noInstance = await runCli(['run', 'echo', '--node', 'web-1', '--ssm', '--output', 'json'], env);
+  expect(noInstance.code).toBe(2);
+  expect(jsonLines(noInstance.stdout)[0]!.error).toMatchObject({ code: 'SSM_INVALID_INSTANCE', stage: 'validate' });
+  expect(jsonLines(noInstance.stdout)[0]!.error.message).toContain('no instance id for the ssm transport');
+
+  // Nothing from the developer's own AWS setup: no region, no profile, no instance metadata.
+  const restore = useAwsEnv({ AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  try {
+    for (const args of [['--node', 'ec2-1'], ['--node', 'i-0123456789abcdef0', '--ssm']]) {
+      const r = await runCli(['run', 'echo', ...args, '--output', 'json'], env);
+      expect(r.code).toBe(2);
+      expect(jsonLines(r.stdout)[0]).toMatchObject({ node: 'ec2-1', transport: 'ssm', error: { code: 'SSM_NO_REGION', stage: 'dispatch' } });
+    }
+  } finally {
+    restore();
   }
+  const plan = await runCli(['run', 'echo', '--node', 'ec2-1', '--dry-run', '--max-concurrency', '10%', '--output', 'json'], env);
+  expect(plan.code).toBe(0);
+  expect(jsonLines(plan.stdout)[0]!.data.plan.target).toMatchObject({ transport: 'ssm', instanceId: 'i-0123456789abcdef0', ssm: { maxConcurrency: '10%' } });
+  expect(jsonLines(plan.stdout)[0]!.summary).toBe('dry run: would run echo 1.0.0 on ec2-1 over ssm (instance i-0123456789abcdef0); nothing was contacted');
 });
 
 test('--dry-run --on-node runs the plugin with dry_run: true', async () => {

@@ -70,3 +70,57 @@ test('jump hosts: per node or from defaults, user and port defaulted as ssh -J d
   expect(resolveNode(withJump, 'edge-1', env).jump).toBeUndefined();
   expect(resolveNode(withJump, 'localhost', env).jump).toBeUndefined();
 });
+
+describe('SSM instance ids', () => {
+  const ID = 'i-0123456789abcdef0';
+  const ssmConfig: RuneConfig = {
+    ...config,
+    nodes: [
+      { name: 'ec2-web-1', transport: 'ssm', instance_id: ID },
+      { name: 'web-1', address: '10.0.1.23' },
+      { name: 'ip-10-0-*', transport: 'ssm', instance_id: '{{ labels.instance_id }}' },
+      { name: 'i-*', transport: 'ssm', instance_id: '{{ labels.instance_id }}' },
+      { name: 'bare-ssm', transport: 'ssm' },
+      { name: 'typo-ssm', transport: 'ssm', instance_id: 'i-012345' },
+      { name: 'ssh-with-template', instance_id: '{{ labels.instance_id }}' },
+    ],
+  };
+  const alert = (labels: Record<string, string>) => ({ status: 'firing', labels, annotations: {}, startsAt: '2025-01-01T00:00:00Z', fingerprint: 'f' });
+  const codeOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as RuneError).code;
+    }
+    return 'no error';
+  };
+
+  test('--node <instance id> finds the node whose instance_id it is, under that node name', () => {
+    expect(resolveNode(ssmConfig, ID, env, 'ssm')).toMatchObject({ node: 'ec2-web-1', transport: 'ssm', instanceId: ID });
+    expect(resolveNode(ssmConfig, 'ec2-web-1', env)).toMatchObject({ node: 'ec2-web-1', instanceId: ID });
+  });
+
+  test('an id matched by a glob name is its own instance id when there is no alert to render the template', () => {
+    expect(resolveNode(ssmConfig, 'i-00000000000000abc', env, 'ssm')).toMatchObject({ node: 'i-00000000000000abc', instanceId: 'i-00000000000000abc' });
+    expect(codeOf(() => resolveNode(ssmConfig, 'mi-0123456789abcdef0', env, 'ssm'))).toBe('UNKNOWN_NODE');
+  });
+
+  test("a templated instance_id is rendered from the alert's labels", () => {
+    expect(resolveNode(ssmConfig, 'ip-10-0-1-2', env, undefined, alert({ instance_id: 'i-0fedcba9876543210' }))).toMatchObject({ node: 'ip-10-0-1-2', transport: 'ssm', instanceId: 'i-0fedcba9876543210' });
+  });
+
+  test.each([
+    ['a template with no alert and a name that is no id', () => resolveNode(ssmConfig, 'ip-10-0-1-2', env)],
+    ['a label that renders empty', () => resolveNode(ssmConfig, 'ip-10-0-1-2', env, undefined, alert({}))],
+    ['a hostile label', () => resolveNode(ssmConfig, 'ip-10-0-1-2', env, undefined, alert({ instance_id: 'i-01234567; reboot' }))],
+    ['no instance_id and a name that is no id', () => resolveNode(ssmConfig, 'bare-ssm', env)],
+    ['--ssm on a node without one', () => resolveNode(ssmConfig, 'web-1', env, 'ssm')],
+    ['a literal that is not an id', () => resolveNode(ssmConfig, 'typo-ssm', env)],
+  ])('SSM_INVALID_INSTANCE: %s', (_what, fn) => {
+    expect(codeOf(fn)).toBe('SSM_INVALID_INSTANCE');
+  });
+
+  test('over SSH a templated instance_id is left alone', () => {
+    expect(resolveNode(ssmConfig, 'ssh-with-template', env).instanceId).toBeUndefined();
+  });
+});
