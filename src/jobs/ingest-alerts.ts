@@ -1,6 +1,6 @@
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { MatchOutcome } from '../rules/match-rules';
-import type { NewJob, Store } from '../store/store';
+import type { Job, NewJob, Store } from '../store/store';
 import type { Alert, AlertRef, Invocation, Trigger } from '../types';
 
 export interface IngestDeps {
@@ -15,8 +15,9 @@ export interface IngestDeps {
 }
 
 export interface IngestOutcome {
-  /** Jobs created now. */
+  /** Jobs created now (ids), and the jobs themselves for the queue. */
   jobs: string[];
+  created: Job[];
   /** Jobs an earlier delivery of the same firing episode created (not run again). */
   duplicates: string[];
   /** Alerts that matched no rule. */
@@ -39,7 +40,8 @@ export function episodeKey(rule: string, a: Alert): string {
  * created atomically with its dedup key, so a re-sent notification never runs anything twice.
  */
 export function ingestAlerts(alerts: Alert[], deps: IngestDeps): IngestOutcome {
-  const out: IngestOutcome = { jobs: [], duplicates: [], unmatched: 0, problems: [] };
+  const out: IngestOutcome = { jobs: [], created: [], duplicates: [], unmatched: 0, problems: [] };
+  const groups: { jobs: NewJob[]; dedupKey: string }[] = [];
   for (const alert of alerts) {
     const { invocations, problems } = deps.match(alert);
     for (const p of problems) out.problems.push({ ...p, fingerprint: alert.fingerprint });
@@ -79,8 +81,15 @@ export function ingestAlerts(alerts: Alert[], deps: IngestDeps): IngestOutcome {
           createdAt,
         });
       });
-      const { duplicate, jobs: stored } = deps.store.createJobs(jobs, episodeKey(rule, alert));
-      (duplicate ? out.duplicates : out.jobs).push(...stored.map((j) => j.id));
+      groups.push({ jobs, dedupKey: episodeKey(rule, alert) });
+    }
+  }
+  // One transaction for the whole notification: one commit however many alerts it carries.
+  for (const { duplicate, jobs } of deps.store.createJobGroups(groups)) {
+    if (duplicate) out.duplicates.push(...jobs.map((j) => j.id));
+    else {
+      out.jobs.push(...jobs.map((j) => j.id));
+      out.created.push(...jobs);
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { RuneConfig } from '../config/config-types';
-import { ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
+import { alertRef, ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
 import type { MatchOutcome } from '../rules/match-rules';
 import type { JobQueue } from '../jobs/job-queue';
 import { planRun } from '../orchestrator/plan-run';
@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
   const ingest = (alerts: Alert[]): IngestOutcome => {
     const rt = deps.runtime();
     const outcome = ingestAlerts(alerts, { store: deps.store, registry: rt.registry, match: rt.match, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun });
-    if (outcome.jobs.length > 0) deps.queue.pump();
+    deps.queue.add(outcome.created);
     return outcome;
   };
 
@@ -249,7 +249,8 @@ export function createApp(deps: AppDeps): express.Express {
     const id = deps.newId();
     const traceId = deps.newTraceId();
     const trigger = { kind: 'api' as const, actor, ...(retryOf?.trigger.rule ? { rule: retryOf.trigger.rule } : {}), ...(retryOf?.incident ? { incident: retryOf.incident } : {}) };
-    const plan = planRun({ ...request, trigger, alert: null, jobId: id, traceId }, rt.registry, rt.config, { fallbackUser: deps.fallbackUser });
+    const alert = retryOf?.alert ? alertRef(retryOf.alert) : null; // a templated instance_id renders from it
+    const plan = planRun({ ...request, trigger, alert, jobId: id, traceId }, rt.registry, rt.config, { fallbackUser: deps.fallbackUser });
     const [job] = deps.store.createJobs([
       {
         id,
@@ -267,7 +268,7 @@ export function createApp(deps: AppDeps): express.Express {
         createdAt: deps.now().toISOString(),
       },
     ]).jobs;
-    deps.queue.pump();
+    deps.queue.add([job as Job]);
     return job as Job;
   }
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -149,7 +149,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     log: o.log,
     now,
     newId: randomUUID,
-    newTraceId: () => randomBytes(16).toString('hex'),
+    newTraceId: () => randomUUID().replace(/-/g, ''), // 32 hex digits from the pooled UUID source
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
 
@@ -159,7 +159,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     s.once('error', (err) => reject(new RuneError('USAGE', `cannot listen on ${o.serve.host}:${o.serve.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
   });
   const port = (server.address() as AddressInfo).port;
-  queue.pump(); // queued jobs from before a restart resume
+  queue.resume(); // queued jobs from before a restart run now
   let closing: Promise<void> | null = null;
   return {
     url: `http://${o.serve.host.includes(':') ? `[${o.serve.host}]` : o.serve.host}:${port}`,

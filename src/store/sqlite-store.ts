@@ -126,7 +126,7 @@ export function openSqliteStore(path: string): Store {
   const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
   const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
   const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
-  const queued = db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT ?");
+  const queued = db.prepare("SELECT id, after_id, stop_on_failure, mutating, node FROM jobs WHERE status = 'queued' ORDER BY seq");
   const markRunning = db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'");
   const finish = db.prepare('UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ?');
   const getDeliveries = db.prepare('SELECT deliveries FROM jobs WHERE id = ?');
@@ -136,7 +136,8 @@ export function openSqliteStore(path: string): Store {
   const insertAudit = db.prepare('INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)');
   const listAudit = db.prepare('SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?');
 
-  const createJobs = db.transaction((jobs: NewJob[], dedupKey: string | undefined, now: string) => {
+  /** Inserts one group; the Jobs returned are built from what was inserted, not read back. */
+  const insertGroup = (jobs: NewJob[], dedupKey: string | undefined, now: string): { duplicate: boolean; jobs: Job[] } => {
     if (dedupKey !== undefined) {
       const seen = getDedup.get(dedupKey) as { job_ids: string } | undefined;
       if (seen) {
@@ -145,11 +146,14 @@ export function openSqliteStore(path: string): Store {
       }
       putDedup.run(dedupKey, JSON.stringify(jobs.map((j) => j.id)), now);
     }
+    const created: Job[] = [];
     for (const j of jobs) {
+      const status = j.status ?? 'queued';
+      const finishedAt = status !== 'queued' ? j.createdAt : null;
       insertJob.run({
         id: j.id,
         trace_id: j.traceId,
-        status: j.status ?? 'queued',
+        status,
         action: j.request.action,
         node: j.request.node,
         rule: j.trigger.rule ?? null,
@@ -167,11 +171,15 @@ export function openSqliteStore(path: string): Store {
         notify: JSON.stringify(j.notify),
         result: j.result ? JSON.stringify(j.result) : null,
         created_at: j.createdAt,
-        finished_at: j.status && j.status !== 'queued' ? j.createdAt : null,
+        finished_at: finishedAt,
       });
+      created.push({ ...j, status, reason: j.reason ?? null, result: j.result ?? null, deliveries: [], startedAt: null, finishedAt });
     }
-    return { duplicate: false, jobs: jobs.map((j) => toJob(getJob.get(j.id) as JobRow)) };
-  });
+    return { duplicate: false, jobs: created };
+  };
+  const createJobGroups = db.transaction((groups: { jobs: NewJob[]; dedupKey?: string }[], now: string) =>
+    groups.map((g) => insertGroup(g.jobs, g.dedupKey, now)),
+  );
 
   const addDelivery = db.transaction((id: string, d: DeliveryRecord) => {
     const row = getDeliveries.get(id) as { deliveries: string } | undefined;
@@ -188,7 +196,8 @@ export function openSqliteStore(path: string): Store {
   });
 
   return {
-    createJobs: (jobs, dedupKey) => createJobs(jobs, dedupKey, jobs[0]?.createdAt ?? new Date().toISOString()),
+    createJobs: (jobs, dedupKey) => createJobGroups([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], jobs[0]?.createdAt ?? new Date().toISOString())[0] as { duplicate: boolean; jobs: Job[] },
+    createJobGroups: (groups) => createJobGroups(groups, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString()),
     rememberKey(key) {
       try {
         putDedup.run(key, '[]', new Date().toISOString());
@@ -224,7 +233,14 @@ export function openSqliteStore(path: string): Store {
       args.push(Math.min(Math.max(f.limit ?? 50, 1), 500));
       return (db.prepare(sql).all(...args) as JobRow[]).map(toJob);
     },
-    queuedJobs: (limit) => (queued.all(limit) as JobRow[]).map(toJob),
+    queuedEntries: () =>
+      (queued.all() as { id: string; after_id: string | null; stop_on_failure: number; mutating: number; node: string }[]).map((r) => ({
+        id: r.id,
+        after: r.after_id,
+        stopOnFailureOf: r.stop_on_failure === 1,
+        mutating: r.mutating === 1,
+        node: r.node,
+      })),
     markRunning: (id, at) => void markRunning.run(at, id),
     finishJob: (id, status, result, reason, at) => void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),

@@ -40,6 +40,9 @@ export type NewJob = Omit<Job, 'status' | 'result' | 'deliveries' | 'startedAt' 
   result?: Result | null;
 };
 
+/** The scheduling facts of a queued job; the queue loads the whole job only when it starts it. */
+export type QueuedEntry = Pick<Job, 'id' | 'after' | 'stopOnFailureOf' | 'mutating'> & { node: string };
+
 export interface JobFilter {
   node?: string;
   rule?: string;
@@ -70,12 +73,14 @@ export interface Store {
    * jobs created the first time are returned with `duplicate: true` (one run per firing episode).
    */
   createJobs(jobs: NewJob[], dedupKey?: string): { duplicate: boolean; jobs: Job[] };
+  /** Several createJobs in one transaction (one webhook, many alerts: one commit). */
+  createJobGroups(groups: { jobs: NewJob[]; dedupKey?: string }[]): { duplicate: boolean; jobs: Job[] }[];
   /** True the first time a key is seen (PagerDuty X-Webhook-Id), false for a redelivery. */
   rememberKey(key: string): boolean;
   getJob(id: string): Job | null;
   listJobs(filter: JobFilter): Job[];
-  /** Queued jobs, oldest first. */
-  queuedJobs(limit: number): Job[];
+  /** What the queue needs to schedule every queued job, oldest first (after a restart). */
+  queuedEntries(): QueuedEntry[];
   markRunning(id: string, at: string): void;
   finishJob(id: string, status: JobStatus, result: Result | null, reason: string | null, at: string): void;
   addDelivery(id: string, delivery: DeliveryRecord): void;

@@ -67,7 +67,7 @@ test('steps run in order; a failed step skips the rest of its chain', async () =
   const a2 = newJob({ id: 'chain-a2', chainId: 'a', step: 1, after: 'chain-a1' });
   const a3 = newJob({ id: 'chain-a3', chainId: 'a', step: 2, after: 'chain-a2' });
   h.store.createJobs([a1, a2, a3]);
-  h.queue.pump();
+  h.queue.resume();
   await h.release('chain-a1');
   await h.queue.idle();
   expect(h.started).toEqual(['chain-a1']);
@@ -79,7 +79,7 @@ test('steps run in order; a failed step skips the rest of its chain', async () =
 test('continue_on_error on the failed step lets the next one run', async () => {
   const h = harness(5, { 'c1': 'failed' });
   h.store.createJobs([newJob({ id: 'c1', chainId: 'c' }), newJob({ id: 'c2', chainId: 'c', step: 1, after: 'c1', stopOnFailureOf: false })]);
-  h.queue.pump();
+  h.queue.resume();
   await h.release('c1');
   await h.release('c2');
   await h.queue.idle();
@@ -95,7 +95,7 @@ test('two mutating jobs never overlap on one node; a read-only one runs beside t
     newJob({ id: 'r1', mutating: false }),
     newJob({ id: 'other', node: 'web-2', mutating: true }),
   ]);
-  h.queue.pump();
+  h.queue.resume();
   await waitUntil(() => h.started.length === 3);
   await tick();
   expect(h.started.sort()).toEqual(['m1', 'other', 'r1']);
@@ -111,7 +111,7 @@ test('the global concurrency limit holds', async () => {
   const h = harness(3);
   const jobs = Array.from({ length: 8 }, (_, i) => newJob({ id: `g${i}`, node: `n${i}` }));
   h.store.createJobs(jobs);
-  h.queue.pump();
+  h.queue.resume();
   await waitUntil(() => h.started.length === 3);
   await tick();
   expect(h.started).toHaveLength(3);
