@@ -1,10 +1,12 @@
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { MatchOutcome } from '../rules/match-rules';
-import type { Job, NewJob, Store } from '../store/store';
+import type { GroupCommit } from '../store/create-group-committer';
+import type { AuditRecord, Job, JobGroup, NewJob } from '../store/store';
 import type { Alert, AlertRef, Invocation, Trigger } from '../types';
 
 export interface IngestDeps {
-  store: Store;
+  /** Writes the job groups (and audit records) in one transaction; see create-group-committer. */
+  commit: GroupCommit;
   registry: PluginRegistry;
   match: (alert: Alert) => MatchOutcome;
   now: () => Date;
@@ -32,16 +34,18 @@ export function alertRef(a: Alert): AlertRef {
 
 /** One run per (rule, fingerprint, startsAt) firing episode (DESIGN.md, Safety guards: dedup). */
 export function episodeKey(rule: string, a: Alert): string {
-  return `alert\u0000${rule}\u0000${a.status}\u0000${a.fingerprint}\u0000${a.startsAt}`;
+  // startsAt first: keys of new episodes then sort near each other, so inserting them touches few
+  // index pages (bench/ingest); the rest makes the key unique per rule, status and alert.
+  return `${a.startsAt}\u0000${rule}\u0000${a.status}\u0000${a.fingerprint}`;
 }
 
 /**
  * Alerts → rules → stored jobs. Each matching rule becomes a chain of jobs (its steps, in order),
  * created atomically with its dedup key, so a re-sent notification never runs anything twice.
  */
-export function ingestAlerts(alerts: Alert[], deps: IngestDeps): IngestOutcome {
+export async function ingestAlerts(alerts: Alert[], deps: IngestDeps, audit: (outcome: IngestOutcome) => AuditRecord | null = () => null): Promise<IngestOutcome> {
   const out: IngestOutcome = { jobs: [], created: [], duplicates: [], unmatched: 0, problems: [] };
-  const groups: { jobs: NewJob[]; dedupKey: string }[] = [];
+  const groups: JobGroup[] = [];
   for (const alert of alerts) {
     const { invocations, problems } = deps.match(alert);
     for (const p of problems) out.problems.push({ ...p, fingerprint: alert.fingerprint });
@@ -84,8 +88,11 @@ export function ingestAlerts(alerts: Alert[], deps: IngestDeps): IngestOutcome {
       groups.push({ jobs, dedupKey: episodeKey(rule, alert) });
     }
   }
-  // One transaction for the whole notification: one commit however many alerts it carries.
-  for (const { duplicate, jobs } of deps.store.createJobGroups(groups)) {
+  // Planned ids first, so the audit record written in the same transaction can name them.
+  const planned = { ...out, jobs: groups.flatMap((g) => g.jobs.map((j) => j.id)) };
+  const record = audit(planned);
+  // One transaction for the whole notification (and its neighbours): one commit for many alerts.
+  for (const { duplicate, jobs } of await deps.commit(groups, record ? [record] : [])) {
     if (duplicate) out.duplicates.push(...jobs.map((j) => j.id));
     else {
       out.jobs.push(...jobs.map((j) => j.id));

@@ -9,6 +9,7 @@ import { parseAlertmanagerPayload } from '../sources/alertmanager/parse-alertman
 import { findIncidentLabels, pagerDutyIncidentToAlert } from '../sources/pagerduty/find-incident-labels';
 import { parsePagerDutyEvent } from '../sources/pagerduty/parse-pagerduty-event';
 import { verifyPagerDutySignature } from '../sources/pagerduty/verify-pagerduty-signature';
+import { createGroupCommitter } from '../store/create-group-committer';
 import type { Job, JobFilter, Store } from '../store/store';
 import type { Alert, JobStatus } from '../types';
 import { findToken } from './check-token';
@@ -87,9 +88,16 @@ export function createApp(deps: AppDeps): express.Express {
   const respondIngest = (res: Response, outcome: IngestOutcome, extra: Record<string, unknown> = {}) => {
     res.status(202).json({ status: 'accepted', jobs: outcome.jobs, duplicates: outcome.duplicates, unmatched: outcome.unmatched, problems: outcome.problems, ...extra });
   };
-  const ingest = (alerts: Alert[]): IngestOutcome => {
+  const commit = createGroupCommitter(deps.store);
+  /** Alerts → stored jobs (with their audit record, in the same transaction) → the queue. */
+  const ingest = async (alerts: Alert[], audited: { actor: string; source: string; action: string; target: string; details: Record<string, unknown> }): Promise<IngestOutcome> => {
     const rt = deps.runtime();
-    const outcome = ingestAlerts(alerts, { store: deps.store, registry: rt.registry, match: rt.match, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun });
+    const outcome = await ingestAlerts(alerts, { commit, registry: rt.registry, match: rt.match, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun }, (planned) => ({
+      at: deps.now().toISOString(),
+      ...audited,
+      // Jobs of a repeated episode are not created again; the 202 answer says which were duplicates.
+      details: { ...audited.details, alerts: alerts.length, candidate_jobs: planned.jobs, unmatched: planned.unmatched, problems: planned.problems },
+    }));
     deps.queue.add(outcome.created);
     return outcome;
   };
@@ -111,7 +119,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // ---- Alertmanager (PROTOCOLS.md §1): bearer or basic auth; 4xx are not retried by Alertmanager, 5xx are.
-  app.post('/webhooks/alertmanager', raw, (req, res) => {
+  app.post('/webhooks/alertmanager', raw, async (req, res) => {
     notWhileStopping();
     if (!deps.auth.insecureNoAuth) {
       if (deps.auth.webhookTokens.length === 0) throw new HttpError(401, 'UNAUTHENTICATED', 'the Alertmanager webhook is closed: set RUNE_WEBHOOK_TOKEN (or RUNE_WEBHOOK_TOKEN_FILE)');
@@ -121,8 +129,7 @@ export function createApp(deps: AppDeps): express.Express {
     const parsed = parseAlertmanagerPayload(body);
     if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not an Alertmanager v4 webhook payload: ${parsed.problems.slice(0, 5).join('; ')}`, { problems: parsed.problems });
     for (const w of parsed.warnings) deps.log.warn({ source: 'alertmanager', group_key: parsed.value.groupKey }, w);
-    const outcome = ingest(parsed.value.alerts);
-    audit(req, 'alertmanager', 'webhook', parsed.value.groupKey || '(no groupKey)', { alerts: parsed.value.alerts.length, jobs: outcome.jobs, duplicates: outcome.duplicates.length, problems: outcome.problems });
+    const outcome = await ingest(parsed.value.alerts, { actor: 'alertmanager', source: source(req), action: 'webhook', target: parsed.value.groupKey || '(no groupKey)', details: {} });
     deps.log.info({ source: 'alertmanager', group_key: parsed.value.groupKey, alerts: parsed.value.alerts.length, jobs: outcome.jobs.length, duplicates: outcome.duplicates.length }, 'webhook accepted');
     respondIngest(res, outcome, parsed.warnings.length ? { warnings: parsed.warnings } : {});
   });
@@ -170,8 +177,7 @@ export function createApp(deps: AppDeps): express.Express {
           deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-unmatched', target: `incident ${event.incident.id}`, details: { reason: 'no labels found in GET /incidents/{id}/alerts' } });
           return;
         }
-        const outcome = ingest([pagerDutyIncidentToAlert(event, found)]);
-        deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from, jobs: outcome.jobs, duplicates: outcome.duplicates.length } });
+        await ingest([pagerDutyIncidentToAlert(event, found)], { actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from } });
       } catch (err) {
         deps.log.error({ err, incident: event.incident.id }, 'PagerDuty incident lookup failed');
       }

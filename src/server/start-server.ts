@@ -18,6 +18,7 @@ import { openSqliteStore } from '../store/sqlite-store';
 import type { Job, Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
+import { timeOrderedId } from '../util/time-ordered-id';
 import { buildReporters } from './build-reporters';
 import { createApp, type Logger, type Runtime } from './create-app';
 import type { ServeSettings } from './read-serve-settings';
@@ -148,7 +149,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     bodyLimitBytes: 2 * 1024 * 1024,
     log: o.log,
     now,
-    newId: randomUUID,
+    newId: () => timeOrderedId(),
     newTraceId: () => randomUUID().replace(/-/g, ''), // 32 hex digits from the pooled UUID source
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RuneError } from '../errors';
 import type { JobStatus, Result } from '../types';
-import type { AuditRecord, DeliveryRecord, Job, JobFilter, NewJob, Store } from './store';
+import type { AuditRecord, DeliveryRecord, Job, JobFilter, JobGroup, NewJob, Store } from './store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -177,9 +177,11 @@ export function openSqliteStore(path: string): Store {
     }
     return { duplicate: false, jobs: created };
   };
-  const createJobGroups = db.transaction((groups: { jobs: NewJob[]; dedupKey?: string }[], now: string) =>
-    groups.map((g) => insertGroup(g.jobs, g.dedupKey, now)),
-  );
+  const createJobGroups = db.transaction((groups: JobGroup[], audits: AuditRecord[], now: string) => {
+    const results = groups.map((g) => insertGroup(g.jobs, g.dedupKey, now));
+    for (const a of audits) insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details));
+    return results;
+  });
 
   const addDelivery = db.transaction((id: string, d: DeliveryRecord) => {
     const row = getDeliveries.get(id) as { deliveries: string } | undefined;
@@ -196,8 +198,8 @@ export function openSqliteStore(path: string): Store {
   });
 
   return {
-    createJobs: (jobs, dedupKey) => createJobGroups([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], jobs[0]?.createdAt ?? new Date().toISOString())[0] as { duplicate: boolean; jobs: Job[] },
-    createJobGroups: (groups) => createJobGroups(groups, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString()),
+    createJobs: (jobs, dedupKey) => createJobGroups([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], [], jobs[0]?.createdAt ?? new Date().toISOString())[0] as { duplicate: boolean; jobs: Job[] },
+    createJobGroups: (groups, audits = []) => createJobGroups(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString()),
     rememberKey(key) {
       try {
         putDedup.run(key, '[]', new Date().toISOString());

@@ -43,6 +43,12 @@ export type NewJob = Omit<Job, 'status' | 'result' | 'deliveries' | 'startedAt' 
 /** The scheduling facts of a queued job; the queue loads the whole job only when it starts it. */
 export type QueuedEntry = Pick<Job, 'id' | 'after' | 'stopOnFailureOf' | 'mutating'> & { node: string };
 
+/** Jobs created together under one dedup key (one rule run for one alert episode). */
+export interface JobGroup {
+  jobs: NewJob[];
+  dedupKey?: string;
+}
+
 export interface JobFilter {
   node?: string;
   rule?: string;
@@ -73,8 +79,8 @@ export interface Store {
    * jobs created the first time are returned with `duplicate: true` (one run per firing episode).
    */
   createJobs(jobs: NewJob[], dedupKey?: string): { duplicate: boolean; jobs: Job[] };
-  /** Several createJobs in one transaction (one webhook, many alerts: one commit). */
-  createJobGroups(groups: { jobs: NewJob[]; dedupKey?: string }[]): { duplicate: boolean; jobs: Job[] }[];
+  /** Several createJobs, and audit records, in one transaction: one commit for many alerts. */
+  createJobGroups(groups: JobGroup[], audits?: AuditRecord[]): { duplicate: boolean; jobs: Job[] }[];
   /** True the first time a key is seen (PagerDuty X-Webhook-Id), false for a redelivery. */
   rememberKey(key: string): boolean;
   getJob(id: string): Job | null;
