@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * bench/ingest child: `rune serve --dry-run` in its own process, wired from dist/ exactly as
+ * `rune serve` wires it (readSettings + readServeSettings + startServer), listening on 127.0.0.1:0.
+ *
+ *   BENCH_TOKEN=… node bench/ingest/rune-server.js --rules F --plugins DIR --db F [--log FILE|none] [--concurrency N]
+ *
+ * Prints {"port":N} on stdout once it listens. Driven over the IPC channel by bench/ingest/run.js:
+ *   {type:'cpu'}                → {type:'cpu', user, system, rss} (µs, bytes)
+ *   {type:'profile-start'}      → starts the V8 CPU profiler (node:inspector), {type:'profile-started'}
+ *   {type:'profile-stop', file} → writes the .cpuprofile to file, {type:'profile-stopped', file}
+ *   {type:'stop'}               → server.close(), exit 0
+ * Exits when the parent goes away (IPC disconnect), so it never outlives the benchmark.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+const DIST = path.resolve(__dirname, '..', '..', 'dist');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = process.argv[i + 1];
+  if (v === undefined) throw new Error(`${name} needs a value`);
+  return v;
+}
+
+async function main() {
+  const { startServer } = require(path.join(DIST, 'server/start-server.js'));
+  const { readSettings } = require(path.join(DIST, 'cli/read-settings.js'));
+  const { readServeSettings } = require(path.join(DIST, 'server/read-serve-settings.js'));
+  const { createLogger } = require(path.join(DIST, 'server/create-logger.js'));
+  const { createLocalTransport } = require(path.join(DIST, 'transports/local-transport.js'));
+
+  const rules = arg('--rules');
+  const plugins = arg('--plugins');
+  const db = arg('--db');
+  const logTo = arg('--log', 'none');
+  const concurrency = arg('--concurrency', undefined);
+  if (!rules || !plugins || !db) throw new Error('--rules, --plugins and --db are required');
+  if (!process.env.BENCH_TOKEN) throw new Error('BENCH_TOKEN (the webhook token) is not set');
+
+  const settings = readSettings({ config: rules, plugins }, { RUNE_SSH_USER: 'bench' });
+  const serve = readServeSettings(
+    { listen: '127.0.0.1:0', db, dryRun: true, ...(concurrency !== undefined ? { concurrency } : {}) },
+    { RUNE_WEBHOOK_TOKEN: process.env.BENCH_TOKEN },
+    (p) => fs.readFileSync(p, 'utf8'),
+  );
+  // RUNE's own pino logger (redaction and all) into a file, or nothing: JSON lines on a terminal
+  // would measure the terminal.
+  const noop = () => {};
+  const log = logTo === 'none' ? { info: noop, warn: noop, error: noop } : createLogger(fs.createWriteStream(logTo));
+  const server = await startServer({ settings, serve, log, createTransports: () => ({ local: createLocalTransport() }) });
+  process.stdout.write(`${JSON.stringify({ port: server.port, db: serve.dbPath, dryRun: serve.dryRun, concurrency: serve.concurrency })}\n`);
+
+  let session = null;
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  process.on('message', async (m) => {
+    try {
+      if (m.type === 'cpu') {
+        const u = process.cpuUsage();
+        process.send({ type: 'cpu', user: u.user, system: u.system, rss: process.memoryUsage().rss });
+      } else if (m.type === 'profile-start') {
+        const inspector = require('node:inspector');
+        session = new inspector.Session();
+        session.connect();
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: m.intervalUs || 500 });
+        await post('Profiler.start');
+        process.send({ type: 'profile-started' });
+      } else if (m.type === 'profile-stop') {
+        const { profile } = await post('Profiler.stop');
+        fs.writeFileSync(m.file, JSON.stringify(profile));
+        session.disconnect();
+        session = null;
+        process.send({ type: 'profile-stopped', file: m.file });
+      } else if (m.type === 'stop') {
+        await server.close(2000);
+        process.exit(0);
+      }
+    } catch (err) {
+      process.send({ type: 'error', message: err && err.stack ? err.stack : String(err) });
+    }
+  });
+  process.on('disconnect', () => process.exit(1));
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench/ingest rune-server: ${err && err.stack ? err.stack : String(err)}\n`);
+  process.exit(2);
+});
