@@ -53,8 +53,8 @@ function processIo(): CliIo {
  * The real transports. SSM takes region, credentials and endpoint (AWS_ENDPOINT_URL_SSM) from the
  * AWS SDK's own default chain, which reads process.env itself; `env` only supplies RUNE's settings.
  */
-export function defaultTransports(s: Settings, env: NodeJS.ProcessEnv = process.env): Partial<Record<TransportKind, Transport>> {
-  const bucket = env.RUNE_SSM_OUTPUT_S3_BUCKET;
+export function defaultTransports(s: Settings): Partial<Record<TransportKind, Transport>> {
+  const bucket = s.ssmOutputS3Bucket;
   return {
     local: createLocalTransport(),
     ssh: createSshTransport({ ...(s.sshKey ? { keyPath: s.sshKey } : {}), ...(s.sshAgent ? { agentSock: s.sshAgent } : {}), knownHostsPath: s.knownHosts }),
@@ -208,7 +208,7 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
   const registry = loadRegistry(settings.pluginsDir);
   for (const p of registry.problems) io.stderr(`rune: warning: broken plugin ${p.file}: ${p.reason}\n`);
   const params = parseCliParams(o.param, o.paramsJson, registry.plugins.get(action)?.params);
-  const transports = deps.createTransports ? deps.createTransports(settings) : defaultTransports(settings, io.env);
+  const transports = deps.createTransports ? deps.createTransports(settings) : defaultTransports(settings);
   const actor = `${settings.fallbackUser}@cli`;
   const progress = io.stderrIsTTY ? io.stderr : null; // quiet when piped
   let done = 0;

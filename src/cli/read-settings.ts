@@ -13,6 +13,8 @@ export interface Settings {
   sshAgent: string | undefined;
   knownHosts: string;
   fallbackUser: string;
+  /** RUNE_SSM_OUTPUT_S3_BUCKET: SSM keeps the full output there (docs/transports.md). */
+  ssmOutputS3Bucket: string | undefined;
 }
 
 /** Where RUNE's own plugins live: `plugins/` beside `dist/` or `src/`. */
@@ -34,6 +36,7 @@ export function readSettings(
     sshAgent: nonEmpty(env.SSH_AUTH_SOCK),
     knownHosts: nonEmpty(env.RUNE_SSH_KNOWN_HOSTS) ?? join(look.home(), '.ssh', 'known_hosts'),
     fallbackUser: nonEmpty(env.RUNE_SSH_USER) ?? look.user(),
+    ssmOutputS3Bucket: nonEmpty(env.RUNE_SSM_OUTPUT_S3_BUCKET),
   };
 }
 

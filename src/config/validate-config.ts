@@ -67,6 +67,7 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
   for (const check of [checkDuplicateRules, checkMatchers, checkTemplates, checkNotifiers]) {
     for (const p of check(rules, notify)) errors.push({ file, line: at(p.path), ...p });
   }
+  for (const p of checkNodeTemplates(nodes)) errors.push({ file, line: at(p.path), ...p });
   for (const p of warnUnenforced(rules)) warnings.push({ file, line: at(p.path), ...p });
   if (errors.length > 0) return { value: null, warnings, errors };
   return {
@@ -121,6 +122,15 @@ function checkTemplates(rules: readonly RuleSpec[]): Finding[] {
     });
   });
   return found;
+}
+
+/** A templated `instance_id` (rendered from the alert at plan time) must parse now, not at 3 a.m. */
+function checkNodeTemplates(nodes: readonly NodeSpec[]): Finding[] {
+  return nodes.flatMap((n, i): Finding[] => {
+    if (n.instance_id === undefined || !n.instance_id.includes('{{')) return [];
+    const parsed = parseTemplate(n.instance_id);
+    return parsed.ok ? [] : [{ path: `nodes[${i}].instance_id`, message: `invalid template: column ${parsed.column}: ${parsed.reason}` }];
+  });
 }
 
 function checkNotifiers(rules: readonly RuleSpec[], notify: NotifyConfig): Finding[] {

@@ -159,3 +159,9 @@ describe('rules', () => {
     expect(validateConfig(`rules:\n${rule('    budget: {max_runs: 0, per: 1h}\n')}`, 'r.yaml').errors[0]).toMatchObject({ line: 6, path: 'rules[0].budget.max_runs' });
   });
 });
+
+test('a templated instance_id is checked when the file loads', () => {
+  expect(validateConfig('nodes:\n  - {name: "ip-*", transport: ssm, instance_id: "{{ labels.instance_id }}"}\n', 'r.yaml').errors).toEqual([]);
+  const out = validateConfig('nodes:\n  - name: "ip-*"\n    transport: ssm\n    instance_id: "{{ labels.instance_id | nope }}"\n', 'r.yaml');
+  expect(out.errors[0]).toMatchObject({ line: 4, path: 'nodes[0].instance_id', message: expect.stringMatching(/^invalid template: column \d+: /) });
+});
