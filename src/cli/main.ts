@@ -17,6 +17,7 @@ import { createSsmTransport } from '../transports/ssm-transport';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
 import { parseDuration, formatDuration } from '../util/duration';
+import { callServer, serverTarget } from './call-server';
 import { exitCodeForAll } from './exit-code';
 import { formatActionsText, formatResults, type OutputFormat } from './format-result';
 import { parseCliParams } from './parse-params';
@@ -38,6 +39,8 @@ export interface CliDeps {
   /** Builds the transports for a run; tests may wrap the real ones. */
   createTransports?: (s: Settings) => Partial<Record<TransportKind, Transport>>;
   createLogger?: () => Logger;
+  /** For the commands that talk to a running server (pause, resume, breaker, guards). */
+  fetch?: typeof fetch;
 }
 
 function processIo(): CliIo {
@@ -130,9 +133,47 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--concurrency <n>', 'jobs running at once (default 10)')
     .option('--dry-run', 'every job is a RUNE dry run: plans are recorded, no node is contacted')
     .option('--insecure-no-auth', 'turn off all authentication (local experiments only)')
+    .option('--shutdown-grace <duration>', 'on SIGTERM, how long running jobs may finish before they are marked interrupted', '30s')
     .action(async (o: ServeCliFlags) => {
       exitCode = await serveCommand(o, io, deps);
     });
+
+  // ---- Commands against a running `rune serve` (docs/safety.md): a tiny HTTP client, no state here.
+  const serverCommand = (cmd: Command) =>
+    cmd
+      .option('--url <url>', 'the running RUNE (env RUNE_PUBLIC_URL, default http://127.0.0.1:9095)')
+      .option('--token <token>', 'API token (env RUNE_API_TOKEN)');
+  const call = async (o: ServerFlags, method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, show: (b: Record<string, unknown>) => string) => {
+    const r = await callServer(serverTarget(o, io.env), method, path, body, deps.fetch);
+    if (r.status >= 200 && r.status < 300) {
+      io.stdout(show(r.body));
+      return 0;
+    }
+    const e = (r.body.error ?? {}) as { code?: string; message?: string };
+    io.stderr(`rune: ${r.status} ${e.code ?? ''}: ${e.message ?? 'request failed'}\n`);
+    return r.status >= 400 && r.status < 500 ? 2 : 1;
+  };
+  const pauseLine = (p: unknown) => {
+    const v = p as { since: string; by: string; reason: string } | null;
+    return v ? `automatic runs are PAUSED since ${v.since} by ${v.by}${v.reason ? ` (${v.reason})` : ''}\n` : 'automatic runs are not paused\n';
+  };
+  serverCommand(program.command('pause').description('stop all automatic runs of a running RUNE (manual API runs need "while_paused": true)'))
+    .option('--reason <text>', 'why, for the audit log and /-/ready')
+    .action(async (o: ServerFlags & { reason?: string }) => {
+      exitCode = await call(o, 'POST', '/api/v1/pause', o.reason !== undefined ? { reason: o.reason } : {}, (b) => pauseLine(b.paused));
+    });
+  serverCommand(program.command('resume').description('let automatic runs start again after `rune pause`')).action(async (o: ServerFlags) => {
+    exitCode = await call(o, 'POST', '/api/v1/resume', undefined, (b) => (b.was_paused ? 'automatic runs resumed\n' : 'automatic runs were not paused\n'));
+  });
+  const breaker = program.command('breaker').description("a rule's circuit breaker on a running RUNE");
+  serverCommand(breaker.command('close').description('close an open circuit breaker: the rule runs again on its next match').argument('<rule>', 'rule name')).action(
+    async (rule: string, o: ServerFlags) => {
+      exitCode = await call(o, 'POST', `/api/v1/breakers/${encodeURIComponent(rule)}/close`, undefined, (b) => `breaker of rule ${rule} closed (was ${String(b.was)})\n`);
+    },
+  );
+  serverCommand(program.command('guards').description('pause state, circuit breakers and counts of suppressed runs of a running RUNE')).action(async (o: ServerFlags) => {
+    exitCode = await call(o, 'GET', '/api/v1/guards', undefined, (b) => `${JSON.stringify(b, null, 2)}\n`);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -149,6 +190,11 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     return 1;
   }
   return exitCode;
+}
+
+interface ServerFlags {
+  url?: string;
+  token?: string;
 }
 
 interface RunFlags {
@@ -257,12 +303,15 @@ interface ServeCliFlags {
   concurrency?: string;
   dryRun?: boolean;
   insecureNoAuth?: boolean;
+  shutdownGrace?: string;
 }
 
 /** Runs until SIGTERM/SIGINT; SIGHUP reloads the rules (an invalid file keeps the old ones). */
 async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   const serve = readServeSettings(o, io.env, (p) => readFileSync(p, 'utf8'));
+  const graceMs = parseDuration(o.shutdownGrace ?? '30s');
+  if (graceMs === undefined) throw new RuneError('USAGE', `--shutdown-grace ${JSON.stringify(o.shutdownGrace)} is not a duration like 30s or 2m`);
   const log = deps.createLogger?.() ?? createLogger();
   if (serve.insecureNoAuth) {
     io.stderr('rune: WARNING: --insecure-no-auth: every webhook and API endpoint accepts anyone. Never use this outside a local experiment.\n');
@@ -275,7 +324,12 @@ async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): Promise
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: no new work; running jobs may finish');
       process.off('SIGHUP', onHup);
-      void server.close(30_000).then(() => resolve(0));
+      void server.close(graceMs).then(() => {
+        resolve(0);
+        // A plugin cut off at the bound may still hold the event loop (its child process); its job
+        // is already recorded as interrupted, so leave now rather than when it ends.
+        setTimeout(() => process.exit(0), 200).unref();
+      });
     };
     process.on('SIGHUP', onHup);
     process.once('SIGTERM', () => stop('SIGTERM'));

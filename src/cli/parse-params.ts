@@ -1,4 +1,5 @@
 import { RuneError } from '../errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../util/json-depth';
 
 type PropSchema = { type?: string | string[]; items?: { type?: string } };
 
@@ -16,6 +17,7 @@ function coerce(raw: string, type: string | undefined): unknown {
 export function parseCliParams(pairs: string[], paramsJson: string | undefined, schema: Record<string, unknown> | undefined): Record<string, unknown> {
   let params: Record<string, unknown> = {};
   if (paramsJson !== undefined) {
+    if (exceedsJsonDepth(paramsJson)) throw new RuneError('USAGE', `--params-json nests deeper than ${MAX_JSON_DEPTH} levels`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(paramsJson);
@@ -35,6 +37,7 @@ export function parseCliParams(pairs: string[], paramsJson: string | undefined, 
     const type = Array.isArray(prop?.type) ? prop?.type[0] : prop?.type;
     if (type === 'array' || type === 'object') {
       if (raw.trim().startsWith('[') || raw.trim().startsWith('{')) {
+        if (exceedsJsonDepth(raw)) throw new RuneError('USAGE', `--param ${key}: value nests deeper than ${MAX_JSON_DEPTH} levels`);
         try {
           params[key] = JSON.parse(raw);
           continue;

@@ -33,6 +33,41 @@ const ssm = {
   },
 };
 
+/** Guards (docs/safety.md), per rule and under defaults.guards; a rule's own value wins. */
+const guards = {
+  cooldown: { ...duration, description: 'At most one run of this rule per node per window (0s: none)' },
+  budget: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['max_runs', 'per'],
+    description: 'At most max_runs runs of this rule per window, across all nodes; further matches are skipped (budget)',
+    properties: {
+      max_runs: { type: 'integer', minimum: 1, description: 'Runs allowed per window' },
+      per: { ...duration, description: 'The window' },
+    },
+  },
+  blast_radius: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['per'],
+    description: 'At most max_nodes distinct nodes, or max_percent of the inventory nodes the rule could touch, per window (one of the two)',
+    properties: {
+      max_nodes: { type: 'integer', minimum: 1, description: 'Distinct nodes per window' },
+      max_percent: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'Percent of the inventory nodes the rule could touch, per window (at least one node)' },
+      per: { ...duration, description: 'The window' },
+    },
+  },
+  breaker: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Circuit breaker: after `failures` failed runs in a row the rule stops (breaker_open) until an operator closes it or a probe run succeeds',
+    properties: {
+      failures: { type: 'integer', minimum: 1, maximum: 1000, description: 'Failed runs in a row that open the breaker (default 3)' },
+      probe_after: { ...duration, description: 'After this long open, the next match runs as a probe (default 15m)' },
+    },
+  },
+} as const;
+
 /** JSON Schema of rules.yaml. rules.schema.json is generated from it (scripts/write-rules-schema.js). */
 export const CONFIG_SCHEMA = {
   $id: 'https://rune.dev/schemas/rules.json',
@@ -52,6 +87,15 @@ export const CONFIG_SCHEMA = {
         concurrency: { type: 'integer', minimum: 1, maximum: 1000, description: 'Nodes contacted at once by one run' },
         jump,
         ssm,
+        guards: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Guards for every rule that sets none of its own (docs/safety.md)',
+          properties: {
+            ...guards,
+            node_lock_wait: { ...duration, description: 'How long a mutating job waits for its node lock before it is skipped as node_busy (default 10m)' },
+          },
+        },
       },
     },
     nodes: {
@@ -158,17 +202,7 @@ export const CONFIG_SCHEMA = {
             items: { enum: ['pagerduty', 'slack', 'webhook'] },
             description: 'Notifiers (configured under notify:) that receive the results',
           },
-          cooldown: { ...duration, description: 'One run per node per window (accepted; enforced from issue #5)' },
-          budget: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['max_runs', 'per'],
-            description: 'At most max_runs runs of this rule per window, across all nodes (accepted; enforced from issue #5)',
-            properties: {
-              max_runs: { type: 'integer', minimum: 1, description: 'Runs allowed per window' },
-              per: { ...duration, description: 'The window' },
-            },
-          },
+          ...guards,
           ssm,
         },
       },

@@ -27,6 +27,40 @@ export interface Defaults {
   jump?: string;
   /** SSM MaxConcurrency / MaxErrors for rules (and runs) that set none. */
   ssm?: SsmRateControlsSpec;
+  /** Guards for every rule that sets none of its own (docs/safety.md). */
+  guards?: DefaultGuardsSpec;
+}
+
+/** `budget:` at most max_runs admitted runs of a rule per window, across all nodes. */
+export interface BudgetSpec {
+  max_runs: number;
+  per: string;
+}
+
+/** `blast_radius:` at most N distinct nodes, or P% of the nodes the rule could touch, per window. */
+export interface BlastRadiusSpec {
+  max_nodes?: number;
+  max_percent?: number;
+  per: string;
+}
+
+/** `breaker:` open after `failures` failed runs in a row; a probe run is let through after `probe_after`. */
+export interface BreakerSpec {
+  failures?: number;
+  probe_after?: string;
+}
+
+/** The guards a rule may set, and `defaults.guards` may set for all (a rule's own value wins). */
+export interface GuardsSpec {
+  cooldown?: string;
+  budget?: BudgetSpec;
+  blast_radius?: BlastRadiusSpec;
+  breaker?: BreakerSpec;
+}
+
+export interface DefaultGuardsSpec extends GuardsSpec {
+  /** How long a mutating job waits for its node's lock before it is skipped (node_busy). */
+  node_lock_wait?: string;
 }
 
 /** One step of a rule: a plugin to run, with params that may hold templates. */
@@ -38,7 +72,7 @@ export interface StepSpec {
 }
 
 /** One entry of `rules:` as written; src/rules/compile-rules.ts applies the defaults. */
-export interface RuleSpec {
+export interface RuleSpec extends GuardsSpec {
   name: string;
   description?: string;
   /** Alertmanager matchers (`name="v"`, `!=`, `=~`, `!~`), all of which must match. */
@@ -49,10 +83,6 @@ export interface RuleSpec {
   on?: 'firing' | 'resolved';
   steps: StepSpec[];
   notify?: NotifierName[];
-  /** Accepted but not enforced yet (issue #5). */
-  cooldown?: string;
-  /** Accepted but not enforced yet (issue #5). */
-  budget?: { max_runs: number; per: string };
   /** SSM MaxConcurrency / MaxErrors for this rule's runs (over defaults.ssm). */
   ssm?: SsmRateControlsSpec;
 }

@@ -1,9 +1,9 @@
 import Ajv from 'ajv';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { compileParams } from '../rules/compile-params';
 import { parseMatcher } from '../rules/parse-matcher';
 import { parseTemplate } from '../rules/parse-template';
-import { BUILTIN_DEFAULTS, type ConfigProblem, type Defaults, type NodeSpec, type NotifyConfig, type RuleSpec, type RuneConfig } from './config-types';
+import { BUILTIN_DEFAULTS, type ConfigProblem, type Defaults, type GuardsSpec, type NodeSpec, type NotifyConfig, type RuleSpec, type RuneConfig } from './config-types';
 import { CONFIG_SCHEMA, INLINE_SECRET_HINTS } from './config-schema';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -36,7 +36,15 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
   try {
     data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (err) {
-    return { value: null, warnings, errors: [{ file, line: null, path: '', message: (err as Error).message }] };
+    // The yaml package names no position when aliases expand too much (an alias bomb): point at the first alias.
+    const first: { line: number | null } = { line: null };
+    visit(doc, {
+      Alias(_key, node) {
+        first.line = lineOf(node.range?.[0]);
+        return visit.BREAK;
+      },
+    });
+    return { value: null, warnings, errors: [{ file, line: first.line, path: '', message: `${(err as Error).message} (anchors and *aliases expand to too much data)` }] };
   }
   if (!validateSchema(data)) {
     for (const e of validateSchema.errors ?? []) {
@@ -68,7 +76,7 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
     for (const p of check(rules, notify)) errors.push({ file, line: at(p.path), ...p });
   }
   for (const p of checkNodeTemplates(nodes)) errors.push({ file, line: at(p.path), ...p });
-  for (const p of warnUnenforced(rules)) warnings.push({ file, line: at(p.path), ...p });
+  for (const p of checkBlastRadius(rules, raw.defaults?.guards)) errors.push({ file, line: at(p.path), ...p });
   if (errors.length > 0) return { value: null, warnings, errors };
   return {
     value: {
@@ -144,11 +152,14 @@ function checkNotifiers(rules: readonly RuleSpec[], notify: NotifyConfig): Findi
   );
 }
 
-/** cooldown and budget are accepted so files can be written today; issue #5 enforces them. */
-function warnUnenforced(rules: readonly RuleSpec[]): Finding[] {
-  return rules.flatMap((r, i) =>
-    (['cooldown', 'budget'] as const).filter((k) => r[k] !== undefined).map((k) => ({ path: `rules[${i}].${k}`, message: `${k} is not enforced yet (issue #5); the rule runs without it` })),
-  );
+/** blast_radius names exactly one limit: max_nodes or max_percent (docs/safety.md). */
+function checkBlastRadius(rules: readonly RuleSpec[], defaults: GuardsSpec | undefined): Finding[] {
+  const where: [string, GuardsSpec | undefined][] = [['defaults.guards', defaults], ...rules.map((r, i): [string, GuardsSpec] => [`rules[${i}]`, r])];
+  return where.flatMap(([path, g]): Finding[] => {
+    const b = g?.blast_radius;
+    if (b === undefined || (b.max_nodes === undefined) !== (b.max_percent === undefined)) return [];
+    return [{ path: `${path}.blast_radius`, message: 'blast_radius needs exactly one of max_nodes or max_percent (with per)' }];
+  });
 }
 
 /** Words added to ajv's message: the unknown key, the allowed values, the way to pass a secret. */

@@ -1,8 +1,11 @@
+import { decideGuards } from '../guards/decide-guards';
+import type { RuleGuards } from '../guards/types';
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { MatchOutcome } from '../rules/match-rules';
 import type { GroupCommit } from '../store/create-group-committer';
 import type { AuditRecord, Job, JobGroup, NewJob } from '../store/store';
 import type { Alert, AlertRef, Invocation, Trigger } from '../types';
+import { skippedResult } from './skipped-result';
 
 export interface IngestDeps {
   /** Writes the job groups (and audit records) in one transaction; see create-group-committer. */
@@ -14,6 +17,17 @@ export interface IngestDeps {
   newTraceId: () => string;
   /** `rune serve --dry-run`: every job is a RUNE dry run (plan only, no node contacted). */
   dryRun: boolean;
+  /** The rule's guards (docs/safety.md); undefined: none (a rule removed by a reload meanwhile). */
+  guards: (rule: string) => RuleGuards | undefined;
+}
+
+/** A rule run a guard refused: its jobs are stored as skipped with the reason. */
+export interface Suppression {
+  rule: string;
+  node: string;
+  fingerprint: string;
+  reason: string;
+  jobs: string[];
 }
 
 export interface IngestOutcome {
@@ -22,6 +36,8 @@ export interface IngestOutcome {
   created: Job[];
   /** Jobs an earlier delivery of the same firing episode created (not run again). */
   duplicates: string[];
+  /** Rule runs refused by a guard (their jobs are in `jobs` and `created`, as skipped). */
+  suppressed: Suppression[];
   /** Alerts that matched no rule. */
   unmatched: number;
   problems: { rule: string; fingerprint: string; message: string }[];
@@ -42,9 +58,11 @@ export function episodeKey(rule: string, a: Alert): string {
 /**
  * Alerts → rules → stored jobs. Each matching rule becomes a chain of jobs (its steps, in order),
  * created atomically with its dedup key, so a re-sent notification never runs anything twice.
+ * A new episode then passes the rule's guards in the same transaction (docs/safety.md); a refused
+ * one is stored all the same, every step `skipped` with the guard's reason.
  */
 export async function ingestAlerts(alerts: Alert[], deps: IngestDeps, audit: (outcome: IngestOutcome) => AuditRecord | null = () => null): Promise<IngestOutcome> {
-  const out: IngestOutcome = { jobs: [], created: [], duplicates: [], unmatched: 0, problems: [] };
+  const out: IngestOutcome = { jobs: [], created: [], duplicates: [], suppressed: [], unmatched: 0, problems: [] };
   const groups: JobGroup[] = [];
   for (const alert of alerts) {
     const { invocations, problems } = deps.match(alert);
@@ -53,7 +71,8 @@ export async function ingestAlerts(alerts: Alert[], deps: IngestDeps, audit: (ou
     const byRule = new Map<string, Invocation[]>();
     for (const inv of invocations) byRule.set(inv.rule, [...(byRule.get(inv.rule) ?? []), inv]);
     for (const [rule, steps] of byRule) {
-      const createdAt = deps.now().toISOString();
+      const now = deps.now();
+      const createdAt = now.toISOString();
       const chainId = deps.newId();
       const traceId = deps.newTraceId(); // one trace for the whole rule run
       const jobs: NewJob[] = [];
@@ -85,18 +104,40 @@ export async function ingestAlerts(alerts: Alert[], deps: IngestDeps, audit: (ou
           createdAt,
         });
       });
-      groups.push({ jobs, dedupKey: episodeKey(rule, alert) });
+      const g = deps.guards(rule);
+      const node = steps[0]?.node ?? '';
+      groups.push({
+        jobs,
+        dedupKey: episodeKey(rule, alert),
+        ...(g
+          ? {
+              guard: {
+                rule,
+                node,
+                chainId,
+                at: now.getTime(),
+                windows: { cooldownMs: g.cooldownMs, budgetMs: g.budget?.perMs ?? null, blastMs: g.blastRadius?.perMs ?? null },
+                decide: (facts) => decideGuards(g, node, facts, now.getTime()),
+                skipped: (reason) => jobs.map((j) => ({ ...j, status: 'skipped' as const, reason, result: skippedResult(j, reason, now) })),
+              },
+            }
+          : {}),
+      });
     }
   }
   // Planned ids first, so the audit record written in the same transaction can name them.
   const planned = { ...out, jobs: groups.flatMap((g) => g.jobs.map((j) => j.id)) };
   const record = audit(planned);
   // One transaction for the whole notification (and its neighbours): one commit for many alerts.
-  for (const { duplicate, jobs } of await deps.commit(groups, record ? [record] : [])) {
+  for (const { duplicate, jobs, suppressed } of await deps.commit(groups, record ? [record] : [])) {
     if (duplicate) out.duplicates.push(...jobs.map((j) => j.id));
     else {
       out.jobs.push(...jobs.map((j) => j.id));
       out.created.push(...jobs);
+      const first = jobs[0];
+      if (suppressed !== null && first) {
+        out.suppressed.push({ rule: first.trigger.rule ?? '', node: first.request.node, fingerprint: first.trigger.alert_fingerprint ?? '', reason: suppressed, jobs: jobs.map((j) => j.id) });
+      }
     }
   }
   return out;

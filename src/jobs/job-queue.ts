@@ -1,5 +1,7 @@
 import type { Job, QueuedEntry, Store } from '../store/store';
 import type { JobStatus, Result } from '../types';
+import { DEFAULT_NODE_LOCK_WAIT_MS } from '../guards/resolve-rule-guards';
+import { windowText } from '../guards/decide-guards';
 import { skippedResult } from './skipped-result';
 
 export interface JobQueueDeps {
@@ -12,11 +14,23 @@ export interface JobQueueDeps {
   concurrency: number;
   now: () => Date;
   log: { error: (obj: object, msg: string) => void };
+  /** How long a mutating job may wait for its node's lock before it is skipped as node_busy (ms); read at each check, so a reload applies. Default 10 min. */
+  nodeLockWaitMs?: () => number;
+  /** An automatic rule run (a chain of steps) ended: ok, or failed / timed out (the circuit breaker counts these). */
+  ruleRunEnded?: (job: Job, result: Result, ok: boolean) => void;
+  /** A job was skipped by a guard of the queue (node_busy), for the counters. */
+  suppressed?: (job: Job, reason: string) => void;
 }
 
 export interface JobQueue {
-  /** Jobs just stored as queued (the store is the truth; this makes them candidates to run). */
+  /**
+   * Jobs just stored as queued (the store is the truth; this makes them candidates to run). Jobs
+   * stored already finished (skipped by a guard, cancelled by a resolve) are reported instead,
+   * the first of each chain only: one note per refused rule run.
+   */
   add(jobs: readonly Job[]): void;
+  /** Forgets waiting jobs the store no longer holds as queued (cancelled by a resolve). */
+  drop(ids: readonly string[]): void;
   /** After a restart: every job the store holds as queued becomes a candidate again. */
   resume(): void;
   running(): number;
@@ -30,14 +44,23 @@ export interface JobQueue {
 
 /**
  * The job queue: a global concurrency limit, a per-node lock for mutating actions (two never
- * overlap on one node; read-only ones may run beside them), steps of a rule in order. Jobs live in
+ * overlap on one node; read-only ones may run beside them; a job waits for the lock up to a bound,
+ * then is skipped as node_busy), steps of a rule in order. Jobs live in
  * the store, so queued ones survive a restart; in memory are only the scheduling facts of waiting
  * jobs (a few fields each), so deciding what runs next never reads or parses stored jobs.
  */
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const waiting = new Map<string, QueuedEntry>(); // insertion order = arrival order
   const active = new Map<string, Job>();
-  const lockedNodes = new Set<string>();
+  /** Deliveries still under way for jobs that already finished (idle/stop wait for them too). */
+  const reporting = new Set<Promise<void>>();
+  /** Node → the mutating job holding its lock. */
+  const lockedNodes = new Map<string, Job>();
+  /** Waiting job → when it first found its node locked (epoch ms, from deps.now). */
+  const lockWaitSince = new Map<string, number>();
+  /** Job → the waiting step after it, to tell when a rule run ended. */
+  const nextOf = new Map<string, string>();
+  let lockTimer: NodeJS.Timeout | undefined;
   /** Jobs a later step waits for, and how they ended once they did (dropped when the step decides). */
   const awaited = new Map<string, JobStatus | null>();
   let scheduled = false;
@@ -48,7 +71,36 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   function track(entry: QueuedEntry): void {
     if (waiting.has(entry.id) || active.has(entry.id)) return;
     waiting.set(entry.id, entry);
-    if (entry.after && !awaited.has(entry.after)) awaited.set(entry.after, null);
+    if (entry.after) {
+      if (!awaited.has(entry.after)) awaited.set(entry.after, null);
+      nextOf.set(entry.after, entry.id);
+    }
+  }
+
+  /** Takes an entry out of the waiting set, with its bookkeeping. */
+  function unwait(entry: QueuedEntry): void {
+    waiting.delete(entry.id);
+    lockWaitSince.delete(entry.id);
+    if (entry.after) {
+      awaited.delete(entry.after);
+      nextOf.delete(entry.after);
+    }
+  }
+
+  /** After a job of an automatic rule run ended: did the run end with it, and how? */
+  function noteRunEnd(job: Job, result: Result): void {
+    if (!deps.ruleRunEnded || job.trigger.kind !== 'alert' || !job.trigger.rule) return;
+    const nextId = nextOf.get(job.id);
+    const next = nextId === undefined ? undefined : waiting.get(nextId);
+    const failed = result.status === 'failed' || result.status === 'timed_out';
+    // A failure ends the run unless the failed step says continue_on_error; a success only at the last step.
+    if (failed ? !next || next.stopOnFailureOf : result.status === 'succeeded' && !next) {
+      try {
+        deps.ruleRunEnded(job, result, !failed);
+      } catch (err) {
+        deps.log.error({ err, job_id: job.id }, 'job queue: cannot record the end of a rule run');
+      }
+    }
   }
 
   function ended(id: string, status: JobStatus): void {
@@ -65,12 +117,13 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   }
 
   function settleWaiters(): void {
-    if (active.size === 0) {
+    if (active.size > 0 || reporting.size > 0) return;
+    {
       const s = stopWaiters;
       stopWaiters = [];
       s.forEach((r) => r());
     }
-    if (active.size === 0 && !scheduled) {
+    if (!scheduled) {
       const w = idleWaiters;
       idleWaiters = [];
       w.forEach((r) => r());
@@ -92,39 +145,73 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   }
 
   function startRunnable(): void {
-    for (const entry of waiting.values()) {
-      if (stopped || active.size >= deps.concurrency) return;
-      if (entry.after) {
-        const before = previousOutcome(entry.after);
-        if (before === null) continue; // the previous step has not finished
-        if (entry.stopOnFailureOf && before !== 'succeeded') {
-          waiting.delete(entry.id);
-          awaited.delete(entry.after);
-          const prev = deps.store.getJob(entry.after);
-          const which = prev ? `step ${prev.step + 1} (${prev.request.action})` : `job ${entry.after}`;
-          skip(entry, `previous_step_failed: ${which} ended ${before}`);
+    let nextLockDeadline = Infinity;
+    try {
+      for (const entry of waiting.values()) {
+        if (stopped || active.size >= deps.concurrency) return;
+        if (entry.after) {
+          const before = previousOutcome(entry.after);
+          if (before === null) continue; // the previous step has not finished
+          if (entry.stopOnFailureOf && before !== 'succeeded') {
+            unwait(entry);
+            const prev = deps.store.getJob(entry.after);
+            const which = prev ? `step ${prev.step + 1} (${prev.request.action})` : `job ${entry.after}`;
+            skip(entry, `previous_step_failed: ${which} ended ${before}`, false);
+            continue;
+          }
+        }
+        const holder = entry.mutating ? lockedNodes.get(entry.node) : undefined;
+        if (holder) {
+          // Per-node lock: wait, but not for ever (DESIGN.md, Safety guards; docs/safety.md node_busy).
+          const now = deps.now().getTime();
+          const since = lockWaitSince.get(entry.id) ?? now;
+          lockWaitSince.set(entry.id, since);
+          const bound = deps.nodeLockWaitMs?.() ?? DEFAULT_NODE_LOCK_WAIT_MS;
+          if (now - since >= bound) {
+            unwait(entry);
+            skip(entry, `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) for longer than ${windowText(bound)}`, true);
+          } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now);
           continue;
         }
+        unwait(entry);
+        const job = deps.store.getJob(entry.id);
+        if (job && job.status === 'queued') start(job);
       }
-      if (entry.mutating && lockedNodes.has(entry.node)) continue; // per-node lock: wait
-      waiting.delete(entry.id);
-      if (entry.after) awaited.delete(entry.after);
-      const job = deps.store.getJob(entry.id);
-      if (job && job.status === 'queued') start(job);
+    } finally {
+      // Nothing else may wake the queue while the lock holder runs on: a timer checks the bound.
+      clearTimeout(lockTimer);
+      lockTimer = undefined;
+      if (nextLockDeadline !== Infinity && !stopped) {
+        lockTimer = setTimeout(pump, Math.max(nextLockDeadline, 1));
+        lockTimer.unref();
+      }
     }
   }
 
-  function skip(entry: QueuedEntry, reason: string): void {
+  function skip(entry: QueuedEntry, reason: string, byGuard: boolean): void {
     const job = deps.store.getJob(entry.id);
     if (!job) return;
     const at = deps.now();
-    deps.store.finishJob(job.id, 'skipped', skippedResult(job, reason, at), reason, at.toISOString());
+    const result = skippedResult(job, reason, at);
+    deps.store.finishJob(job.id, 'skipped', result, reason, at.toISOString());
     ended(job.id, 'skipped');
+    if (byGuard) {
+      deps.suppressed?.(job, reason);
+      void deps.report(job, result).catch((err: unknown) => deps.log.error({ err, job_id: job.id }, 'cannot report the skipped job'));
+    }
+  }
+
+  /** Frees the job's slot and node lock (once): its node work is over, even if reporting is not. */
+  function release(job: Job): void {
+    if (!active.delete(job.id)) return;
+    if (job.mutating) lockedNodes.delete(job.request.node);
+    if (stopped) settleWaiters();
+    else pump();
   }
 
   function start(job: Job): void {
     active.set(job.id, job);
-    if (job.mutating) lockedNodes.add(job.request.node);
+    if (job.mutating) lockedNodes.set(job.request.node, job);
     deps.store.markRunning(job.id, deps.now().toISOString());
     void (async () => {
       let recorded = false;
@@ -133,31 +220,55 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         deps.store.finishJob(job.id, result.status, result, null, result.finished_at);
         recorded = true;
         ended(job.id, result.status);
-        await deps.report(job, result);
+        noteRunEnd(job, result);
+        // A slow or stuck notifier must not hold the node lock or a slot: release first, then report.
+        release(job);
+        const delivery: Promise<void> = deps
+          .report(job, result)
+          .catch((err: unknown) => deps.log.error({ err, job_id: job.id }, 'reporting failed inside RUNE'))
+          .finally(() => {
+            reporting.delete(delivery);
+            settleWaiters();
+          });
+        reporting.add(delivery);
       } catch (err) {
         deps.log.error({ err, job_id: job.id }, 'job failed inside RUNE');
         if (!recorded) {
           try {
             const at = deps.now();
             const reason = `internal error: ${(err as Error).message}`;
-            deps.store.finishJob(job.id, 'failed', skippedResult(job, reason, at, 'failed'), reason, at.toISOString());
+            const result = skippedResult(job, reason, at, 'failed');
+            deps.store.finishJob(job.id, 'failed', result, reason, at.toISOString());
+            ended(job.id, 'failed');
+            noteRunEnd(job, result);
           } catch (storeErr) {
             deps.log.error({ err: storeErr, job_id: job.id }, 'cannot record the failed job');
+            ended(job.id, 'failed');
           }
-          ended(job.id, 'failed');
         }
       } finally {
-        active.delete(job.id);
-        if (job.mutating) lockedNodes.delete(job.request.node);
-        if (stopped) settleWaiters();
-        else pump();
+        release(job);
       }
     })();
   }
 
   return {
     add(jobs) {
-      for (const j of jobs) if (j.status === 'queued') track({ id: j.id, after: j.after, stopOnFailureOf: j.stopOnFailureOf, mutating: j.mutating, node: j.request.node });
+      const finished = new Set(jobs.filter((j) => j.status !== 'queued').map((j) => j.id));
+      for (const j of jobs) {
+        if (j.status === 'queued') track({ id: j.id, after: j.after, stopOnFailureOf: j.stopOnFailureOf, mutating: j.mutating, node: j.request.node });
+        else if (j.result && !(j.after !== null && finished.has(j.after))) {
+          const result = j.result;
+          void deps.report(j, result).catch((err: unknown) => deps.log.error({ err, job_id: j.id }, 'cannot report the job'));
+        }
+      }
+      pump();
+    },
+    drop(ids) {
+      for (const id of ids) {
+        const entry = waiting.get(id);
+        if (entry) unwait(entry);
+      }
       pump();
     },
     resume() {
@@ -174,7 +285,8 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       }),
     async stop(timeoutMs) {
       stopped = true;
-      if (active.size === 0) return true;
+      clearTimeout(lockTimer);
+      if (active.size === 0 && reporting.size === 0) return true;
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
         new Promise<boolean>((r) => stopWaiters.push(() => r(true))),

@@ -1,6 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { RuneConfig } from '../config/config-types';
+import type { GuardCounters } from '../guards/guard-counters';
+import { closedBreaker, type BreakerState, type PauseState, type RuleGuards } from '../guards/types';
 import { alertRef, ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
+import { skippedResult } from '../jobs/skipped-result';
 import type { MatchOutcome } from '../rules/match-rules';
 import type { JobQueue } from '../jobs/job-queue';
 import { planRun } from '../orchestrator/plan-run';
@@ -21,6 +24,8 @@ export interface Runtime {
   config: RuneConfig;
   registry: PluginRegistry;
   match: (alert: Alert) => MatchOutcome;
+  /** Each rule's guards, resolved from the rule and defaults.guards (docs/safety.md). */
+  guards: ReadonlyMap<string, RuleGuards>;
 }
 
 export interface NamedToken {
@@ -60,6 +65,11 @@ export interface AppDeps {
   newId: () => string;
   newTraceId: () => string;
   sleep: (ms: number) => Promise<void>;
+  counters: GuardCounters;
+}
+
+function pauseView(p: PauseState): Record<string, unknown> {
+  return { since: p.since, by: p.actor, reason: p.reason };
 }
 
 const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'interrupted'];
@@ -85,21 +95,68 @@ export function createApp(deps: AppDeps): express.Express {
   const notWhileStopping = () => {
     if (!deps.accepting()) throw new HttpError(503, 'SHUTTING_DOWN', 'RUNE is shutting down; retry later');
   };
-  const respondIngest = (res: Response, outcome: IngestOutcome, extra: Record<string, unknown> = {}) => {
-    res.status(202).json({ status: 'accepted', jobs: outcome.jobs, duplicates: outcome.duplicates, unmatched: outcome.unmatched, problems: outcome.problems, ...extra });
+  const respondIngest = (res: Response, outcome: IngestOutcome & { cancelled: string[] }, extra: Record<string, unknown> = {}) => {
+    res.status(202).json({
+      status: 'accepted',
+      jobs: outcome.jobs,
+      duplicates: outcome.duplicates,
+      unmatched: outcome.unmatched,
+      problems: outcome.problems,
+      // Only when a guard acted, so the usual answer stays as it was.
+      ...(outcome.suppressed.length ? { suppressed: outcome.suppressed } : {}),
+      ...(outcome.cancelled.length ? { cancelled: outcome.cancelled } : {}),
+      ...extra,
+    });
+  };
+  const describePause = (p: PauseState) => `since ${p.since} by ${p.actor}${p.reason ? ` (${p.reason})` : ''}`;
+  /** Manual runs while paused need the explicit flag (docs/safety.md, Pause). */
+  const refuseWhilePaused = (whilePaused: unknown) => {
+    const pause = deps.store.getPause();
+    if (pause && whilePaused !== true) {
+      throw new HttpError(409, 'PAUSED', `automatic runs are paused ${describePause(pause)}; to run by hand anyway, send "while_paused": true`, { paused: pauseView(pause) });
+    }
+  };
+  /**
+   * A resolve cancels the queued runs of that alert's firing episode(s) (DESIGN.md, Safety guards):
+   * they are stored as cancelled with reason `resolved: …`, forgotten by the queue and reported.
+   */
+  const cancelResolved = (alerts: Alert[]): string[] => {
+    const cancelled: Job[] = [];
+    for (const a of alerts) {
+      if (a.status !== 'resolved') continue;
+      const at = deps.now();
+      const reason = `resolved: alert ${a.fingerprint} resolved${a.endsAt ? ` at ${a.endsAt}` : ''} before its run started`;
+      const jobs = deps.store.cancelQueuedForAlert(a.fingerprint, reason, at.toISOString(), (j) => skippedResult(j, reason, at, 'cancelled'));
+      for (const j of jobs) {
+        deps.counters.suppressed(reason);
+        deps.log.info({ job_id: j.id, rule: j.trigger.rule ?? null, node: j.request.node, fingerprint: a.fingerprint }, `job cancelled: ${reason}`);
+      }
+      cancelled.push(...jobs);
+    }
+    if (cancelled.length) {
+      deps.queue.drop(cancelled.map((j) => j.id));
+      deps.queue.add(cancelled); // reported, one note per rule run
+    }
+    return cancelled.map((j) => j.id);
   };
   const commit = createGroupCommitter(deps.store);
   /** Alerts → stored jobs (with their audit record, in the same transaction) → the queue. */
-  const ingest = async (alerts: Alert[], audited: { actor: string; source: string; action: string; target: string; details: Record<string, unknown> }): Promise<IngestOutcome> => {
+  const ingest = async (alerts: Alert[], audited: { actor: string; source: string; action: string; target: string; details: Record<string, unknown> }): Promise<IngestOutcome & { cancelled: string[] }> => {
+    const cancelled = cancelResolved(alerts);
     const rt = deps.runtime();
-    const outcome = await ingestAlerts(alerts, { commit, registry: rt.registry, match: rt.match, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun }, (planned) => ({
+    const guards = (rule: string) => rt.guards.get(rule);
+    const outcome = await ingestAlerts(alerts, { commit, registry: rt.registry, match: rt.match, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun, guards }, (planned) => ({
       at: deps.now().toISOString(),
       ...audited,
       // Jobs of a repeated episode are not created again; the 202 answer says which were duplicates.
       details: { ...audited.details, alerts: alerts.length, candidate_jobs: planned.jobs, unmatched: planned.unmatched, problems: planned.problems },
     }));
+    for (const s of outcome.suppressed) {
+      deps.counters.suppressed(s.reason);
+      deps.log.info({ rule: s.rule, node: s.node, fingerprint: s.fingerprint, jobs: s.jobs }, `rule run skipped: ${s.reason}`);
+    }
     deps.queue.add(outcome.created);
-    return outcome;
+    return { ...outcome, cancelled };
   };
 
   // ---- lifecycle (Prometheus style)
@@ -107,8 +164,13 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('text/plain').send('RUNE is Healthy.\n');
   });
   app.get('/-/ready', (_req, res) => {
-    if (!deps.accepting()) res.status(503).type('text/plain').send('RUNE is shutting down.\n');
-    else res.type('text/plain').send('RUNE is Ready.\n');
+    if (!deps.accepting()) {
+      res.status(503).type('text/plain').send('RUNE is shutting down.\n');
+      return;
+    }
+    // Paused is still ready (webhooks are accepted and recorded), but whoever looks should see it.
+    const pause = deps.store.getPause();
+    res.type('text/plain').send(pause ? `RUNE is Ready. Automatic runs are PAUSED ${describePause(pause)}.\n` : 'RUNE is Ready.\n');
   });
   app.post('/-/reload', raw, (req, res) => {
     const actor = requireApiToken(req);
@@ -229,11 +291,13 @@ export function createApp(deps: AppDeps): express.Express {
     const body = parseJsonBody(req.body, req.get('content-type'));
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object {action, node, params?, dry_run?}');
     const b = body as Record<string, unknown>;
-    const unknown = Object.keys(b).filter((k) => !['action', 'node', 'params', 'dry_run', 'reason'].includes(k));
+    const unknown = Object.keys(b).filter((k) => !['action', 'node', 'params', 'dry_run', 'reason', 'while_paused'].includes(k));
     if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
     if (typeof b.action !== 'string' || typeof b.node !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'action and node must be strings');
     if (b.params !== undefined && (b.params === null || typeof b.params !== 'object' || Array.isArray(b.params))) throw new HttpError(400, 'BAD_REQUEST', 'params must be an object');
     if (b.dry_run !== undefined && typeof b.dry_run !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'dry_run must be true or false');
+    if (b.while_paused !== undefined && typeof b.while_paused !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'while_paused must be true or false');
+    refuseWhilePaused(b.while_paused);
     const job = createManualJob(actor, { action: b.action, node: b.node, params: (b.params ?? {}) as Record<string, unknown>, dryRun: b.dry_run === true || deps.dryRun, pluginDryRun: false }, null);
     audit(req, actor, 'run', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason: typeof b.reason === 'string' ? b.reason : null });
     res.status(202).json({ status: 'accepted', job_id: job.id, links: { self: `/api/v1/jobs/${job.id}` } });
@@ -244,9 +308,51 @@ export function createApp(deps: AppDeps): express.Express {
     notWhileStopping();
     const old = deps.store.getJob(String(req.params.id));
     if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
+    refuseWhilePaused(optionalObject(req).while_paused);
     const job = createManualJob(actor, { ...old.request, dryRun: old.request.dryRun || deps.dryRun }, old);
     audit(req, actor, 'retry', `${job.request.action} on ${job.request.node}`, { job_id: job.id, retry_of: old.id });
     res.status(202).json({ status: 'accepted', job_id: job.id, retry_of: old.id, links: { self: `/api/v1/jobs/${job.id}` } });
+  });
+
+  // ---- Guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions.
+  app.get('/api/v1/guards', (req, res) => {
+    requireApiToken(req);
+    const pause = deps.store.getPause();
+    res.json({ paused: pause ? pauseView(pause) : null, breakers: deps.store.listBreakers().map(breakerView), counters: deps.counters.snapshot() });
+  });
+
+  app.post('/api/v1/pause', raw, (req, res) => {
+    const actor = requireApiToken(req);
+    const body = optionalObject(req);
+    const unknown = Object.keys(body).filter((k) => k !== 'reason');
+    if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
+    if (body.reason !== undefined && typeof body.reason !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'reason must be a string');
+    // Pausing twice keeps the first pause: "since" and "by" stay true.
+    const pause = deps.store.getPause() ?? { since: deps.now().toISOString(), actor, reason: typeof body.reason === 'string' ? body.reason.slice(0, 500) : '' };
+    deps.store.setPause(pause);
+    audit(req, actor, 'pause', 'automatic runs', { reason: body.reason ?? null });
+    deps.log.warn({ actor, reason: pause.reason }, 'automatic runs PAUSED');
+    res.json({ paused: pauseView(pause) });
+  });
+
+  app.post('/api/v1/resume', raw, (req, res) => {
+    const actor = requireApiToken(req);
+    const was = deps.store.getPause();
+    deps.store.setPause(null);
+    audit(req, actor, 'resume', 'automatic runs', { was_paused: was ? pauseView(was) : null });
+    if (was) deps.log.warn({ actor, paused: was }, 'automatic runs resumed');
+    res.json({ paused: null, was_paused: was ? pauseView(was) : null });
+  });
+
+  app.post('/api/v1/breakers/:rule/close', raw, (req, res) => {
+    const actor = requireApiToken(req);
+    const rule = String(req.params.rule);
+    const known = deps.runtime().guards.has(rule) || deps.store.listBreakers().some((b) => b.rule === rule);
+    if (!known) throw new HttpError(404, 'NOT_FOUND', `no rule ${JSON.stringify(rule)}`);
+    const { before, after } = deps.store.updateBreaker(rule, () => closedBreaker(rule));
+    audit(req, actor, 'breaker-close', `rule ${rule}`, { was: before.state, failures: before.failures });
+    deps.log.warn({ actor, rule, was: before.state }, 'circuit breaker closed by an operator');
+    res.json({ breaker: breakerView(after), was: before.state });
   });
 
   /** Validates now (so the caller gets a 400 at once), then queues. */
@@ -278,6 +384,14 @@ export function createApp(deps: AppDeps): express.Express {
     return job as Job;
   }
 
+  /** An optional JSON object body (empty body: {}). */
+  function optionalObject(req: Request): Record<string, unknown> {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) return {};
+    const body = parseJsonBody(req.body, req.get('content-type'));
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object');
+    return body as Record<string, unknown>;
+  }
+
   function jobView(j: Job): Record<string, unknown> {
     return {
       id: j.id,
@@ -301,6 +415,20 @@ export function createApp(deps: AppDeps): express.Express {
       result: j.result,
       deliveries: j.deliveries,
       url: `${deps.publicUrl}/jobs/${j.id}`,
+    };
+  }
+
+  function breakerView(b: BreakerState): Record<string, unknown> {
+    const g = deps.runtime().guards.get(b.rule);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      rule: b.rule,
+      state: b.state,
+      failures: b.failures,
+      opened_at: iso(b.openedAt),
+      probe_after: g && b.openedAt !== null && b.state === 'open' ? iso(b.openedAt + g.breaker.probeAfterMs) : null,
+      probe_chain: b.probeChain,
+      last_failure: b.lastFailure,
     };
   }
 

@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../util/json-depth';
 import { HttpError } from './http-error';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -17,6 +18,9 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
     text = UTF8.decode(raw);
   } catch {
     throw new HttpError(400, 'INVALID_UTF8', 'the request body is not valid UTF-8');
+  }
+  if (exceedsJsonDepth(text)) {
+    throw new HttpError(400, 'INVALID_JSON', `the request body is not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`);
   }
   try {
     return JSON.parse(text) as unknown;

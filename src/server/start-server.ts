@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from '../cli/read-settings';
 import { formatProblem, readConfig } from '../config/read-config';
 import { RuneError } from '../errors';
+import { createGuardCounters, type GuardCounters } from '../guards/guard-counters';
+import { nextBreakerState } from '../guards/next-breaker-state';
+import { nodeLockWaitMs, resolveRuleGuards } from '../guards/resolve-rule-guards';
 import { alertRef } from '../jobs/ingest-alerts';
 import { createJobQueue, type JobQueue } from '../jobs/job-queue';
 import { runAction } from '../orchestrator/run-action';
@@ -37,6 +40,7 @@ export interface RunningServer {
   port: number;
   store: Store;
   queue: JobQueue;
+  counters: GuardCounters;
   reload(): { ok: boolean; problems: string[] };
   /** Stops accepting (webhooks 503), lets running jobs finish up to `graceMs`, closes everything. */
   close(graceMs?: number): Promise<void>;
@@ -51,7 +55,8 @@ export function loadRuntime(settings: Settings): Runtime {
     throw new RuneError('CONFIG_INVALID', `${config.source} is invalid:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, { problems });
   }
   const compiled = compileRules(config.rules);
-  return { config, registry, match: (alert) => matchRules(compiled, alert) };
+  const guards = new Map(config.rules.map((r) => [r.name, resolveRuleGuards(r, config.defaults.guards, config.nodes)]));
+  return { config, registry, match: (alert) => matchRules(compiled, alert), guards };
 }
 
 /** `rune serve`: store, queue, reporters and the HTTP app, wired; resumes queued jobs at start. */
@@ -68,6 +73,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     o.log.warn({ job_id: job.id, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
   }
   const transports = o.createTransports(o.settings);
+  const counters = createGuardCounters();
   let accepting = true;
 
   const report = async (job: Job, result: Result) => {
@@ -83,12 +89,52 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       if (!delivery.ok) o.log.warn({ job_id: job.id, reporter: name, error: delivery.error }, 'report not delivered');
     }
   };
+  /**
+   * The circuit breaker counts rule runs (docs/safety.md): when one opens, the log says so, the
+   * counter moves, and the failing job's notifiers get a note on its incident.
+   */
+  const ruleRunEnded = (job: Job, result: Result, ok: boolean) => {
+    const rule = job.trigger.rule as string;
+    const g = runtime.guards.get(rule);
+    if (!g) return; // removed by a reload since the run started
+    // Refused before any node was contacted (UNKNOWN_NODE, INVALID_PARAMS: the alert's fault, not
+    // the remedy's): such a run says nothing about whether the rule works, so it neither counts nor resets.
+    if (!ok && result.error?.stage === 'validate') return;
+    const at = now().getTime();
+    let change: ReturnType<typeof nextBreakerState> | undefined;
+    store.updateBreaker(rule, (current) => {
+      change = nextBreakerState(current, { chainId: job.chainId ?? job.id, ok, summary: `${result.action} on ${result.node}: ${result.summary}` }, g.breaker.failures, at);
+      return change.next;
+    });
+    if (change?.closed) o.log.info({ rule, job_id: job.id }, `circuit breaker of rule ${rule} closed: the probe run succeeded`);
+    if (!change?.opened) return;
+    const until = new Date(at + g.breaker.probeAfterMs).toISOString();
+    const text = `circuit breaker OPEN for rule ${rule}: ${change.next.failures} failed runs in a row (last: ${result.summary}); its alerts are skipped (breaker_open) until an operator closes it (rune breaker close ${rule}) or a probe run after ${until} succeeds`;
+    counters.breakerOpened(rule);
+    o.log.warn({ rule, job_id: job.id, failures: change.next.failures, probe_after: until }, text);
+    const note: Result = { ...result, summary: text, error: null };
+    void (async () => {
+      for (const name of job.notify) {
+        const reporter = notifiers.reporters.get(name);
+        if (!reporter) continue;
+        const delivery = await reporter.report(note, { alert: job.alert, incident: job.incident });
+        store.addDelivery(job.id, delivery);
+        if (!delivery.ok) o.log.warn({ job_id: job.id, reporter: name, error: delivery.error }, 'breaker note not delivered');
+      }
+    })().catch((err: unknown) => o.log.error({ err, rule }, 'cannot post the breaker note'));
+  };
   const queue = createJobQueue({
     store,
     concurrency: o.serve.concurrency,
     now,
     log: o.log,
     report,
+    nodeLockWaitMs: () => nodeLockWaitMs(runtime.config.defaults.guards),
+    ruleRunEnded,
+    suppressed: (job, reason) => {
+      counters.suppressed(reason);
+      o.log.warn({ job_id: job.id, rule: job.trigger.rule ?? null, node: job.request.node }, `job skipped: ${reason}`);
+    },
     run: (job) => {
       const rt = runtime;
       return runAction(
@@ -152,6 +198,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     newId: () => timeOrderedId(),
     newTraceId: () => randomUUID().replace(/-/g, ''), // 32 hex digits from the pooled UUID source
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    counters,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -161,24 +208,32 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   queue.resume(); // queued jobs from before a restart run now
+  const pause = store.getPause();
+  if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
   let closing: Promise<void> | null = null;
   return {
     url: `http://${o.serve.host.includes(':') ? `[${o.serve.host}]` : o.serve.host}:${port}`,
     port,
     store,
     queue,
+    counters,
     reload,
     close(graceMs = 30_000) {
       closing ??= (async () => {
+        // Keep listening while running jobs finish: webhooks answer 503 (senders retry, PROTOCOLS
+        // §1.1, §2.5) and /-/ready says so, which a load balancer needs to drain this instance.
         accepting = false;
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
         const finished = await queue.stop(graceMs);
-        if (!finished) o.log.warn({ running: queue.running() }, 'jobs still running at shutdown: they will show as interrupted after the next start');
-        await Promise.all(Object.values(transports).map((t) => t?.close()));
+        if (!finished) {
+          // Past the bound: say what was cut off now, not after the next start.
+          const cut = store.interruptRunning(now().toISOString());
+          o.log.warn({ jobs: cut.map((j) => j.id) }, `${cut.length} job(s) still running after ${graceMs} ms: marked interrupted, not re-run`);
+        }
+        const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();
+        await Promise.all(Object.values(transports).map((t) => t?.close()));
         await closed;
-        if (finished) store.close();
+        store.close();
       })();
       return closing;
     },

@@ -1,16 +1,17 @@
-import type { AuditRecord, Job, JobGroup, Store } from './store';
+import type { AuditRecord, GroupOutcome, JobGroup, Store } from './store';
 
-export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[]) => Promise<{ duplicate: boolean; jobs: Job[] }[]>;
+export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[]) => Promise<GroupOutcome[]>;
 
 /**
  * Group commit: the job groups of every request that arrives in the same turn of the event loop
  * are written in ONE transaction, and each request is answered once that transaction committed
  * (so a 202 still means "stored"). Under load most of the cost of ingest is the commit itself,
  * measured in bench/ingest; with one commit per turn it is shared by every request of that turn.
- * A failed transaction fails every request in it (the senders get a 5xx and retry).
+ * A failed transaction fails every request in it (the senders get a 5xx and retry). Guard
+ * decisions (JobGroup.guard) are taken inside that transaction, in arrival order.
  */
 export function createGroupCommitter(store: Store): GroupCommit {
-  let pending: { groups: JobGroup[]; audits: AuditRecord[]; resolve: (r: { duplicate: boolean; jobs: Job[] }[]) => void; reject: (e: unknown) => void }[] = [];
+  let pending: { groups: JobGroup[]; audits: AuditRecord[]; resolve: (r: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
   let scheduled = false;
   const flush = () => {
     const batch = pending;

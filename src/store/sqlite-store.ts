@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RuneError } from '../errors';
+import { closedBreaker, type BreakerState, type GuardFacts, type PauseState } from '../guards/types';
 import type { JobStatus, Result } from '../types';
-import type { AuditRecord, DeliveryRecord, Job, JobFilter, JobGroup, NewJob, Store } from './store';
+import type { AuditRecord, DeliveryRecord, GroupGuard, GroupOutcome, Job, JobFilter, JobGroup, NewJob, Store } from './store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -49,6 +50,25 @@ CREATE TABLE IF NOT EXISTS audit (
   action TEXT NOT NULL,
   target TEXT NOT NULL,
   details TEXT NOT NULL
+);
+-- Guards (docs/safety.md): admitted automatic rule runs (cooldown, budget, blast radius count
+-- these), the pause switch, and one circuit breaker per rule.
+CREATE TABLE IF NOT EXISTS guard_runs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule TEXT NOT NULL,
+  node TEXT NOT NULL,
+  chain_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS guard_runs_rule ON guard_runs (rule, at_ms);
+CREATE INDEX IF NOT EXISTS guard_runs_rule_node ON guard_runs (rule, node, at_ms);
+CREATE TABLE IF NOT EXISTS guard_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS breakers (
+  rule TEXT PRIMARY KEY,
+  state TEXT NOT NULL
 );
 -- The audit log is append-only (DESIGN.md, HTTP surface).
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
@@ -135,17 +155,68 @@ export function openSqliteStore(path: string): Store {
   const interrupt = db.prepare("UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', finished_at = ? WHERE status = 'running'");
   const insertAudit = db.prepare('INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)');
   const listAudit = db.prepare('SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?');
+  const getState = db.prepare('SELECT value FROM guard_state WHERE key = ?');
+  const putState = db.prepare('INSERT INTO guard_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const delState = db.prepare('DELETE FROM guard_state WHERE key = ?');
+  const getBreaker = db.prepare('SELECT state FROM breakers WHERE rule = ?');
+  const putBreaker = db.prepare('INSERT INTO breakers (rule, state) VALUES (?, ?) ON CONFLICT (rule) DO UPDATE SET state = excluded.state');
+  const allBreakers = db.prepare('SELECT state FROM breakers ORDER BY rule');
+  const lastRunOnNode = db.prepare('SELECT MAX(at_ms) AS m FROM guard_runs WHERE rule = ? AND node = ?');
+  const runsSince = db.prepare('SELECT COUNT(*) AS n FROM guard_runs WHERE rule = ? AND at_ms > ?');
+  const nodesSince = db.prepare('SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?');
+  const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
+  // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
+  const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE status = 'queued' AND json_extract(trigger_json, '$.kind') = 'alert'
+    AND json_extract(trigger_json, '$.alert_fingerprint') = ? AND json_extract(alert, '$.status') = 'firing' ORDER BY seq`);
+  const cancelQueued = db.prepare("UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'");
+
+  const readPause = (): PauseState | null => {
+    const row = getState.get('pause') as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as PauseState) : null;
+  };
+  const readBreaker = (rule: string): BreakerState | null => {
+    const row = getBreaker.get(rule) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as BreakerState) : null;
+  };
+  /** Only what the rule's guards need is read: with no cooldown, budget or blast radius, two point reads. */
+  const readFacts = (g: GroupGuard): GuardFacts => {
+    const blast = g.windows.blastMs === null ? { n: 0, mine: 0 } : (nodesSince.get(g.node, g.rule, g.at - g.windows.blastMs) as { n: number; mine: number });
+    return {
+      pause: readPause(),
+      breaker: readBreaker(g.rule),
+      lastRunOnNode: g.windows.cooldownMs === null ? null : ((lastRunOnNode.get(g.rule, g.node) as { m: number | null }).m ?? null),
+      runsInBudgetWindow: g.windows.budgetMs === null ? 0 : (runsSince.get(g.rule, g.at - g.windows.budgetMs) as { n: number }).n,
+      nodesInBlastWindow: blast.n,
+      nodeInBlastWindow: blast.mine === 1,
+    };
+  };
+  /** Decides a group's guards (after dedup, inside the transaction): the jobs to insert, and why not when refused. */
+  const admit = (jobs: NewJob[], g: GroupGuard): { jobs: NewJob[]; suppressed: string | null } => {
+    const facts = readFacts(g);
+    const verdict = g.decide(facts);
+    if (!verdict.admit) return { jobs: g.skipped(verdict.reason), suppressed: verdict.reason };
+    insertRun.run(g.rule, g.node, g.chainId, g.at);
+    if (verdict.probe) {
+      const b = facts.breaker ?? closedBreaker(g.rule);
+      putBreaker.run(g.rule, JSON.stringify({ ...b, state: 'half_open', probeChain: g.chainId, probeAt: g.at }));
+    }
+    return { jobs, suppressed: null };
+  };
 
   /** Inserts one group; the Jobs returned are built from what was inserted, not read back. */
-  const insertGroup = (jobs: NewJob[], dedupKey: string | undefined, now: string): { duplicate: boolean; jobs: Job[] } => {
+  const insertGroup = (group: JobGroup, now: string): GroupOutcome => {
+    const { dedupKey } = group;
+    let jobs = group.jobs;
     if (dedupKey !== undefined) {
       const seen = getDedup.get(dedupKey) as { job_ids: string } | undefined;
       if (seen) {
         const ids = JSON.parse(seen.job_ids) as string[];
-        return { duplicate: true, jobs: ids.map((id) => getJob.get(id) as JobRow | undefined).filter((r): r is JobRow => r !== undefined).map(toJob) };
+        return { duplicate: true, suppressed: null, jobs: ids.map((id) => getJob.get(id) as JobRow | undefined).filter((r): r is JobRow => r !== undefined).map(toJob) };
       }
-      putDedup.run(dedupKey, JSON.stringify(jobs.map((j) => j.id)), now);
     }
+    let suppressed: string | null = null;
+    if (group.guard) ({ jobs, suppressed } = admit(jobs, group.guard));
+    if (dedupKey !== undefined) putDedup.run(dedupKey, JSON.stringify(jobs.map((j) => j.id)), now);
     const created: Job[] = [];
     for (const j of jobs) {
       const status = j.status ?? 'queued';
@@ -175,10 +246,10 @@ export function openSqliteStore(path: string): Store {
       });
       created.push({ ...j, status, reason: j.reason ?? null, result: j.result ?? null, deliveries: [], startedAt: null, finishedAt });
     }
-    return { duplicate: false, jobs: created };
+    return { duplicate: false, jobs: created, suppressed };
   };
   const createJobGroups = db.transaction((groups: JobGroup[], audits: AuditRecord[], now: string) => {
-    const results = groups.map((g) => insertGroup(g.jobs, g.dedupKey, now));
+    const results = groups.map((g) => insertGroup(g, now));
     for (const a of audits) insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details));
     return results;
   });
@@ -191,6 +262,23 @@ export function openSqliteStore(path: string): Store {
     setDeliveries.run(JSON.stringify(list), id);
   });
 
+  const cancelQueuedForAlert = db.transaction((fingerprint: string, reason: string, at: string, result: (job: Job) => Result): Job[] => {
+    const out: Job[] = [];
+    for (const job of (queuedForAlert.all(fingerprint) as JobRow[]).map(toJob)) {
+      const r = result(job);
+      if (cancelQueued.run(JSON.stringify(r), reason, at, job.id).changes === 1) out.push({ ...job, status: 'cancelled', reason, result: r, finishedAt: at });
+    }
+    return out;
+  });
+
+  const updateBreaker = db.transaction((rule: string, change: (b: BreakerState) => BreakerState) => {
+    const before = readBreaker(rule) ?? closedBreaker(rule);
+    const after = change(before);
+    // Most runs succeed and change nothing: no write for them.
+    if (JSON.stringify(after) !== JSON.stringify(before)) putBreaker.run(rule, JSON.stringify(after));
+    return { before, after };
+  });
+
   const interruptRunning = db.transaction((at: string) => {
     const rows = (running.all() as JobRow[]).map(toJob);
     interrupt.run(at);
@@ -198,8 +286,10 @@ export function openSqliteStore(path: string): Store {
   });
 
   return {
-    createJobs: (jobs, dedupKey) => createJobGroups([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], [], jobs[0]?.createdAt ?? new Date().toISOString())[0] as { duplicate: boolean; jobs: Job[] },
-    createJobGroups: (groups, audits = []) => createJobGroups(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString()),
+    // IMMEDIATE: the write lock is taken before the guards read their facts, so another process
+    // on the same file cannot decide on the same facts between our read and our insert.
+    createJobs: (jobs, dedupKey) => createJobGroups.immediate([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], [], jobs[0]?.createdAt ?? new Date().toISOString())[0] as GroupOutcome,
+    createJobGroups: (groups, audits = []) => createJobGroups.immediate(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString()),
     rememberKey(key) {
       try {
         putDedup.run(key, '[]', new Date().toISOString());
@@ -247,6 +337,11 @@ export function openSqliteStore(path: string): Store {
     finishJob: (id, status, result, reason, at) => void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),
     interruptRunning: (at) => interruptRunning(at),
+    cancelQueuedForAlert: (fingerprint, reason, at, result) => cancelQueuedForAlert(fingerprint, reason, at, result),
+    getPause: readPause,
+    setPause: (p) => void (p === null ? delState.run('pause') : putState.run('pause', JSON.stringify(p))),
+    listBreakers: () => (allBreakers.all() as { state: string }[]).map((r) => JSON.parse(r.state) as BreakerState),
+    updateBreaker: (rule, change) => updateBreaker(rule, change),
     audit: (a: AuditRecord) => void insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details)),
     listAudit: (limit) =>
       (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),

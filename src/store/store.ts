@@ -1,3 +1,4 @@
+import type { BreakerState, GuardFacts, GuardVerdict, GuardWindows, PauseState } from '../guards/types';
 import type { RunRequest } from '../orchestrator/plan-run';
 import type { Delivery } from '../reporters/reporter';
 import type { Alert, IncidentRef, JobStatus, Result, Trigger } from '../types';
@@ -47,6 +48,34 @@ export type QueuedEntry = Pick<Job, 'id' | 'after' | 'stopOnFailureOf' | 'mutati
 export interface JobGroup {
   jobs: NewJob[];
   dedupKey?: string;
+  /** Decided inside the insert's transaction, after dedup (automatic runs; docs/safety.md). */
+  guard?: GroupGuard;
+}
+
+/**
+ * The guard decision of one automatic rule run. The store reads the facts (pause, breaker, past
+ * runs in the windows) and calls `decide` in the same transaction as the insert, so concurrent
+ * requests, or replicas on one database, cannot both pass a budget of 1.
+ */
+export interface GroupGuard {
+  rule: string;
+  node: string;
+  /** The rule run, recorded as an admitted run (and as the breaker's probe when it is one). */
+  chainId: string;
+  /** Epoch ms of the decision. */
+  at: number;
+  windows: GuardWindows;
+  /** Pure (decideGuards with the rule's settings). */
+  decide(facts: GuardFacts): GuardVerdict;
+  /** The jobs stored instead when refused: the same steps, skipped with the reason and a Result. */
+  skipped(reason: string): NewJob[];
+}
+
+/** What one group became: new jobs, the jobs of an earlier delivery (duplicate), or skipped ones (suppressed: the reason). */
+export interface GroupOutcome {
+  duplicate: boolean;
+  jobs: Job[];
+  suppressed: string | null;
 }
 
 export interface JobFilter {
@@ -80,7 +109,7 @@ export interface Store {
    */
   createJobs(jobs: NewJob[], dedupKey?: string): { duplicate: boolean; jobs: Job[] };
   /** Several createJobs, and audit records, in one transaction: one commit for many alerts. */
-  createJobGroups(groups: JobGroup[], audits?: AuditRecord[]): { duplicate: boolean; jobs: Job[] }[];
+  createJobGroups(groups: JobGroup[], audits?: AuditRecord[]): GroupOutcome[];
   /** True the first time a key is seen (PagerDuty X-Webhook-Id), false for a redelivery. */
   rememberKey(key: string): boolean;
   getJob(id: string): Job | null;
@@ -92,6 +121,17 @@ export interface Store {
   addDelivery(id: string, delivery: DeliveryRecord): void;
   /** After a crash: running jobs become interrupted (never re-run automatically). Returns them. */
   interruptRunning(at: string): Job[];
+  /**
+   * A resolve: queued jobs of automatic runs for the firing alert with this fingerprint become
+   * `cancelled` with `reason` (one Result each, from `result`). Returns them as stored.
+   */
+  cancelQueuedForAlert(fingerprint: string, reason: string, at: string, result: (job: Job) => Result): Job[];
+  /** The pause switch (null: not paused); it lives here so it survives a restart. */
+  getPause(): PauseState | null;
+  setPause(pause: PauseState | null): void;
+  listBreakers(): BreakerState[];
+  /** Applies `change` to a rule's breaker (a closed one when none is stored) in one transaction. */
+  updateBreaker(rule: string, change: (current: BreakerState) => BreakerState): { before: BreakerState; after: BreakerState };
   audit(record: AuditRecord): void;
   listAudit(limit: number): AuditRecord[];
   close(): void;

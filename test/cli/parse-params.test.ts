@@ -28,3 +28,10 @@ test('__proto__ as a key does not pollute prototypes', () => {
   expect(({} as Record<string, unknown>).x).toBeUndefined();
   expect(Object.getPrototypeOf(p)).toBe(Object.prototype);
 });
+
+test('JSON nested deeper than 64 levels is a usage error, not a crash', () => {
+  const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  expect(() => parseCliParams([], deep, undefined)).toThrow(/--params-json nests deeper than 64 levels/);
+  expect(() => parseCliParams([`a=${'['.repeat(1000)}${']'.repeat(1000)}`], undefined, { properties: { a: { type: 'array' } } })).toThrow(/value nests deeper/);
+  expect(parseCliParams([], '{"a":[[1]]}', undefined)).toEqual({ a: [[1]] });
+});

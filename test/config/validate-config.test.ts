@@ -148,15 +148,19 @@ describe('rules', () => {
     expect(hook.errors.map((e) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/must match pattern/), expect.stringMatching(/use secret_file/)]));
   });
 
-  test('cooldown and budget are accepted with a warning each: not enforced yet', () => {
-    const out = validateConfig(`rules:\n${rule('    cooldown: 30m\n    budget: {max_runs: 5, per: 1h}\n')}`, 'r.yaml');
+  test('guards are accepted without warnings, per rule and under defaults.guards; blast_radius names one limit', () => {
+    const out = validateConfig(
+      `defaults:\n  guards: {cooldown: 10m, breaker: {failures: 2}, node_lock_wait: 5m}\nrules:\n${rule('    cooldown: 30m\n    budget: {max_runs: 5, per: 1h}\n    blast_radius: {max_percent: 20, per: 1h}\n    breaker: {failures: 4, probe_after: 30m}\n')}`,
+      'r.yaml',
+    );
     expect(out.errors).toEqual([]);
-    expect(out.value).not.toBeNull();
-    expect(out.warnings).toEqual([
-      { file: 'r.yaml', line: 6, path: 'rules[0].cooldown', message: 'cooldown is not enforced yet (issue #5); the rule runs without it' },
-      { file: 'r.yaml', line: 7, path: 'rules[0].budget', message: 'budget is not enforced yet (issue #5); the rule runs without it' },
-    ]);
+    expect(out.warnings).toEqual([]);
+    expect(out.value!.defaults.guards).toEqual({ cooldown: '10m', breaker: { failures: 2 }, node_lock_wait: '5m' });
     expect(validateConfig(`rules:\n${rule('    budget: {max_runs: 0, per: 1h}\n')}`, 'r.yaml').errors[0]).toMatchObject({ line: 6, path: 'rules[0].budget.max_runs' });
+    const both = validateConfig(`rules:\n${rule('    blast_radius: {max_nodes: 3, max_percent: 10, per: 1h}\n')}`, 'r.yaml');
+    expect(both.errors).toEqual([{ file: 'r.yaml', line: 6, path: 'rules[0].blast_radius', message: 'blast_radius needs exactly one of max_nodes or max_percent (with per)' }]);
+    expect(validateConfig('defaults:\n  guards:\n    blast_radius: {per: 1h}\n', 'r.yaml').errors[0]).toMatchObject({ line: 3, path: 'defaults.guards.blast_radius' });
+    expect(validateConfig('defaults:\n  guards: {cooldwn: 5m}\n', 'r.yaml').errors[0]!.message).toMatch(/unknown key "cooldwn"/);
   });
 });
 

@@ -163,7 +163,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     async stop() {
       await Promise.all(
         procs.map((proc) => {
-          if (proc.exitCode !== null) return undefined;
+          if (proc.exitCode !== null || proc.signalCode !== null) return undefined;
           const exited = new Promise((r) => proc.once('exit', r));
           proc.kill('SIGTERM');
           return exited;

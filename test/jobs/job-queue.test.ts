@@ -145,3 +145,89 @@ test('the audit log is append-only', () => {
   raw.close();
   require('node:fs').rmSync(path, { force: true });
 });
+
+describe('guards in the queue', () => {
+  test('a mutating job that waits for its node lock longer than the bound is skipped node_busy and reported', async () => {
+    const store = openSqliteStore(':memory:');
+    const reported: Result[] = [];
+    const suppressed: string[] = [];
+    const releases = new Map<string, () => void>();
+    const queue = createJobQueue({
+      store,
+      concurrency: 5,
+      now: () => new Date(),
+      log: { error: () => undefined },
+      nodeLockWaitMs: () => 100,
+      suppressed: (_job, reason) => suppressed.push(reason),
+      report: async (_job, r) => void reported.push(r),
+      run: (job) => new Promise<Result>((resolve) => releases.set(job.id, () => resolve(skippedResult(job, 'test', new Date(), 'succeeded')))),
+    });
+    store.createJobs([newJob({ id: 'holder', mutating: true, action: 'restart-docker' }), newJob({ id: 'waiter', mutating: true }), newJob({ id: 'reader', mutating: false })]);
+    queue.resume();
+    await waitUntil(() => releases.has('holder') && releases.has('reader'));
+    await waitUntil(() => store.getJob('waiter')!.status === 'skipped', 3000);
+    expect(store.getJob('waiter')).toMatchObject({ reason: 'node_busy: web-1 stayed locked by mutating job holder (restart-docker) for longer than 100ms' });
+    expect(reported.map((r) => [r.job_id, r.status])).toEqual([['waiter', 'skipped']]);
+    expect(suppressed).toEqual([expect.stringMatching(/^node_busy: /)]);
+    releases.get('holder')!();
+    releases.get('reader')!();
+    await queue.idle();
+    expect(store.getJob('holder')!.status).toBe('succeeded');
+  });
+
+  test('a waiter within the bound runs once the lock is free', async () => {
+    const h = harness(5);
+    h.store.createJobs([newJob({ id: 'l1', mutating: true }), newJob({ id: 'l2', mutating: true })]);
+    h.queue.resume();
+    await h.release('l1');
+    await h.release('l2');
+    await h.queue.idle();
+    expect(h.store.getJob('l2')!.status).toBe('succeeded');
+  });
+
+  test('the end of an automatic rule run is reported once: at the failed step that stops it, or at the last step', async () => {
+    const store = openSqliteStore(':memory:');
+    const ends: [string, boolean][] = [];
+    const outcomes: Record<string, JobStatus> = { 'f1': 'failed', 'k1': 'failed' };
+    const queue = createJobQueue({
+      store,
+      concurrency: 5,
+      now: () => new Date(),
+      log: { error: () => undefined },
+      report: async () => undefined,
+      ruleRunEnded: (job, _r, ok) => void ends.push([job.id, ok]),
+      run: async (job) => skippedResult(job, 'x', new Date(), outcomes[job.id] ?? 'succeeded'),
+    });
+    const alert = { kind: 'alert' as const, rule: 'r' };
+    store.createJobs([
+      newJob({ id: 's1', chainId: 's', trigger: alert }),
+      newJob({ id: 's2', chainId: 's', step: 1, after: 's1', trigger: alert }),
+      newJob({ id: 'f1', chainId: 'f', trigger: alert }),
+      newJob({ id: 'f2', chainId: 'f', step: 1, after: 'f1', trigger: alert }),
+      // continue_on_error on k1: the run goes on and ends with k2's success.
+      newJob({ id: 'k1', chainId: 'k', trigger: alert }),
+      newJob({ id: 'k2', chainId: 'k', step: 1, after: 'k1', stopOnFailureOf: false, trigger: alert }),
+      newJob({ id: 'manual', trigger: { kind: 'api' } }),
+    ]);
+    queue.resume();
+    await queue.idle();
+    expect(ends.sort()).toEqual([['f1', false], ['k2', true], ['s2', true]]);
+  });
+
+  test('jobs stored already finished are reported once per chain; dropped jobs never start', async () => {
+    const reported: string[] = [];
+    const store = openSqliteStore(':memory:');
+    const queue = createJobQueue({ store, concurrency: 1, now: () => new Date(), log: { error: () => undefined }, report: async (j) => void reported.push(j.id), run: async (job) => skippedResult(job, 'x', new Date(), 'succeeded') });
+    const [a, b] = store.createJobs([
+      newJob({ id: 'sk1', chainId: 'z', status: 'skipped', reason: 'budget: x', result: skippedResult(newJob({ id: 'sk1' }) as Job, 'budget: x', new Date()) }),
+      newJob({ id: 'sk2', chainId: 'z', step: 1, after: 'sk1', status: 'skipped', reason: 'budget: x', result: skippedResult(newJob({ id: 'sk2' }) as Job, 'budget: x', new Date()) }),
+    ]).jobs;
+    const [q] = store.createJobs([newJob({ id: 'drop-me' })]).jobs;
+    queue.add([q!]); // scheduled for the next turn; a resolve cancels it before that
+    queue.drop(['drop-me']);
+    queue.add([a!, b!]);
+    await queue.idle();
+    expect(reported).toEqual(['sk1']);
+    expect(store.getJob(q!.id)!.status).toBe('queued');
+  });
+});

@@ -1,0 +1,44 @@
+import { RuneError } from '../errors';
+
+export interface ServerTarget {
+  /** --url, else RUNE_PUBLIC_URL, else http://127.0.0.1:9095 (the default listen address). */
+  url: string;
+  /** --token, else RUNE_API_TOKEN: a token from the server's RUNE_API_TOKENS_FILE. */
+  token: string | undefined;
+}
+
+export function serverTarget(flags: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): ServerTarget {
+  return { url: (flags.url ?? (env.RUNE_PUBLIC_URL || 'http://127.0.0.1:9095')).replace(/\/+$/, ''), token: flags.token ?? (env.RUNE_API_TOKEN || undefined) };
+}
+
+/**
+ * One call to a running `rune serve` (the CLI commands that act on the service: pause, resume,
+ * breaker close, guards). Returns the HTTP status and the parsed JSON body; an unreachable server
+ * is a USAGE error naming the URL, since the fix is on the command line (--url).
+ */
+export async function callServer(
+  target: ServerTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  body: Record<string, unknown> | undefined,
+  doFetch: typeof fetch = fetch,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = {};
+  if (target.token) headers.authorization = `Bearer ${target.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await doFetch(`${target.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new RuneError('USAGE', `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--url or RUNE_PUBLIC_URL)`);
+  }
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { error: { message: text.slice(0, 300) } };
+  }
+  return { status: res.status, body: parsed };
+}
