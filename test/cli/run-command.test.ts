@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useAwsEnv } from '../helpers/fake-ssm';
@@ -10,6 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'rune-cli-'));
 const config = join(dir, 'rules.yaml');
 writeFileSync(config, 'nodes:\n  - name: localhost\n  - name: web-1\n    address: 10.0.1.23\n  - name: ec2-1\n    transport: ssm\n    instance_id: i-0123456789abcdef0\n');
 const env = { PATH: process.env.PATH, HOME: dir, RUNE_CONFIG: config, RUNE_PLUGINS_DIR: FIXTURES };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('localhost runs through the local transport', async () => {
   const r = await runCli(['run', 'echo', '--node', 'localhost', '--param', 'message=local', '--output', 'json'], env);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSsmCommands, deliveryTimeoutSeconds, executionTimeoutSeconds, inputLine, parametersBytes, ssmParameters } from '../../src/transports/ssm-command';
@@ -54,4 +54,5 @@ test('run by sh as the agent would: each instance reads its own input; an unknow
   expect(runAs('i-99999999')).toEqual({ code: 125, out: 'rune: no input for instance i-99999999 in this command\n' });
   expect(runAs(null).out).toContain('AWS_SSM_INSTANCE_ID unset');
   expect(readdirSync(tmp)).toEqual([]);
+  rmSync(tmp, { recursive: true, force: true });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeAwsEnv, startFakeSsm, useAwsEnv, type FakeSsm } from '../helpers/fake-ssm';
@@ -53,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreEnv();
   await fake.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('success: the real SDK signs the calls, the node picks its own input, temp files are gone afterwards', async () => {
