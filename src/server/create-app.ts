@@ -126,7 +126,9 @@ export function createApp(deps: AppDeps): express.Express {
       if (a.status !== 'resolved') continue;
       const at = deps.now();
       const reason = `resolved: alert ${a.fingerprint} resolved${a.endsAt ? ` at ${a.endsAt}` : ''} before its run started`;
-      const jobs = deps.store.cancelQueuedForAlert(a.fingerprint, reason, at.toISOString(), (j) => skippedResult(j, reason, at, 'cancelled'));
+      // Only that episode's runs: an old resolve re-sent after the alert fired again must not
+      // cancel the new episode's run (bench/storm found it).
+      const jobs = deps.store.cancelQueuedForAlert(a.fingerprint, a.startsAt, reason, at.toISOString(), (j) => skippedResult(j, reason, at, 'cancelled'));
       for (const j of jobs) {
         deps.counters.suppressed(reason);
         deps.log.info({ job_id: j.id, rule: j.trigger.rule ?? null, node: j.request.node, fingerprint: a.fingerprint }, `job cancelled: ${reason}`);

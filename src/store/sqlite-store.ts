@@ -98,6 +98,11 @@ interface JobRow {
   finished_at: string | null;
 }
 
+/** One firing episode of one alert (PROTOCOLS.md §1.4: fingerprint + startsAt). */
+function alertEpisode(fingerprint: string, startsAt: string): string {
+  return `${fingerprint}\u0000${startsAt}`;
+}
+
 function toJob(r: JobRow): Job {
   return {
     id: r.id,
@@ -135,14 +140,18 @@ export function openSqliteStore(path: string): Store {
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast commits
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    // Added after the first schema: the firing episode an alert job belongs to, indexed, so a
+    // resolve finds its queued runs without scanning every queued job's JSON.
+    if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode')) db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
+    db.exec('CREATE INDEX IF NOT EXISTS jobs_alert_episode ON jobs (alert_episode, status)');
   } catch (err) {
     throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, { db: path });
   }
 
   const insertJob = db.prepare(`INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id,
-    stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, finished_at)
+    stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, finished_at, alert_episode)
     VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, @stop_on_failure, @mutating,
-    @reason, @request, @trigger_json, @alert, @incident, @notify, @result, @created_at, @finished_at)`);
+    @reason, @request, @trigger_json, @alert, @incident, @notify, @result, @created_at, @finished_at, @alert_episode)`);
   const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
   const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
   const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
@@ -166,8 +175,7 @@ export function openSqliteStore(path: string): Store {
   const nodesSince = db.prepare('SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?');
   const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
   // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
-  const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE status = 'queued' AND json_extract(trigger_json, '$.kind') = 'alert'
-    AND json_extract(trigger_json, '$.alert_fingerprint') = ? AND json_extract(alert, '$.status') = 'firing' ORDER BY seq`);
+  const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE alert_episode = ? AND status = 'queued' ORDER BY seq`);
   const cancelQueued = db.prepare("UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'");
 
   const readPause = (): PauseState | null => {
@@ -229,6 +237,7 @@ export function openSqliteStore(path: string): Store {
         node: j.request.node,
         rule: j.trigger.rule ?? null,
         incident_id: j.incident?.id ?? null,
+        alert_episode: j.trigger.kind === 'alert' && j.alert && j.alert.status === 'firing' ? alertEpisode(j.alert.fingerprint, j.alert.startsAt) : null,
         chain_id: j.chainId,
         step: j.step,
         after_id: j.after,
@@ -262,9 +271,9 @@ export function openSqliteStore(path: string): Store {
     setDeliveries.run(JSON.stringify(list), id);
   });
 
-  const cancelQueuedForAlert = db.transaction((fingerprint: string, reason: string, at: string, result: (job: Job) => Result): Job[] => {
+  const cancelQueuedForAlert = db.transaction((fingerprint: string, startsAt: string, reason: string, at: string, result: (job: Job) => Result): Job[] => {
     const out: Job[] = [];
-    for (const job of (queuedForAlert.all(fingerprint) as JobRow[]).map(toJob)) {
+    for (const job of (queuedForAlert.all(alertEpisode(fingerprint, startsAt)) as JobRow[]).map(toJob)) {
       const r = result(job);
       if (cancelQueued.run(JSON.stringify(r), reason, at, job.id).changes === 1) out.push({ ...job, status: 'cancelled', reason, result: r, finishedAt: at });
     }
@@ -337,7 +346,7 @@ export function openSqliteStore(path: string): Store {
     finishJob: (id, status, result, reason, at) => void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),
     interruptRunning: (at) => interruptRunning(at),
-    cancelQueuedForAlert: (fingerprint, reason, at, result) => cancelQueuedForAlert(fingerprint, reason, at, result),
+    cancelQueuedForAlert: (fingerprint, startsAt, reason, at, result) => cancelQueuedForAlert(fingerprint, startsAt, reason, at, result),
     getPause: readPause,
     setPause: (p) => void (p === null ? delState.run('pause') : putState.run('pause', JSON.stringify(p))),
     listBreakers: () => (allBreakers.all() as { state: string }[]).map((r) => JSON.parse(r.state) as BreakerState),

@@ -125,7 +125,7 @@ export interface Store {
    * A resolve: queued jobs of automatic runs for the firing alert with this fingerprint become
    * `cancelled` with `reason` (one Result each, from `result`). Returns them as stored.
    */
-  cancelQueuedForAlert(fingerprint: string, reason: string, at: string, result: (job: Job) => Result): Job[];
+  cancelQueuedForAlert(fingerprint: string, startsAt: string, reason: string, at: string, result: (job: Job) => Result): Job[];
   /** The pause switch (null: not paused); it lives here so it survives a restart. */
   getPause(): PauseState | null;
   setPause(pause: PauseState | null): void;

@@ -231,3 +231,14 @@ describe('guards in the queue', () => {
     expect(store.getJob(q!.id)!.status).toBe('queued');
   });
 });
+
+test('a resolve cancels the queued runs of its own firing episode only, not a newer episode of the same alert', () => {
+  const store = openSqliteStore(':memory:');
+  const alert = (startsAt: string) => ({ source: 'alertmanager' as const, status: 'firing' as const, labels: { alertname: 'A' }, annotations: {}, startsAt, endsAt: null, fingerprint: 'f00d' });
+  const trigger = { kind: 'alert' as const, source: 'alertmanager', rule: 'r', alert_fingerprint: 'f00d' };
+  store.createJobs([newJob({ id: 'ep1', alert: alert('2026-11-24T10:00:40Z'), trigger }), newJob({ id: 'ep3', alert: alert('2026-11-24T10:00:48Z'), trigger })]);
+  const cancelled = store.cancelQueuedForAlert('f00d', '2026-11-24T10:00:40Z', 'resolved: test', new Date().toISOString(), (j) => skippedResult(j, 'resolved: test', new Date(), 'cancelled'));
+  expect(cancelled.map((j) => j.id)).toEqual(['ep1']);
+  expect(store.getJob('ep1')!.status).toBe('cancelled');
+  expect(store.getJob('ep3')!.status).toBe('queued');
+});
