@@ -36,6 +36,7 @@ const { summarizeProfile, formatSummary } = require('./profile-summary');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
+const { loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion } = require('../lib/common');
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 20;
 const WEBHOOK_PATH = '/webhooks/alertmanager';
@@ -112,32 +113,7 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------- helpers
 
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const nproc = () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-const log = (s) => process.stdout.write(`${s}\n`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** Nearest-rank percentile of an ascending-sorted array. */
-const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : NaN);
-const ms = (x) => (x === Infinity ? '∞' : Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '–');
 const kb = (n) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`);
-const fileSize = (p) => {
-  try {
-    return fs.statSync(p).size;
-  } catch {
-    return 0;
-  }
-};
-const pkgVersion = (name) => {
-  try {
-    return require(require.resolve(`${name}/package.json`, { paths: [ROOT] })).version;
-  } catch {
-    return '?';
-  }
-};
 
 // ---------------------------------------------------------------- teardown
 

@@ -34,6 +34,7 @@ const { generateStorm, rulesYaml, checkExactlyOnce, JOBS_SQL, FIRING_RULE, RESOL
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
+const { loadavg, nproc, log, pct, ms, fileSize, pkgVersion } = require('../lib/common');
 const RUNE_CHILD = path.join(ROOT, 'bench', 'ingest', 'rune-server.js');
 const WEBHOOK_PATH = '/webhooks/alertmanager';
 const RSS_TARGET_MB = 150;
@@ -108,27 +109,7 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------- helpers (as in bench/ingest/run.js)
 
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const nproc = () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-const log = (s) => process.stdout.write(`${s}\n`);
-/** Nearest-rank percentile of an ascending-sorted array. */
-const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : NaN);
-const ms = (x) => (x === Infinity ? '∞' : Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '–');
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-const fileSize = (p) => {
-  try {
-    return fs.statSync(p).size;
-  } catch {
-    return 0;
-  }
-};
-const pkgVersion = (name) => {
-  try {
-    return require(require.resolve(`${name}/package.json`, { paths: [ROOT] })).version;
-  } catch {
-    return '?';
-  }
-};
 
 /** VmRSS and VmHWM (peak) of a process, in bytes; null once it is gone. */
 function readRss(pid) {
