@@ -18,6 +18,7 @@ import type { Alert, JobStatus } from '../types';
 import { findToken } from './check-token';
 import { HttpError, httpStatusFor } from './http-error';
 import { parseJsonBody } from './parse-json-body';
+import { renderMetrics } from './render-metrics';
 
 /** What the rules file and plugins folder give the service; replaced as a whole on reload. */
 export interface Runtime {
@@ -317,6 +318,15 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // ---- Guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions.
+  // Prometheus scrapes with `authorization: {credentials_file: …}` holding an API token.
+  app.get('/metrics', (req, res) => {
+    requireApiToken(req);
+    const pause = deps.store.getPause();
+    res
+      .type('text/plain; version=0.0.4')
+      .send(renderMetrics({ paused: pause !== null, breakers: deps.store.listBreakers(), counters: deps.counters.snapshot(), jobsRunning: deps.queue.running(), jobsWaiting: deps.queue.waiting() }));
+  });
+
   app.get('/api/v1/guards', (req, res) => {
     requireApiToken(req);
     const pause = deps.store.getPause();

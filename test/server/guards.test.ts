@@ -185,6 +185,14 @@ describe('cooldown, budget and blast radius (dry run)', () => {
     expect(g).toMatchObject({ paused: null, breakers: [], counters: { suppressed: { cooldown: 1, budget: 1, blast_radius: 1 } } });
     const list = await request(s.url).get('/api/v1/jobs?status=skipped').set(auth);
     expect(list.body.jobs.map((j: { reason: string }) => j.reason.split(':')[0]).sort()).toEqual(['blast_radius', 'budget', 'budget', 'cooldown']);
+    // The same counts as Prometheus metrics (token required).
+    expect((await request(s.url).get('/metrics')).status).toBe(401);
+    const m = await request(s.url).get('/metrics').set(auth);
+    expect(m.status).toBe(200);
+    expect(m.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(m.text).toContain('# TYPE rune_guard_suppressed_total counter');
+    for (const reason of ['cooldown', 'budget', 'blast_radius']) expect(m.text).toContain(`rune_guard_suppressed_total{reason="${reason}"} 1\n`);
+    expect(m.text).toContain('rune_paused 0\n');
   });
 });
 
@@ -199,6 +207,7 @@ describe('pause switch', () => {
       const ready = await request(s.url).get('/-/ready');
       expect(ready.status).toBe(200);
       expect(ready.text).toMatch(/^RUNE is Ready\. Automatic runs are PAUSED since \S+ by alice \(db migration\)\.\n$/);
+      expect((await request(s.url).get('/metrics').set(auth)).text).toContain('rune_paused 1\n');
       const r = await post(s, alert('P', 'n1'));
       expect(r.body.suppressed[0].reason).toMatch(/^paused: automatic runs are paused since \S+ by alice \(db migration\)$/);
       expect(s.store.getJob(r.body.jobs[0])!.status).toBe('skipped');
@@ -277,6 +286,9 @@ describe('circuit breaker', () => {
     const g = await guardsOf(s);
     expect(g.breakers[0]).toMatchObject({ rule: 'flaky', state: 'open', failures: 2, last_failure: 'fail on n1: widget is broken' });
     expect(g.counters.breaker_opened).toEqual({ flaky: 1 });
+    const m = (await request(s.url).get('/metrics').set(auth)).text;
+    expect(m).toContain('rune_breaker_open{rule="flaky"} 1\n');
+    expect(m).toContain('rune_breaker_opened_total{rule="flaky"} 1\n');
 
     const skipped = await post(s, alert('Flaky', 'n1'));
     expect(skipped.body.suppressed[0].reason).toMatch(/^breaker_open: rule flaky failed 2 runs in a row; open since /);
