@@ -26,7 +26,6 @@
  * for. Afterwards its database is read to check that every answered alert is a stored job.
  * Targets (the issue): RUNE ≥ 0.5 × bare requests/s; RUNE p99 ack < 20 ms at R.
  */
-const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -36,6 +35,7 @@ const { summarizeProfile, formatSummary } = require('./profile-summary');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
+const { startServerChild } = require('../lib/server-child');
 const { loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion } = require('../lib/common');
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 20;
@@ -141,88 +141,8 @@ function abort(msg, code) {
 
 // ---------------------------------------------------------------- children
 
-/** Forks a server script; resolves once it printed {"port":N}. */
-function startChild(name, script, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env }, execArgv: [] });
-    cleanup.children.add(child);
-    let out = '';
-    let err = '';
-    let ready = false;
-    child.stderr.on('data', (c) => {
-      err = (err + c.toString()).slice(-4000);
-    });
-    child.stdout.on('data', (c) => {
-      if (ready) return;
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      ready = true;
-      try {
-        const info = JSON.parse(out.slice(0, nl));
-        resolve(wrapChild(name, child, info, () => err));
-      } catch (e) {
-        reject(new Error(`${name}: unexpected first line ${JSON.stringify(out.slice(0, nl))}`));
-      }
-    });
-    child.once('exit', (code, signal) => {
-      cleanup.children.delete(child);
-      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${err}`));
-    });
-    setTimeout(() => {
-      if (!ready) reject(new Error(`${name} did not start within 30 s:\n${err}`));
-    }, 30_000).unref();
-  });
-}
-
-function wrapChild(name, child, info, stderrTail) {
-  const ask = (msg, replyType, timeoutMs = 30_000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.off('message', on);
-        reject(new Error(`${name}: no ${replyType} reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const on = (m) => {
-        if (m.type === 'error') {
-          clearTimeout(timer);
-          child.off('message', on);
-          reject(new Error(`${name}: ${m.message}`));
-        } else if (m.type === replyType) {
-          clearTimeout(timer);
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send(msg);
-    });
-  return {
-    name,
-    info,
-    port: info.port,
-    pid: child.pid,
-    stderrTail,
-    /** CPU seconds (user + system) the child has used so far. */
-    cpu: async () => {
-      const m = await ask({ type: 'cpu' }, 'cpu');
-      return { s: (m.user + m.system) / 1e6, rss: m.rss };
-    },
-    profileStart: () => ask({ type: 'profile-start', intervalUs: 500 }, 'profile-started'),
-    profileStop: (file) => ask({ type: 'profile-stop', file }, 'profile-stopped', 60_000),
-    stop: () =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-        }, 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          cleanup.children.delete(child);
-          resolve();
-        });
-        child.send({ type: 'stop' });
-      }),
-  };
-}
+/** Forks a server script (bench/lib/server-child.js); resolves once it listens. */
+const startChild = (name, script, args, env) => startServerChild(name, script, args, env, cleanup.children);
 
 // ---------------------------------------------------------------- payloads
 

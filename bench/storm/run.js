@@ -24,7 +24,6 @@
  * exactly-once check fails, a request failed or went unanswered, the achieved rate is below 95% of
  * the offered one, or peak RSS ≥ 150 MB.
  */
-const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -34,6 +33,7 @@ const { generateStorm, rulesYaml, checkExactlyOnce, JOBS_SQL, FIRING_RULE, RESOL
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
+const { startServerChild } = require('../lib/server-child');
 const { loadavg, nproc, log, pct, ms, fileSize, pkgVersion } = require('../lib/common');
 const RUNE_CHILD = path.join(ROOT, 'bench', 'ingest', 'rune-server.js');
 const WEBHOOK_PATH = '/webhooks/alertmanager';
@@ -151,78 +151,8 @@ function abort(msg, code) {
 
 // ---------------------------------------------------------------- the RUNE child
 
-/** Forks bench/ingest/rune-server.js; resolves once it printed {"port":N}. */
-function startRune(args, env) {
-  return new Promise((resolve, reject) => {
-    const child = fork(RUNE_CHILD, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env }, execArgv: [] });
-    cleanup.children.add(child);
-    let out = '';
-    let err = '';
-    let ready = false;
-    child.stderr.on('data', (c) => {
-      err = (err + c.toString()).slice(-4000);
-    });
-    child.stdout.on('data', (c) => {
-      if (ready) return;
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      ready = true;
-      try {
-        resolve(wrapChild(child, JSON.parse(out.slice(0, nl)), () => err));
-      } catch {
-        reject(new Error(`RUNE: unexpected first line ${JSON.stringify(out.slice(0, nl))}`));
-      }
-    });
-    child.once('exit', (code, signal) => {
-      cleanup.children.delete(child);
-      if (!ready) reject(new Error(`RUNE exited (${code ?? signal}) before listening:\n${err}`));
-    });
-    setTimeout(() => {
-      if (!ready) reject(new Error(`RUNE did not start within 30 s:\n${err}`));
-    }, 30_000).unref();
-  });
-}
-
-function wrapChild(child, info, stderrTail) {
-  const ask = (msg, replyType, timeoutMs = 30_000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.off('message', on);
-        reject(new Error(`RUNE: no ${replyType} reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const on = (m) => {
-        if (m.type === 'error' || m.type === replyType) {
-          clearTimeout(timer);
-          child.off('message', on);
-          if (m.type === 'error') reject(new Error(`RUNE: ${m.message}`));
-          else resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send(msg);
-    });
-  return {
-    info,
-    port: info.port,
-    pid: child.pid,
-    stderrTail,
-    cpuS: async () => {
-      const m = await ask({ type: 'cpu' }, 'cpu');
-      return (m.user + m.system) / 1e6;
-    },
-    stop: () =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          cleanup.children.delete(child);
-          resolve();
-        });
-        child.send({ type: 'stop' });
-      }),
-  };
-}
+/** Forks bench/ingest/rune-server.js (bench/lib/server-child.js); resolves once it listens. */
+const startRune = (args, env) => startServerChild('RUNE', RUNE_CHILD, args, env, cleanup.children);
 
 // ---------------------------------------------------------------- load
 
@@ -403,11 +333,11 @@ async function main() {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   log('');
   log(`storm: open loop, ${opts.rate} notifications/s for ${opts.duration} s, at most ${opts.connections} connections, latency from each notification's scheduled send time …`);
-  const cpu0 = await rune.cpuS();
+  const cpu0 = (await rune.cpu()).s;
   const load0 = process.cpuUsage();
   const r = await openLoop(storm, opts.rate, rune.port, headers, opts.connections, opts.grace * 1000);
   const loadCpu = process.cpuUsage(load0);
-  const runeCpuS = (await rune.cpuS()) - cpu0;
+  const runeCpuS = ((await rune.cpu()).s) - cpu0;
   const end = readRss(rune.pid);
   clearInterval(sampler);
   if (end) {
