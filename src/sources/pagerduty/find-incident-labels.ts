@@ -1,9 +1,6 @@
 import { isJsonObject } from '../is-json-object';
 import { LABEL_LIMITS, labelProblem } from '../label-limits';
 
-// The next step after finding the labels; lives in its own file, offered here with its input.
-export { pagerDutyIncidentToAlert } from './pagerduty-incident-to-alert';
-
 /** Which part of the PagerDuty alert the labels came from (kept in the job's history). */
 export type IncidentLabelSource =
   | 'body.details'
