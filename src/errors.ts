@@ -31,7 +31,7 @@ export const ERROR_CATALOGUE = {
   REMOTE_SETUP_FAILED: { stage: 'transport', retryable: false, exit: 1, text: 'the node could not stage the plugin (mktemp/base64/sh missing or disk full)' },
   BECOME_FAILED: { stage: 'transport', retryable: false, exit: 1, text: 'sudo -n refused to run the plugin (become: true)' },
   RUN_TIMEOUT: { stage: 'plugin', retryable: true, exit: 4, text: "the plugin ran past its timeout and was killed" },
-  RUN_CANCELLED: { stage: 'transport', retryable: true, exit: 1, text: 'the run was cancelled before it finished (SSM: CancelCommand from elsewhere, or Terminated after MaxErrors)' },
+  RUN_CANCELLED: { stage: 'transport', retryable: true, exit: 1, text: 'the run was stopped before it finished: by RUNE (a resolve with cancel_running_on_resolve) or, over SSM, by CancelCommand from elsewhere or Terminated after MaxErrors' },
   PLUGIN_NOT_RUNNABLE: { stage: 'plugin', retryable: false, exit: 1, text: "the plugin's interpreter is missing on the node (exit 126/127)" },
   PLUGIN_FAILED: { stage: 'plugin', retryable: false, exit: 1, text: 'the plugin reported failure' },
   PLUGIN_BAD_OUTPUT: { stage: 'plugin', retryable: false, exit: 1, text: 'stdout was not exactly one JSON object of the contract' },

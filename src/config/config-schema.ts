@@ -57,6 +57,12 @@ const guards = {
       per: { ...duration, description: 'The window' },
     },
   },
+  cancel_running_on_resolve: {
+    type: 'boolean',
+    description:
+      'When the alert resolves while a read-only step of this rule runs for it, stop that step (TERM, then KILL after 5s) and mark it cancelled; mutating steps always run to their end (default false)',
+    examples: [true],
+  },
   breaker: {
     type: 'object',
     additionalProperties: false,

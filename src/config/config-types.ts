@@ -56,6 +56,8 @@ export interface GuardsSpec {
   budget?: BudgetSpec;
   blast_radius?: BlastRadiusSpec;
   breaker?: BreakerSpec;
+  /** A resolve stops this rule's running read-only steps for that alert (default false). */
+  cancel_running_on_resolve?: boolean;
 }
 
 export interface DefaultGuardsSpec extends GuardsSpec {

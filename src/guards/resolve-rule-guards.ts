@@ -42,6 +42,7 @@ export function resolveRuleGuards(rule: RuleSpec, defaults: DefaultGuardsSpec | 
       failures: breaker.failures ?? DEFAULT_BREAKER.failures,
       probeAfterMs: breaker.probe_after === undefined ? DEFAULT_BREAKER.probeAfterMs : ms(breaker.probe_after),
     },
+    cancelRunningOnResolve: rule.cancel_running_on_resolve ?? d.cancel_running_on_resolve ?? false,
   };
 }
 

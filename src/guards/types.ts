@@ -9,6 +9,8 @@ export interface RuleGuards {
   /** Distinct nodes per window; a percentage is already turned into a node count. */
   blastRadius: { maxNodes: number; perMs: number; describe: string } | null;
   breaker: { failures: number; probeAfterMs: number };
+  /** A resolve stops this rule's running read-only steps for that alert episode. */
+  cancelRunningOnResolve: boolean;
 }
 
 /** The pause switch: automatic runs stop while it is set (survives a restart: it is in the store). */

@@ -7,7 +7,7 @@ import { skippedResult } from './skipped-result';
 export interface JobQueueDeps {
   store: Store;
   /** Runs one job to its Result (the orchestrator + mediator); never throws for node faults. */
-  run: (job: Job) => Promise<Result>;
+  run: (job: Job, signal: AbortSignal) => Promise<Result>;
   /** Posts the Result to the job's notifiers; failures are recorded, never thrown. */
   report: (job: Job, result: Result) => Promise<void>;
   /** Jobs running at once across all nodes. */
@@ -34,6 +34,13 @@ export interface JobQueue {
   /** After a restart: every job the store holds as queued becomes a candidate again. */
   resume(): void;
   running(): number;
+  /** The jobs running now (e.g. to find those a resolve cancels). */
+  runningJobs(): Job[];
+  /**
+   * Cancels a running job: its transport stops the plugin (TERM, then KILL after the grace) and the
+   * job ends `cancelled` with `reason`. False when the job is not running here.
+   */
+  abort(id: string, reason: string): boolean;
   /** Jobs waiting: for a slot, the previous step, or the node's lock. */
   waiting(): number;
   /** Resolves when nothing runs and nothing waiting can start (tests, shutdown). */
@@ -52,6 +59,7 @@ export interface JobQueue {
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const waiting = new Map<string, QueuedEntry>(); // insertion order = arrival order
   const active = new Map<string, Job>();
+  const controllers = new Map<string, AbortController>();
   /** Deliveries still under way for jobs that already finished (idle/stop wait for them too). */
   const reporting = new Set<Promise<void>>();
   /** Node → the mutating job holding its lock. */
@@ -203,6 +211,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
 
   /** Frees the job's slot and node lock (once): its node work is over, even if reporting is not. */
   function release(job: Job): void {
+    controllers.delete(job.id);
     if (!active.delete(job.id)) return;
     if (job.mutating) lockedNodes.delete(job.request.node);
     if (stopped) settleWaiters();
@@ -212,11 +221,13 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   function start(job: Job): void {
     active.set(job.id, job);
     if (job.mutating) lockedNodes.set(job.request.node, job);
+    const controller = new AbortController();
+    controllers.set(job.id, controller);
     deps.store.markRunning(job.id, deps.now().toISOString());
     void (async () => {
       let recorded = false;
       try {
-        const result = await deps.run(job);
+        const result = await deps.run(job, controller.signal);
         deps.store.finishJob(job.id, result.status, result, null, result.finished_at);
         recorded = true;
         ended(job.id, result.status);
@@ -276,6 +287,13 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       pump();
     },
     running: () => active.size,
+    runningJobs: () => [...active.values()],
+    abort(id, reason) {
+      const c = controllers.get(id);
+      if (!c || c.signal.aborted) return false;
+      c.abort(reason);
+      return true;
+    },
     waiting: () => waiting.size,
     idle: () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { isRuneError, RuneError, toResultError } from '../errors';
 import type { Plan } from '../orchestrator/plan-run';
-import type { ExecOutcome, Transport } from '../transports/transport';
+import { abortReason, type ExecOutcome, type Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
 import { interpretOutcome } from './interpret-outcome';
 
@@ -12,7 +12,7 @@ export interface MediatorDeps {
 }
 
 /** Runs a plan on its transport and turns whatever happens into one Result. Never throws for node faults. */
-export async function executePlan(plan: Plan, deps: MediatorDeps): Promise<Result> {
+export async function executePlan(plan: Plan, deps: MediatorDeps, signal?: AbortSignal): Promise<Result> {
   const { request, plugin, target } = plan;
   const startedAt = deps.now();
   const base = {
@@ -65,7 +65,9 @@ export async function executePlan(plan: Plan, deps: MediatorDeps): Promise<Resul
       );
     }
     const script = await deps.readScript(plugin.path);
-    outcome = await transport.exec({ target, plugin, script, payload: JSON.stringify(plan.payload), timeoutMs: plan.timeoutMs });
+    outcome = await transport.exec({ target, plugin, script, payload: JSON.stringify(plan.payload), timeoutMs: plan.timeoutMs, ...(signal ? { signal } : {}) });
+    // The transport says it was stopped (SSM: "Cancelled"); RUNE's own reason says why.
+    if (signal?.aborted && outcome.cancelled !== undefined) outcome = { ...outcome, cancelled: abortReason(signal) };
   } catch (err) {
     const e = isRuneError(err) ? err : new RuneError('INTERNAL', `unexpected fault: ${(err as Error).message}`, {}, { cause: err });
     return finish({

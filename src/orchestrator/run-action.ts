@@ -15,12 +15,13 @@ export interface RunnerDeps extends MediatorDeps {
 /**
  * The one entry point for running an action (CLI, API, rules): plan, then mediate.
  * Always resolves to a Result; invalid requests become failed Results at stage validate.
+ * Aborting `signal` cancels a run under way (status cancelled, the abort reason in the summary).
  */
-export async function runAction(req: RunRequest, deps: RunnerDeps): Promise<Result> {
+export async function runAction(req: RunRequest, deps: RunnerDeps, signal?: AbortSignal): Promise<Result> {
   const startedAt = deps.now();
   try {
     const plan = planRun(req, deps.registry, deps.config, deps.env);
-    return await executePlan(plan, deps);
+    return await executePlan(plan, deps, signal);
   } catch (err) {
     if (!isRuneError(err)) throw err; // RUNE's own fault: let it surface
     const at = deps.now();

@@ -124,6 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
    */
   const cancelResolved = (alerts: Alert[]): string[] => {
     const cancelled: Job[] = [];
+    const stopped: string[] = [];
     for (const a of alerts) {
       if (a.status !== 'resolved') continue;
       const at = deps.now();
@@ -136,12 +137,35 @@ export function createApp(deps: AppDeps): express.Express {
         deps.log.info({ job_id: j.id, rule: j.trigger.rule ?? null, node: j.request.node, fingerprint: a.fingerprint }, `job cancelled: ${reason}`);
       }
       cancelled.push(...jobs);
+      stopped.push(...stopRunningOnResolve(a, at));
     }
     if (cancelled.length) {
       deps.queue.drop(cancelled.map((j) => j.id));
       deps.queue.add(cancelled); // reported, one note per rule run
     }
-    return cancelled.map((j) => j.id);
+    return [...cancelled.map((j) => j.id), ...stopped];
+  };
+  /**
+   * cancel_running_on_resolve (docs/safety.md): the resolved episode's running read-only steps of
+   * rules that ask for it are stopped; they end `cancelled` (the queue records and reports them).
+   * Mutating steps always run to their end: stopping one half-way could leave the node worse.
+   */
+  const stopRunningOnResolve = (a: Alert, at: Date): string[] => {
+    const rt = deps.runtime();
+    const stopped: string[] = [];
+    for (const j of deps.queue.runningJobs()) {
+      const rule = j.trigger.rule;
+      if (j.trigger.kind !== 'alert' || !rule || j.mutating || !j.alert) continue;
+      if (j.alert.fingerprint !== a.fingerprint || j.alert.startsAt !== a.startsAt) continue;
+      if (!rt.guards.get(rule)?.cancelRunningOnResolve) continue;
+      const reason = `resolved: alert ${a.fingerprint} resolved${a.endsAt ? ` at ${a.endsAt}` : ''} while ${j.request.action} ran (cancel_running_on_resolve)`;
+      if (deps.queue.abort(j.id, reason)) {
+        stopped.push(j.id);
+        deps.counters.suppressed(reason);
+        deps.log.info({ job_id: j.id, trace_id: j.traceId, rule, node: j.request.node, fingerprint: a.fingerprint, at: at.toISOString() }, `running job cancelled: ${reason}`);
+      }
+    }
+    return stopped;
   };
   const commit = createGroupCommitter(deps.store);
   /** Alerts → stored jobs (with their audit record, in the same transaction) → the queue. */

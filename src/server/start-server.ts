@@ -11,6 +11,7 @@ import { nextBreakerState } from '../guards/next-breaker-state';
 import { nodeLockWaitMs, resolveRuleGuards } from '../guards/resolve-rule-guards';
 import { alertRef } from '../jobs/ingest-alerts';
 import { createJobQueue, type JobQueue } from '../jobs/job-queue';
+import { guardRunsHorizonMs } from '../guards/guard-runs-horizon';
 import { runAction } from '../orchestrator/run-action';
 import { loadRegistry } from '../plugins/load-registry';
 import type { Reporter } from '../reporters/reporter';
@@ -25,6 +26,10 @@ import { timeOrderedId } from '../util/time-ordered-id';
 import { buildReporters } from './build-reporters';
 import { createApp, type Logger, type Runtime } from './create-app';
 import type { ServeSettings } from './read-serve-settings';
+
+/** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
+const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
+const GUARD_PRUNE_BATCH = 5000;
 
 export interface StartOptions {
   settings: Settings;
@@ -135,7 +140,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       counters.suppressed(reason);
       o.log.warn({ job_id: job.id, rule: job.trigger.rule ?? null, node: job.request.node }, `job skipped: ${reason}`);
     },
-    run: (job) => {
+    run: (job, signal) => {
       const rt = runtime;
       return runAction(
         {
@@ -151,6 +156,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
           traceId: job.traceId,
         },
         { registry: rt.registry, config: rt.config, env: { fallbackUser: o.settings.fallbackUser }, transports, readScript: (p) => readFile(p), now },
+        signal,
       );
     },
   });
@@ -208,6 +214,20 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   queue.resume(); // queued jobs from before a restart run now
+  // guard_runs only needs the rows a guard window still reaches (docs/safety.md, State).
+  const pruneGuardRuns = () => {
+    try {
+      const before = now().getTime() - guardRunsHorizonMs(runtime.guards.values());
+      let removed = 0;
+      for (let i = 0, n = GUARD_PRUNE_BATCH; i < 20 && n === GUARD_PRUNE_BATCH; i++) removed += n = store.pruneGuardRuns(before, GUARD_PRUNE_BATCH);
+      if (removed > 0) o.log.info({ removed, before: new Date(before).toISOString() }, 'guard history pruned');
+    } catch (err) {
+      o.log.warn({ err }, 'cannot prune the guard history; will retry');
+    }
+  };
+  pruneGuardRuns();
+  const pruneTimer = setInterval(pruneGuardRuns, GUARD_PRUNE_EVERY_MS);
+  pruneTimer.unref();
   const pause = store.getPause();
   if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
   let closing: Promise<void> | null = null;
@@ -223,6 +243,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         // Keep listening while running jobs finish: webhooks answer 503 (senders retry, PROTOCOLS
         // §1.1, §2.5) and /-/ready says so, which a load balancer needs to drain this instance.
         accepting = false;
+        clearInterval(pruneTimer);
         const finished = await queue.stop(graceMs);
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start.

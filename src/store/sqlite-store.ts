@@ -174,6 +174,8 @@ export function openSqliteStore(path: string): Store {
   const runsSince = db.prepare('SELECT COUNT(*) AS n FROM guard_runs WHERE rule = ? AND at_ms > ?');
   const nodesSince = db.prepare('SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?');
   const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
+  // rowid order is insertion order, and at_ms grows with it: the oldest rows go first.
+  const pruneRuns = db.prepare('DELETE FROM guard_runs WHERE rowid IN (SELECT rowid FROM guard_runs WHERE at_ms < ? ORDER BY rowid LIMIT ?)');
   // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
   const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE alert_episode = ? AND status = 'queued' ORDER BY seq`);
   const cancelQueued = db.prepare("UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'");
@@ -352,6 +354,7 @@ export function openSqliteStore(path: string): Store {
     listBreakers: () => (allBreakers.all() as { state: string }[]).map((r) => JSON.parse(r.state) as BreakerState),
     updateBreaker: (rule, change) => updateBreaker(rule, change),
     audit: (a: AuditRecord) => void insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details)),
+    pruneGuardRuns: (beforeMs, limit) => pruneRuns.run(beforeMs, limit).changes,
     listAudit: (limit) =>
       (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
     close: () => db.close(),

@@ -132,6 +132,11 @@ export interface Store {
   listBreakers(): BreakerState[];
   /** Applies `change` to a rule's breaker (a closed one when none is stored) in one transaction. */
   updateBreaker(rule: string, change: (current: BreakerState) => BreakerState): { before: BreakerState; after: BreakerState };
+  /**
+   * Forgets admitted runs older than `beforeMs` (epoch ms) that no guard window reaches any more,
+   * at most `limit` rows per call (short transactions beside the webhooks). Returns how many.
+   */
+  pruneGuardRuns(beforeMs: number, limit: number): number;
   audit(record: AuditRecord): void;
   listAudit(limit: number): AuditRecord[];
   close(): void;

@@ -8,6 +8,7 @@ import {
   type ExecOutcome,
   type ExecRequest,
   type Transport,
+  abortReason,
 } from './transport';
 import { buildWrapperScript } from './wrapper-script';
 
@@ -37,6 +38,17 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
         const out = new OutputCapture(limits.stdoutCap, limits.tailBytes);
         const err = new OutputCapture(limits.stderrCap, limits.tailBytes);
         let backstopFired = false;
+        let cancelled: string | undefined;
+        const onAbort = () => {
+          cancelled = abortReason(req.signal);
+          try {
+            process.kill(child.pid as number, 'SIGTERM'); // the wrapper passes it on to the plugin
+          } catch {
+            /* already gone */
+          }
+        };
+        if (req.signal?.aborted) onAbort();
+        else req.signal?.addEventListener('abort', onAbort, { once: true });
         child.stdout.on('data', (c: Buffer) => out.push(c));
         child.stderr.on('data', (c: Buffer) => err.push(c));
         child.stdin.on('error', () => {}); // a plugin that exits without reading stdin is not an error
@@ -51,8 +63,10 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
         }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
         const finish = (exitCode: number | null, signal: string | null) => {
           clearTimeout(backstop);
+          req.signal?.removeEventListener('abort', onAbort);
           const durationMs = now() - started;
           resolve({
+            ...(cancelled !== undefined ? { cancelled } : {}),
             exitCode,
             signal,
             stdout: out.text(),

@@ -12,6 +12,7 @@ import {
   type ExecRequest,
   type Target,
   type Transport,
+  abortReason,
 } from './transport';
 import { buildWrapperScript, shSingleQuote } from './wrapper-script';
 
@@ -304,32 +305,26 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
             exitCode = code ?? null;
             signal = sig ?? null;
           });
+          let settled = false;
           const lost = () => {
-            if (!gotExit && !backstopFired) {
+            if (!gotExit && !backstopFired && cancelled === undefined && !settled) {
+              settled = true;
               clearTimeout(backstop);
               reject(new RuneError('CONNECTION_LOST', `${t.node}: connection dropped while the plugin was running; its outcome is unknown`, { node: t.node, stderr_tail: errOut.tailText() }));
             }
           };
           conn.client.once('close', lost);
-          // The node-side `timeout` should end an overrunning plugin; this fires only if it could not.
-          const backstop = setTimeout(() => {
-            backstopFired = true;
-            try {
-              channel.signal('KILL');
-            } catch {
-              /* best effort */
-            }
-            channel.close();
-          }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
-          channel.on('close', () => {
+          /** Whatever ended it: the session closing, or RUNE giving up on a session that would not close. */
+          const finish = () => {
+            if (settled) return;
+            settled = true;
             clearTimeout(backstop);
+            clearTimeout(forceTimer);
+            req.signal?.removeEventListener('abort', onAbort);
             conn.client.removeListener('close', lost);
-            if (!gotExit && !backstopFired) {
-              lost();
-              return;
-            }
             const durationMs = now() - started;
             resolve({
+              ...(cancelled !== undefined ? { cancelled } : {}),
               exitCode,
               signal,
               stdout: out.text(),
@@ -339,6 +334,38 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
               timedOut: backstopFired || (exitCode === 124 && durationMs >= req.timeoutMs),
               durationMs,
             });
+          };
+          let forceTimer: NodeJS.Timeout | undefined;
+          /** Signal, then close the channel; if the node never closes it, stop waiting after a margin. */
+          const stop = (sig: 'TERM' | 'KILL', closeAfterMs: number) => {
+            sendSignal(channel, sig);
+            forceTimer = setTimeout(() => {
+              channel.close();
+              forceTimer = setTimeout(finish, BACKSTOP_MARGIN_MS);
+            }, closeAfterMs);
+          };
+          // The node-side `timeout` should end an overrunning plugin; this fires only if it could not.
+          const backstop = setTimeout(() => {
+            backstopFired = true;
+            clearTimeout(forceTimer);
+            stop('KILL', 0);
+          }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+          // Cancel: TERM to the wrapper (SSH "signal" request), which passes it on to the plugin
+          // (and `timeout` KILLs it after the grace); the channel is closed if it is still open then.
+          let cancelled: string | undefined;
+          const onAbort = () => {
+            if (cancelled !== undefined || settled) return;
+            cancelled = abortReason(req.signal);
+            stop('TERM', KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+          };
+          if (req.signal?.aborted) onAbort();
+          else req.signal?.addEventListener('abort', onAbort, { once: true });
+          channel.on('close', () => {
+            if (!gotExit && !backstopFired && cancelled === undefined) {
+              lost();
+              return;
+            }
+            finish();
           });
           channel.stderr.on('error', () => {});
           channel.end(req.payload);
@@ -348,4 +375,21 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
       }
     },
   };
+}
+
+/**
+ * Sends an SSH "signal" channel request (RFC 4254 §6.9; OpenSSH's sshd delivers it to the session's
+ * process group). ssh2's public `channel.signal()` silently drops it once the channel's stdin is
+ * ended (ssh2 1.17 lib/Channel.js checks `this.writable`), and RUNE always ends stdin after the
+ * payload, so the request goes through the protocol object directly when the channel is open.
+ */
+function sendSignal(channel: ClientChannel, name: 'TERM' | 'KILL'): void {
+  const ch = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal: (id: number, sig: string) => void } } };
+  try {
+    // 'eof': stdin ended, the channel still open (requests are allowed after EOF, RFC 4254 §5.3).
+    if ((ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') && typeof ch._client?._protocol?.signal === 'function') ch._client._protocol.signal(ch.outgoing.id, name);
+    else channel.signal(name);
+  } catch {
+    /* best effort: the channel is closed right after */
+  }
 }

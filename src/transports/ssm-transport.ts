@@ -186,6 +186,10 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
     const allowance = opts.deliveryAllowanceMs ?? deliveryTimeoutSeconds(req.timeoutMs) * 1000 + KILL_GRACE_MS + BACKSTOP_MARGIN_MS;
     const deadline = sentAt + req.timeoutMs + allowance;
     const context = { node: req.target.node, instance_id: instanceId, command_id: commandId };
+    // RUNE cancels the run: CancelCommand for this instance; polling then sees Cancelled.
+    const onAbort = () => void cancel(commandId, instanceId);
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const end = await pollInvocation(
         () => ssm().send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })),
@@ -209,6 +213,8 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
       else run.resolve(end.state.outcome);
     } catch (err) {
       run.reject(err);
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -34,6 +34,12 @@ export interface ExecRequest {
   /** The JSON payload, written to the plugin's stdin and nowhere else. */
   payload: string;
   timeoutMs: number;
+  /**
+   * Aborted when RUNE cancels the run (a resolve with cancel_running_on_resolve, an operator's
+   * cancel); its reason says why. The transport stops the plugin (TERM, then KILL after the grace)
+   * and answers an ExecOutcome with `cancelled` set.
+   */
+  signal?: AbortSignal;
 }
 
 /** The shape of a finished process (after execa): what the mediator turns into a Result. */
@@ -78,3 +84,11 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = { stdoutCap: 1024 * 1024, s
 /** Grace between the node-side TERM and KILL (`timeout -k`), and RUNE's own margin after it. */
 export const KILL_GRACE_MS = 5000;
 export const BACKSTOP_MARGIN_MS = 5000;
+
+/** Why a run was cancelled, in words, from its AbortSignal (the reason RUNE passed to abort()). */
+export function abortReason(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return 'cancelled by RUNE';
+}

@@ -12,6 +12,11 @@ export const WRAPPER_SETUP_EXIT = 125;
  * - `timeout -k`: the node itself ends a plugin that overruns (TERM, then KILL to its whole
  *   process group), so a hung plugin dies even if RUNE's connection is gone.
  * - become: `sudo -n` (never prompts) only when the remote user is not already root.
+ * - cancel: the plugin runs as a background job the shell waits for, so a TERM or INT sent to the
+ *   shell (RUNE cancelling the run: SSH `signal` request, or a local kill) interrupts the wait at
+ *   once and is passed on to `timeout`, which passes it to the plugin (and KILLs it after the
+ *   grace). A background job's stdin would be /dev/null, so the payload reaches it through fd 3.
+ *   A HUP (session gone) does not stop a running plugin: `timeout` still bounds it.
  */
 export function buildWrapperScript(opts: { script: Buffer; timeoutMs: number; become: boolean; killGraceMs: number }): string {
   const b64 = opts.script.toString('base64');
@@ -23,13 +28,21 @@ umask 077
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH
 d=$(mktemp -d "\${TMPDIR:-/tmp}/rune.XXXXXXXXXX") || { echo "rune: mktemp failed on this node" >&2; exit ${WRAPPER_SETUP_EXIT}; }
 trap 'rm -rf "$d"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+child=
+trap 'if [ -z "$child" ]; then exit 129; fi' HUP
+trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; else exit 130; fi' INT
+trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; else exit 143; fi' TERM
 printf '%s' '${b64}' | base64 -d > "$d/plugin" || { echo "rune: cannot stage the plugin (base64 missing or disk full?)" >&2; exit ${WRAPPER_SETUP_EXIT}; }
 chmod 700 "$d/plugin"
 if command -v timeout >/dev/null 2>&1; then set -- timeout -k ${killAfter} ${seconds} "$d/plugin"; else set -- "$d/plugin"; fi
-${sudo}"$@"
+${sudo}exec 3<&0
+"$@" <&3 3<&- &
+child=$!
+exec 3<&- 0</dev/null
+rc=0
+wait "$child" || rc=$?
+while kill -0 "$child" 2>/dev/null; do rc=0; wait "$child" || rc=$?; done
+exit "$rc"
 `;
 }
 

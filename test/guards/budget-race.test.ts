@@ -73,3 +73,22 @@ test('two stores on one database file (two replicas) share the budget', async ()
   first.close();
   second.close();
 });
+
+test('pruning guard history drops only runs older than the cut, in bounded batches, and the budget still counts the recent ones', async () => {
+  const store = openSqliteStore(join(dir, 'prune.db'));
+  let clock = Date.parse('2024-05-01T08:00:00Z');
+  const d = { ...deps(store), now: () => new Date(clock) };
+  // Three admitted runs two hours ago (budget 1 per 1h: one per hour passes), then one now.
+  for (const [i, at] of ['2024-05-01T08:00:00Z', '2024-05-01T09:01:00Z', '2024-05-01T10:02:00Z'].entries()) {
+    clock = Date.parse(at);
+    expect((await ingestAlerts([alert(`p${i}`, 'web-1')], d)).suppressed).toEqual([]);
+  }
+  const cut = Date.parse('2024-05-01T10:00:00Z');
+  expect(store.pruneGuardRuns(cut, 1)).toBe(1); // a batch of one
+  expect(store.pruneGuardRuns(cut, 100)).toBe(1);
+  expect(store.pruneGuardRuns(cut, 100)).toBe(0); // the 10:02 run stays
+  clock = Date.parse('2024-05-01T10:30:00Z');
+  const refused = await ingestAlerts([alert('p9', 'web-2')], d);
+  expect(refused.suppressed[0]?.reason).toBe('budget: rule restart used 1 of 1 runs per 1h');
+  store.close();
+});

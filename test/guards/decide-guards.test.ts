@@ -3,7 +3,7 @@ import { closedBreaker, type GuardFacts, type RuleGuards } from '../../src/guard
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 const MIN = 60_000;
-const none: RuleGuards = { rule: 'r', cooldownMs: null, budget: null, blastRadius: null, breaker: { failures: 3, probeAfterMs: 15 * MIN } };
+const none: RuleGuards = { rule: 'r', cooldownMs: null, budget: null, blastRadius: null, breaker: { failures: 3, probeAfterMs: 15 * MIN }, cancelRunningOnResolve: false };
 const quiet: GuardFacts = { pause: null, breaker: null, lastRunOnNode: null, runsInBudgetWindow: 0, nodesInBlastWindow: 0, nodeInBlastWindow: false };
 const open = { ...closedBreaker('r'), state: 'open' as const, failures: 3, openedAt: NOW - 5 * MIN };
 

@@ -6,7 +6,7 @@ const rule = (over: Partial<RuleSpec> = {}): RuleSpec => ({ name: 'r', matchers:
 const nodes = [{ name: 'web-1' }, { name: 'web-2' }, { name: 'db-1' }, { name: 'ip-10-*' }, { name: 'web-3' }];
 
 test('nothing set: no cooldown, budget or blast radius; breaker 3 failures / 15m; node lock wait 10m', () => {
-  expect(resolveRuleGuards(rule(), undefined, nodes)).toEqual({ rule: 'r', cooldownMs: null, budget: null, blastRadius: null, breaker: { failures: 3, probeAfterMs: 900_000 } });
+  expect(resolveRuleGuards(rule(), undefined, nodes)).toEqual({ rule: 'r', cooldownMs: null, budget: null, blastRadius: null, breaker: { failures: 3, probeAfterMs: 900_000 }, cancelRunningOnResolve: false });
   expect(nodeLockWaitMs(undefined)).toBe(600_000);
   expect(nodeLockWaitMs({ node_lock_wait: '30s' })).toBe(30_000);
 });
@@ -16,6 +16,13 @@ test("a rule's own guard wins over defaults.guards; breaker fields merge", () =>
   const g = resolveRuleGuards(rule({ cooldown: '30m', breaker: { failures: 2 } }), defaults, nodes);
   expect(g).toMatchObject({ cooldownMs: 1_800_000, budget: { maxRuns: 9, perMs: 3_600_000 }, breaker: { failures: 2, probeAfterMs: 3_600_000 } });
   expect(resolveRuleGuards(rule({ cooldown: '0s' }), defaults, nodes).cooldownMs).toBeNull();
+});
+
+test('cancel_running_on_resolve: off unless the rule or defaults.guards turns it on; the rule wins', () => {
+  expect(resolveRuleGuards(rule(), undefined, nodes).cancelRunningOnResolve).toBe(false);
+  expect(resolveRuleGuards(rule(), { cancel_running_on_resolve: true }, nodes).cancelRunningOnResolve).toBe(true);
+  expect(resolveRuleGuards(rule({ cancel_running_on_resolve: false }), { cancel_running_on_resolve: true }, nodes).cancelRunningOnResolve).toBe(false);
+  expect(resolveRuleGuards(rule({ cancel_running_on_resolve: true }), undefined, nodes).cancelRunningOnResolve).toBe(true);
 });
 
 test('blast radius: a count as written; a percentage of the nodes the rule could touch, at least one', () => {

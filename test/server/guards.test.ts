@@ -34,6 +34,12 @@ beforeAll(async () => {
     '#!/usr/bin/env bash\n# ---\n# name: slow\n# version: 1.0.0\n# description: Test fixture; holds the node for 1.5 s\n# mutating: true\n# timeout: 20s\n# ---\ncat >/dev/null\nsleep 1.5\necho \'{"status":"ok","summary":"slept","data":{}}\'\n',
   );
   chmodSync(join(plugins, 'slow.sh'), 0o755);
+  // A read-only plugin that would run for a minute: records its pid, then sleeps.
+  writeFileSync(
+    join(plugins, 'inspect.sh'),
+    `#!/usr/bin/env bash\n# ---\n# name: inspect\n# version: 1.0.0\n# description: Test fixture; read-only, runs 60 s\n# mutating: false\n# timeout: 120s\n# ---\ncat >/dev/null\necho $$ >> ${join(dir, 'inspect.pids')}\nsleep 60 & wait\necho '{"status":"ok","summary":"inspected","data":{}}'\n`,
+  );
+  chmodSync(join(plugins, 'inspect.sh'), 0o755);
   const notes: { incident: string; content: string }[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -358,6 +364,64 @@ describe('per-node lock bound and resolve', () => {
       expect((await guardsOf(s)).counters.suppressed).toEqual({ resolved: 2 });
     } finally {
       await s.close(5000);
+    }
+  });
+
+  test('cancel_running_on_resolve stops the resolved episode\'s running read-only step; mutating steps and other rules run on', async () => {
+    const s = await start(
+      'cancel-running',
+      `  - {name: inspect, matchers: ['alertname="Inspect"'], node: "{{ labels.nodename }}", cancel_running_on_resolve: true, steps: [{action: inspect}, {action: echo}], notify: [pagerduty]}
+  - {name: keep, matchers: ['alertname="Keep"'], node: "{{ labels.nodename }}", steps: [{action: inspect}]}
+  - {name: fix, matchers: ['alertname="Fix"'], node: "{{ labels.nodename }}", cancel_running_on_resolve: true, steps: [{action: slow}]}
+`,
+    );
+    const pidsFile = join(dir, 'inspect.pids');
+    rmSync(pidsFile, { force: true });
+    const pids = () => (readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      const inspect = await post(s, alert('Inspect', 'n1', { fingerprint: 'fp-insp' }));
+      const keep = await post(s, alert('Keep', 'n2', { fingerprint: 'fp-keep' }));
+      const fix = await post(s, alert('Fix', 'n3', { fingerprint: 'fp-fix' }));
+      await waitFor(() => s.queue.running() === 3 && (() => { try { return pids().length === 2; } catch { return false; } })(), 'three running jobs');
+      const [inspectPid] = pids();
+      const started = Date.now();
+      const resolves = await Promise.all([
+        post(s, alert('Inspect', 'n1', { status: 'resolved', fingerprint: 'fp-insp' })),
+        post(s, alert('Keep', 'n2', { status: 'resolved', fingerprint: 'fp-keep' })),
+        post(s, alert('Fix', 'n3', { status: 'resolved', fingerprint: 'fp-fix' })),
+      ]);
+      const [first, second] = inspect.body.jobs as string[];
+      // The answer names the stopped step and the queued step after it.
+      expect([...resolves[0]!.body.cancelled].sort()).toEqual([first, second].sort());
+      expect(resolves[1]!.body.cancelled).toBeUndefined();
+      expect(resolves[2]!.body.cancelled).toBeUndefined();
+      await waitFor(() => s.store.getJob(first!)!.finishedAt, 'the stopped step');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(s.store.getJob(first!)).toMatchObject({
+        status: 'cancelled',
+        result: { status: 'cancelled', error: { code: 'RUN_CANCELLED' }, summary: expect.stringContaining('resolved: alert fp-insp resolved at 2024-05-01T10:05:00Z while inspect ran (cancel_running_on_resolve)') },
+      });
+      expect(s.store.getJob(second!)).toMatchObject({ status: 'cancelled', startedAt: null });
+      await waitFor(() => !alive(inspectPid!), 'the plugin process to be gone');
+      // The mutating step ran to its end; the rule without the option still runs.
+      await waitFor(() => s.store.getJob(fix.body.jobs[0])!.finishedAt, 'the mutating job');
+      expect(s.store.getJob(fix.body.jobs[0])!.status).toBe('succeeded');
+      expect(s.store.getJob(keep.body.jobs[0])!.status).toBe('running');
+      const note = await waitFor(() => pd.notes.find((n) => n.content.includes(first!)), 'the note of the stopped step');
+      expect(note.content).toMatch(/cancelled/i);
+      expect(note.content).toContain('cancel_running_on_resolve');
+      expect((await guardsOf(s)).counters.suppressed).toEqual({ resolved: 2 });
+    } finally {
+      s.queue.abort(s.queue.runningJobs()[0]?.id ?? '', 'test over');
+      await s.close(10_000);
     }
   });
 });

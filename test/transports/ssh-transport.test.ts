@@ -242,6 +242,39 @@ test('connections are reused across runs to one node', async () => {
   expect(t.poolSize()).toBe(0);
 });
 
+test('an aborted run is stopped on the node: TERM reaches the plugin, outcome cancelled with the reason, nothing left behind', async () => {
+  const { createSshTransport } = await import('../../src/transports/ssh-transport');
+  const { loadRegistry } = await import('../../src/plugins/load-registry');
+  const t = createSshTransport({ keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts });
+  const plugin = loadRegistry(FIXTURES).plugins.get('forever')!;
+  const pidfile = join(sshd.shared, 'cancel.pid');
+  rmSync(pidfile, { force: true });
+  const target = { node: 'node-a', transport: 'ssh' as const, address: '127.0.0.1', port: sshd.port, user: sshd.user, connectTimeoutMs: 5000 };
+  const controller = new AbortController();
+  const started = Date.now();
+  try {
+    const running = t.exec({ target, plugin, script: readFileSync(plugin.path), payload: JSON.stringify({ contract: 'rune.plugin/v1', params: { pidfile } }), timeoutMs: 60_000, signal: controller.signal });
+    for (let i = 0; i < 200 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 25));
+    const pids = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
+    expect(pids.every(isRunning)).toBe(true);
+    controller.abort('resolved: alert fp1 resolved');
+    const o = await running;
+    expect(o.cancelled).toBe('resolved: alert fp1 resolved');
+    expect(o.timedOut).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000); // not the 60 s timeout, nor the kill grace
+    await new Promise((r) => setTimeout(r, 200));
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    expect(remoteTmpEntries()).toEqual([]);
+    // The connection survives a cancel: the next run on it works.
+    const echo = loadRegistry(FIXTURES).plugins.get('echo')!;
+    const next = await t.exec({ target, plugin: echo, script: readFileSync(echo.path), payload: JSON.stringify({ contract: 'rune.plugin/v1', params: { message: 'x' } }), timeoutMs: 10_000 });
+    expect(next.exitCode).toBe(0);
+    expect(t.poolSize()).toBe(1);
+  } finally {
+    await t.close();
+  }
+});
+
 describe('become: true', () => {
   const sudoers = '/etc/sudoers.d/rune-test-become';
   afterEach(() => rmSync(sudoers, { force: true }));

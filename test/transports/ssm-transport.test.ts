@@ -334,3 +334,26 @@ test("an alert's rule runs over SSM: the node's instance_id template is rendered
   }
   expect(sent(mark)[0]!.body).toMatchObject({ InstanceIds: [iid(0x70)], MaxConcurrency: '25%', MaxErrors: '1' });
 });
+
+test('a run RUNE cancels (AbortSignal) sends CancelCommand for its instance and ends cancelled with RUNE\'s reason', async () => {
+  fake.setInstance(iid(0x80), { neverDelivered: 'forever' });
+  const mark = fake.calls.length;
+  const ssm = createSsmTransport(FAST);
+  const controller = new AbortController();
+  try {
+    const pending = runAction(
+      { action: 'echo', node: iid(0x80), params: { message: 'x' }, dryRun: false, pluginDryRun: false, trigger: { kind: 'manual', actor: 'test' }, alert: null, jobId: 'job-c', traceId: 'trace-c' },
+      { registry: loadRegistry(FIXTURES), config: validateConfig(`nodes:\n  - {name: "i-*", transport: ssm}\n`, 'rules.yaml').value!, env: { fallbackUser: 'rune' }, transports: { ssm }, readScript: (p) => readFile(p), now: () => new Date() },
+      controller.signal,
+    );
+    for (let i = 0; i < 100 && ops(mark, 'GetCommandInvocation').length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    controller.abort('resolved: alert fp9 resolved while echo ran (cancel_running_on_resolve)');
+    const result = await pending;
+    expect(result).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } });
+    expect(result.summary).toContain('resolved: alert fp9 resolved while echo ran (cancel_running_on_resolve)');
+    const [cancel] = ops(mark, 'CancelCommand');
+    expect(cancel!.body).toEqual({ CommandId: expect.stringMatching(/^[0-9a-f-]{36}$/), InstanceIds: [iid(0x80)] });
+  } finally {
+    await ssm.close();
+  }
+});
