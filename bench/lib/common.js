@@ -34,4 +34,12 @@ const pkgVersion = (name) => {
   }
 };
 
-module.exports = { ROOT, loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion };
+/** The node flags `bin/rune` starts with (its `#!/usr/bin/env -S node …` line): RUNE as shipped. */
+const shippedNodeFlags = () => {
+  const first = fs.readFileSync(path.join(ROOT, 'bin', 'rune'), 'utf8').split('\n')[0];
+  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node\b(.*)$/.exec(first);
+  if (!m) throw new Error(`bin/rune: unexpected first line ${JSON.stringify(first)}`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
+};
+
+module.exports = { ROOT, loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion, shippedNodeFlags };

@@ -7,12 +7,12 @@
 const { fork } = require('node:child_process');
 
 /**
- * Forks `script`; resolves once it printed its first line. `children` is the caller's set of live
- * children (for its teardown): the child is in it until it exits.
+ * Forks `script` (with node flags `execArgv`); resolves once it printed its first line. `children`
+ * is the caller's set of live children (for its teardown): the child is in it until it exits.
  */
-function startServerChild(name, script, args, env, children) {
+function startServerChild(name, script, args, env, children, execArgv = []) {
   return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env }, execArgv: [] });
+    const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env }, execArgv });
     children.add(child);
     let out = '';
     let err = '';

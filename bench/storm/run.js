@@ -34,7 +34,7 @@ const { generateStorm, rulesYaml, checkExactlyOnce, JOBS_SQL, FIRING_RULE, RESOL
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 const { startServerChild } = require('../lib/server-child');
-const { loadavg, nproc, log, pct, ms, fileSize, pkgVersion } = require('../lib/common');
+const { loadavg, nproc, log, pct, ms, fileSize, pkgVersion, shippedNodeFlags } = require('../lib/common');
 const RUNE_CHILD = path.join(ROOT, 'bench', 'ingest', 'rune-server.js');
 const WEBHOOK_PATH = '/webhooks/alertmanager';
 const RSS_TARGET_MB = 150;
@@ -57,6 +57,8 @@ function usage(code, msg) {
   --concurrency N    RUNE's job queue concurrency (default: rune serve's own)
   --keep             keep the scratch directory (database, rules, log) and print where it is
   --time-limit SEC   abort and clean up after SEC seconds (default 120)
+  --node-flags "F"   node flags for the RUNE process (default: those bin/rune starts with, i.e. RUNE
+                     as shipped; --node-flags "" for node's plain defaults)
   --json             also print a JSON summary on the last line
   --check            exit 1 when exactly-once fails, a request failed, the rate was not reached or
                      peak RSS ≥ ${RSS_TARGET_MB} MB (default: exit 0 once measured)
@@ -67,7 +69,7 @@ Needs dist/ (npm run build). Everything listens on 127.0.0.1 only.
 }
 
 function parseArgs(argv) {
-  const o = { rate: 1000, duration: 30, duplicates: 0.8, flap: 0.3, seed: 1, connections: 64, grace: 5, log: 'file', concurrency: null, keep: false, timeLimit: 120, json: false, check: false };
+  const o = { rate: 1000, duration: 30, duplicates: 0.8, flap: 0.3, seed: 1, connections: 64, grace: 5, log: 'file', concurrency: null, keep: false, timeLimit: 120, json: false, check: false, nodeFlags: null };
   const nums = { '--rate': 'rate', '--duration': 'duration', '--duplicates': 'duplicates', '--flap': 'flap', '--seed': 'seed', '--connections': 'connections', '--grace': 'grace', '--concurrency': 'concurrency', '--time-limit': 'timeLimit' };
   const ints = new Set(['seed', 'connections', 'concurrency']);
   for (let i = 0; i < argv.length; i++) {
@@ -82,7 +84,11 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--check') o.check = true;
     else if (a === '--keep') o.keep = true;
-    else if (a in nums || a === '--log') {
+    else if (a === '--node-flags') {
+      if (v === undefined) v = argv[++i];
+      if (v === undefined) usage(2, '--node-flags needs a value ("" for none)');
+      o.nodeFlags = v.trim().split(/\s+/).filter(Boolean);
+    } else if (a in nums || a === '--log') {
       if (v === undefined) v = argv[++i];
       if (v === undefined) usage(2, `${a} needs a value`);
       if (a === '--log') {
@@ -152,7 +158,7 @@ function abort(msg, code) {
 // ---------------------------------------------------------------- the RUNE child
 
 /** Forks bench/ingest/rune-server.js (bench/lib/server-child.js); resolves once it listens. */
-const startRune = (args, env) => startServerChild('RUNE', RUNE_CHILD, args, env, cleanup.children);
+const startRune = (args, env, execArgv) => startServerChild('RUNE', RUNE_CHILD, args, env, cleanup.children, execArgv);
 
 // ---------------------------------------------------------------- load
 
@@ -282,6 +288,8 @@ async function main() {
 
   log(`machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}, ${mb(os.totalmem())} MB RAM`);
   log(`software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`);
+  const nodeFlags = opts.nodeFlags ?? shippedNodeFlags();
+  log(`RUNE node flags: ${nodeFlags.length ? nodeFlags.join(' ') : '(none: node defaults)'}${opts.nodeFlags === null ? ' (as bin/rune starts it)' : ''}`);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-storm-'));
   cleanup.scratch = scratch;
@@ -306,7 +314,7 @@ async function main() {
   const dbPath = path.join(scratch, 'rune.db');
   const logPath = path.join(scratch, 'rune.log');
   const args = ['--rules', rulesPath, '--plugins', path.join(ROOT, 'plugins'), '--db', dbPath, '--log', opts.log === 'file' ? logPath : 'none', ...(opts.concurrency !== null ? ['--concurrency', String(opts.concurrency)] : [])];
-  const rune = await startRune(args, { BENCH_TOKEN: token });
+  const rune = await startRune(args, { BENCH_TOKEN: token }, nodeFlags);
   log(
     `RUNE: pid ${rune.pid}, port ${rune.port}, startServer() from dist/ via bench/ingest/rune-server.js, --dry-run, SQLite on disk (WAL), queue concurrency ${rune.info.concurrency}, ` +
       `rules ${FIRING_RULE} (on: firing) and ${RESOLVED_RULE} (on: resolved) → noop on {{ labels.nodename }}, logger: ${opts.log === 'file' ? "RUNE's pino logger into a scratch file" : 'none'}`,
@@ -422,6 +430,7 @@ async function main() {
         nproc: nproc(),
         loadavg: os.loadavg(),
         node: process.version,
+        node_flags: nodeFlags,
         options: opts,
         workload: st,
         sent: r.scheduled,
