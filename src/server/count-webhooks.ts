@@ -30,13 +30,15 @@ export function webhookOutcome(status: number, body: unknown): string {
 export function countWebhooks(metrics: RuneMetrics | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!metrics) return next();
+    // Now, while req.path is relative to /webhooks (Express restores the full path afterwards).
+    const source = SOURCES[req.path.replace(/\/+$/, '')] ?? 'unknown';
     let body: unknown;
     const json = res.json.bind(res);
     res.json = (b: unknown) => {
       body = b;
       return json(b);
     };
-    res.once('finish', () => metrics.webhook(SOURCES[req.path.replace(/\/+$/, '')] ?? 'unknown', webhookOutcome(res.statusCode, body)));
+    res.once('finish', () => metrics.webhook(source, webhookOutcome(res.statusCode, body)));
     next();
   };
 }
