@@ -19,9 +19,9 @@ test('gauges read their sources at scrape time; breaker states map to 1 / 0.5 / 
   m.setSources({
     paused: () => true,
     breakers: () => [
-      { rule: 'a', state: 'open', failures: 3, openedAt: 1, probeChain: null, lastFailure: null },
-      { rule: 'b', state: 'half_open', failures: 3, openedAt: 1, probeChain: 'c', lastFailure: null },
-      { rule: 'c', state: 'closed', failures: 0, openedAt: null, probeChain: null, lastFailure: null },
+      { rule: 'a', state: 'open', failures: 3, openedAt: 1, probeChain: null, lastFailure: null, probeAt: null },
+      { rule: 'b', state: 'half_open', failures: 3, openedAt: 1, probeChain: 'c', lastFailure: null, probeAt: null },
+      { rule: 'c', state: 'closed', failures: 0, openedAt: null, probeChain: null, lastFailure: null, probeAt: null },
     ],
     jobsRunning: () => 1,
     jobsWaiting: () => waiting,
@@ -55,7 +55,7 @@ test('webhook outcomes from status and answer body', () => {
 
 test('docs/observability.md lists every rune_ metric with its type', async () => {
   const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'observability.md'), 'utf8');
-  const families = (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()) as { name: string; type: string }[];
+  const families = (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()) as unknown as { name: string; type: string }[];
   expect(families.length).toBe(12);
   const undocumented = families.filter((f) => !doc.includes(`| \`${f.name}\` | ${f.type} |`)).map((f) => `${f.name} (${f.type})`);
   expect(undocumented).toEqual([]);
