@@ -1,7 +1,11 @@
-# RUNE container image. See docs/deployment.md.
+# RUNE container image (docs/deployment.md, DESIGN.md "Deployment and scale").
 # Build: docker build -t rune .
-# Run:   docker run -p 127.0.0.1:9095:9095 -e RUNE_WEBHOOK_TOKEN_FILE=… -v rune-data:/var/lib/rune rune
+# Run:   docker run -p 127.0.0.1:9095:9095 -e RUNE_WEBHOOK_TOKEN_FILE=/run/secrets/rune_webhook_token \
+#          -v rune-data:/var/lib/rune -v ./rules:/etc/rune/rules:ro -v ./keys:/etc/rune/keys:ro rune
+# test/container/dockerfile-steps.test.ts replays this file's COPY/RUN/ENV/CMD steps in a scratch
+# directory (no Docker engine in CI): keep every step runnable with plain sh.
 
+# ---- build: all dependencies, compile TypeScript, then drop the dev dependencies
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 is a native addon: compile it here if no prebuilt binary can be fetched.
 RUN apt-get update \
@@ -14,6 +18,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
+# ---- runtime: production dependencies and the compiled code only, as the unprivileged user node
 FROM node:20-bookworm-slim
 # openssh-client for ssh-keyscan/ssh-keygen when preparing known_hosts; jq and python3 for the core
 # plugins when they run on RUNE's own host (node: localhost).
@@ -29,16 +34,19 @@ COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-COPY plugins ./plugins
-COPY rules.yaml /etc/rune/rules.yaml
-RUN mkdir -p /var/lib/rune /etc/rune/keys && chown -R node:node /var/lib/rune
-ENV RUNE_CONFIG=/etc/rune/rules.yaml \
-    RUNE_PLUGINS_DIR=/app/plugins \
+# The shipped plugins and sample rules; mount your own over /etc/rune/plugins and /etc/rune/rules.
+COPY plugins /etc/rune/plugins
+COPY rules.yaml rules.schema.json /etc/rune/rules/
+RUN mkdir -p /var/lib/rune /etc/rune/keys \
+ && chown -R node:node /var/lib/rune
+ENV RUNE_CONFIG=/etc/rune/rules/rules.yaml \
+    RUNE_PLUGINS_DIR=/etc/rune/plugins \
     RUNE_SSH_KEY=/etc/rune/keys/id_ed25519 \
     RUNE_SSH_KNOWN_HOSTS=/etc/rune/keys/known_hosts \
     RUNE_DB=/var/lib/rune/rune.db \
     RUNE_LISTEN=0.0.0.0:9095
-VOLUME ["/var/lib/rune", "/etc/rune/keys"]
+# data (SQLite), rules, plugins, SSH key and known_hosts
+VOLUME ["/var/lib/rune", "/etc/rune/rules", "/etc/rune/plugins", "/etc/rune/keys"]
 EXPOSE 9095
 USER node
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \

@@ -106,7 +106,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       try {
         deps.ruleRunEnded(job, result, !failed);
       } catch (err) {
-        deps.log.error({ err, job_id: job.id }, 'job queue: cannot record the end of a rule run');
+        deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'job queue: cannot record the end of a rule run');
       }
     }
   }
@@ -205,7 +205,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     ended(job.id, 'skipped');
     if (byGuard) {
       deps.suppressed?.(job, reason);
-      void deps.report(job, result).catch((err: unknown) => deps.log.error({ err, job_id: job.id }, 'cannot report the skipped job'));
+      void deps.report(job, result).catch((err: unknown) => deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot report the skipped job'));
     }
   }
 
@@ -236,14 +236,14 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         release(job);
         const delivery: Promise<void> = deps
           .report(job, result)
-          .catch((err: unknown) => deps.log.error({ err, job_id: job.id }, 'reporting failed inside RUNE'))
+          .catch((err: unknown) => deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'reporting failed inside RUNE'))
           .finally(() => {
             reporting.delete(delivery);
             settleWaiters();
           });
         reporting.add(delivery);
       } catch (err) {
-        deps.log.error({ err, job_id: job.id }, 'job failed inside RUNE');
+        deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'job failed inside RUNE');
         if (!recorded) {
           try {
             const at = deps.now();
@@ -253,7 +253,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
             ended(job.id, 'failed');
             noteRunEnd(job, result);
           } catch (storeErr) {
-            deps.log.error({ err: storeErr, job_id: job.id }, 'cannot record the failed job');
+            deps.log.error({ err: storeErr, job_id: job.id, trace_id: job.traceId }, 'cannot record the failed job');
             ended(job.id, 'failed');
           }
         }
@@ -270,7 +270,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         if (j.status === 'queued') track({ id: j.id, after: j.after, stopOnFailureOf: j.stopOnFailureOf, mutating: j.mutating, node: j.request.node });
         else if (j.result && !(j.after !== null && finished.has(j.after))) {
           const result = j.result;
-          void deps.report(j, result).catch((err: unknown) => deps.log.error({ err, job_id: j.id }, 'cannot report the job'));
+          void deps.report(j, result).catch((err: unknown) => deps.log.error({ err, job_id: j.id, trace_id: j.traceId }, 'cannot report the job'));
         }
       }
       pump();

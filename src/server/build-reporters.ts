@@ -19,13 +19,17 @@ export interface ReporterSecrets {
  * (secrets never live in rules.yaml). Also returns the PagerDuty client, which the PagerDuty
  * webhook uses to read an incident's alerts.
  */
-export function buildReporters(config: RuneConfig, publicUrl: string, s: ReporterSecrets): { reporters: Map<string, Reporter>; pagerduty: PagerDutyClient | null; warnings: string[] } {
+export function buildReporters(config: RuneConfig, publicUrl: string, s: ReporterSecrets): { reporters: Map<string, Reporter>; pagerduty: PagerDutyClient | null; warnings: string[]; secrets: string[] } {
   const notify = config.notify;
   const warnings: string[] = [];
+  /** Every secret value read here, so the logger can make sure none is ever written. */
+  const secrets: string[] = [];
   const reporters = new Map<string, Reporter>();
   const read = (what: string, path: string) => {
     try {
-      return s.readFile(path).trim();
+      const value = s.readFile(path).trim();
+      secrets.push(value);
+      return value;
     } catch (err) {
       throw new RuneError('CONFIG_INVALID', `${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
@@ -52,5 +56,5 @@ export function buildReporters(config: RuneConfig, publicUrl: string, s: Reporte
     if (!notify.webhook.secret_file) throw new RuneError('CONFIG_INVALID', 'notify.webhook needs secret_file: deliveries are always signed');
     reporters.set('webhook', createWebhookReporter({ url: notify.webhook.url, secret: read('notify.webhook.secret_file', notify.webhook.secret_file), ...fetchOpt }));
   }
-  return { reporters, pagerduty, warnings };
+  return { reporters, pagerduty, warnings, secrets };
 }

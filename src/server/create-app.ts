@@ -17,9 +17,10 @@ import { createGroupCommitter } from '../store/create-group-committer';
 import type { Job, JobFilter, Store } from '../store/store';
 import type { Alert, JobStatus } from '../types';
 import { findToken } from './check-token';
+import { countWebhooks } from './count-webhooks';
+import type { RuneMetrics } from './create-metrics';
 import { HttpError, httpStatusFor } from './http-error';
 import { parseJsonBody } from './parse-json-body';
-import { renderMetrics } from './render-metrics';
 
 /** What the rules file and plugins folder give the service; replaced as a whole on reload. */
 export interface Runtime {
@@ -68,6 +69,8 @@ export interface AppDeps {
   newTraceId: () => string;
   sleep: (ms: number) => Promise<void>;
   counters: GuardCounters;
+  /** Prometheus metrics (GET /metrics), one object per server. */
+  metrics: RuneMetrics;
 }
 
 function pauseView(p: PauseState): Record<string, unknown> {
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const raw = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
+  app.use('/webhooks', countWebhooks(deps.metrics));
 
   const source = (req: Request) => req.socket.remoteAddress ?? 'unknown';
   const audit = (req: Request, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
@@ -134,7 +138,7 @@ export function createApp(deps: AppDeps): express.Express {
       const jobs = deps.store.cancelQueuedForAlert(a.fingerprint, a.startsAt, reason, at.toISOString(), (j) => skippedResult(j, reason, at, 'cancelled'));
       for (const j of jobs) {
         deps.counters.suppressed(reason);
-        deps.log.info({ job_id: j.id, rule: j.trigger.rule ?? null, node: j.request.node, fingerprint: a.fingerprint }, `job cancelled: ${reason}`);
+        deps.log.info({ job_id: j.id, trace_id: j.traceId, rule: j.trigger.rule ?? null, node: j.request.node, fingerprint: a.fingerprint }, `job cancelled: ${reason}`);
       }
       cancelled.push(...jobs);
       stopped.push(...stopRunningOnResolve(a, at));
@@ -181,7 +185,7 @@ export function createApp(deps: AppDeps): express.Express {
     }));
     for (const s of outcome.suppressed) {
       deps.counters.suppressed(s.reason);
-      deps.log.info({ rule: s.rule, node: s.node, fingerprint: s.fingerprint, jobs: s.jobs }, `rule run skipped: ${s.reason}`);
+      deps.log.info({ job_id: s.jobs[0], trace_id: outcome.created.find((j) => j.id === s.jobs[0])?.traceId, rule: s.rule, node: s.node, fingerprint: s.fingerprint, jobs: s.jobs }, `rule run skipped: ${s.reason}`);
     }
     deps.queue.add(outcome.created);
     return { ...outcome, cancelled };
@@ -344,12 +348,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   // ---- Guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions.
   // Prometheus scrapes with `authorization: {credentials_file: …}` holding an API token.
-  app.get('/metrics', (req, res) => {
+  app.get('/metrics', async (req, res) => {
     requireApiToken(req);
-    const pause = deps.store.getPause();
-    res
-      .type('text/plain; version=0.0.4')
-      .send(renderMetrics({ paused: pause !== null, breakers: deps.store.listBreakers(), counters: deps.counters.snapshot(), jobsRunning: deps.queue.running(), jobsWaiting: deps.queue.waiting() }));
+    const { contentType, text } = await deps.metrics.render();
+    res.type(contentType).send(text);
   });
 
   app.get('/api/v1/guards', (req, res) => {

@@ -1,11 +1,33 @@
 import pino from 'pino';
 import type { Logger } from './create-app';
 
+/** A logger that also blanks known secret values wherever they would appear in a line. */
+export interface RedactingLogger extends Logger {
+  /** Adds secret values (tokens, webhook URLs, HMAC secrets) that are never written, in any field or message. */
+  redactValues(values: readonly string[]): void;
+}
+
+/** Whether `log` can blank secret values (createLogger's can; a test's quiet logger cannot). */
+export function redactsValues(log: Logger): log is RedactingLogger {
+  return typeof (log as Partial<RedactingLogger>).redactValues === 'function';
+}
+
+/** Values shorter than this are not blanked: they would mangle ordinary words, and no real secret is that short. */
+const MIN_SECRET_LENGTH = 6;
+
+/** `s` as it appears inside a JSON string (quotes, backslashes and control characters escaped). */
+function jsonEscaped(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
 /**
  * pino JSON lines on stderr. Secrets are redacted by configuration, not by hope (CONVENTIONS.md):
- * any field that can carry a credential is censored wherever it appears.
+ * any field that can carry a credential is censored wherever it appears, and every secret value
+ * RUNE was configured with (redactValues) is replaced by [redacted] in the finished line.
  */
-export function createLogger(destination: NodeJS.WritableStream = process.stderr, level = 'info'): Logger {
+export function createLogger(destination: NodeJS.WritableStream = process.stderr, level = 'info'): RedactingLogger {
+  const secrets = new Set<string>();
+  let pattern: RegExp | null = null;
   const log = pino(
     {
       level,
@@ -15,6 +37,9 @@ export function createLogger(destination: NodeJS.WritableStream = process.stderr
         censor: '[redacted]',
       },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        streamWrite: (line) => (pattern ? line.replace(pattern, '[redacted]') : line),
+      },
     },
     destination as pino.DestinationStream,
   );
@@ -22,5 +47,11 @@ export function createLogger(destination: NodeJS.WritableStream = process.stderr
     info: (obj, msg) => log.info(obj, msg),
     warn: (obj, msg) => log.warn(obj, msg),
     error: (obj, msg) => log.error(obj, msg),
+    redactValues(values) {
+      for (const v of values) if (v.length >= MIN_SECRET_LENGTH) secrets.add(v);
+      // Longest first, so a secret that contains another is blanked whole.
+      const alternatives = [...secrets].sort((a, b) => b.length - a.length).flatMap((v) => [...new Set([v, jsonEscaped(v)])]);
+      pattern = alternatives.length ? new RegExp(alternatives.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : null;
+    },
   };
 }

@@ -8,6 +8,7 @@ import { formatProblem, readConfig } from '../config/read-config';
 import { RuneError } from '../errors';
 import { createGuardCounters, type GuardCounters } from '../guards/guard-counters';
 import { nextBreakerState } from '../guards/next-breaker-state';
+import { closedBreaker } from '../guards/types';
 import { nodeLockWaitMs, resolveRuleGuards } from '../guards/resolve-rule-guards';
 import { alertRef } from '../jobs/ingest-alerts';
 import { createJobQueue, type JobQueue } from '../jobs/job-queue';
@@ -25,6 +26,8 @@ import type { Result, TransportKind } from '../types';
 import { timeOrderedId } from '../util/time-ordered-id';
 import { buildReporters } from './build-reporters';
 import { createApp, type Logger, type Runtime } from './create-app';
+import { redactsValues } from './create-logger';
+import { createMetrics, type RuneMetrics } from './create-metrics';
 import type { ServeSettings } from './read-serve-settings';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
@@ -46,6 +49,7 @@ export interface RunningServer {
   store: Store;
   queue: JobQueue;
   counters: GuardCounters;
+  metrics: RuneMetrics;
   reload(): { ok: boolean; problems: string[] };
   /** Stops accepting (webhooks 503), lets running jobs finish up to `graceMs`, closes everything. */
   close(graceMs?: number): Promise<void>;
@@ -69,29 +73,46 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const now = o.now ?? (() => new Date());
   const readText = (p: string) => readFileSync(p, 'utf8');
   const reporterSecrets = { pagerdutyToken: o.serve.pagerdutyToken, pagerdutyApiUrl: o.serve.pagerdutyApiUrl, readFile: readText, ...(o.fetch ? { fetch: o.fetch } : {}) };
-  let runtime = loadRuntime(o.settings);
+  const metrics = createMetrics();
+  /** The rule engine, counting matches (once per alert and rule) in rune_rule_matches_total. */
+  const counted = (rt: Runtime): Runtime => ({
+    ...rt,
+    match: (alert) => {
+      const outcome = rt.match(alert);
+      for (const rule of new Set(outcome.invocations.map((i) => i.rule))) metrics.ruleMatched(rule);
+      return outcome;
+    },
+  });
+  let runtime = counted(loadRuntime(o.settings));
   let notifiers = buildReporters(runtime.config, o.serve.publicUrl, reporterSecrets);
+  // Defence in depth beside the logger's key-based redaction: no configured secret value is ever written.
+  const hideSecrets = () => {
+    if (redactsValues(o.log)) o.log.redactValues([...o.serve.webhookTokens.map((t) => t.token), ...o.serve.apiTokens.map((t) => t.token), ...o.serve.pagerdutySecrets, ...(o.serve.pagerdutyToken ? [o.serve.pagerdutyToken] : []), ...notifiers.secrets]);
+  };
+  hideSecrets();
   for (const w of notifiers.warnings) o.log.warn({ config: runtime.config.source }, w);
   const store = openSqliteStore(o.serve.dbPath);
   // DESIGN.md, State: a job that was running when RUNE died is interrupted, and never re-run automatically.
   for (const job of store.interruptRunning(now().toISOString())) {
-    o.log.warn({ job_id: job.id, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
+    o.log.warn({ job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
   }
   const transports = o.createTransports(o.settings);
-  const counters = createGuardCounters();
+  const counters = createGuardCounters(metrics);
   let accepting = true;
 
   const report = async (job: Job, result: Result) => {
     const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, action: result.action, node: result.node, status: result.status, duration_ms: result.duration_ms, error: result.error?.code ?? null };
     if (result.status === 'succeeded' || result.status === 'skipped') o.log.info(fields, `job ${result.status}: ${result.summary}`);
     else o.log.warn(fields, `job ${result.status}: ${result.summary}`);
+    metrics.jobFinished(result);
     for (const name of job.notify) {
       const reporter: Reporter | undefined = notifiers.reporters.get(name);
       const delivery = reporter
         ? await reporter.report(result, { alert: job.alert, incident: job.incident })
         : { reporter: name, ok: false, status: null, attempts: 0, target: null, error: `notifier "${name}" is not configured under notify:`, at: now().toISOString() };
       store.addDelivery(job.id, delivery);
-      if (!delivery.ok) o.log.warn({ job_id: job.id, reporter: name, error: delivery.error }, 'report not delivered');
+      metrics.note(name, delivery.ok);
+      if (!delivery.ok) o.log.warn({ job_id: job.id, trace_id: job.traceId, reporter: name, error: delivery.error }, 'report not delivered');
     }
   };
   /**
@@ -111,12 +132,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       change = nextBreakerState(current, { chainId: job.chainId ?? job.id, ok, summary: `${result.action} on ${result.node}: ${result.summary}` }, g.breaker.failures, at);
       return change.next;
     });
-    if (change?.closed) o.log.info({ rule, job_id: job.id }, `circuit breaker of rule ${rule} closed: the probe run succeeded`);
+    if (change?.closed) o.log.info({ rule, job_id: job.id, trace_id: job.traceId }, `circuit breaker of rule ${rule} closed: the probe run succeeded`);
     if (!change?.opened) return;
     const until = new Date(at + g.breaker.probeAfterMs).toISOString();
     const text = `circuit breaker OPEN for rule ${rule}: ${change.next.failures} failed runs in a row (last: ${result.summary}); its alerts are skipped (breaker_open) until an operator closes it (rune breaker close ${rule}) or a probe run after ${until} succeeds`;
     counters.breakerOpened(rule);
-    o.log.warn({ rule, job_id: job.id, failures: change.next.failures, probe_after: until }, text);
+    o.log.warn({ rule, job_id: job.id, trace_id: job.traceId, failures: change.next.failures, probe_after: until }, text);
     const note: Result = { ...result, summary: text, error: null };
     void (async () => {
       for (const name of job.notify) {
@@ -124,9 +145,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         if (!reporter) continue;
         const delivery = await reporter.report(note, { alert: job.alert, incident: job.incident });
         store.addDelivery(job.id, delivery);
-        if (!delivery.ok) o.log.warn({ job_id: job.id, reporter: name, error: delivery.error }, 'breaker note not delivered');
+        metrics.note(name, delivery.ok);
+        if (!delivery.ok) o.log.warn({ job_id: job.id, trace_id: job.traceId, reporter: name, error: delivery.error }, 'breaker note not delivered');
       }
-    })().catch((err: unknown) => o.log.error({ err, rule }, 'cannot post the breaker note'));
+    })().catch((err: unknown) => o.log.error({ err, rule, job_id: job.id, trace_id: job.traceId }, 'cannot post the breaker note'));
   };
   const queue = createJobQueue({
     store,
@@ -138,7 +160,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     ruleRunEnded,
     suppressed: (job, reason) => {
       counters.suppressed(reason);
-      o.log.warn({ job_id: job.id, rule: job.trigger.rule ?? null, node: job.request.node }, `job skipped: ${reason}`);
+      o.log.warn({ job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node }, `job skipped: ${reason}`);
     },
     run: (job, signal) => {
       const rt = runtime;
@@ -165,8 +187,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     try {
       const next = loadRuntime(o.settings);
       const nextNotifiers = buildReporters(next.config, o.serve.publicUrl, reporterSecrets);
-      runtime = next;
+      runtime = counted(next);
       notifiers = nextNotifiers;
+      hideSecrets();
       for (const w of notifiers.warnings) o.log.warn({ config: next.config.source }, w);
       o.log.info({ config: next.config.source, rules: next.config.rules.length, plugins: next.registry.plugins.size }, 'rules reloaded');
       return { ok: true, problems: [] };
@@ -205,6 +228,22 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     newTraceId: () => randomUUID().replace(/-/g, ''), // 32 hex digits from the pooled UUID source
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     counters,
+    metrics,
+  });
+  metrics.setSources({
+    paused: () => store.getPause() !== null,
+    breakers: () => {
+      const stored = store.listBreakers();
+      const known = new Set(stored.map((b) => b.rule));
+      return [...stored, ...[...runtime.guards.keys()].filter((r) => !known.has(r)).map((r) => closedBreaker(r))];
+    },
+    jobsRunning: () => queue.running(),
+    jobsWaiting: () => queue.waiting(),
+    sshPoolSize: () => {
+      const ssh = transports.ssh as (Transport & { poolSize?: () => number }) | undefined;
+      return typeof ssh?.poolSize === 'function' ? ssh.poolSize() : null;
+    },
+    ready: () => accepting,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -237,6 +276,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     store,
     queue,
     counters,
+    metrics,
     reload,
     close(graceMs = 30_000) {
       closing ??= (async () => {

@@ -196,8 +196,8 @@ describe('cooldown, budget and blast radius (dry run)', () => {
     const m = await request(s.url).get('/metrics').set(auth);
     expect(m.status).toBe(200);
     expect(m.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(m.text).toContain('# TYPE rune_guard_suppressed_total counter');
-    for (const reason of ['cooldown', 'budget', 'blast_radius']) expect(m.text).toContain(`rune_guard_suppressed_total{reason="${reason}"} 1\n`);
+    expect(m.text).toContain('# TYPE rune_guard_decisions_total counter');
+    for (const reason of ['cooldown', 'budget', 'blast_radius']) expect(m.text).toContain(`rune_guard_decisions_total{reason="${reason}"} 1\n`);
     expect(m.text).toContain('rune_paused 0\n');
   });
 });
