@@ -2,7 +2,7 @@
 # Build: docker build -t rune .
 # Run:   docker run -p 127.0.0.1:9095:9095 -e RUNE_WEBHOOK_TOKEN_FILE=/run/secrets/rune_webhook_token \
 #          -v rune-data:/var/lib/rune -v ./rules:/etc/rune/rules:ro -v ./keys:/etc/rune/keys:ro rune
-# test/container/dockerfile-steps.test.ts replays this file's COPY/RUN/ENV/CMD steps in a scratch
+# test/deploy/dockerfile-steps.test.ts replays this file's COPY/RUN/ENV/CMD steps in a scratch
 # directory (no Docker engine in CI): keep every step runnable with plain sh.
 
 # ---- build: all dependencies, compile TypeScript, then drop the dev dependencies
@@ -27,8 +27,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
-# A smaller young generation: peak RSS under an alert storm 129 MiB instead of ≈ 156 MiB for ≈ 5%
-# more CPU, same p99 (docs/benchmarks.md, bench/storm).
+# A smaller young generation: lower peak RSS under an alert storm (≈ 139 vs 165 MiB) for ≈ 5% more
+# CPU (docs/benchmarks.md, bench/storm). bin/rune's shebang passes it too; this also covers `node -e`.
 ENV NODE_OPTIONS=--max-semi-space-size=2
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
