@@ -22,6 +22,8 @@ import type { Job, Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
 import { timeOrderedId } from '../util/time-ordered-id';
+import { createAuthenticator } from '../auth/create-authenticator';
+import { readTokensFile } from '../auth/read-tokens-file';
 import { buildReporters } from './build-reporters';
 import { createApp, type Logger, type Runtime } from './create-app';
 import type { ServeSettings } from './read-serve-settings';
@@ -155,7 +157,27 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     },
   });
 
+  // API tokens: re-read with the rules; an invalid tokens file keeps the old tokens (say why).
+  let authenticate = createAuthenticator(o.serve.apiTokens);
+  const reloadTokens = (): string[] => {
+    if (!o.serve.apiTokensFile) return [];
+    try {
+      const tokens = readTokensFile(o.serve.apiTokensFile, readText);
+      authenticate = createAuthenticator(tokens);
+      o.log.info({ file: o.serve.apiTokensFile, tokens: tokens.length }, 'API tokens reloaded');
+      return [];
+    } catch (err) {
+      const problems = ((err as RuneError).details?.problems as string[] | undefined) ?? [(err as Error).message];
+      o.log.error({ problems }, 'tokens reload refused: the file is invalid; the old tokens still serve');
+      return problems;
+    }
+  };
   const reload = (): { ok: boolean; problems: string[] } => {
+    const tokenProblems = reloadTokens();
+    const rules = reloadRules();
+    return { ok: rules.ok && tokenProblems.length === 0, problems: [...rules.problems, ...tokenProblems] };
+  };
+  const reloadRules = (): { ok: boolean; problems: string[] } => {
     try {
       const next = loadRuntime(o.settings);
       const nextNotifiers = buildReporters(next.config, o.serve.publicUrl, reporterSecrets);
@@ -175,7 +197,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     store,
     queue,
     runtime: () => runtime,
-    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, apiTokens: o.serve.apiTokens, insecureNoAuth: o.serve.insecureNoAuth },
+    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, authenticate: (credential) => authenticate(credential), insecureNoAuth: o.serve.insecureNoAuth },
     pagerduty: notifiers.pagerduty
       ? {
           getIncidentAlerts: async (id) => {
@@ -184,6 +206,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
             const out = await client.listIncidentAlerts(id);
             if (!out.ok) throw new Error(`GET /incidents/${id}/alerts failed: ${out.error}`);
             return out.value;
+          },
+          createNote: async (id, content) => {
+            const client = notifiers.pagerduty;
+            if (!client) throw new Error('the PagerDuty REST token was removed by a reload');
+            const out = await client.createNote(id, content);
+            if (!out.ok) throw new Error(`POST /incidents/${id}/notes failed: ${out.error}`);
           },
         }
       : null,
