@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { defaultTransports } from '../../src/cli/main';
 import { readSettings } from '../../src/cli/read-settings';
+import type { Logger } from '../../src/server/create-app';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 
@@ -27,7 +28,7 @@ export function writeTestPlugins(dir: string, seconds = 1.5): string {
 export const LOCAL_NODES = 'nodes:\n  - {name: "web-*", transport: local}\n  - {name: "db-*", transport: local}\n';
 
 /** `rune serve` in-process on 127.0.0.1:0 with the given rules body and environment. */
-export async function startLocalServer(o: { dir: string; name: string; config: string; plugins: string; env?: Record<string, string>; flags?: Record<string, unknown>; log?: typeof quietLog }): Promise<RunningServer> {
+export async function startLocalServer(o: { dir: string; name: string; config: string; plugins: string; env?: Record<string, string>; flags?: Record<string, unknown>; log?: Logger }): Promise<RunningServer> {
   const config = join(o.dir, `${o.name}.yaml`);
   writeFileSync(config, o.config);
   const env = { RUNE_CONFIG: config, RUNE_PLUGINS_DIR: o.plugins, RUNE_PUBLIC_URL: 'https://rune.example.com', RUNE_DB: join(o.dir, `${o.name}.db`), ...o.env };
