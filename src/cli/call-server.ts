@@ -1,14 +1,17 @@
 import { RuneError } from '../errors';
 
 export interface ServerTarget {
-  /** --url, else RUNE_PUBLIC_URL, else http://127.0.0.1:9095 (the default listen address). */
+  /** --server (alias --url), else RUNE_PUBLIC_URL, else http://127.0.0.1:9095 (the default listen address). */
   url: string;
-  /** --token, else RUNE_API_TOKEN: a token from the server's RUNE_API_TOKENS_FILE. */
+  /** --token, else RUNE_TOKEN, else RUNE_API_TOKEN: a token from `rune tokens add`. */
   token: string | undefined;
 }
 
-export function serverTarget(flags: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): ServerTarget {
-  return { url: (flags.url ?? (env.RUNE_PUBLIC_URL || 'http://127.0.0.1:9095')).replace(/\/+$/, ''), token: flags.token ?? (env.RUNE_API_TOKEN || undefined) };
+export function serverTarget(flags: { server?: string | undefined; url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): ServerTarget {
+  return {
+    url: (flags.server ?? flags.url ?? (env.RUNE_PUBLIC_URL || 'http://127.0.0.1:9095')).replace(/\/+$/, ''),
+    token: flags.token ?? (env.RUNE_TOKEN || env.RUNE_API_TOKEN || undefined),
+  };
 }
 
 /**
@@ -31,7 +34,7 @@ export async function callServer(
     res = await doFetch(`${target.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(15_000) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new RuneError('USAGE', `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--url or RUNE_PUBLIC_URL)`);
+    throw new RuneError('USAGE', `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--server or RUNE_PUBLIC_URL)`, { unreachable: true });
   }
   const text = await res.text();
   let parsed: Record<string, unknown> = {};

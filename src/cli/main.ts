@@ -20,7 +20,9 @@ import { parseDuration, formatDuration } from '../util/duration';
 import { callServer, serverTarget } from './call-server';
 import { exitCodeForAll } from './exit-code';
 import { formatActionsText, formatResults, type OutputFormat } from './format-result';
+import { jobsCancel, jobsList, jobsRetry, jobsShow, type JobsListFlags, type JobsServerFlags } from './jobs-commands';
 import { parseCliParams } from './parse-params';
+import { tokensAdd, tokensList, tokensRemove, type TokensAddFlags } from './tokens-commands';
 import { readSettings, type Settings } from './read-settings';
 import type { Logger } from '../server/create-app';
 import { createLogger } from '../server/create-logger';
@@ -141,8 +143,9 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   // ---- Commands against a running `rune serve` (docs/safety.md): a tiny HTTP client, no state here.
   const serverCommand = (cmd: Command) =>
     cmd
-      .option('--url <url>', 'the running RUNE (env RUNE_PUBLIC_URL, default http://127.0.0.1:9095)')
-      .option('--token <token>', 'API token (env RUNE_API_TOKEN)');
+      .option('--server <url>', 'the running RUNE (env RUNE_PUBLIC_URL, default http://127.0.0.1:9095)')
+      .option('--url <url>', 'alias of --server')
+      .option('--token <token>', 'API token (env RUNE_TOKEN, else RUNE_API_TOKEN)');
   const call = async (o: ServerFlags, method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, show: (b: Record<string, unknown>) => string) => {
     const r = await callServer(serverTarget(o, io.env), method, path, body, deps.fetch);
     if (r.status >= 200 && r.status < 300) {
@@ -175,6 +178,69 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     exitCode = await call(o, 'GET', '/api/v1/guards', undefined, (b) => `${JSON.stringify(b, null, 2)}\n`);
   });
 
+  // ---- API tokens (docs/security.md): the file holds hashes; the token is printed once.
+  const tokens = program.command('tokens').description('API tokens of RUNE_API_TOKENS_FILE (roles viewer, operator, admin)');
+  tokens
+    .command('add')
+    .description('create a token, append its hash to the tokens file (mode 0600) and print the token once')
+    .argument('<name>', 'who or what uses it (shown in the audit log)')
+    .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'operator', 'admin']))
+    .option('--actions <a,b>', 'operator only: the actions it may run (default all)')
+    .option('--nodes <globs>', "operator only: node globs it may touch, e.g. 'web-*' (default all)")
+    .option('--file <path>', 'tokens file (env RUNE_API_TOKENS_FILE)')
+    .action((name: string, o: TokensAddFlags) => {
+      exitCode = tokensAdd(name, o, io);
+    });
+  tokens
+    .command('list')
+    .description('names, roles and scopes of the tokens (never their hashes)')
+    .option('--file <path>', 'tokens file (env RUNE_API_TOKENS_FILE)')
+    .addOption(outputOption())
+    .action((o: { file?: string; output: string }) => {
+      exitCode = tokensList(o, io);
+    });
+  tokens
+    .command('remove')
+    .description('delete a token from the tokens file')
+    .argument('<name>', 'token name')
+    .option('--file <path>', 'tokens file (env RUNE_API_TOKENS_FILE)')
+    .action((name: string, o: { file?: string }) => {
+      exitCode = tokensRemove(name, o, io);
+    });
+
+  // ---- Jobs of a running `rune serve` (docs/cli.md): same output formats as `rune run`.
+  const jobs = program.command('jobs').description('jobs of a running RUNE: list, show, retry, cancel');
+  const jobsCommand = (cmd: Command) => serverCommand(cmd).addOption(outputOption());
+  const jobsDeps = deps.fetch ? { fetch: deps.fetch } : {};
+  jobsCommand(jobs.command('list').description('history, newest first'))
+    .option('--node <node>', 'only this node')
+    .option('--rule <rule>', 'only this rule')
+    .option('--status <status>', 'queued, running, succeeded, failed, timed_out, cancelled, skipped or interrupted')
+    .option('--incident <id>', 'only jobs of this PagerDuty incident')
+    .option('--limit <n>', 'at most n jobs (1-500, default 50)')
+    .action(async (o: JobsListFlags) => {
+      exitCode = await jobsList(o, io, jobsDeps);
+    });
+  jobsCommand(jobs.command('show').description("a job's Result, printed as `rune run` prints it").argument('<id>', 'job id')).action(async (id: string, o: JobsServerFlags) => {
+    exitCode = await jobsShow(id, o, io, jobsDeps);
+  });
+  jobsCommand(jobs.command('retry').description('run the same request again as a new job').argument('<id>', 'job id'))
+    .option('--wait', 'wait for the new job and print its Result (exit 1 if it failed)')
+    .option('--timeout <duration>', 'with --wait: how long to wait (default 10m)', '10m')
+    .option('--reason <text>', 'why, for the audit log')
+    .option('--while-paused', 'run even though automatic runs are paused')
+    .action(async (id: string, o: JobsServerFlags & { wait?: boolean; timeout: string; reason?: string; whilePaused?: boolean }) => {
+      const waitMs = parseDuration(o.timeout);
+      if (!waitMs) throw new RuneError('USAGE', `--timeout ${JSON.stringify(o.timeout)} is not a duration like 30s or 5m`);
+      exitCode = await jobsRetry(id, { ...o, waitMs }, io, jobsDeps);
+    });
+  jobsCommand(jobs.command('cancel').description('cancel a queued job, or stop a running one').argument('<id>', 'job id'))
+    .option('--reason <text>', 'why, for the audit log and the job')
+    .option('--force', 'also stop a running mutating action half-way (it may leave the node in between)')
+    .action(async (id: string, o: JobsServerFlags & { reason?: string; force?: boolean }) => {
+      exitCode = await jobsCancel(id, o, io, jobsDeps);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
@@ -193,6 +259,7 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
 }
 
 interface ServerFlags {
+  server?: string;
   url?: string;
   token?: string;
 }

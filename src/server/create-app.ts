@@ -1,4 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { allows, type Actor, type Permission, type Role } from '../auth/actor';
+import { createFailedAuthLimiter } from '../auth/failed-auth-limiter';
 import type { RuneConfig } from '../config/config-types';
 import type { GuardCounters } from '../guards/guard-counters';
 import { closedBreaker, type BreakerState, type PauseState, type RuleGuards } from '../guards/types';
@@ -9,14 +11,17 @@ import type { JobQueue } from '../jobs/job-queue';
 import { planRun } from '../orchestrator/plan-run';
 import type { PluginRegistry } from '../plugins/load-registry';
 import { parseAlertmanagerPayload } from '../sources/alertmanager/parse-alertmanager-payload';
-import { findIncidentLabels } from '../sources/pagerduty/find-incident-labels';
 import { pagerDutyIncidentToAlert } from '../sources/pagerduty/pagerduty-incident-to-alert';
 import { parsePagerDutyEvent } from '../sources/pagerduty/parse-pagerduty-event';
 import { verifyPagerDutySignature } from '../sources/pagerduty/verify-pagerduty-signature';
 import { createGroupCommitter } from '../store/create-group-committer';
-import type { Job, JobFilter, Store } from '../store/store';
-import type { Alert, JobStatus } from '../types';
-import { findToken } from './check-token';
+import type { AuditFilter, Job, JobFilter, Store } from '../store/store';
+import type { Alert, IncidentRef, JobStatus, Trigger } from '../types';
+import { manualRuleJobs } from '../jobs/manual-rule-jobs';
+import { findIncidentLabels, type IncidentLabels } from '../sources/pagerduty/find-incident-labels';
+import { parseIncidentAction } from '../sources/pagerduty/parse-incident-action';
+import { stripPort } from '../rules/strip-port';
+import { credentialFrom, findToken } from './check-token';
 import { countWebhooks } from './count-webhooks';
 import type { RuneMetrics } from './create-metrics';
 import { HttpError, httpStatusFor } from './http-error';
@@ -49,12 +54,18 @@ export interface AppDeps {
   auth: {
     webhookTokens: NamedToken[];
     pagerdutySecrets: string[];
-    apiTokens: NamedToken[];
+    /** API tokens (RUNE_API_TOKENS_FILE, re-read on reload): the token's Actor, or null when unknown. */
+    authenticate: (credential: string) => Actor | null;
+    /** Failed authentications per source address before 429 (default 10 per minute). */
+    failedAuthLimit?: { max?: number; windowMs?: number };
     /** `--insecure-no-auth`: every endpoint open. For local experiments only. */
     insecureNoAuth: boolean;
   };
-  /** Reads GET /incidents/{id}/alerts from PagerDuty; null when no REST token is configured. */
-  pagerduty: { getIncidentAlerts: (incidentId: string) => Promise<unknown> } | null;
+  /**
+   * PagerDuty REST: GET /incidents/{id}/alerts, and (when notify.pagerduty can post) a note on an
+   * incident; null when no REST token is configured.
+   */
+  pagerduty: { getIncidentAlerts: (incidentId: string) => Promise<unknown>; createNote?: (incidentId: string, content: string) => Promise<void> } | null;
   reload: () => { ok: boolean; problems: string[] };
   /** False while shutting down: webhooks answer 503 so the sender retries. */
   accepting: () => boolean;
@@ -73,9 +84,28 @@ export interface AppDeps {
   metrics: RuneMetrics;
 }
 
+/** The node a `?action=` incident action runs on: like a rule's default `{{ labels.instance | hostname }}`, then nodename, instance_id. */
+function nodeFromLabels(labels: Record<string, string>): string | null {
+  if (labels.instance) return stripPort(labels.instance);
+  return labels.nodename || labels.instance_id || null;
+}
+
+/** Rejects when `p` takes longer than `ms` (the late result is dropped). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_r, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 function pauseView(p: PauseState): Record<string, unknown> {
   return { since: p.since, by: p.actor, reason: p.reason };
 }
+
+const NEEDS: Record<Permission, Role> = { read: 'viewer', run: 'operator', admin: 'admin' };
+/** `--insecure-no-auth`: everyone is this admin, and the audit log says so. */
+const INSECURE_ACTOR: Actor = { name: 'anonymous (--insecure-no-auth)', role: 'admin', actions: null, nodes: null };
 
 const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'interrupted'];
 
@@ -91,12 +121,46 @@ export function createApp(deps: AppDeps): express.Express {
   const audit = (req: Request, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
     deps.store.audit({ at: deps.now().toISOString(), actor, source: source(req), action, target, details });
 
-  const requireApiToken = (req: Request): string => {
-    if (deps.auth.insecureNoAuth) return 'anonymous (--insecure-no-auth)';
-    if (deps.auth.apiTokens.length === 0) throw new HttpError(401, 'UNAUTHENTICATED', 'the API is closed: no tokens are configured (RUNE_API_TOKENS_FILE)');
-    const found = findToken(req.get('authorization'), deps.auth.apiTokens);
-    if (!found) throw new HttpError(401, 'UNAUTHENTICATED', 'missing or unknown API token (Authorization: Bearer <token>)');
-    return found.name;
+  // ---- Access control (docs/security.md): who is calling (authenticate), what their role allows.
+  const limiter = createFailedAuthLimiter({ ...deps.auth.failedAuthLimit, now: () => deps.now().getTime() });
+  /** 429 while this address is over its limit of failed authentications, before any token is checked. */
+  const refuseWhileLimited = (req: Request) => {
+    const wait = limiter.blockedFor(source(req));
+    if (wait > 0) throw new HttpError(429, 'TOO_MANY_FAILURES', `too many failed authentications from ${source(req)}; retry in ${wait} s`, { retry_after_s: wait });
+  };
+  const authFailed = (req: Request, what: string) => {
+    if (limiter.fail(source(req))) deps.log.warn({ source: source(req), path: req.path }, `failed authentication limit reached for ${source(req)}: further requests get 429 for the rest of the minute`);
+    return new HttpError(401, 'UNAUTHENTICATED', what);
+  };
+  /**
+   * The caller's Actor, or 401 (no or unknown token: counted for the rate limit) / 403 (a known
+   * token whose role is too low; audited). `run` is checked against action and node where they are known.
+   */
+  const requireActor = (req: Request, permission: Permission, what: string): Actor => {
+    if (deps.auth.insecureNoAuth) return INSECURE_ACTOR;
+    refuseWhileLimited(req);
+    const offered = credentialFrom(req.get('authorization'));
+    const actor = offered === null ? null : deps.auth.authenticate(offered);
+    if (!actor) throw authFailed(req, 'missing or unknown API token (Authorization: Bearer <token>; tokens come from RUNE_API_TOKENS_FILE, see `rune tokens add`)');
+    if (!allows(actor, permission)) throw forbidden(req, actor, what, `${what} needs role ${NEEDS[permission]}; token ${actor.name} has role ${actor.role}`);
+    return actor;
+  };
+  /** An operator's scope (actions=, nodes=) against one action on one node. */
+  const requireScope = (req: Request, actor: Actor, what: string, target: { action: string; node: string }) => {
+    if (!allows(actor, 'run', target)) {
+      const which = actor.actions && !actor.actions.includes(target.action) ? `action ${target.action} (it may run ${actor.actions.join(', ')})` : `node ${target.node} (it may touch ${(actor.nodes ?? []).join(', ')})`;
+      throw forbidden(req, actor, what, `token ${actor.name} may not run ${which}`, target);
+    }
+  };
+  const forbidden = (req: Request, actor: Actor, what: string, message: string, target?: { action: string; node: string }) => {
+    audit(req, actor.name, 'refused', target ? `${target.action} on ${target.node}` : what, { role: actor.role, reason: message });
+    return new HttpError(403, 'FORBIDDEN', message);
+  };
+  /** `reason` from a request body, for the audit log ("why"). */
+  const reasonOf = (body: Record<string, unknown>): string | null => {
+    if (body.reason === undefined) return null;
+    if (typeof body.reason !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'reason must be a string');
+    return body.reason.slice(0, 500);
   };
   const notWhileStopping = () => {
     if (!deps.accepting()) throw new HttpError(503, 'SHUTTING_DOWN', 'RUNE is shutting down; retry later');
@@ -205,10 +269,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('text/plain').send(pause ? `RUNE is Ready. Automatic runs are PAUSED ${describePause(pause)}.\n` : 'RUNE is Ready.\n');
   });
   app.post('/-/reload', raw, (req, res) => {
-    const actor = requireApiToken(req);
+    const actor = requireActor(req, 'admin', 'POST /-/reload');
+    const reason = reasonOf(optionalObject(req));
     const outcome = deps.reload();
-    audit(req, actor, 'reload', 'rules', { ok: outcome.ok, problems: outcome.problems });
-    if (!outcome.ok) throw new HttpError(400, 'CONFIG_INVALID', 'the new rules are invalid; the old ones still serve', { problems: outcome.problems });
+    audit(req, actor.name, 'reload', 'rules and tokens', { ok: outcome.ok, problems: outcome.problems, reason });
+    if (!outcome.ok) throw new HttpError(400, 'CONFIG_INVALID', 'the reload was refused: each invalid file keeps its old version serving (rules, tokens)', { problems: outcome.problems });
     res.json({ status: 'reloaded' });
   });
 
@@ -217,7 +282,8 @@ export function createApp(deps: AppDeps): express.Express {
     notWhileStopping();
     if (!deps.auth.insecureNoAuth) {
       if (deps.auth.webhookTokens.length === 0) throw new HttpError(401, 'UNAUTHENTICATED', 'the Alertmanager webhook is closed: set RUNE_WEBHOOK_TOKEN (or RUNE_WEBHOOK_TOKEN_FILE)');
-      if (!findToken(req.get('authorization'), deps.auth.webhookTokens)) throw new HttpError(401, 'UNAUTHENTICATED', 'missing or wrong webhook token (Authorization: Bearer, or basic auth with the token as password)');
+      refuseWhileLimited(req);
+      if (!findToken(req.get('authorization'), deps.auth.webhookTokens)) throw authFailed(req, 'missing or wrong webhook token (Authorization: Bearer, or basic auth with the token as password)');
     }
     const body = parseJsonBody(req.body, req.get('content-type'));
     const parsed = parseAlertmanagerPayload(body);
@@ -278,9 +344,118 @@ export function createApp(deps: AppDeps): express.Express {
     })();
   });
 
-  // ---- API (bearer tokens from RUNE_API_TOKENS_FILE until roles arrive)
+  // ---- PagerDuty Custom Incident Action (PROTOCOLS.md §2.8): a button on the incident page runs
+  // the rules matching the incident's alert, or `?action=NAME[&node=…]`, as a manual run by the
+  // token (operator or admin) and the PagerDuty user who clicked; the Result becomes a note.
+  app.post('/webhooks/pagerduty/incident-action', raw, async (req, res) => {
+    notWhileStopping();
+    const actor = requireActor(req, 'run', 'POST /webhooks/pagerduty/incident-action');
+    const unknownQuery = Object.keys(req.query).filter((k) => k !== 'action' && k !== 'node');
+    if (unknownQuery.length) throw new HttpError(400, 'BAD_REQUEST', `unknown query parameter(s) in the extension URL: ${unknownQuery.join(', ')} (action, node)`);
+    const queryString = (k: string): string | null => {
+      const v = req.query[k];
+      if (v === undefined) return null;
+      if (typeof v !== 'string' || v === '') throw new HttpError(400, 'BAD_REQUEST', `?${k}= must be given once, not empty`);
+      return v;
+    };
+    const action = queryString('action');
+    const queryNode = queryString('node');
+    if (queryNode !== null && action === null) throw new HttpError(400, 'BAD_REQUEST', '?node= needs ?action= (the rules choose their own node)');
+    const parsed = parseIncidentAction(parseJsonBody(req.body, req.get('content-type')));
+    if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not a PagerDuty Custom Incident Action (v2 envelope): ${parsed.problems.join('; ')}`, { problems: parsed.problems });
+    if ('ignored' in parsed) {
+      res.status(200).json({ status: 'ignored', events: parsed.ignored });
+      return;
+    }
+    const { incident, agent } = parsed.value;
+    const rt = deps.runtime();
+    if (action !== null && !rt.registry.plugins.has(action)) throw new HttpError(400, 'UNKNOWN_ACTION', `?action=${action}: no plugin of that name (rune actions lists them)`);
+    const clicked = agent?.summary ?? 'an unknown PagerDuty user';
+    const who = `${actor.name} (PagerDuty: ${clicked})`;
+    const webhookId = req.get('x-webhook-id') || parsed.value.messageId;
+    const details = { incident: incident.id, agent: agent?.summary ?? null, agent_id: agent?.id ?? null, webhook_id: webhookId, query_action: action, query_node: queryNode, reason: `Custom Incident Action pressed by ${clicked}` };
+    const refuse = (err: HttpError, note: string): never => {
+      audit(req, actor.name, 'incident-action-refused', `incident ${incident.id}`, { ...details, refused: err.code, message: err.message });
+      noteOnIncident(incident.id, `RUNE did not run anything for the incident action pressed by ${clicked}: ${note}`);
+      throw err;
+    };
+    const pause = deps.store.getPause();
+    if (pause) refuse(new HttpError(409, 'PAUSED', `RUNE is paused ${describePause(pause)}; nothing was run`, { paused: pauseView(pause) }), `RUNE is paused ${describePause(pause)}. An admin can lift it with \`rune resume\`.`);
+
+    // The incident's alert labels (same look-up as the v3 incident.triggered path), unless ?node= makes them unnecessary.
+    let found: IncidentLabels | null = null;
+    if (queryNode === null) {
+      if (!deps.pagerduty) refuse(new HttpError(422, 'INCIDENT_UNMATCHED', 'RUNE has no PagerDuty REST token (RUNE_PAGERDUTY_TOKEN) to read the incident\'s alerts; set it, or add &node= with ?action= to the extension URL'), 'RUNE cannot read the incident\'s alerts (no PagerDuty REST token).');
+      const pd = deps.pagerduty as NonNullable<AppDeps['pagerduty']>;
+      try {
+        // The button's request must be answered within 16 s (PROTOCOLS.md §2.5): the look-up gets 10.
+        found = await withDeadline(findIncidentLabels(incident.id, { getIncidentAlerts: pd.getIncidentAlerts, sleep: deps.sleep, attempts: 3, delayMs: 1000 }), 10_000);
+      } catch (err) {
+        deps.log.error({ err, incident: incident.id }, 'PagerDuty incident lookup failed');
+        throw new HttpError(502, 'PAGERDUTY_UNAVAILABLE', `cannot read the alerts of incident ${incident.id} from PagerDuty: ${(err as Error).message}`);
+      }
+      if (!found) refuse(new HttpError(422, 'INCIDENT_UNMATCHED', `no host labels found in the alerts of incident ${incident.id} (GET /incidents/{id}/alerts); add &node= with ?action= to the extension URL`), 'no host labels were found in its alerts.');
+    }
+    // PagerDuty delivers at least once and repeats X-Webhook-Id on retries (§2.5); claimed only now,
+    // so a delivery that failed above (5xx) can still run when PagerDuty retries it.
+    if (!deps.store.rememberKey(`pagerduty-incident-action\u0000${webhookId}`)) {
+      res.status(200).json({ status: 'duplicate', webhook_id: webhookId });
+      return;
+    }
+    const incidentRef: IncidentRef = { provider: 'pagerduty', id: incident.id, ...(incident.url !== undefined ? { url: incident.url } : {}) };
+    const alsoNotify = rt.config.notify.pagerduty ? ['pagerduty'] : [];
+
+    if (action !== null) {
+      const labels = found?.labels ?? {};
+      const node = queryNode ?? nodeFromLabels(labels);
+      if (!node) refuse(new HttpError(422, 'INCIDENT_UNMATCHED', `the alerts of incident ${incident.id} name no node (labels instance, nodename or instance_id); add &node= to the extension URL`), 'its alerts name no node.');
+      const target = { action, node: node as string };
+      requireScope(req, actor, 'POST /webhooks/pagerduty/incident-action', target);
+      const job = createManualJob(who, { action, node: node as string, params: {}, dryRun: deps.dryRun, pluginDryRun: false }, null, { incident: incidentRef, notify: alsoNotify });
+      audit(req, actor.name, 'incident-action', `${action} on ${target.node}`, { ...details, job_ids: [job.id] });
+      res.status(202).json({ status: 'accepted', incident: incident.id, jobs: [job.id] });
+      return;
+    }
+
+    const labelsFound = found as IncidentLabels;
+    const alert = pagerDutyIncidentToAlert(
+      { kind: 'incident', eventId: parsed.value.messageId, eventType: 'incident.custom', occurredAt: parsed.value.createdOn ?? deps.now().toISOString(), incident: { ...incident, incidentKey: null } },
+      labelsFound,
+    );
+    const matched = rt.match(alert);
+    if (matched.invocations.length === 0) {
+      const why = matched.problems.length ? matched.problems.map((p) => `${p.rule}: ${p.message}`).join('; ') : `no rule matches the labels ${JSON.stringify(alert.labels)}`;
+      refuse(new HttpError(422, 'INCIDENT_UNMATCHED', `nothing to run for incident ${incident.id}: ${why}`, { labels: alert.labels }), `no rule matches its alert (${why}).`);
+    }
+    const chains = manualRuleJobs(matched.invocations, alert, { kind: 'manual', source: 'pagerduty', actor: who, alert_fingerprint: alert.fingerprint, incident: incidentRef }, { registry: rt.registry, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun, alsoNotify });
+    const refused: { rule: string; reason: string }[] = [];
+    const created: Job[] = [];
+    for (const [rule, jobs] of chains) {
+      const outside = jobs.find((j) => !allows(actor, 'run', { action: j.request.action, node: j.request.node }));
+      if (outside) {
+        refused.push({ rule, reason: `token ${actor.name} may not run ${outside.request.action} on ${outside.request.node}` });
+        continue;
+      }
+      created.push(...deps.store.createJobs(jobs).jobs);
+    }
+    if (created.length === 0) {
+      refuse(new HttpError(403, 'FORBIDDEN', `token ${actor.name} may not run any matching rule: ${refused.map((r) => `${r.rule} (${r.reason})`).join('; ')}`, { refused }), `the extension's token may not run the matching rules (${refused.map((r) => r.rule).join(', ')}).`);
+    }
+    deps.queue.add(created);
+    audit(req, actor.name, 'incident-action', `incident ${incident.id}`, { ...details, rules: [...chains.keys()].filter((r) => !refused.some((x) => x.rule === r)), refused, job_ids: created.map((j) => j.id), labels_from: labelsFound.from });
+    deps.log.info({ incident: incident.id, actor: who, jobs: created.length, refused: refused.length }, 'incident action accepted');
+    res.status(202).json({ status: 'accepted', incident: incident.id, jobs: created.map((j) => j.id), ...(refused.length ? { refused } : {}), ...(matched.problems.length ? { problems: matched.problems } : {}) });
+  });
+  /** Best effort: a note on the incident (e.g. why nothing ran); a failure is logged, never thrown. */
+  function noteOnIncident(incidentId: string, content: string): void {
+    const createNote = deps.pagerduty?.createNote;
+    if (!createNote) return;
+    void createNote(incidentId, content).catch((err: unknown) => deps.log.warn({ err, incident: incidentId }, 'cannot post the note on the incident'));
+  }
+
+  // ---- API: bearer tokens from RUNE_API_TOKENS_FILE, each with a role (docs/security.md).
   app.get('/api/v1/actions', (req, res) => {
-    requireApiToken(req);
+    requireActor(req, 'read', 'GET /api/v1/actions');
     const { registry } = deps.runtime();
     res.json({
       actions: [...registry.plugins.values()].map((p) => ({ name: p.name, version: p.version, description: p.description, mutating: p.mutating, become: p.become, timeout_ms: p.timeoutMs, params: p.params })),
@@ -289,7 +464,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/api/v1/jobs', (req, res) => {
-    requireApiToken(req);
+    requireActor(req, 'read', 'GET /api/v1/jobs');
     const q = req.query;
     const str = (k: string): string | undefined => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
     const filter: JobFilter = {};
@@ -311,14 +486,14 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/api/v1/jobs/:id', (req, res) => {
-    requireApiToken(req);
+    requireActor(req, 'read', 'GET /api/v1/jobs/:id');
     const job = deps.store.getJob(String(req.params.id));
     if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
     res.json(jobView(job));
   });
 
   app.post('/api/v1/jobs', raw, (req, res) => {
-    const actor = requireApiToken(req);
+    const actor = requireActor(req, 'run', 'POST /api/v1/jobs');
     notWhileStopping();
     const body = parseJsonBody(req.body, req.get('content-type'));
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object {action, node, params?, dry_run?}');
@@ -329,77 +504,168 @@ export function createApp(deps: AppDeps): express.Express {
     if (b.params !== undefined && (b.params === null || typeof b.params !== 'object' || Array.isArray(b.params))) throw new HttpError(400, 'BAD_REQUEST', 'params must be an object');
     if (b.dry_run !== undefined && typeof b.dry_run !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'dry_run must be true or false');
     if (b.while_paused !== undefined && typeof b.while_paused !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'while_paused must be true or false');
+    const reason = reasonOf(b);
+    requireScope(req, actor, 'POST /api/v1/jobs', { action: b.action, node: b.node });
     refuseWhilePaused(b.while_paused);
-    const job = createManualJob(actor, { action: b.action, node: b.node, params: (b.params ?? {}) as Record<string, unknown>, dryRun: b.dry_run === true || deps.dryRun, pluginDryRun: false }, null);
-    audit(req, actor, 'run', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason: typeof b.reason === 'string' ? b.reason : null });
+    const job = createManualJob(actor.name, { action: b.action, node: b.node, params: (b.params ?? {}) as Record<string, unknown>, dryRun: b.dry_run === true || deps.dryRun, pluginDryRun: false }, null);
+    audit(req, actor.name, 'run', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason });
     res.status(202).json({ status: 'accepted', job_id: job.id, links: { self: `/api/v1/jobs/${job.id}` } });
   });
 
   app.post('/api/v1/jobs/:id/retry', raw, (req, res) => {
-    const actor = requireApiToken(req);
+    const actor = requireActor(req, 'run', 'POST /api/v1/jobs/:id/retry');
     notWhileStopping();
     const old = deps.store.getJob(String(req.params.id));
     if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
-    refuseWhilePaused(optionalObject(req).while_paused);
-    const job = createManualJob(actor, { ...old.request, dryRun: old.request.dryRun || deps.dryRun }, old);
-    audit(req, actor, 'retry', `${job.request.action} on ${job.request.node}`, { job_id: job.id, retry_of: old.id });
+    const body = optionalObject(req);
+    const reason = reasonOf(body);
+    requireScope(req, actor, 'POST /api/v1/jobs/:id/retry', { action: old.request.action, node: old.request.node });
+    refuseWhilePaused(body.while_paused);
+    const job = createManualJob(actor.name, { ...old.request, dryRun: old.request.dryRun || deps.dryRun }, old);
+    audit(req, actor.name, 'retry', `${job.request.action} on ${job.request.node}`, { job_id: job.id, retry_of: old.id, reason });
     res.status(202).json({ status: 'accepted', job_id: job.id, retry_of: old.id, links: { self: `/api/v1/jobs/${job.id}` } });
+  });
+
+  app.post('/api/v1/jobs/:id/cancel', raw, (req, res) => {
+    const actor = requireActor(req, 'run', 'POST /api/v1/jobs/:id/cancel');
+    const job = deps.store.getJob(String(req.params.id));
+    if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
+    const body = optionalObject(req);
+    const why = reasonOf(body);
+    if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'force must be true or false');
+    requireScope(req, actor, 'POST /api/v1/jobs/:id/cancel', { action: job.request.action, node: job.request.node });
+    if (job.status === 'running') {
+      cancelRunning(req, res, actor, job, why, body.force === true);
+      return;
+    }
+    if (job.status !== 'queued') throw new HttpError(409, 'JOB_FINISHED', `job ${job.id} already ended ${job.status}; nothing to cancel`, { status: job.status });
+    const at = deps.now();
+    const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
+    const result = skippedResult(job, reason, at, 'cancelled');
+    // Safe without a conditional update: this handler and the queue's start (which re-reads the
+    // status) both run synchronously on this one thread, so the job cannot start in between.
+    deps.store.finishJob(job.id, 'cancelled', result, reason, at.toISOString());
+    audit(req, actor.name, 'cancel', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason: why });
+    deps.log.info({ job_id: job.id, actor: actor.name, node: job.request.node }, `job ${reason}`);
+    const cancelled: Job = { ...job, status: 'cancelled', reason, result, finishedAt: at.toISOString() };
+    deps.queue.drop([job.id]);
+    deps.queue.add([cancelled]); // reported like a resolve's cancellation
+    res.json({ status: 'cancelled', job_id: job.id, reason });
+  });
+  /**
+   * A running job is stopped through its transport (TERM, KILL after the grace; docs/safety.md) and
+   * ends `cancelled` a moment later, so the answer is 202 `cancelling`. Stopping a mutating action
+   * half-way can leave the node worse than either end state: that needs `"force": true`.
+   */
+  function cancelRunning(req: Request, res: Response, actor: Actor, job: Job, why: string | null, force: boolean): void {
+    if (job.mutating && !force) {
+      throw new HttpError(
+        409,
+        'JOB_RUNNING',
+        `job ${job.id} is running ${job.request.action}, which changes the node; stopping it half-way can leave ${job.request.node} worse than either end state. Send "force": true (rune jobs cancel --force) to stop it anyway`,
+        { job_id: job.id, started_at: job.startedAt, mutating: true },
+      );
+    }
+    const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
+    if (!deps.queue.abort(job.id, reason)) {
+      throw new HttpError(409, 'JOB_RUNNING', `job ${job.id} is not running in this RUNE process (it may have just ended, or runs in another replica); nothing was stopped`, { job_id: job.id });
+    }
+    audit(req, actor.name, 'cancel', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason: why, running: true, ...(job.mutating ? { force: true } : {}) });
+    deps.log.info({ job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node }, `running job ${reason}`);
+    res.status(202).json({ status: 'cancelling', job_id: job.id, reason });
+  }
+
+  // ---- Audit log (admin): every trigger and admin act, newest first, with a cursor for the next page.
+  app.get('/api/v1/audit', (req, res) => {
+    requireActor(req, 'admin', 'GET /api/v1/audit');
+    const q = req.query;
+    const str = (k: string): string | undefined => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+    const unknown = Object.keys(q).filter((k) => !['since', 'actor', 'action', 'limit', 'cursor'].includes(k));
+    if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown filter(s): ${unknown.join(', ')} (since, actor, action, limit, cursor)`);
+    const filter: AuditFilter = { limit: 100 };
+    const since = str('since');
+    if (since !== undefined) {
+      const t = Date.parse(since);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t)) throw new HttpError(400, 'BAD_REQUEST', `since must be an ISO 8601 time (e.g. 2024-05-01T10:00:00Z), got ${JSON.stringify(since.slice(0, 40))}`);
+      filter.since = new Date(t).toISOString();
+    }
+    for (const k of ['actor', 'action'] as const) {
+      const v = str(k);
+      if (v !== undefined) filter[k] = v;
+    }
+    const limit = str('limit');
+    if (limit !== undefined) {
+      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer from 1 to 1000');
+      filter.limit = Number(limit);
+    }
+    const cursor = str('cursor');
+    if (cursor !== undefined) {
+      if (!/^\d{1,15}$/.test(cursor)) throw new HttpError(400, 'BAD_REQUEST', 'cursor must be the next_cursor of a previous answer');
+      filter.before = Number(cursor);
+    }
+    const records = deps.store.queryAudit(filter);
+    const last = records[records.length - 1];
+    res.json({ records: records.map(({ seq, ...r }) => ({ id: seq, ...r })), next_cursor: records.length === filter.limit && last ? String(last.seq) : null });
   });
 
   // ---- Guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions.
   // Prometheus scrapes with `authorization: {credentials_file: …}` holding an API token.
   app.get('/metrics', async (req, res) => {
-    requireApiToken(req);
+    requireActor(req, 'read', 'GET /metrics');
     const { contentType, text } = await deps.metrics.render();
     res.type(contentType).send(text);
   });
 
   app.get('/api/v1/guards', (req, res) => {
-    requireApiToken(req);
+    requireActor(req, 'read', 'GET /api/v1/guards');
     const pause = deps.store.getPause();
     res.json({ paused: pause ? pauseView(pause) : null, breakers: deps.store.listBreakers().map(breakerView), counters: deps.counters.snapshot() });
   });
 
   app.post('/api/v1/pause', raw, (req, res) => {
-    const actor = requireApiToken(req);
+    const actor = requireActor(req, 'admin', 'POST /api/v1/pause');
     const body = optionalObject(req);
     const unknown = Object.keys(body).filter((k) => k !== 'reason');
     if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
-    if (body.reason !== undefined && typeof body.reason !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'reason must be a string');
+    const reason = reasonOf(body);
     // Pausing twice keeps the first pause: "since" and "by" stay true.
-    const pause = deps.store.getPause() ?? { since: deps.now().toISOString(), actor, reason: typeof body.reason === 'string' ? body.reason.slice(0, 500) : '' };
+    const pause = deps.store.getPause() ?? { since: deps.now().toISOString(), actor: actor.name, reason: reason ?? '' };
     deps.store.setPause(pause);
-    audit(req, actor, 'pause', 'automatic runs', { reason: body.reason ?? null });
-    deps.log.warn({ actor, reason: pause.reason }, 'automatic runs PAUSED');
+    audit(req, actor.name, 'pause', 'automatic runs', { reason });
+    deps.log.warn({ actor: actor.name, reason: pause.reason }, 'automatic runs PAUSED');
     res.json({ paused: pauseView(pause) });
   });
 
   app.post('/api/v1/resume', raw, (req, res) => {
-    const actor = requireApiToken(req);
+    const actor = requireActor(req, 'admin', 'POST /api/v1/resume');
+    const reason = reasonOf(optionalObject(req));
     const was = deps.store.getPause();
     deps.store.setPause(null);
-    audit(req, actor, 'resume', 'automatic runs', { was_paused: was ? pauseView(was) : null });
-    if (was) deps.log.warn({ actor, paused: was }, 'automatic runs resumed');
+    audit(req, actor.name, 'resume', 'automatic runs', { was_paused: was ? pauseView(was) : null, reason });
+    if (was) deps.log.warn({ actor: actor.name, paused: was }, 'automatic runs resumed');
     res.json({ paused: null, was_paused: was ? pauseView(was) : null });
   });
 
   app.post('/api/v1/breakers/:rule/close', raw, (req, res) => {
-    const actor = requireApiToken(req);
+    const actor = requireActor(req, 'admin', 'POST /api/v1/breakers/:rule/close');
+    const reason = reasonOf(optionalObject(req));
     const rule = String(req.params.rule);
     const known = deps.runtime().guards.has(rule) || deps.store.listBreakers().some((b) => b.rule === rule);
     if (!known) throw new HttpError(404, 'NOT_FOUND', `no rule ${JSON.stringify(rule)}`);
     const { before, after } = deps.store.updateBreaker(rule, () => closedBreaker(rule));
-    audit(req, actor, 'breaker-close', `rule ${rule}`, { was: before.state, failures: before.failures });
-    deps.log.warn({ actor, rule, was: before.state }, 'circuit breaker closed by an operator');
+    audit(req, actor.name, 'breaker-close', `rule ${rule}`, { was: before.state, failures: before.failures, reason });
+    deps.log.warn({ actor: actor.name, rule, was: before.state }, 'circuit breaker closed by an operator');
     res.json({ breaker: breakerView(after), was: before.state });
   });
 
   /** Validates now (so the caller gets a 400 at once), then queues. */
-  function createManualJob(actor: string, request: Job['request'], retryOf: Job | null): Job {
+  function createManualJob(actor: string, request: Job['request'], retryOf: Job | null, fromIncident?: { incident: IncidentRef; notify: string[] }): Job {
     const rt = deps.runtime();
     const id = deps.newId();
     const traceId = deps.newTraceId();
-    const trigger = { kind: 'api' as const, actor, ...(retryOf?.trigger.rule ? { rule: retryOf.trigger.rule } : {}), ...(retryOf?.incident ? { incident: retryOf.incident } : {}) };
+    const trigger: Trigger = fromIncident
+      ? { kind: 'manual', source: 'pagerduty', actor, incident: fromIncident.incident }
+      : { kind: 'api' as const, actor, ...(retryOf?.trigger.rule ? { rule: retryOf.trigger.rule } : {}), ...(retryOf?.incident ? { incident: retryOf.incident } : {}) };
     const alert = retryOf?.alert ? alertRef(retryOf.alert) : null; // a templated instance_id renders from it
     const plan = planRun({ ...request, trigger, alert, jobId: id, traceId }, rt.registry, rt.config, { fallbackUser: deps.fallbackUser });
     const [job] = deps.store.createJobs([
@@ -409,12 +675,12 @@ export function createApp(deps: AppDeps): express.Express {
         request,
         trigger,
         alert: retryOf?.alert ?? null,
-        incident: retryOf?.incident ?? null,
+        incident: fromIncident?.incident ?? retryOf?.incident ?? null,
         chainId: null,
         step: 0,
         after: null,
         stopOnFailureOf: true,
-        notify: retryOf?.notify ?? [],
+        notify: fromIncident?.notify ?? retryOf?.notify ?? [],
         mutating: plan.plugin.mutating,
         createdAt: deps.now().toISOString(),
       },
@@ -478,6 +744,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (e.status >= 500) deps.log.error({ err, path: req.path }, 'request failed');
     else deps.log.warn({ path: req.path, status: e.status, code: e.code, source: source(req) }, e.message);
     if (e.status === 401) res.set('WWW-Authenticate', 'Bearer realm="rune"');
+    if (e.status === 429 && typeof e.details.retry_after_s === 'number') res.set('Retry-After', String(e.details.retry_after_s));
     res.status(e.status).json({ error: { code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) } });
   });
   return app;

@@ -1,3 +1,5 @@
+import { readTokensFile } from '../auth/read-tokens-file';
+import type { StoredToken } from '../auth/parse-tokens-file';
 import { RuneError } from '../errors';
 import type { NamedToken } from './create-app';
 
@@ -11,7 +13,10 @@ export interface ServeSettings {
   pagerdutySecrets: string[];
   pagerdutyToken: string | null;
   pagerdutyApiUrl: string;
-  apiTokens: NamedToken[];
+  /** RUNE_API_TOKENS_FILE, re-read on reload; null: no tokens, the API refuses all. */
+  apiTokensFile: string | null;
+  /** Its tokens (hashes and scopes), read and checked at start. */
+  apiTokens: StoredToken[];
   insecureNoAuth: boolean;
   dryRun: boolean;
   concurrency: number;
@@ -57,24 +62,9 @@ export function readServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv, rea
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const webhook = secret('RUNE_WEBHOOK_TOKEN');
   const pdSecrets = (secret('RUNE_PAGERDUTY_SECRETS') ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
-  let apiTokens: NamedToken[] = [];
-  if (env.RUNE_API_TOKENS_FILE) {
-    let text: string;
-    try {
-      text = readFile(env.RUNE_API_TOKENS_FILE);
-    } catch (err) {
-      throw new RuneError('USAGE', `cannot read RUNE_API_TOKENS_FILE ${env.RUNE_API_TOKENS_FILE}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    // One token per line; `name:token` names it for the audit log; blank lines and # comments skipped.
-    apiTokens = text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l, i) => {
-        const colon = l.indexOf(':');
-        return colon > 0 ? { name: l.slice(0, colon), token: l.slice(colon + 1) } : { name: `token-${i + 1}`, token: l };
-      });
-  }
+  // NAME ROLE sha256:<hex> [actions=…] [nodes=…] per line (docs/security.md); a bad line refuses the file.
+  const apiTokensFile = env.RUNE_API_TOKENS_FILE || null;
+  const apiTokens = apiTokensFile ? readTokensFile(apiTokensFile, readFile) : [];
   let concurrency = 10;
   if (flags.concurrency !== undefined) {
     concurrency = Number(flags.concurrency);
@@ -89,6 +79,7 @@ export function readServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv, rea
     pagerdutySecrets: pdSecrets,
     pagerdutyToken: secret('RUNE_PAGERDUTY_TOKEN'),
     pagerdutyApiUrl: (env.RUNE_PAGERDUTY_API_URL ?? 'https://api.pagerduty.com').replace(/\/+$/, ''),
+    apiTokensFile,
     apiTokens,
     insecureNoAuth: flags.insecureNoAuth === true,
     dryRun: flags.dryRun === true,

@@ -24,6 +24,8 @@ import type { Job, Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
 import { timeOrderedId } from '../util/time-ordered-id';
+import { createAuthenticator } from '../auth/create-authenticator';
+import { readTokensFile } from '../auth/read-tokens-file';
 import { buildReporters } from './build-reporters';
 import { createApp, type Logger, type Runtime } from './create-app';
 import { redactsValues } from './create-logger';
@@ -85,9 +87,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   });
   let runtime = counted(loadRuntime(o.settings));
   let notifiers = buildReporters(runtime.config, o.serve.publicUrl, reporterSecrets);
-  // Defence in depth beside the logger's key-based redaction: no configured secret value is ever written.
+  // Defence in depth beside the logger's key-based redaction: no configured secret value is ever written
+  // (API tokens need no entry: RUNE only ever holds their hashes).
   const hideSecrets = () => {
-    if (redactsValues(o.log)) o.log.redactValues([...o.serve.webhookTokens.map((t) => t.token), ...o.serve.apiTokens.map((t) => t.token), ...o.serve.pagerdutySecrets, ...(o.serve.pagerdutyToken ? [o.serve.pagerdutyToken] : []), ...notifiers.secrets]);
+    if (redactsValues(o.log)) o.log.redactValues([...o.serve.webhookTokens.map((t) => t.token), ...o.serve.pagerdutySecrets, ...(o.serve.pagerdutyToken ? [o.serve.pagerdutyToken] : []), ...notifiers.secrets]);
   };
   hideSecrets();
   for (const w of notifiers.warnings) o.log.warn({ config: runtime.config.source }, w);
@@ -183,7 +186,27 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     },
   });
 
+  // API tokens: re-read with the rules; an invalid tokens file keeps the old tokens (say why).
+  let authenticate = createAuthenticator(o.serve.apiTokens);
+  const reloadTokens = (): string[] => {
+    if (!o.serve.apiTokensFile) return [];
+    try {
+      const tokens = readTokensFile(o.serve.apiTokensFile, readText);
+      authenticate = createAuthenticator(tokens);
+      o.log.info({ file: o.serve.apiTokensFile, tokens: tokens.length }, 'API tokens reloaded');
+      return [];
+    } catch (err) {
+      const problems = ((err as RuneError).details?.problems as string[] | undefined) ?? [(err as Error).message];
+      o.log.error({ problems }, 'tokens reload refused: the file is invalid; the old tokens still serve');
+      return problems;
+    }
+  };
   const reload = (): { ok: boolean; problems: string[] } => {
+    const tokenProblems = reloadTokens();
+    const rules = reloadRules();
+    return { ok: rules.ok && tokenProblems.length === 0, problems: [...rules.problems, ...tokenProblems] };
+  };
+  const reloadRules = (): { ok: boolean; problems: string[] } => {
     try {
       const next = loadRuntime(o.settings);
       const nextNotifiers = buildReporters(next.config, o.serve.publicUrl, reporterSecrets);
@@ -204,7 +227,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     store,
     queue,
     runtime: () => runtime,
-    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, apiTokens: o.serve.apiTokens, insecureNoAuth: o.serve.insecureNoAuth },
+    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, authenticate: (credential) => authenticate(credential), insecureNoAuth: o.serve.insecureNoAuth },
     pagerduty: notifiers.pagerduty
       ? {
           getIncidentAlerts: async (id) => {
@@ -213,6 +236,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
             const out = await client.listIncidentAlerts(id);
             if (!out.ok) throw new Error(`GET /incidents/${id}/alerts failed: ${out.error}`);
             return out.value;
+          },
+          createNote: async (id, content) => {
+            const client = notifiers.pagerduty;
+            if (!client) throw new Error('the PagerDuty REST token was removed by a reload');
+            const out = await client.createNote(id, content);
+            if (!out.ok) throw new Error(`POST /incidents/${id}/notes failed: ${out.error}`);
           },
         }
       : null,

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { RuneError } from '../errors';
 import { closedBreaker, type BreakerState, type GuardFacts, type PauseState } from '../guards/types';
 import type { JobStatus, Result } from '../types';
-import type { AuditRecord, DeliveryRecord, GroupGuard, GroupOutcome, Job, JobFilter, JobGroup, NewJob, Store } from './store';
+import type { AuditEntry, AuditFilter, AuditRecord, DeliveryRecord, GroupGuard, GroupOutcome, Job, JobFilter, JobGroup, NewJob, Store } from './store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -357,6 +357,17 @@ export function openSqliteStore(path: string): Store {
     pruneGuardRuns: (beforeMs, limit) => pruneRuns.run(beforeMs, limit).changes,
     listAudit: (limit) =>
       (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+    queryAudit(f: AuditFilter): AuditEntry[] {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
+      if (f.actor !== undefined) (where.push('actor = ?'), args.push(f.actor));
+      if (f.action !== undefined) (where.push('action = ?'), args.push(f.action));
+      if (f.before !== undefined) (where.push('seq < ?'), args.push(f.before));
+      args.push(Math.min(Math.max(f.limit, 1), 1000));
+      const sql = `SELECT seq, at, actor, source, action, target, details FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      return (db.prepare(sql).all(...args) as (Omit<AuditEntry, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+    },
     close: () => db.close(),
   };
 }

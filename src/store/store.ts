@@ -98,6 +98,18 @@ export interface AuditRecord {
   details: Record<string, unknown>;
 }
 
+/** GET /api/v1/audit: newest first; `before` is the `seq` of the last record of the previous page. */
+export interface AuditFilter {
+  since?: string;
+  actor?: string;
+  action?: string;
+  limit: number;
+  before?: number;
+}
+
+/** An audit record with its position in the log (the cursor of the next page). */
+export type AuditEntry = AuditRecord & { seq: number };
+
 /**
  * All of RUNE's state behind one interface (DESIGN.md, State): SQLite now, a shared PostgreSQL later.
  * Methods are synchronous because better-sqlite3 is; a networked store would wrap them.
@@ -139,5 +151,7 @@ export interface Store {
   pruneGuardRuns(beforeMs: number, limit: number): number;
   audit(record: AuditRecord): void;
   listAudit(limit: number): AuditRecord[];
+  /** Read-only: the audit log filtered by time, actor and action, newest first. */
+  queryAudit(filter: AuditFilter): AuditEntry[];
   close(): void;
 }

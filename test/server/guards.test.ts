@@ -12,6 +12,7 @@ import { defaultTransports, main } from '../../src/cli/main';
 import { readSettings } from '../../src/cli/read-settings';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
+import { tokenLine } from '../helpers/api-tokens';
 
 const AM_TOKEN = 'am-token-guards';
 const API_TOKEN = 'api-token-guards';
@@ -24,7 +25,7 @@ let pd: { server: Server; url: string; notes: { incident: string; content: strin
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rune-guards-'));
-  writeFileSync(join(dir, 'tokens'), `alice:${API_TOKEN}\n`);
+  writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
   plugins = join(dir, 'plugins');
   mkdirSync(plugins);
   for (const p of ['echo.sh', 'fail.sh']) copyFileSync(join(__dirname, '..', 'fixtures', 'plugins', p), join(plugins, p));

@@ -23,6 +23,7 @@ import { alertmanagerPayload, type AlertSpec } from '../helpers/alertmanager-pay
 import { runCli } from '../helpers/run-cli';
 import { freePort } from '../helpers/sshd';
 import { waitFor } from '../helpers/wait-for';
+import { tokenLine } from '../helpers/api-tokens';
 
 const ROOT = join(__dirname, '..', '..');
 const PLUGINS = join(ROOT, 'plugins');
@@ -88,7 +89,7 @@ beforeAll(async () => {
   marker = join(dir, 'pwned');
   config = join(dir, 'rules.yaml');
   writeFileSync(config, goodRules(await freePort()));
-  writeFileSync(join(dir, 'tokens'), `alice:${API_TOKEN}\n`);
+  writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
   pd = await startFakePagerDuty({
     token: PD_TOKEN,
     from: FROM,

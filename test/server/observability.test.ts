@@ -17,6 +17,7 @@ import { createLogger } from '../../src/server/create-logger';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
+import { tokenLine } from '../helpers/api-tokens';
 import { fixtureBytes } from '../helpers/fixtures';
 import { startSshd, type TestSshd } from '../helpers/sshd';
 import { waitFor } from '../helpers/wait-for';
@@ -80,7 +81,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'slack-url'), `${slackUrl}\n`);
   writeFileSync(join(dir, 'hook-secret'), `${HMAC_SECRET}\n`);
   writeFileSync(join(dir, 'pd-token'), PD_REST_TOKEN);
-  writeFileSync(join(dir, 'tokens'), `alice:${API_TOKEN}\n`);
+  writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
   const config = join(dir, 'rules.yaml');
   writeFileSync(
     config,

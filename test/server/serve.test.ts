@@ -15,6 +15,7 @@ import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { fixtureBytes, fixtureJson } from '../helpers/fixtures';
 import { startSshd, type TestSshd } from '../helpers/sshd';
+import { tokenLine } from '../helpers/api-tokens';
 
 const PLUGINS = join(__dirname, '..', '..', 'plugins');
 const AM_TOKEN = 'am-token-0123456789';
@@ -138,7 +139,7 @@ const amPost = (s: RunningServer, body: Buffer, token = AM_TOKEN) =>
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.1', '127.0.0.2'] });
   dir = mkdtempSync(join(tmpdir(), 'rune-serve-'));
-  writeFileSync(join(dir, 'tokens'), `# name:token\nalice:${API_TOKEN}\n`);
+  writeFileSync(join(dir, 'tokens'), `# NAME ROLE sha256:<hex>\n${tokenLine('alice', 'admin', API_TOKEN)}`);
   pd = await startPagerDuty();
 });
 afterAll(async () => {
