@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Actor } from '../auth/actor';
 import type { RuneConfig } from '../config/config-types';
+import { createDashboard } from '../dashboard/create-dashboard';
 import type { GuardCounters } from '../guards/guard-counters';
 import { closedBreaker, type BreakerState, type PauseState, type RuleGuards } from '../guards/types';
 import { alertRef, ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
@@ -16,7 +18,7 @@ import { verifyPagerDutySignature } from '../sources/pagerduty/verify-pagerduty-
 import { createGroupCommitter } from '../store/create-group-committer';
 import type { Job, JobFilter, Store } from '../store/store';
 import type { Alert, JobStatus } from '../types';
-import { findToken } from './check-token';
+import { findToken, tokenMatches } from './check-token';
 import { HttpError, httpStatusFor } from './http-error';
 import { parseJsonBody } from './parse-json-body';
 import { renderMetrics } from './render-metrics';
@@ -51,7 +53,13 @@ export interface AppDeps {
     apiTokens: NamedToken[];
     /** `--insecure-no-auth`: every endpoint open. For local experiments only. */
     insecureNoAuth: boolean;
+    // TODO(merge auth): the auth branch's role-aware authenticate takes this place (then required).
+    /** A token → who it is (dashboard sign-in); absent: every API token is an admin. */
+    authenticate?: (token: string) => Actor | null;
   };
+  // TODO(merge auth): the auth branch's cancel implementation (POST /api/v1/jobs/:id/cancel) goes here.
+  /** Cancels a queued job; the dashboard shows Cancel only when this is given. */
+  cancelJob?: (actor: Actor, id: string, reason: string) => { ok: boolean; message: string };
   /** Reads GET /incidents/{id}/alerts from PagerDuty; null when no REST token is configured. */
   pagerduty: { getIncidentAlerts: (incidentId: string) => Promise<unknown> } | null;
   reload: () => { ok: boolean; problems: string[] };
@@ -309,14 +317,44 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.post('/api/v1/jobs/:id/retry', raw, (req, res) => {
     const actor = requireApiToken(req);
-    notWhileStopping();
-    const old = deps.store.getJob(String(req.params.id));
-    if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
-    refuseWhilePaused(optionalObject(req).while_paused);
-    const job = createManualJob(actor, { ...old.request, dryRun: old.request.dryRun || deps.dryRun }, old);
-    audit(req, actor, 'retry', `${job.request.action} on ${job.request.node}`, { job_id: job.id, retry_of: old.id });
+    const { job, old } = retryJob(actor, source(req), String(req.params.id), () => optionalObject(req).while_paused);
     res.status(202).json({ status: 'accepted', job_id: job.id, retry_of: old.id, links: { self: `/api/v1/jobs/${job.id}` } });
   });
+
+  /**
+   * A stored job's request again, as a new job reporting to the same incident: the API's retry and
+   * the dashboard's Re-run (which may change params; they are validated again by planRun).
+   */
+  function retryJob(actor: string, from: string, id: string, whilePaused: () => unknown, params?: Record<string, unknown>, via?: string): { job: Job; old: Job } {
+    notWhileStopping();
+    const old = deps.store.getJob(id);
+    if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    refuseWhilePaused(whilePaused());
+    const job = createManualJob(actor, { ...old.request, ...(params ? { params } : {}), dryRun: old.request.dryRun || deps.dryRun }, old);
+    deps.store.audit({ at: deps.now().toISOString(), actor, source: from, action: 'retry', target: `${job.request.action} on ${job.request.node}`, details: { job_id: job.id, retry_of: old.id, ...(via ? { via } : {}), ...(params ? { params } : {}) } });
+    return { job, old };
+  }
+
+  // ---- Dashboard (docs/dashboard.md): GET /, /jobs/:id, /actions, /rules and their forms.
+  // TODO(merge auth): use the role-aware deps.auth.authenticate; until then every API token is an admin.
+  const adminForToken = (token: string): Actor | null => {
+    let found: string | null = null;
+    for (const t of deps.auth.apiTokens) if (tokenMatches(token, t.token) && found === null) found = t.name; // no early exit
+    return found === null ? null : { name: found, role: 'admin', actions: null, nodes: null };
+  };
+  app.use(
+    createDashboard({
+      store: deps.store,
+      runtime: deps.runtime,
+      authenticate: deps.auth.authenticate ?? adminForToken,
+      insecureNoAuth: deps.auth.insecureNoAuth,
+      publicUrl: deps.publicUrl,
+      now: deps.now,
+      log: deps.log,
+      rerunJob: (actor, id, o) => retryJob(actor.name, o.source, id, () => o.whilePaused, o.params, 'dashboard').job,
+      ...(deps.cancelJob ? { cancelJob: deps.cancelJob } : {}),
+    }),
+  );
 
   // ---- Guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions.
   // Prometheus scrapes with `authorization: {credentials_file: …}` holding an API token.

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Actor } from '../auth/actor';
 import type { Settings } from '../cli/read-settings';
 import { formatProblem, readConfig } from '../config/read-config';
 import { RuneError } from '../errors';
@@ -33,6 +34,11 @@ export interface StartOptions {
   createTransports: (s: Settings) => Partial<Record<TransportKind, Transport>>;
   fetch?: typeof fetch;
   now?: () => Date;
+  // TODO(merge auth): the auth branch builds these from the tokens file and the queue; tests may still pass their own.
+  /** Dashboard sign-in: a token → who it is (default: every API token is an admin). */
+  authenticate?: (token: string) => Actor | null;
+  /** Cancels a queued job (the dashboard's Cancel button). */
+  cancelJob?: (actor: Actor, id: string, reason: string) => { ok: boolean; message: string };
 }
 
 export interface RunningServer {
@@ -175,7 +181,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     store,
     queue,
     runtime: () => runtime,
-    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, apiTokens: o.serve.apiTokens, insecureNoAuth: o.serve.insecureNoAuth },
+    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, apiTokens: o.serve.apiTokens, insecureNoAuth: o.serve.insecureNoAuth, ...(o.authenticate ? { authenticate: o.authenticate } : {}) },
+    ...(o.cancelJob ? { cancelJob: o.cancelJob } : {}),
     pagerduty: notifiers.pagerduty
       ? {
           getIncidentAlerts: async (id) => {
