@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs besides npm packages (Debian/Ubuntu, as root):
 # OpenSSH's sshd (the tests start a real one on loopback), shellcheck (plugins are linted),
-# jq (the core plugins parse their input with it) and sudo (become: true is tested for real).
+# jq (the core plugins parse their input with it), sudo (become: true is tested for real) and
+# chromium (the dashboard's browser tests drive /usr/bin/chromium with playwright-core).
 set -euo pipefail
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
@@ -10,6 +11,7 @@ command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v jq >/dev/null || missing+=(jq)
 command -v sudo >/dev/null || missing+=(sudo)
 command -v python3 >/dev/null || missing+=(python3)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: need root to install: ${missing[*]}" >&2
@@ -22,4 +24,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Debian's openssh-server package starts nothing here, but sshd needs its privilege-separation dir.
 mkdir -p /run/sshd
-echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3 present"
+echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3, chromium present"
