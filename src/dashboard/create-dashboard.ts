@@ -171,7 +171,7 @@ export function createDashboard(deps: DashboardDeps): express.Router {
     }
     const token = randomToken();
     setCookie(res, LOGIN_COOKIE, token);
-    send(res, 200, renderLoginPage({ csrf: token, next: safeNext(req.query.next), error: null, insecureNoAuth: false }));
+    send(res, 200, renderLoginPage({ csrf: token, next: safeNext(req.query.next), error: null }));
   });
 
   router.post('/login', headers, form, (req, res) => {
@@ -188,7 +188,7 @@ export function createDashboard(deps: DashboardDeps): express.Router {
       deps.log.warn({ source: source(req) }, 'dashboard sign-in refused: unknown token');
       const fresh = randomToken();
       setCookie(res, LOGIN_COOKIE, fresh);
-      send(res, 401, renderLoginPage({ csrf: fresh, next, error: 'That token is not known. Check it and try again.', insecureNoAuth: false }));
+      send(res, 401, renderLoginPage({ csrf: fresh, next, error: 'That token is not known. Check it and try again.' }));
       return;
     }
     const old = readCookie(req, SESSION_COOKIE);

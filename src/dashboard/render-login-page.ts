@@ -2,7 +2,7 @@ import { html } from './html';
 import { renderPage } from './render-page';
 
 /** The sign-in form: an API token in, a session cookie out. `csrf` is the pre-sign-in token (double submit). */
-export function renderLoginPage(o: { csrf: string; next: string; error: string | null; insecureNoAuth: boolean }): string {
+export function renderLoginPage(o: { csrf: string; next: string; error: string | null }): string {
   return renderPage(
     { title: 'Sign in', actor: null, csrf: null },
     html`<h1>Sign in to RUNE</h1>
