@@ -2,7 +2,8 @@
 # Installs what the test suite needs besides npm packages (Debian/Ubuntu, as root):
 # OpenSSH's sshd (the tests start a real one on loopback), shellcheck (plugins are linted),
 # jq (the core plugins parse their input with it), sudo (become: true is tested for real) and
-# promtool from Debian's prometheus package (examples/prometheus-rules.yaml is checked with it).
+# promtool from Debian's prometheus package (examples/prometheus-rules.yaml is checked with it),
+# chromium (the dashboard's browser tests drive /usr/bin/chromium with playwright-core).
 set -euo pipefail
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
@@ -12,6 +13,7 @@ command -v jq >/dev/null || missing+=(jq)
 command -v sudo >/dev/null || missing+=(sudo)
 command -v python3 >/dev/null || missing+=(python3)
 command -v promtool >/dev/null || missing+=(prometheus)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: need root to install: ${missing[*]}" >&2
@@ -24,4 +26,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Debian's openssh-server package starts nothing here, but sshd needs its privilege-separation dir.
 mkdir -p /run/sshd
-echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3, promtool present"
+echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3, promtool, chromium present"

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { allows, type Actor, type Permission, type Role } from '../auth/actor';
 import { createFailedAuthLimiter } from '../auth/failed-auth-limiter';
 import type { RuneConfig } from '../config/config-types';
+import { createDashboard } from '../dashboard/create-dashboard';
 import type { GuardCounters } from '../guards/guard-counters';
 import { closedBreaker, type BreakerState, type PauseState, type RuleGuards } from '../guards/types';
 import { alertRef, ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
@@ -145,17 +146,20 @@ export function createApp(deps: AppDeps): express.Express {
     if (!allows(actor, permission)) throw forbidden(req, actor, what, `${what} needs role ${NEEDS[permission]}; token ${actor.name} has role ${actor.role}`);
     return actor;
   };
-  /** An operator's scope (actions=, nodes=) against one action on one node. */
-  const requireScope = (req: Request, actor: Actor, what: string, target: { action: string; node: string }) => {
+  /** An operator's scope (actions=, nodes=) against one action on one node; `from`: the source address. */
+  const requireScopeFrom = (from: string, actor: Actor, what: string, target: { action: string; node: string }) => {
     if (!allows(actor, 'run', target)) {
       const which = actor.actions && !actor.actions.includes(target.action) ? `action ${target.action} (it may run ${actor.actions.join(', ')})` : `node ${target.node} (it may touch ${(actor.nodes ?? []).join(', ')})`;
-      throw forbidden(req, actor, what, `token ${actor.name} may not run ${which}`, target);
+      throw forbiddenFrom(from, actor, what, `token ${actor.name} may not run ${which}`, target);
     }
   };
-  const forbidden = (req: Request, actor: Actor, what: string, message: string, target?: { action: string; node: string }) => {
-    audit(req, actor.name, 'refused', target ? `${target.action} on ${target.node}` : what, { role: actor.role, reason: message });
+  const requireScope = (req: Request, actor: Actor, what: string, target: { action: string; node: string }) => requireScopeFrom(source(req), actor, what, target);
+  const forbiddenFrom = (from: string, actor: Actor, what: string, message: string, target?: { action: string; node: string }) => {
+    const record = { role: actor.role, reason: message };
+    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: from, action: 'refused', target: target ? `${target.action} on ${target.node}` : what, details: record });
     return new HttpError(403, 'FORBIDDEN', message);
   };
+  const forbidden = (req: Request, actor: Actor, what: string, message: string, target?: { action: string; node: string }) => forbiddenFrom(source(req), actor, what, message, target);
   /** `reason` from a request body, for the audit log ("why"). */
   const reasonOf = (body: Record<string, unknown>): string | null => {
     if (body.reason === undefined) return null;
@@ -514,30 +518,45 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.post('/api/v1/jobs/:id/retry', raw, (req, res) => {
     const actor = requireActor(req, 'run', 'POST /api/v1/jobs/:id/retry');
-    notWhileStopping();
-    const old = deps.store.getJob(String(req.params.id));
-    if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
     const body = optionalObject(req);
-    const reason = reasonOf(body);
-    requireScope(req, actor, 'POST /api/v1/jobs/:id/retry', { action: old.request.action, node: old.request.node });
-    refuseWhilePaused(body.while_paused);
-    const job = createManualJob(actor.name, { ...old.request, dryRun: old.request.dryRun || deps.dryRun }, old);
-    audit(req, actor.name, 'retry', `${job.request.action} on ${job.request.node}`, { job_id: job.id, retry_of: old.id, reason });
+    const { job, old } = retryJob(actor, source(req), String(req.params.id), { whilePaused: body.while_paused, reason: reasonOf(body) });
     res.status(202).json({ status: 'accepted', job_id: job.id, retry_of: old.id, links: { self: `/api/v1/jobs/${job.id}` } });
   });
 
+  /**
+   * A stored job's request again, as a new job reporting to the same incident: the API's retry and
+   * the dashboard's Re-run (which may change params; planRun validates them again). Scope-checked
+   * here too, whatever the caller's UI showed.
+   */
+  function retryJob(actor: Actor, from: string, id: string, o: { whilePaused: unknown; reason?: string | null; params?: Record<string, unknown>; via?: string }): { job: Job; old: Job } {
+    notWhileStopping();
+    const old = deps.store.getJob(id);
+    if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/retry', { action: old.request.action, node: old.request.node });
+    refuseWhilePaused(o.whilePaused);
+    const job = createManualJob(actor.name, { ...old.request, ...(o.params ? { params: o.params } : {}), dryRun: old.request.dryRun || deps.dryRun }, old);
+    const details = { job_id: job.id, retry_of: old.id, reason: o.reason ?? null, ...(o.via ? { via: o.via } : {}), ...(o.params ? { params: o.params } : {}) };
+    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: from, action: 'retry', target: `${job.request.action} on ${job.request.node}`, details });
+    return { job, old };
+  }
+
   app.post('/api/v1/jobs/:id/cancel', raw, (req, res) => {
     const actor = requireActor(req, 'run', 'POST /api/v1/jobs/:id/cancel');
-    const job = deps.store.getJob(String(req.params.id));
-    if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
     const body = optionalObject(req);
     const why = reasonOf(body);
     if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'force must be true or false');
-    requireScope(req, actor, 'POST /api/v1/jobs/:id/cancel', { action: job.request.action, node: job.request.node });
-    if (job.status === 'running') {
-      cancelRunning(req, res, actor, job, why, body.force === true);
-      return;
-    }
+    const out = cancelJob(actor, source(req), String(req.params.id), why, body.force === true);
+    res.status(out.status === 'cancelling' ? 202 : 200).json(out);
+  });
+  /**
+   * Cancel (API and dashboard): a queued job becomes `cancelled` at once; a running one is stopped
+   * through its transport and ends `cancelled` a moment later (`cancelling`).
+   */
+  function cancelJob(actor: Actor, from: string, id: string, why: string | null, force: boolean): { status: 'cancelled' | 'cancelling'; job_id: string; reason: string } {
+    const job = deps.store.getJob(id);
+    if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/cancel', { action: job.request.action, node: job.request.node });
+    if (job.status === 'running') return cancelRunning(actor, from, job, why, force);
     if (job.status !== 'queued') throw new HttpError(409, 'JOB_FINISHED', `job ${job.id} already ended ${job.status}; nothing to cancel`, { status: job.status });
     const at = deps.now();
     const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
@@ -545,19 +564,19 @@ export function createApp(deps: AppDeps): express.Express {
     // Safe without a conditional update: this handler and the queue's start (which re-reads the
     // status) both run synchronously on this one thread, so the job cannot start in between.
     deps.store.finishJob(job.id, 'cancelled', result, reason, at.toISOString());
-    audit(req, actor.name, 'cancel', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason: why });
-    deps.log.info({ job_id: job.id, actor: actor.name, node: job.request.node }, `job ${reason}`);
+    deps.store.audit({ at: at.toISOString(), actor: actor.name, source: from, action: 'cancel', target: `${job.request.action} on ${job.request.node}`, details: { job_id: job.id, reason: why } });
+    deps.log.info({ job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node }, `job ${reason}`);
     const cancelled: Job = { ...job, status: 'cancelled', reason, result, finishedAt: at.toISOString() };
     deps.queue.drop([job.id]);
     deps.queue.add([cancelled]); // reported like a resolve's cancellation
-    res.json({ status: 'cancelled', job_id: job.id, reason });
-  });
+    return { status: 'cancelled', job_id: job.id, reason };
+  }
   /**
    * A running job is stopped through its transport (TERM, KILL after the grace; docs/safety.md) and
    * ends `cancelled` a moment later, so the answer is 202 `cancelling`. Stopping a mutating action
    * half-way can leave the node worse than either end state: that needs `"force": true`.
    */
-  function cancelRunning(req: Request, res: Response, actor: Actor, job: Job, why: string | null, force: boolean): void {
+  function cancelRunning(actor: Actor, from: string, job: Job, why: string | null, force: boolean): { status: 'cancelling'; job_id: string; reason: string } {
     if (job.mutating && !force) {
       throw new HttpError(
         409,
@@ -570,9 +589,10 @@ export function createApp(deps: AppDeps): express.Express {
     if (!deps.queue.abort(job.id, reason)) {
       throw new HttpError(409, 'JOB_RUNNING', `job ${job.id} is not running in this RUNE process (it may have just ended, or runs in another replica); nothing was stopped`, { job_id: job.id });
     }
-    audit(req, actor.name, 'cancel', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason: why, running: true, ...(job.mutating ? { force: true } : {}) });
+    const details = { job_id: job.id, reason: why, running: true, ...(job.mutating ? { force: true } : {}) };
+    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: from, action: 'cancel', target: `${job.request.action} on ${job.request.node}`, details });
     deps.log.info({ job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node }, `running job ${reason}`);
-    res.status(202).json({ status: 'cancelling', job_id: job.id, reason });
+    return { status: 'cancelling', job_id: job.id, reason };
   }
 
   // ---- Audit log (admin): every trigger and admin act, newest first, with a cursor for the next page.
@@ -607,6 +627,34 @@ export function createApp(deps: AppDeps): express.Express {
     const last = records[records.length - 1];
     res.json({ records: records.map(({ seq, ...r }) => ({ id: seq, ...r })), next_cursor: records.length === filter.limit && last ? String(last.seq) : null });
   });
+
+  // ---- Dashboard (docs/dashboard.md): GET /, /jobs/:id, /actions, /rules and their forms.
+  app.use(
+    createDashboard({
+      store: deps.store,
+      runtime: deps.runtime,
+      authenticate: deps.auth.authenticate,
+      insecureNoAuth: deps.auth.insecureNoAuth,
+      publicUrl: deps.publicUrl,
+      now: deps.now,
+      log: deps.log,
+      failedAuth: {
+        blockedFor: (from) => limiter.blockedFor(from),
+        fail: (from) => {
+          if (limiter.fail(from)) deps.log.warn({ source: from, path: '/login' }, `failed authentication limit reached for ${from}: further requests get 429 for the rest of the minute`);
+        },
+      },
+      rerunJob: (actor, id, o) => retryJob(actor, o.source, id, { whilePaused: o.whilePaused, params: o.params, via: 'dashboard' }).job,
+      cancelJob: (actor, id, reason, from) => {
+        try {
+          const out = cancelJob(actor, from, id, reason, false);
+          return { ok: true, message: out.status === 'cancelled' ? `Job ${id} ${out.reason}.` : `Job ${id} is being stopped (${out.reason}).` };
+        } catch (err) {
+          return { ok: false, message: httpStatusFor(err).message };
+        }
+      },
+    }),
+  );
 
   // ---- Guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions.
   // Prometheus scrapes with `authorization: {credentials_file: …}` holding an API token.
