@@ -18,6 +18,7 @@ import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry
 import { compileRules } from '../rules/compile-rules';
 import { matchRules } from '../rules/match-rules';
 import { openSqliteStore } from '../store/sqlite-store';
+import { pruneWebhooks } from '../store/prune-webhooks';
 import type { Job, Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
@@ -72,6 +73,17 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   for (const job of store.interruptRunning(now().toISOString())) {
     o.log.warn({ job_id: job.id, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
   }
+  // Webhooks kept for `rune rules replay`: what is past retention goes now, then every minute.
+  const retention = o.serve.webhookRetention;
+  pruneWebhooks(store, retention, now().getTime(), 10_000);
+  const pruneTimer = setInterval(() => {
+    try {
+      pruneWebhooks(store, retention, now().getTime(), 20);
+    } catch (err) {
+      o.log.error({ err }, 'cannot prune stored webhooks');
+    }
+  }, 60_000);
+  pruneTimer.unref();
   const transports = o.createTransports(o.settings);
   const counters = createGuardCounters();
   let accepting = true;
@@ -199,6 +211,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     newTraceId: () => randomUUID().replace(/-/g, ''), // 32 hex digits from the pooled UUID source
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     counters,
+    recordWebhooks: retention.maxCount > 0,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -223,6 +236,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         // Keep listening while running jobs finish: webhooks answer 503 (senders retry, PROTOCOLS
         // §1.1, §2.5) and /-/ready says so, which a load balancer needs to drain this instance.
         accepting = false;
+        clearInterval(pruneTimer);
         const finished = await queue.stop(graceMs);
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start.
