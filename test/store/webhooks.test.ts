@@ -2,14 +2,19 @@
  * Webhook notifications are stored for `rune rules replay`: in the transaction of their jobs,
  * read back by the read-only history, and pruned by age and by count in bounded batches.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultTransports } from '../../src/cli/main';
+import { readSettings } from '../../src/cli/read-settings';
+import { readServeSettings } from '../../src/server/read-serve-settings';
+import { startServer } from '../../src/server/start-server';
 import { openHistory } from '../../src/store/open-history';
 import { pruneWebhooks } from '../../src/store/prune-webhooks';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import type { NewJob, Store, WebhookRecord } from '../../src/store/store';
 import type { Alert } from '../../src/types';
+import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 
 let dir: string;
 beforeEach(() => {
@@ -105,4 +110,37 @@ test('retention by count: only the newest N are kept', () => {
   pruneWebhooks(store, { maxAgeMs: 86_400_000, maxCount: 12 }, now, 100, 5);
   expect(storedHooks(path).map((w) => w.id)).toEqual(Array.from({ length: 12 }, (_, i) => `n${i + 19}`));
   store.close();
+});
+
+test('retention settings: RUNE_WEBHOOK_RETENTION and _COUNT, with defaults and clear errors', () => {
+  const read = (env: NodeJS.ProcessEnv) => readServeSettings({}, env, () => '').webhookRetention;
+  expect(read({})).toEqual({ maxAgeMs: 7 * 86_400_000, maxCount: 100_000 });
+  expect(read({ RUNE_WEBHOOK_RETENTION: '36h', RUNE_WEBHOOK_RETENTION_COUNT: '0' })).toEqual({ maxAgeMs: 36 * 3_600_000, maxCount: 0 });
+  expect(() => read({ RUNE_WEBHOOK_RETENTION: 'a week' })).toThrow(/RUNE_WEBHOOK_RETENTION must be a duration/);
+  expect(() => read({ RUNE_WEBHOOK_RETENTION_COUNT: '-5' })).toThrow(/RUNE_WEBHOOK_RETENTION_COUNT must be a whole number/);
+});
+
+test('a real server records each notification, prunes at start, and records none with RUNE_WEBHOOK_RETENTION_COUNT=0', async () => {
+  const config = join(dir, 'rules.yaml');
+  writeFileSync(config, 'nodes:\n  - {name: web-1, address: 10.0.1.23}\nrules:\n  - name: r\n    matchers: [\'alertname="A"\']\n    steps: [{action: noop}]\n');
+  const path = join(dir, 'served.db');
+  const boot = async (extra: NodeJS.ProcessEnv) => {
+    const env = { RUNE_CONFIG: config, RUNE_PLUGINS_DIR: join(__dirname, '..', '..', 'plugins'), RUNE_DB: path, RUNE_WEBHOOK_TOKEN: 'tok', ...extra };
+    return startServer({ settings: readSettings({}, env), serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, env, (p) => readFileSync(p, 'utf8')), log: { info: () => undefined, warn: () => undefined, error: () => undefined }, createTransports: defaultTransports });
+  };
+  const post = async (url: string, fp: string) => {
+    const res = await fetch(`${url}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tok' }, body: alertmanagerPayload('{}:{alertname="A"}', [{ labels: { alertname: 'A', instance: '10.0.1.23:9100' }, fingerprint: fp }]) });
+    expect(res.status).toBe(202);
+  };
+  let s = await boot({});
+  await post(s.url, 'one');
+  await post(s.url, 'two');
+  await s.close(5000);
+  expect(storedHooks(path).map((w) => w.alerts.map((a) => a.fingerprint))).toEqual([['one'], ['two']]);
+  // Restarted with count 0: what was kept is pruned at start, and new notifications are not recorded (their jobs are).
+  s = await boot({ RUNE_WEBHOOK_RETENTION_COUNT: '0' });
+  await post(s.url, 'three');
+  expect(s.store.listJobs({}).map((j) => j.alert?.fingerprint)).toContain('three');
+  await s.close(5000);
+  expect(storedHooks(path)).toEqual([]);
 });
