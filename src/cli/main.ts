@@ -27,6 +27,8 @@ import { readSettings, type Settings } from './read-settings';
 import type { Logger } from '../server/create-app';
 import { createLogger } from '../server/create-logger';
 import { readServeSettings } from '../server/read-serve-settings';
+import { rulesReplayCommand, type ReplayFlags } from './rules-replay-command';
+import { rulesTestCommand, type RulesTestFlags } from './rules-test-command';
 import { startServer } from '../server/start-server';
 
 export interface CliIo {
@@ -122,6 +124,32 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--plugins <dir>', 'plugins folder the actions are checked against (env RUNE_PLUGINS_DIR)')
     .action((file: string | undefined, o: { plugins?: string }) => {
       exitCode = rulesCheckCommand(file, o, io);
+    });
+
+  rules
+    .command('test')
+    .description('explain what the rules would do with a payload (nothing runs), or run rule unit tests with --tests')
+    .argument('[payload]', 'Alertmanager webhook, PagerDuty webhook or alerts list, or bare alert(s) {labels, …} (JSON file)')
+    .option('--tests <file>', 'rule unit tests (YAML): alerts and the invocations they must give (see docs/rules.md)')
+    .option('-c, --config <file>', 'rules file (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
+    .option('--db <file>', "RUNE's database, read-only, for the guards' state (env RUNE_DB, default ./data/rune.db; absent: fresh state)")
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (payload: string | undefined, o: RulesTestFlags) => {
+      exitCode = await rulesTestCommand(payload, o, io);
+    });
+  rules
+    .command('replay')
+    .description('re-match stored webhooks with (new) rules and show what would have been done differently; runs and writes nothing')
+    .requiredOption('--since <when>', 'from how long ago (24h, 7d) or an RFC 3339 time')
+    .option('--until <when>', 'up to how long ago or an RFC 3339 time (default now)')
+    .option('-c, --config <file>', 'the rules to replay (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
+    .option('--db <file>', "RUNE's database, opened read-only (env RUNE_DB, default ./data/rune.db)")
+    .option('--all', 'show every alert, not only those whose decisions differ')
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action((o: ReplayFlags) => {
+      exitCode = rulesReplayCommand(o, io);
     });
 
   program

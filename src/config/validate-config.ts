@@ -198,17 +198,17 @@ function collectLines(doc: Document, lineOf: (o: number | undefined) => number |
   return lines;
 }
 
-function decodePointer(s: string): string | number {
+export function decodePointer(s: string): string | number {
   const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
   return /^\d+$/.test(t) ? Number(t) : t;
 }
 
-function toDotted(segments: (string | number)[]): string {
+export function toDotted(segments: (string | number)[]): string {
   return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(top level)';
 }
 
 /** Line of the deepest YAML node that exists along `segments`. */
-function lineAt(doc: Document, segments: (string | number)[], lineOf: (o: number | undefined) => number | null): number | null {
+export function lineAt(doc: Document, segments: (string | number)[], lineOf: (o: number | undefined) => number | null): number | null {
   let node: unknown = doc.contents;
   let line = lineOf((doc.contents as { range?: [number] } | null)?.range?.[0]);
   for (const seg of segments) {

@@ -3,7 +3,7 @@ import type { RuleGuards } from '../guards/types';
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { MatchOutcome } from '../rules/match-rules';
 import type { GroupCommit } from '../store/create-group-committer';
-import type { AuditRecord, Job, JobGroup, NewJob } from '../store/store';
+import type { AuditRecord, Job, JobGroup, NewJob, WebhookRecord } from '../store/store';
 import type { Alert, AlertRef, Invocation, Trigger } from '../types';
 import { skippedResult } from './skipped-result';
 
@@ -61,7 +61,12 @@ export function episodeKey(rule: string, a: Alert): string {
  * A new episode then passes the rule's guards in the same transaction (docs/safety.md); a refused
  * one is stored all the same, every step `skipped` with the guard's reason.
  */
-export async function ingestAlerts(alerts: Alert[], deps: IngestDeps, audit: (outcome: IngestOutcome) => AuditRecord | null = () => null): Promise<IngestOutcome> {
+export async function ingestAlerts(
+  alerts: Alert[],
+  deps: IngestDeps,
+  audit: (outcome: IngestOutcome) => AuditRecord | null = () => null,
+  webhook: WebhookRecord | null = null,
+): Promise<IngestOutcome> {
   const out: IngestOutcome = { jobs: [], created: [], duplicates: [], suppressed: [], unmatched: 0, problems: [] };
   const groups: JobGroup[] = [];
   for (const alert of alerts) {
@@ -129,7 +134,8 @@ export async function ingestAlerts(alerts: Alert[], deps: IngestDeps, audit: (ou
   const planned = { ...out, jobs: groups.flatMap((g) => g.jobs.map((j) => j.id)) };
   const record = audit(planned);
   // One transaction for the whole notification (and its neighbours): one commit for many alerts.
-  for (const { duplicate, jobs, suppressed } of await deps.commit(groups, record ? [record] : [])) {
+  // The notification itself (for `rune rules replay`) goes into that transaction too.
+  for (const { duplicate, jobs, suppressed } of await deps.commit(groups, record ? [record] : [], webhook ? [webhook] : [])) {
     if (duplicate) out.duplicates.push(...jobs.map((j) => j.id));
     else {
       out.jobs.push(...jobs.map((j) => j.id));

@@ -12,9 +12,7 @@ export const MAX_REGEX_INPUT = 4096;
  * alert without foo and `foo!=""` requires it (prometheus/alertmanager pkg/labels/matcher.go).
  */
 export function matcherMatches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
-  // Own properties only: a matcher on `constructor` must not see Object.prototype.
-  const raw = Object.prototype.hasOwnProperty.call(labels, m.name) ? labels[m.name] : undefined;
-  const value = typeof raw === 'string' ? raw : '';
+  const value = labelValue(labels, m.name) ?? '';
   switch (m.op) {
     case '=':
       return value === m.value;
@@ -25,6 +23,13 @@ export function matcherMatches(m: Matcher, labels: Readonly<Record<string, strin
     case '!~':
       return !(value.length <= MAX_REGEX_INPUT && (m.regex as RegExp).test(value));
   }
+}
+
+/** The label's value, undefined when the alert has no such label (a matcher then sees ""). */
+export function labelValue(labels: Readonly<Record<string, string>>, name: string): string | undefined {
+  // Own properties only: a matcher on `constructor` must not see Object.prototype.
+  const raw = Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined;
+  return typeof raw === 'string' ? raw : undefined;
 }
 
 /** True when every matcher matches (matchers are ANDed, as in Alertmanager routes). */

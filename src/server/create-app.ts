@@ -17,7 +17,7 @@ import { parsePagerDutyEvent } from '../sources/pagerduty/parse-pagerduty-event'
 import { verifyPagerDutySignature } from '../sources/pagerduty/verify-pagerduty-signature';
 import { createGroupCommitter } from '../store/create-group-committer';
 import type { AuditFilter, Job, JobFilter, Store } from '../store/store';
-import type { Alert, IncidentRef, JobStatus, Trigger } from '../types';
+import type { Alert, AlertSource, IncidentRef, JobStatus, Trigger } from '../types';
 import { manualRuleJobs } from '../jobs/manual-rule-jobs';
 import { findIncidentLabels, type IncidentLabels } from '../sources/pagerduty/find-incident-labels';
 import { parseIncidentAction } from '../sources/pagerduty/parse-incident-action';
@@ -83,6 +83,8 @@ export interface AppDeps {
   counters: GuardCounters;
   /** Prometheus metrics (GET /metrics), one object per server. */
   metrics: RuneMetrics;
+  /** Store each notification's alerts for `rune rules replay` (default true; RUNE_WEBHOOK_RETENTION_COUNT=0 turns it off). */
+  recordWebhooks?: boolean;
 }
 
 /** The node a `?action=` incident action runs on: like a rule's default `{{ labels.instance | hostname }}`, then nodename, instance_id. */
@@ -241,7 +243,11 @@ export function createApp(deps: AppDeps): express.Express {
   };
   const commit = createGroupCommitter(deps.store);
   /** Alerts → stored jobs (with their audit record, in the same transaction) → the queue. */
-  const ingest = async (alerts: Alert[], audited: { actor: string; source: string; action: string; target: string; details: Record<string, unknown> }): Promise<IngestOutcome & { cancelled: string[] }> => {
+  const ingest = async (
+    alerts: Alert[],
+    audited: { actor: string; source: string; action: string; target: string; details: Record<string, unknown> },
+    received: { source: AlertSource; id: string },
+  ): Promise<IngestOutcome & { cancelled: string[] }> => {
     const cancelled = cancelResolved(alerts);
     const rt = deps.runtime();
     const guards = (rule: string) => rt.guards.get(rule);
@@ -250,7 +256,7 @@ export function createApp(deps: AppDeps): express.Express {
       ...audited,
       // Jobs of a repeated episode are not created again; the 202 answer says which were duplicates.
       details: { ...audited.details, alerts: alerts.length, candidate_jobs: planned.jobs, unmatched: planned.unmatched, problems: planned.problems },
-    }));
+    }), deps.recordWebhooks === false ? null : { receivedAt: deps.now().toISOString(), ...received, alerts });
     for (const s of outcome.suppressed) {
       deps.counters.suppressed(s.reason);
       deps.log.info({ job_id: s.jobs[0], trace_id: outcome.created.find((j) => j.id === s.jobs[0])?.traceId, rule: s.rule, node: s.node, fingerprint: s.fingerprint, jobs: s.jobs }, `rule run skipped: ${s.reason}`);
@@ -293,7 +299,7 @@ export function createApp(deps: AppDeps): express.Express {
     const parsed = parseAlertmanagerPayload(body);
     if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not an Alertmanager v4 webhook payload: ${parsed.problems.slice(0, 5).join('; ')}`, { problems: parsed.problems });
     for (const w of parsed.warnings) deps.log.warn({ source: 'alertmanager', group_key: parsed.value.groupKey }, w);
-    const outcome = await ingest(parsed.value.alerts, { actor: 'alertmanager', source: source(req), action: 'webhook', target: parsed.value.groupKey || '(no groupKey)', details: {} });
+    const outcome = await ingest(parsed.value.alerts, { actor: 'alertmanager', source: source(req), action: 'webhook', target: parsed.value.groupKey || '(no groupKey)', details: {} }, { source: 'alertmanager', id: parsed.value.groupKey ?? '' });
     deps.log.info({ source: 'alertmanager', group_key: parsed.value.groupKey, alerts: parsed.value.alerts.length, jobs: outcome.jobs.length, duplicates: outcome.duplicates.length }, 'webhook accepted');
     respondIngest(res, outcome, parsed.warnings.length ? { warnings: parsed.warnings } : {});
   });
@@ -341,7 +347,7 @@ export function createApp(deps: AppDeps): express.Express {
           deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-unmatched', target: `incident ${event.incident.id}`, details: { reason: 'no labels found in GET /incidents/{id}/alerts' } });
           return;
         }
-        await ingest([pagerDutyIncidentToAlert(event, found)], { actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from } });
+        await ingest([pagerDutyIncidentToAlert(event, found)], { actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from } }, { source: 'pagerduty', id: webhookId ?? event.eventId });
       } catch (err) {
         deps.log.error({ err, incident: event.incident.id }, 'PagerDuty incident lookup failed');
       }

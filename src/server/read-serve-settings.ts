@@ -1,6 +1,8 @@
 import { readTokensFile } from '../auth/read-tokens-file';
 import type { StoredToken } from '../auth/parse-tokens-file';
 import { RuneError } from '../errors';
+import { DEFAULT_WEBHOOK_RETENTION, type WebhookRetention } from '../store/prune-webhooks';
+import { parseDuration } from '../util/duration';
 import type { NamedToken } from './create-app';
 
 /** `rune serve` settings (DESIGN.md settings table); names are part of the product. */
@@ -20,6 +22,8 @@ export interface ServeSettings {
   insecureNoAuth: boolean;
   dryRun: boolean;
   concurrency: number;
+  /** How long and how many webhook notifications are kept for `rune rules replay`. */
+  webhookRetention: WebhookRetention;
 }
 
 export interface ServeFlags {
@@ -70,6 +74,12 @@ export function readServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv, rea
     concurrency = Number(flags.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) throw new RuneError('USAGE', '--concurrency must be an integer from 1 to 1000');
   }
+  const retentionAge = env.RUNE_WEBHOOK_RETENTION;
+  const maxAgeMs = retentionAge ? parseDuration(retentionAge) : DEFAULT_WEBHOOK_RETENTION.maxAgeMs;
+  if (maxAgeMs === undefined || maxAgeMs <= 0) throw new RuneError('USAGE', `RUNE_WEBHOOK_RETENTION must be a duration like 7d or 36h, got ${JSON.stringify(retentionAge)}`);
+  const retentionCount = env.RUNE_WEBHOOK_RETENTION_COUNT;
+  const maxCount = retentionCount ? Number(retentionCount) : DEFAULT_WEBHOOK_RETENTION.maxCount;
+  if (!/^\d{1,9}$/.test(retentionCount ?? '0')) throw new RuneError('USAGE', `RUNE_WEBHOOK_RETENTION_COUNT must be a whole number (0 turns recording off), got ${JSON.stringify(retentionCount)}`);
   return {
     host,
     port,
@@ -84,5 +94,6 @@ export function readServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv, rea
     insecureNoAuth: flags.insecureNoAuth === true,
     dryRun: flags.dryRun === true,
     concurrency,
+    webhookRetention: { maxAgeMs, maxCount },
   };
 }

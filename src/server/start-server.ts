@@ -20,6 +20,7 @@ import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry
 import { compileRules } from '../rules/compile-rules';
 import { matchRules } from '../rules/match-rules';
 import { openSqliteStore } from '../store/sqlite-store';
+import { pruneWebhooks } from '../store/prune-webhooks';
 import type { Job, Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import type { Result, TransportKind } from '../types';
@@ -99,6 +100,17 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   for (const job of store.interruptRunning(now().toISOString())) {
     o.log.warn({ job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
   }
+  // Webhooks kept for `rune rules replay`: what is past retention goes now, then every minute.
+  const retention = o.serve.webhookRetention;
+  pruneWebhooks(store, retention, now().getTime(), 10_000);
+  const pruneTimer = setInterval(() => {
+    try {
+      pruneWebhooks(store, retention, now().getTime(), 20);
+    } catch (err) {
+      o.log.error({ err }, 'cannot prune stored webhooks');
+    }
+  }, 60_000);
+  pruneTimer.unref();
   const transports = o.createTransports(o.settings);
   const counters = createGuardCounters(metrics);
   let accepting = true;
@@ -258,6 +270,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     counters,
     metrics,
+    recordWebhooks: retention.maxCount > 0,
   });
   metrics.setSources({
     paused: () => store.getPause() !== null,
@@ -294,8 +307,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     }
   };
   pruneGuardRuns();
-  const pruneTimer = setInterval(pruneGuardRuns, GUARD_PRUNE_EVERY_MS);
-  pruneTimer.unref();
+  const guardPruneTimer = setInterval(pruneGuardRuns, GUARD_PRUNE_EVERY_MS);
+  guardPruneTimer.unref();
   const pause = store.getPause();
   if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
   let closing: Promise<void> | null = null;
@@ -313,6 +326,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         // §1.1, §2.5) and /-/ready says so, which a load balancer needs to drain this instance.
         accepting = false;
         clearInterval(pruneTimer);
+        clearInterval(guardPruneTimer);
         const finished = await queue.stop(graceMs);
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start.

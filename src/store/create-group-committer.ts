@@ -1,6 +1,6 @@
-import type { AuditRecord, GroupOutcome, JobGroup, Store } from './store';
+import type { AuditRecord, GroupOutcome, JobGroup, Store, WebhookRecord } from './store';
 
-export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[]) => Promise<GroupOutcome[]>;
+export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[], webhooks?: WebhookRecord[]) => Promise<GroupOutcome[]>;
 
 /**
  * Group commit: the job groups of every request that arrives in the same turn of the event loop
@@ -8,10 +8,11 @@ export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[]) => Promise
  * (so a 202 still means "stored"). Under load most of the cost of ingest is the commit itself,
  * measured in bench/ingest; with one commit per turn it is shared by every request of that turn.
  * A failed transaction fails every request in it (the senders get a 5xx and retry). Guard
- * decisions (JobGroup.guard) are taken inside that transaction, in arrival order.
+ * decisions (JobGroup.guard) are taken inside that transaction, in arrival order; the webhook
+ * records (for `rune rules replay`) are written in it too.
  */
 export function createGroupCommitter(store: Store): GroupCommit {
-  let pending: { groups: JobGroup[]; audits: AuditRecord[]; resolve: (r: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  let pending: { groups: JobGroup[]; audits: AuditRecord[]; webhooks: WebhookRecord[]; resolve: (r: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
   let scheduled = false;
   const flush = () => {
     const batch = pending;
@@ -21,6 +22,7 @@ export function createGroupCommitter(store: Store): GroupCommit {
       const all = store.createJobGroups(
         batch.flatMap((b) => b.groups),
         batch.flatMap((b) => b.audits),
+        batch.flatMap((b) => b.webhooks),
       );
       let i = 0;
       for (const b of batch) {
@@ -31,9 +33,9 @@ export function createGroupCommitter(store: Store): GroupCommit {
       for (const b of batch) b.reject(err);
     }
   };
-  return (groups, audits) =>
+  return (groups, audits, webhooks = []) =>
     new Promise((resolve, reject) => {
-      pending.push({ groups, audits, resolve, reject });
+      pending.push({ groups, audits, webhooks, resolve, reject });
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RuneError } from '../errors';
-import { closedBreaker, type BreakerState, type GuardFacts, type PauseState } from '../guards/types';
+import { closedBreaker, type BreakerState, type GuardFacts } from '../guards/types';
 import type { JobStatus, Result } from '../types';
-import type { AuditEntry, AuditFilter, AuditRecord, DeliveryRecord, GroupGuard, GroupOutcome, Job, JobFilter, JobGroup, NewJob, Store } from './store';
+import { createGuardFactsReader } from './read-guard-facts';
+import type { AuditEntry, AuditFilter, AuditRecord, DeliveryRecord, GroupGuard, GroupOutcome, Job, JobFilter, JobGroup, NewJob, Store, WebhookRecord } from './store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -70,12 +71,23 @@ CREATE TABLE IF NOT EXISTS breakers (
   rule TEXT PRIMARY KEY,
   state TEXT NOT NULL
 );
+-- Webhook notifications as received (their alerts as parsed; no headers, no secrets), for
+-- \`rune rules replay\`. Written in the transaction of the notification's jobs; pruned from the
+-- oldest (rowid order is arrival order), so no index beyond the rowid is kept up to date.
+CREATE TABLE IF NOT EXISTS webhooks (
+  seq INTEGER PRIMARY KEY,
+  received_ms INTEGER NOT NULL,
+  received_at TEXT NOT NULL,
+  source TEXT NOT NULL,
+  id TEXT NOT NULL,
+  alerts TEXT NOT NULL
+);
 -- The audit log is append-only (DESIGN.md, HTTP surface).
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 `;
 
-interface JobRow {
+export interface JobRow {
   id: string;
   trace_id: string;
   status: string;
@@ -103,7 +115,7 @@ function alertEpisode(fingerprint: string, startsAt: string): string {
   return `${fingerprint}\u0000${startsAt}`;
 }
 
-function toJob(r: JobRow): Job {
+export function toJob(r: JobRow): Job {
   return {
     id: r.id,
     traceId: r.trace_id,
@@ -164,42 +176,25 @@ export function openSqliteStore(path: string): Store {
   const interrupt = db.prepare("UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', finished_at = ? WHERE status = 'running'");
   const insertAudit = db.prepare('INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)');
   const listAudit = db.prepare('SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?');
-  const getState = db.prepare('SELECT value FROM guard_state WHERE key = ?');
   const putState = db.prepare('INSERT INTO guard_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const delState = db.prepare('DELETE FROM guard_state WHERE key = ?');
-  const getBreaker = db.prepare('SELECT state FROM breakers WHERE rule = ?');
   const putBreaker = db.prepare('INSERT INTO breakers (rule, state) VALUES (?, ?) ON CONFLICT (rule) DO UPDATE SET state = excluded.state');
   const allBreakers = db.prepare('SELECT state FROM breakers ORDER BY rule');
-  const lastRunOnNode = db.prepare('SELECT MAX(at_ms) AS m FROM guard_runs WHERE rule = ? AND node = ?');
-  const runsSince = db.prepare('SELECT COUNT(*) AS n FROM guard_runs WHERE rule = ? AND at_ms > ?');
-  const nodesSince = db.prepare('SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?');
   const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
   // rowid order is insertion order, and at_ms grows with it: the oldest rows go first.
   const pruneRuns = db.prepare('DELETE FROM guard_runs WHERE rowid IN (SELECT rowid FROM guard_runs WHERE at_ms < ? ORDER BY rowid LIMIT ?)');
   // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
   const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE alert_episode = ? AND status = 'queued' ORDER BY seq`);
   const cancelQueued = db.prepare("UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'");
+  const insertWebhook = db.prepare('INSERT INTO webhooks (received_ms, received_at, source, id, alerts) VALUES (?, ?, ?, ?, ?)');
+  // Both prune from the oldest rows, a bounded batch at a time (retention, docs/configuration.md).
+  const pruneOld = db.prepare('DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?');
+  const pruneOver = db.prepare('DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks WHERE seq <= (SELECT MAX(seq) FROM webhooks) - ? ORDER BY seq LIMIT ?)');
 
-  const readPause = (): PauseState | null => {
-    const row = getState.get('pause') as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as PauseState) : null;
-  };
-  const readBreaker = (rule: string): BreakerState | null => {
-    const row = getBreaker.get(rule) as { state: string } | undefined;
-    return row ? (JSON.parse(row.state) as BreakerState) : null;
-  };
-  /** Only what the rule's guards need is read: with no cooldown, budget or blast radius, two point reads. */
-  const readFacts = (g: GroupGuard): GuardFacts => {
-    const blast = g.windows.blastMs === null ? { n: 0, mine: 0 } : (nodesSince.get(g.node, g.rule, g.at - g.windows.blastMs) as { n: number; mine: number });
-    return {
-      pause: readPause(),
-      breaker: readBreaker(g.rule),
-      lastRunOnNode: g.windows.cooldownMs === null ? null : ((lastRunOnNode.get(g.rule, g.node) as { m: number | null }).m ?? null),
-      runsInBudgetWindow: g.windows.budgetMs === null ? 0 : (runsSince.get(g.rule, g.at - g.windows.budgetMs) as { n: number }).n,
-      nodesInBlastWindow: blast.n,
-      nodeInBlastWindow: blast.mine === 1,
-    };
-  };
+  const guardFacts = createGuardFactsReader(db);
+  const readPause = guardFacts.pause;
+  const readBreaker = guardFacts.breaker;
+  const readFacts = (g: GroupGuard): GuardFacts => guardFacts.facts(g);
   /** Decides a group's guards (after dedup, inside the transaction): the jobs to insert, and why not when refused. */
   const admit = (jobs: NewJob[], g: GroupGuard): { jobs: NewJob[]; suppressed: string | null } => {
     const facts = readFacts(g);
@@ -259,9 +254,10 @@ export function openSqliteStore(path: string): Store {
     }
     return { duplicate: false, jobs: created, suppressed };
   };
-  const createJobGroups = db.transaction((groups: JobGroup[], audits: AuditRecord[], now: string) => {
+  const createJobGroups = db.transaction((groups: JobGroup[], audits: AuditRecord[], now: string, webhooks: WebhookRecord[] = []) => {
     const results = groups.map((g) => insertGroup(g, now));
     for (const a of audits) insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details));
+    for (const w of webhooks) insertWebhook.run(Date.parse(w.receivedAt), w.receivedAt, w.source, w.id, JSON.stringify(w.alerts));
     return results;
   });
 
@@ -300,7 +296,12 @@ export function openSqliteStore(path: string): Store {
     // IMMEDIATE: the write lock is taken before the guards read their facts, so another process
     // on the same file cannot decide on the same facts between our read and our insert.
     createJobs: (jobs, dedupKey) => createJobGroups.immediate([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], [], jobs[0]?.createdAt ?? new Date().toISOString())[0] as GroupOutcome,
-    createJobGroups: (groups, audits = []) => createJobGroups.immediate(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString()),
+    createJobGroups: (groups, audits = [], webhooks = []) => createJobGroups.immediate(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString(), webhooks),
+    pruneWebhooks(olderThanMs, keep, batch) {
+      // A batch's delete is its own short transaction: ingest is never held up for long.
+      const old = pruneOld.run(batch, olderThanMs).changes;
+      return old + pruneOver.run(keep, Math.max(0, batch - old)).changes;
+    },
     rememberKey(key) {
       try {
         putDedup.run(key, '[]', new Date().toISOString());

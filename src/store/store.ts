@@ -1,7 +1,7 @@
 import type { BreakerState, GuardFacts, GuardVerdict, GuardWindows, PauseState } from '../guards/types';
 import type { RunRequest } from '../orchestrator/plan-run';
 import type { Delivery } from '../reporters/reporter';
-import type { Alert, IncidentRef, JobStatus, Result, Trigger } from '../types';
+import type { Alert, AlertSource, IncidentRef, JobStatus, Result, Trigger } from '../types';
 
 /** What to run: the orchestrator's request without its per-run fields, stored so a queued job survives a restart. */
 export type JobRequest = Pick<RunRequest, 'action' | 'node' | 'params' | 'dryRun' | 'pluginDryRun' | 'timeoutMs'>;
@@ -89,6 +89,16 @@ export interface JobFilter {
   before?: string;
 }
 
+/** One webhook notification as received, kept (bounded) for `rune rules replay`. No headers, no secrets. */
+export interface WebhookRecord {
+  receivedAt: string;
+  source: AlertSource;
+  /** The sender's own id: Alertmanager's groupKey, PagerDuty's X-Webhook-Id (or event id). */
+  id: string;
+  /** Its alerts, as the source adapter normalized them. */
+  alerts: Alert[];
+}
+
 export interface AuditRecord {
   at: string;
   actor: string;
@@ -120,8 +130,16 @@ export interface Store {
    * jobs created the first time are returned with `duplicate: true` (one run per firing episode).
    */
   createJobs(jobs: NewJob[], dedupKey?: string): { duplicate: boolean; jobs: Job[] };
-  /** Several createJobs, and audit records, in one transaction: one commit for many alerts. */
-  createJobGroups(groups: JobGroup[], audits?: AuditRecord[]): GroupOutcome[];
+  /**
+   * Several createJobs, audit records and the webhook notifications they came from, in one
+   * transaction: one commit for many alerts.
+   */
+  createJobGroups(groups: JobGroup[], audits?: AuditRecord[], webhooks?: WebhookRecord[]): GroupOutcome[];
+  /**
+   * Deletes up to `batch` of the oldest stored webhooks that were received before `olderThanMs`
+   * (epoch ms) or are beyond the newest `keep`. Returns how many; call again while it returns `batch`.
+   */
+  pruneWebhooks(olderThanMs: number, keep: number, batch: number): number;
   /** True the first time a key is seen (PagerDuty X-Webhook-Id), false for a redelivery. */
   rememberKey(key: string): boolean;
   getJob(id: string): Job | null;
