@@ -3,8 +3,9 @@ import type { RuleGuards } from '../guards/types';
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { MatchOutcome } from '../rules/match-rules';
 import type { GroupCommit } from '../store/create-group-committer';
-import type { AuditRecord, Job, JobGroup, NewJob, WebhookRecord } from '../store/store';
-import type { Alert, AlertRef, Invocation, Trigger } from '../types';
+import type { AuditRecord, Job, JobGroup, WebhookRecord } from '../store/store';
+import type { Alert, AlertRef, Trigger } from '../types';
+import { byRule, chainJobs } from './chain-jobs';
 import { skippedResult } from './skipped-result';
 
 export interface IngestDeps {
@@ -73,42 +74,18 @@ export async function ingestAlerts(
     const { invocations, problems } = deps.match(alert);
     for (const p of problems) out.problems.push({ ...p, fingerprint: alert.fingerprint });
     if (invocations.length === 0 && problems.length === 0) out.unmatched++;
-    const byRule = new Map<string, Invocation[]>();
-    for (const inv of invocations) byRule.set(inv.rule, [...(byRule.get(inv.rule) ?? []), inv]);
-    for (const [rule, steps] of byRule) {
+    for (const [rule, steps] of byRule(invocations)) {
       const now = deps.now();
-      const createdAt = now.toISOString();
       const chainId = deps.newId();
-      const traceId = deps.newTraceId(); // one trace for the whole rule run
-      const jobs: NewJob[] = [];
-      steps.sort((a, b) => a.step - b.step);
-      steps.forEach((inv, i) => {
-        const previous = i > 0 ? steps[i - 1] : undefined;
-        const trigger: Trigger = {
-          kind: 'alert',
-          source: alert.source,
-          rule,
-          alert_fingerprint: alert.fingerprint,
-          ...(alert.incident ? { incident: alert.incident } : {}),
-        };
-        jobs.push({
-          id: deps.newId(),
-          traceId,
-          request: { action: inv.action, node: inv.node, params: inv.params, dryRun: deps.dryRun, pluginDryRun: false },
-          trigger,
-          alert,
-          incident: alert.incident ?? null,
-          chainId,
-          step: inv.step,
-          after: i > 0 ? (jobs[i - 1] as NewJob).id : null,
-          // "stop at the first failure unless continue_on_error" (DESIGN.md): the flag is on the step that failed.
-          stopOnFailureOf: previous ? !previous.continueOnError : true,
-          notify: inv.notify,
-          // Unknown actions count as mutating: the safe side for the per-node lock. They fail at validate anyway.
-          mutating: deps.registry.plugins.get(inv.action)?.mutating ?? true,
-          createdAt,
-        });
-      });
+      const trigger: Trigger = {
+        kind: 'alert',
+        source: alert.source,
+        rule,
+        alert_fingerprint: alert.fingerprint,
+        ...(alert.incident ? { incident: alert.incident } : {}),
+      };
+      // One trace for the whole rule run.
+      const jobs = chainJobs(steps, { trigger, alert, chainId, traceId: deps.newTraceId(), createdAt: now.toISOString(), newId: deps.newId, dryRun: deps.dryRun, registry: deps.registry });
       const g = deps.guards(rule);
       const node = steps[0]?.node ?? '';
       groups.push({

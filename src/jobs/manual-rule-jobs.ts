@@ -1,6 +1,7 @@
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { NewJob } from '../store/store';
 import type { Alert, Invocation, Trigger } from '../types';
+import { byRule, chainJobs } from './chain-jobs';
 
 export interface ManualRuleJobsDeps {
   registry: PluginRegistry;
@@ -18,34 +19,10 @@ export interface ManualRuleJobsDeps {
  * rule, the alert and the incident kept so the Result is noted where the run was asked for.
  */
 export function manualRuleJobs(invocations: readonly Invocation[], alert: Alert, trigger: Omit<Trigger, 'rule'>, deps: ManualRuleJobsDeps): Map<string, NewJob[]> {
-  const byRule = new Map<string, Invocation[]>();
-  for (const inv of invocations) byRule.set(inv.rule, [...(byRule.get(inv.rule) ?? []), inv]);
   const chains = new Map<string, NewJob[]>();
-  for (const [rule, steps] of byRule) {
-    steps.sort((a, b) => a.step - b.step);
-    const chainId = deps.newId();
-    const traceId = deps.newTraceId();
-    const createdAt = deps.now().toISOString();
-    const jobs: NewJob[] = [];
-    steps.forEach((inv, i) => {
-      const previous = i > 0 ? steps[i - 1] : undefined;
-      jobs.push({
-        id: deps.newId(),
-        traceId,
-        request: { action: inv.action, node: inv.node, params: inv.params, dryRun: deps.dryRun, pluginDryRun: false },
-        trigger: { ...trigger, rule },
-        alert,
-        incident: alert.incident ?? null,
-        chainId,
-        step: inv.step,
-        after: i > 0 ? (jobs[i - 1] as NewJob).id : null,
-        stopOnFailureOf: previous ? !previous.continueOnError : true,
-        notify: [...new Set([...inv.notify, ...deps.alsoNotify])],
-        mutating: deps.registry.plugins.get(inv.action)?.mutating ?? true,
-        createdAt,
-      });
-    });
-    chains.set(rule, jobs);
+  for (const [rule, steps] of byRule(invocations)) {
+    const common = { alert, chainId: deps.newId(), traceId: deps.newTraceId(), createdAt: deps.now().toISOString(), newId: deps.newId, dryRun: deps.dryRun, registry: deps.registry };
+    chains.set(rule, chainJobs(steps, { ...common, trigger: { ...trigger, rule }, alsoNotify: deps.alsoNotify }));
   }
   return chains;
 }

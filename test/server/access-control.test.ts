@@ -11,6 +11,7 @@ import type { RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
 import { httpCall } from '../helpers/http-call';
 import { LOCAL_NODES, startLocalServer, writeTestPlugins } from '../helpers/local-server';
+import { waitFor } from '../helpers/wait-for';
 
 const TOKENS = { viewer: 'rune_viewer-token-0001', operator: 'rune_operator-token-0002', admin: 'rune_admin-token-0003', scoped: 'rune_scoped-token-0004' };
 const NAMES: Record<keyof typeof TOKENS, string> = { viewer: 'vera', operator: 'otto', admin: 'ada', scoped: 'sam' };
@@ -33,16 +34,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const start = (name: string, flags: Record<string, unknown> = {}, env: Record<string, string> = {}) =>
   startLocalServer({ dir, name, config, plugins, env: { RUNE_API_TOKENS_FILE: tokensFile, RUNE_WEBHOOK_TOKEN: AM_TOKEN, ...env }, flags });
-
-async function waitFor<T>(fn: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('every endpoint × role', () => {
   let s: RunningServer;

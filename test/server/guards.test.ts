@@ -13,6 +13,7 @@ import { readSettings } from '../../src/cli/read-settings';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
+import { waitFor } from '../helpers/wait-for';
 
 const AM_TOKEN = 'am-token-guards';
 const API_TOKEN = 'api-token-guards';
@@ -119,16 +120,6 @@ function alert(alertname: string, nodename: string, o: { status?: 'firing' | 're
 async function post(s: RunningServer, body: Buffer): Promise<{ status: number; body: any }> {
   const res = await fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` }, body });
   return { status: res.status, body: await res.json() };
-}
-
-async function waitFor<T>(fn: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Runs the CLI in-process against the server, as `rune <args>` would. */

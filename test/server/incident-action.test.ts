@@ -12,6 +12,7 @@ import { tokenLine } from '../helpers/api-tokens';
 import { fixtureJson } from '../helpers/fixtures';
 import { httpCall } from '../helpers/http-call';
 import { startLocalServer, writeTestPlugins } from '../helpers/local-server';
+import { waitFor } from '../helpers/wait-for';
 
 const PD_REST_TOKEN = 'pd-rest-token-incident-action';
 const EXT_TOKEN = 'rune_pd-extension-token-0001';
@@ -50,16 +51,6 @@ const post = (o: { query?: string; body?: unknown; auth?: string; webhookId?: st
     headers: { 'x-webhook-id': o.webhookId ?? `w-${Math.random().toString(36).slice(2)}` },
     ...(o.from ? { from: o.from } : {}),
   });
-
-async function waitFor<T>(fn: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rune-incident-action-'));
