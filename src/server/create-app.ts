@@ -13,7 +13,7 @@ import { planRun } from '../orchestrator/plan-run';
 import type { PluginRegistry } from '../plugins/load-registry';
 import { parseAlertmanagerPayload } from '../sources/alertmanager/parse-alertmanager-payload';
 import { pagerDutyIncidentToAlert } from '../sources/pagerduty/pagerduty-incident-to-alert';
-import { parsePagerDutyEvent } from '../sources/pagerduty/parse-pagerduty-event';
+import { parsePagerDutyEvent, type PagerDutyIncidentEvent } from '../sources/pagerduty/parse-pagerduty-event';
 import { verifyPagerDutySignature } from '../sources/pagerduty/verify-pagerduty-signature';
 import { createGroupCommitter } from '../store/create-group-committer';
 import type { AuditFilter, Job, JobFilter, Store } from '../store/store';
@@ -317,8 +317,10 @@ export function createApp(deps: AppDeps): express.Express {
     if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not a PagerDuty v3 webhook: ${parsed.problems.slice(0, 5).join('; ')}`, { problems: parsed.problems });
     const event = parsed.value;
     const webhookId = req.get('x-webhook-id');
+    const dedupKey = webhookId ? `pagerduty-webhook\u0000${webhookId}` : null;
+    const actOn = event.kind === 'incident' && ['incident.triggered', 'incident.resolved'].includes(event.eventType);
     // PagerDuty delivers at least once and repeats X-Webhook-Id on retries (§2.5).
-    if (webhookId && !deps.store.rememberKey(`pagerduty-webhook\u0000${webhookId}`)) {
+    if (!(actOn && deps.pagerduty) && dedupKey && !deps.store.rememberKey(dedupKey)) {
       res.status(200).json({ status: 'duplicate', webhook_id: webhookId });
       return;
     }
@@ -326,33 +328,68 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(200).json({ status: 'pong' });
       return;
     }
-    if (event.kind !== 'incident' || !['incident.triggered', 'incident.resolved'].includes(event.eventType)) {
+    if (event.kind !== 'incident' || !actOn) {
       res.status(200).json({ status: 'ignored', event_type: event.eventType });
       return;
     }
-    audit(req, 'pagerduty', 'webhook', `incident ${event.incident.id}`, { event_type: event.eventType, event_id: event.eventId, webhook_id: webhookId ?? null });
+    const record = { at: deps.now().toISOString(), actor: 'pagerduty', source: source(req), action: 'webhook', target: `incident ${event.incident.id}`, details: { event_type: event.eventType, event_id: event.eventId, webhook_id: webhookId ?? null } };
     if (!deps.pagerduty) {
+      deps.store.audit(record);
       deps.log.warn({ incident: event.incident.id }, 'PagerDuty incident received but RUNE_PAGERDUTY_TOKEN is not set: cannot look up its alerts');
       res.status(202).json({ status: 'accepted', incident: event.incident.id, warning: 'no PagerDuty REST token configured (RUNE_PAGERDUTY_TOKEN): the incident cannot be matched to a host' });
       return;
     }
     // PagerDuty wants a 2xx within 5 s (§2.5): answer now, look up the incident's alerts afterwards.
+    // The event is stored as pending first (with the dedup key and audit record), so a restart
+    // before the lookup ends takes it up again instead of losing it.
+    const pendingKey = `pagerduty:${webhookId ?? event.eventId}`;
+    if (!deps.store.acceptPendingIncident(dedupKey, pendingKey, { body, webhook_id: webhookId ?? null }, record)) {
+      res.status(200).json({ status: 'duplicate', webhook_id: webhookId });
+      return;
+    }
     res.status(202).json({ status: 'accepted', incident: event.incident.id });
-    const pd = deps.pagerduty;
-    void (async () => {
-      try {
-        const found = await findIncidentLabels(event.incident.id, { getIncidentAlerts: pd.getIncidentAlerts, sleep: deps.sleep });
-        if (!found) {
-          deps.log.warn({ incident: event.incident.id }, 'no host labels found in the PagerDuty incident alerts; nothing to run');
-          deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-unmatched', target: `incident ${event.incident.id}`, details: { reason: 'no labels found in GET /incidents/{id}/alerts' } });
-          return;
-        }
-        await ingest([pagerDutyIncidentToAlert(event, found)], { actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from } }, { source: 'pagerduty', id: webhookId ?? event.eventId });
-      } catch (err) {
-        deps.log.error({ err, incident: event.incident.id }, 'PagerDuty incident lookup failed');
-      }
-    })();
+    void matchIncident(pendingKey, event, webhookId ?? null);
   });
+
+  /** A pending PagerDuty incident: its alerts → labels → rules → jobs; then it is no longer pending. */
+  async function matchIncident(pendingKey: string, event: PagerDutyIncidentEvent, webhookId: string | null): Promise<void> {
+    const pd = deps.pagerduty;
+    try {
+      if (!pd) throw new Error('the PagerDuty REST token was removed');
+      const found = await findIncidentLabels(event.incident.id, { getIncidentAlerts: pd.getIncidentAlerts, sleep: deps.sleep });
+      if (!found) {
+        deps.log.warn({ incident: event.incident.id }, 'no host labels found in the PagerDuty incident alerts; nothing to run');
+        deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-unmatched', target: `incident ${event.incident.id}`, details: { reason: 'no labels found in GET /incidents/{id}/alerts' } });
+      } else {
+        await ingest([pagerDutyIncidentToAlert(event, found)], { actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from } }, { source: 'pagerduty', id: webhookId ?? event.eventId });
+      }
+      deps.store.finishPendingIncident(pendingKey);
+    } catch (err) {
+      deps.log.error({ err, incident: event.incident.id }, 'PagerDuty incident lookup failed: nothing was run for it');
+      try {
+        deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-lookup-failed', target: `incident ${event.incident.id}`, details: { reason: (err as Error).message } });
+        deps.store.finishPendingIncident(pendingKey);
+      } catch (storeErr) {
+        deps.log.error({ err: storeErr, incident: event.incident.id }, 'cannot record the failed lookup; the incident stays pending until the next start');
+      }
+    }
+  }
+
+  /** After a restart: incidents acknowledged before it whose lookup had not ended are looked up now. */
+  const resumePendingIncidents = () => {
+    for (const p of deps.store.pendingIncidents()) {
+      const saved = p.event as { body?: unknown; webhook_id?: string | null };
+      const parsedAgain = parsePagerDutyEvent(saved.body);
+      if (!parsedAgain.ok || parsedAgain.value.kind !== 'incident') {
+        deps.log.error({ key: p.key }, 'a stored pending PagerDuty incident cannot be read; dropped');
+        deps.store.finishPendingIncident(p.key);
+        continue;
+      }
+      deps.log.info({ incident: parsedAgain.value.incident.id, received_at: p.receivedAt }, 'PagerDuty incident acknowledged before a restart: looking up its alerts now');
+      void matchIncident(p.key, parsedAgain.value, saved.webhook_id ?? null);
+    }
+  };
+  if (deps.pagerduty) setImmediate(resumePendingIncidents);
 
   // ---- PagerDuty Custom Incident Action (PROTOCOLS.md §2.8): a button on the incident page runs
   // the rules matching the incident's alert, or `?action=NAME[&node=…]`, as a manual run by the

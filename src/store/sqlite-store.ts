@@ -82,6 +82,14 @@ CREATE TABLE IF NOT EXISTS webhooks (
   id TEXT NOT NULL,
   alerts TEXT NOT NULL
 );
+-- PagerDuty incidents acknowledged (202) whose alerts RUNE has not looked up and matched yet:
+-- written with the delivery's dedup key and audit record, removed when the lookup ended, and
+-- taken up again after a restart, so an incident acknowledged just before a crash is not lost.
+CREATE TABLE IF NOT EXISTS pending_incidents (
+  key TEXT PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  event TEXT NOT NULL
+);
 -- The audit log is append-only (DESIGN.md, HTTP surface).
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
@@ -186,6 +194,19 @@ export function openSqliteStore(path: string): Store {
   // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
   const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE alert_episode = ? AND status = 'queued' ORDER BY seq`);
   const cancelQueued = db.prepare("UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'");
+  const putPending = db.prepare('INSERT OR REPLACE INTO pending_incidents (key, received_at, event) VALUES (?, ?, ?)');
+  const delPending = db.prepare('DELETE FROM pending_incidents WHERE key = ?');
+  const allPending = db.prepare('SELECT key, received_at, event FROM pending_incidents ORDER BY rowid');
+  /** Dedup key (when the delivery has one), audit record and the pending incident: all or nothing. */
+  const acceptIncident = db.transaction((dedupKey: string | null, pendingKey: string, event: unknown, record: AuditRecord): boolean => {
+    if (dedupKey !== null) {
+      if (getDedup.get(dedupKey)) return false;
+      putDedup.run(dedupKey, '[]', record.at);
+    }
+    insertAudit.run(record.at, record.actor, record.source, record.action, record.target, JSON.stringify(record.details));
+    putPending.run(pendingKey, record.at, JSON.stringify(event));
+    return true;
+  });
   const insertWebhook = db.prepare('INSERT INTO webhooks (received_ms, received_at, source, id, alerts) VALUES (?, ?, ?, ?, ?)');
   // Both prune from the oldest rows, a bounded batch at a time (retention, docs/configuration.md).
   const pruneOld = db.prepare('DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?');
@@ -302,6 +323,9 @@ export function openSqliteStore(path: string): Store {
       const old = pruneOld.run(batch, olderThanMs).changes;
       return old + pruneOver.run(keep, Math.max(0, batch - old)).changes;
     },
+    acceptPendingIncident: (dedupKey, pendingKey, event, record) => acceptIncident(dedupKey, pendingKey, event, record),
+    pendingIncidents: () => (allPending.all() as { key: string; received_at: string; event: string }[]).map((r) => ({ key: r.key, receivedAt: r.received_at, event: JSON.parse(r.event) as unknown })),
+    finishPendingIncident: (key) => void delPending.run(key),
     rememberKey(key) {
       try {
         putDedup.run(key, '[]', new Date().toISOString());

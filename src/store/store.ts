@@ -142,6 +142,14 @@ export interface Store {
   pruneWebhooks(olderThanMs: number, keep: number, batch: number): number;
   /** True the first time a key is seen (PagerDuty X-Webhook-Id), false for a redelivery. */
   rememberKey(key: string): boolean;
+  /**
+   * A PagerDuty incident event about to be acknowledged: in one transaction, its delivery's dedup
+   * key (false, and nothing written, when seen before), its audit record, and a pending entry that
+   * stays until finishPendingIncident (the alerts lookup ended), so a restart takes it up again.
+   */
+  acceptPendingIncident(dedupKey: string | null, pendingKey: string, event: unknown, record: AuditRecord): boolean;
+  pendingIncidents(): { key: string; receivedAt: string; event: unknown }[];
+  finishPendingIncident(key: string): void;
   getJob(id: string): Job | null;
   listJobs(filter: JobFilter): Job[];
   /** What the queue needs to schedule every queued job, oldest first (after a restart). */

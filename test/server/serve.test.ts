@@ -319,6 +319,43 @@ describe('PagerDuty webhook', () => {
   });
 });
 
+describe('PagerDuty incident acknowledged just before a restart', () => {
+  test('the incident is kept pending with its 202 and looked up after the restart: its jobs are created once', async () => {
+    const body = fixtureBytes('pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json');
+    const incidentId = JSON.parse(body.toString()).event.data.id as string;
+    const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
+    pd.alerts.delete(incidentId); // PagerDuty has not filled the incident's alert yet
+    const first = await start('pd-pending');
+    const r = await postRaw(`${first.url}/webhooks/pagerduty`, { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' }, body);
+    expect(r.status).toBe(202);
+    await first.close(5000); // RUNE stops while it is still waiting for the incident's alert
+    const Database = require('better-sqlite3');
+    const db = new Database(join(dir, 'pd-pending.db'), { readonly: true });
+    expect(db.prepare('SELECT key FROM pending_incidents').all()).toEqual([{ key: 'pagerduty:w-pending-1' }]);
+    db.close();
+
+    const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload.custom_details;
+    pd.alerts.set(incidentId, { alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }], more: false });
+    const second = await start('pd-pending');
+    try {
+      const jobs = await waitFor(() => {
+        const j = second.store.listJobs({ incident: incidentId });
+        return j.length === 2 ? j : null;
+      });
+      expect(jobs.map((j) => j.request.node)).toEqual(['ip-10-0-1-23', 'ip-10-0-1-23']);
+      await waitFor(() => second.store.pendingIncidents().length === 0);
+      expect(second.store.listAudit(50).filter((a) => a.action === 'incident-matched')).toHaveLength(1);
+      // PagerDuty's retry of the same delivery is a duplicate: nothing more runs.
+      const again = await postRaw(`${second.url}/webhooks/pagerduty`, { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' }, body);
+      expect(again.body.status).toBe('duplicate');
+      await second.queue.idle();
+      expect(second.store.listJobs({ incident: incidentId })).toHaveLength(2);
+    } finally {
+      await second.close(5000);
+    }
+  });
+});
+
 describe('API, reload and restart', () => {
   test('manual runs, retries and filters need a token; invalid input is a 400', async () => {
     const s = await start('api');
