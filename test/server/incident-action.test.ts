@@ -3,12 +3,12 @@
  * real service on 127.0.0.1 with the local transport, and a local fake PagerDuty REST server that
  * serves the incident's alerts and records the notes posted on it.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
+import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { fixtureJson } from '../helpers/fixtures';
 import { httpCall } from '../helpers/http-call';
 import { startLocalServer, writeTestPlugins } from '../helpers/local-server';
@@ -23,7 +23,7 @@ const PATH = '/webhooks/pagerduty/incident-action';
 
 let dir: string;
 let s: RunningServer;
-let pd: { server: Server; url: string; notes: { incident: string; content: string }[]; alerts: Map<string, unknown>; lookups: string[] };
+let pd: FakePagerDuty;
 
 /** The documented v2 message (fixture), as a Custom Incident Action sends it: event incident.custom, a custom_log_entry with the clicking user. */
 function customAction(o: { incidentId?: string; id?: string } = {}): Record<string, any> {
@@ -55,36 +55,8 @@ const post = (o: { query?: string; body?: unknown; auth?: string; webhookId?: st
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rune-incident-action-'));
   const plugins = writeTestPlugins(dir);
-  const notes: { incident: string; content: string }[] = [];
-  const alerts = new Map<string, unknown>();
-  const lookups: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      res.setHeader('content-type', 'application/json');
-      if (req.headers.authorization !== `Token token=${PD_REST_TOKEN}`) {
-        res.statusCode = 401;
-        res.end('{"error":{"message":"Authentication failed","code":2006}}');
-        return;
-      }
-      const m = /^\/incidents\/([^/]+)\/(notes|alerts)$/.exec(url.pathname);
-      if (req.method === 'POST' && m && m[2] === 'notes') {
-        notes.push({ incident: m[1] as string, content: (JSON.parse(body) as { note: { content: string } }).note.content });
-        res.statusCode = 201;
-        res.end(JSON.stringify({ note: { id: `N${notes.length}` } }));
-      } else if (req.method === 'GET' && m && m[2] === 'alerts') {
-        lookups.push(m[1] as string);
-        res.end(JSON.stringify(alerts.get(m[1] as string) ?? { alerts: [], more: false }));
-      } else {
-        res.statusCode = 404;
-        res.end('{"error":{"message":"Not Found","code":2100}}');
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  pd = { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, notes, alerts, lookups };
+  pd = await startFakePagerDuty(PD_REST_TOKEN);
+  const alerts = pd.alerts;
   // The incident of the documented payload carries the Alertmanager alert of the captured fixture (§1.5).
   const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload.custom_details;
   alerts.set('PRORDTY', { alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }], more: false });

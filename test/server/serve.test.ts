@@ -4,7 +4,6 @@
  * local fake PagerDuty REST server for incident look-ups and notes.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { defaultTransports } from '../../src/cli/main';
 import { readSettings } from '../../src/cli/read-settings';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
+import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { fixtureBytes, fixtureJson } from '../helpers/fixtures';
 import { startSshd, type TestSshd } from '../helpers/sshd';
 import { tokenLine } from '../helpers/api-tokens';
@@ -25,7 +25,7 @@ const PD_REST_TOKEN = 'pd-rest-token-xyz';
 
 let sshd: TestSshd;
 let dir: string;
-let pd: { server: Server; url: string; notes: { incident: string; content: string; headers: IncomingMessage['headers'] }[]; alerts: Map<string, unknown> };
+let pd: FakePagerDuty;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function rulesYaml(extraRule = ''): string {
@@ -57,40 +57,6 @@ rules:
     steps:
       - action: noop
 ${extraRule}`;
-}
-
-async function startPagerDuty() {
-  const notes: { incident: string; content: string; headers: IncomingMessage['headers'] }[] = [];
-  const alerts = new Map<string, unknown>();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      res.setHeader('content-type', 'application/json');
-      if (req.headers.authorization !== `Token token=${PD_REST_TOKEN}`) {
-        res.statusCode = 401;
-        res.end('{"error":{"message":"Authentication failed","code":2006}}');
-        return;
-      }
-      const m = /^\/incidents\/([^/]+)\/(notes|alerts)$/.exec(url.pathname);
-      if (req.method === 'POST' && m && m[2] === 'notes') {
-        notes.push({ incident: decodeURIComponent(m[1] as string), content: (JSON.parse(body) as { note: { content: string } }).note.content, headers: req.headers });
-        res.statusCode = 201;
-        res.end(JSON.stringify({ note: { id: `N${notes.length}`, content: 'x' } }));
-      } else if (req.method === 'GET' && m && m[2] === 'alerts') {
-        res.end(JSON.stringify(alerts.get(decodeURIComponent(m[1] as string)) ?? { alerts: [], more: false }));
-      } else if (req.method === 'GET' && url.pathname === '/incidents') {
-        const key = url.searchParams.get('incident_key');
-        res.end(JSON.stringify({ incidents: key ? [{ id: 'PINC123', type: 'incident', html_url: 'https://example.pagerduty.com/incidents/PINC123', incident_key: key }] : [], more: false }));
-      } else {
-        res.statusCode = 404;
-        res.end('{"error":{"message":"Not Found","code":2100}}');
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, notes, alerts };
 }
 
 async function start(name: string, env: Record<string, string> = {}, flags: Record<string, unknown> = {}): Promise<RunningServer> {
@@ -140,7 +106,7 @@ beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.1', '127.0.0.2'] });
   dir = mkdtempSync(join(tmpdir(), 'rune-serve-'));
   writeFileSync(join(dir, 'tokens'), `# NAME ROLE sha256:<hex>\n${tokenLine('alice', 'admin', API_TOKEN)}`);
-  pd = await startPagerDuty();
+  pd = await startFakePagerDuty(PD_REST_TOKEN);
 });
 afterAll(async () => {
   await sshd?.stop();
