@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   HOST_KEY_MISMATCH: { stage: 'transport', retryable: false, exit: 3, text: "the node's host key differs from known_hosts" },
   SSH_AUTH_FAILED: { stage: 'transport', retryable: false, exit: 3, text: 'the node refused our credentials' },
   CONNECT_REFUSED: { stage: 'transport', retryable: true, exit: 3, text: 'nothing listens on the SSH port' },
+  SERVER_UNREACHABLE: { stage: 'transport', retryable: true, exit: 3, text: 'the CLI cannot reach the running `rune serve` it was pointed at (--server, RUNE_PUBLIC_URL)' },
   CONNECT_TIMEOUT: { stage: 'transport', retryable: true, exit: 3, text: 'no answer from the node within the connect timeout' },
   NODE_UNREACHABLE: { stage: 'transport', retryable: true, exit: 3, text: 'the address cannot be resolved or routed' },
   CONNECTION_LOST: { stage: 'transport', retryable: true, exit: 3, text: 'the connection dropped while the plugin ran' },

@@ -16,8 +16,8 @@ export function serverTarget(flags: { server?: string | undefined; url?: string 
 
 /**
  * One call to a running `rune serve` (the CLI commands that act on the service: pause, resume,
- * breaker close, guards). Returns the HTTP status and the parsed JSON body; an unreachable server
- * is a USAGE error naming the URL, since the fix is on the command line (--url).
+ * breaker close, guards, jobs). Returns the HTTP status and the parsed JSON body; an unreachable
+ * server is SERVER_UNREACHABLE (exit 3, like an unreachable node) naming the URL.
  */
 export async function callServer(
   target: ServerTarget,
@@ -34,7 +34,7 @@ export async function callServer(
     res = await doFetch(`${target.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(15_000) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new RuneError('USAGE', `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--server or RUNE_PUBLIC_URL)`, { unreachable: true });
+    throw new RuneError('SERVER_UNREACHABLE', `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--server or RUNE_PUBLIC_URL)`, { url: target.url });
   }
   const text = await res.text();
   let parsed: Record<string, unknown> = {};

@@ -36,7 +36,7 @@ async function ask(flags: JobsServerFlags, method: 'GET' | 'POST', path: string,
   try {
     r = await callServer(serverTarget(flags, io.env), method, path, body, deps.fetch);
   } catch (err) {
-    if (isRuneError(err) && err.details.unreachable === true) {
+    if (isRuneError(err) && err.code === 'SERVER_UNREACHABLE') {
       io.stderr(`rune: ${err.message}\n`);
       return { ok: false, exit: EXIT.unreachable };
     }

@@ -5,7 +5,7 @@ import { stringify as toYaml } from 'yaml';
 import { Command, CommanderError, Option } from 'commander';
 import { readConfig, formatProblem } from '../config/read-config';
 import { validateConfig } from '../config/validate-config';
-import { isRuneError, RuneError } from '../errors';
+import { ERROR_CATALOGUE, isRuneError, RuneError } from '../errors';
 import { loadRegistry } from '../plugins/load-registry';
 import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
 import { resolveNode } from '../orchestrator/resolve-node';
@@ -278,7 +278,8 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     }
     if (isRuneError(err)) {
       io.stderr(`rune: ${err.message}\n`);
-      return err.code === 'INTERNAL' ? 1 : 2;
+      // The catalogue's class (2 for usage and configuration, 3 for what cannot be reached).
+      return err.code === 'INTERNAL' ? 1 : ERROR_CATALOGUE[err.code].exit;
     }
     io.stderr(`rune: internal error: ${(err as Error).stack ?? String(err)}\n`);
     return 1;

@@ -237,7 +237,7 @@ describe('pause switch', () => {
 
   test('the CLI says clearly when the server cannot be reached or refuses the token', async () => {
     const unreachable = await cli(['pause', '--url', 'http://127.0.0.1:1']);
-    expect(unreachable.code).toBe(2);
+    expect(unreachable.code).toBe(3);
     expect(unreachable.err).toMatch(/cannot reach RUNE at http:\/\/127\.0\.0\.1:1/);
     const s = await start('pause-token', rules, { flags: { dryRun: true } });
     try {
