@@ -23,7 +23,7 @@ const { readFile } = require('node:fs/promises');
 const os = require('node:os');
 const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const { ROOT, loadavg, nproc, log, median, parseOptions } = require('../lib/common');
 const DIST = path.join(ROOT, 'dist');
 const HELPER = path.join(__dirname, 'ssh-one.sh');
 const TARGET_RATIO = 0.6;
@@ -51,30 +51,17 @@ Needs root (it starts sshd), ssh, ssh-keygen, xargs, and dist/ (npm run build).
 }
 
 function parseArgs(argv) {
-  const o = { nodes: 100, repeat: 3, parallel: 50, sequential: 50, plugins: path.join(ROOT, 'plugins'), timeLimit: 300, json: false, check: false, idleMs: null };
-  const ints = { '--nodes': 'nodes', '--repeat': 'repeat', '--parallel': 'parallel', '--sequential': 'sequential', '--time-limit': 'timeLimit', '--idle-ms': 'idleMs' };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      v = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    if (a === '-h' || a === '--help') usage(0);
-    else if (a === '--json') o.json = true;
-    else if (a === '--check') o.check = true;
-    else if (a in ints || a === '--plugins') {
-      if (v === undefined) v = argv[++i];
-      if (v === undefined) usage(2, `${a} needs a value`);
-      if (a === '--plugins') o.plugins = path.resolve(v);
-      else {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) usage(2, `${a} must be a non-negative integer, not ${JSON.stringify(v)}`);
-        o[ints[a]] = n;
-      }
-    } else usage(2, `unknown option ${a}`);
-  }
+  const o = parseOptions(
+    argv,
+    {
+      defaults: { nodes: 100, repeat: 3, parallel: 50, sequential: 50, plugins: path.join(ROOT, 'plugins'), timeLimit: 300, json: false, check: false, idleMs: null },
+      flags: { '--json': 'json', '--check': 'check' },
+      numbers: { '--nodes': 'nodes', '--repeat': 'repeat', '--parallel': 'parallel', '--sequential': 'sequential', '--time-limit': 'timeLimit', '--idle-ms': 'idleMs' },
+      ints: ['nodes', 'repeat', 'parallel', 'sequential', 'timeLimit', 'idleMs'],
+      values: { '--plugins': (v, opts) => void (opts.plugins = path.resolve(v)) },
+    },
+    usage,
+  );
   if (o.nodes < 1 || o.nodes > 254 * 254) usage(2, '--nodes must be between 1 and 64516');
   if (o.repeat < 1) usage(2, '--repeat must be at least 1');
   if (o.parallel < 1) usage(2, '--parallel must be at least 1');
@@ -107,15 +94,7 @@ function loadDist() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const secs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 1000).toFixed(2)}s`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), all: xs });
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const nproc = () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-const log = (s) => process.stdout.write(`${s}\n`);
 
 function tryText(cmd, args) {
   try {

@@ -36,7 +36,7 @@ const { summarizeProfile, formatSummary } = require('./profile-summary');
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 const { startServerChild } = require('../lib/server-child');
-const { loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion } = require('../lib/common');
+const { loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion, parseOptions } = require('../lib/common');
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 20;
 const WEBHOOK_PATH = '/webhooks/alertmanager';
@@ -72,36 +72,21 @@ Needs dist/ (npm run build). Everything listens on 127.0.0.1 only.
 }
 
 function parseArgs(argv) {
-  const o = { duration: 10, connections: 32, repeat: 1, alerts: 10, rate: 0, warmup: 2, log: 'file', concurrency: null, grace: 5, profile: null, timeLimit: 180, json: false, check: false, noOwnHalf: false };
-  const nums = { '--duration': 'duration', '--connections': 'connections', '--repeat': 'repeat', '--alerts': 'alerts', '--rate': 'rate', '--warmup': 'warmup', '--concurrency': 'concurrency', '--grace': 'grace', '--time-limit': 'timeLimit' };
-  const ints = new Set(['connections', 'repeat', 'alerts', 'concurrency']);
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      v = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    if (a === '-h' || a === '--help') usage(0);
-    else if (a === '--json') o.json = true;
-    else if (a === '--check') o.check = true;
-    else if (a === '--no-own-half') o.noOwnHalf = true;
-    else if (a in nums || a === '--log' || a === '--profile') {
-      if (v === undefined) v = argv[++i];
-      if (v === undefined) usage(2, `${a} needs a value`);
-      if (a === '--log') {
-        if (v !== 'file' && v !== 'none') usage(2, '--log must be file or none');
-        o.log = v;
-      } else if (a === '--profile') o.profile = path.resolve(v);
-      else {
-        const n = Number(v);
-        const key = nums[a];
-        if (!Number.isFinite(n) || n < 0 || (ints.has(key) && !Number.isInteger(n))) usage(2, `${a} must be a non-negative ${ints.has(key) ? 'integer' : 'number'}, not ${JSON.stringify(v)}`);
-        o[key] = n;
-      }
-    } else usage(2, `unknown option ${a}`);
-  }
+  const logMode = (v, o) => {
+    if (v !== 'file' && v !== 'none') usage(2, '--log must be file or none');
+    o.log = v;
+  };
+  const o = parseOptions(
+    argv,
+    {
+      defaults: { duration: 10, connections: 32, repeat: 1, alerts: 10, rate: 0, warmup: 2, log: 'file', concurrency: null, grace: 5, profile: null, timeLimit: 180, json: false, check: false, noOwnHalf: false },
+      flags: { '--json': 'json', '--check': 'check', '--no-own-half': 'noOwnHalf' },
+      numbers: { '--duration': 'duration', '--connections': 'connections', '--repeat': 'repeat', '--alerts': 'alerts', '--rate': 'rate', '--warmup': 'warmup', '--concurrency': 'concurrency', '--grace': 'grace', '--time-limit': 'timeLimit' },
+      ints: ['connections', 'repeat', 'alerts', 'concurrency'],
+      values: { '--log': logMode, '--profile': (v, opts) => void (opts.profile = path.resolve(v)) },
+    },
+    usage,
+  );
   if (o.duration <= 0) usage(2, '--duration must be positive');
   if (o.connections < 1) usage(2, '--connections must be at least 1');
   if (o.repeat < 1) usage(2, '--repeat must be at least 1');

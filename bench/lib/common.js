@@ -42,4 +42,40 @@ const shippedNodeFlags = () => {
   return m[1].trim().split(/\s+/).filter(Boolean);
 };
 
-module.exports = { ROOT, loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion, shippedNodeFlags };
+const own = (obj, k) => obj !== undefined && Object.prototype.hasOwnProperty.call(obj, k);
+
+/**
+ * A benchmark's command line: `--name value` or `--name=value`. `spec.flags` maps an option to a
+ * boolean key, `spec.numbers` to a key holding a non-negative number (`spec.ints`: the keys that
+ * must be integers), `spec.values` to a function (value, options) that stores it or calls usage.
+ * `-h`/`--help` calls usage(0); anything else unknown usage(2, why). Range checks stay with the caller.
+ */
+function parseOptions(argv, spec, usage) {
+  const o = { ...spec.defaults };
+  const ints = new Set(spec.ints ?? []);
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      v = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    if (a === '-h' || a === '--help') usage(0);
+    else if (own(spec.flags, a)) o[spec.flags[a]] = true;
+    else if (own(spec.numbers, a) || own(spec.values, a)) {
+      if (v === undefined) v = argv[++i];
+      if (v === undefined) usage(2, `${a} needs a value`);
+      if (own(spec.values, a)) spec.values[a](v, o);
+      else {
+        const key = spec.numbers[a];
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0 || (ints.has(key) && !Number.isInteger(n))) usage(2, `${a} must be a non-negative ${ints.has(key) ? 'integer' : 'number'}, not ${JSON.stringify(v)}`);
+        o[key] = n;
+      }
+    } else usage(2, `unknown option ${a}`);
+  }
+  return o;
+}
+
+module.exports = { ROOT, loadavg, nproc, log, median, pct, ms, fileSize, pkgVersion, shippedNodeFlags, parseOptions };

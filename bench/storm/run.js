@@ -34,7 +34,7 @@ const { generateStorm, rulesYaml, checkExactlyOnce, JOBS_SQL, FIRING_RULE, RESOL
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 const { startServerChild } = require('../lib/server-child');
-const { loadavg, nproc, log, pct, ms, fileSize, pkgVersion, shippedNodeFlags } = require('../lib/common');
+const { loadavg, nproc, log, pct, ms, fileSize, pkgVersion, shippedNodeFlags, parseOptions } = require('../lib/common');
 const RUNE_CHILD = path.join(ROOT, 'bench', 'ingest', 'rune-server.js');
 const WEBHOOK_PATH = '/webhooks/alertmanager';
 const RSS_TARGET_MB = 150;
@@ -69,39 +69,23 @@ Needs dist/ (npm run build). Everything listens on 127.0.0.1 only.
 }
 
 function parseArgs(argv) {
-  const o = { rate: 1000, duration: 30, duplicates: 0.8, flap: 0.3, seed: 1, connections: 64, grace: 5, log: 'file', concurrency: null, keep: false, timeLimit: 120, json: false, check: false, nodeFlags: null };
-  const nums = { '--rate': 'rate', '--duration': 'duration', '--duplicates': 'duplicates', '--flap': 'flap', '--seed': 'seed', '--connections': 'connections', '--grace': 'grace', '--concurrency': 'concurrency', '--time-limit': 'timeLimit' };
-  const ints = new Set(['seed', 'connections', 'concurrency']);
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      v = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    if (a === '-h' || a === '--help') usage(0);
-    else if (a === '--json') o.json = true;
-    else if (a === '--check') o.check = true;
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--node-flags') {
-      if (v === undefined) v = argv[++i];
-      if (v === undefined) usage(2, '--node-flags needs a value ("" for none)');
-      o.nodeFlags = v.trim().split(/\s+/).filter(Boolean);
-    } else if (a in nums || a === '--log') {
-      if (v === undefined) v = argv[++i];
-      if (v === undefined) usage(2, `${a} needs a value`);
-      if (a === '--log') {
-        if (v !== 'file' && v !== 'none') usage(2, '--log must be file or none');
-        o.log = v;
-      } else {
-        const n = Number(v);
-        const key = nums[a];
-        if (!Number.isFinite(n) || n < 0 || (ints.has(key) && !Number.isInteger(n))) usage(2, `${a} must be a non-negative ${ints.has(key) ? 'integer' : 'number'}, not ${JSON.stringify(v)}`);
-        o[key] = n;
-      }
-    } else usage(2, `unknown option ${a}`);
-  }
+  const o = parseOptions(
+    argv,
+    {
+      defaults: { rate: 1000, duration: 30, duplicates: 0.8, flap: 0.3, seed: 1, connections: 64, grace: 5, log: 'file', concurrency: null, keep: false, timeLimit: 120, json: false, check: false, nodeFlags: null },
+      flags: { '--json': 'json', '--check': 'check', '--keep': 'keep' },
+      numbers: { '--rate': 'rate', '--duration': 'duration', '--duplicates': 'duplicates', '--flap': 'flap', '--seed': 'seed', '--connections': 'connections', '--grace': 'grace', '--concurrency': 'concurrency', '--time-limit': 'timeLimit' },
+      ints: ['seed', 'connections', 'concurrency'],
+      values: {
+        '--log': (v, opts) => {
+          if (v !== 'file' && v !== 'none') usage(2, '--log must be file or none');
+          opts.log = v;
+        },
+        '--node-flags': (v, opts) => void (opts.nodeFlags = v.trim().split(/\s+/).filter(Boolean)),
+      },
+    },
+    usage,
+  );
   if (o.rate <= 0) usage(2, '--rate must be positive');
   if (o.duration <= 0) usage(2, '--duration must be positive');
   if (o.duplicates >= 1) usage(2, '--duplicates must be below 1');
