@@ -1,14 +1,7 @@
 /** Shared vocabulary of RUNE (DESIGN.md: Plugins, Results and errors). */
 
 export type JobStatus =
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'timed_out'
-  | 'cancelled'
-  | 'skipped'
-  | 'interrupted';
+  'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'interrupted';
 
 export type TransportKind = 'ssh' | 'ssm' | 'local';
 

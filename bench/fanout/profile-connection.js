@@ -33,7 +33,10 @@ const ONLY = opt('--only', null);
 const cpuSelf = () => {
   const u = process.cpuUsage();
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (u.user + u.system) / 1e6 + (f[13] + f[14]) / 100;
 };
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -59,7 +62,14 @@ function ssh2Once(fleet, key, algorithms) {
         ch.end();
       });
     });
-    c.connect({ host: fleet.addresses[0], port: fleet.port, username: fleet.user, privateKey: key, hostVerifier: () => true, ...(algorithms ? { algorithms } : {}) });
+    c.connect({
+      host: fleet.addresses[0],
+      port: fleet.port,
+      username: fleet.user,
+      privateKey: key,
+      hostVerifier: () => true,
+      ...(algorithms ? { algorithms } : {}),
+    });
     c._sock?.once?.('connect', () => (marks.tcp = performance.now() - t0));
   });
 }
@@ -86,7 +96,9 @@ async function measure(label, fleet, once) {
     const p = (k) => med(phases.map((x) => x[k] ?? NaN)).toFixed(1);
     ph = `  phases (ms from start): kex done ${p('kex')}, authenticated ${p('auth')}, command done ${p('done')}`;
   }
-  console.log(`${label.padEnd(44)} wall ${med(walls).toFixed(1).padStart(6)} ms  client CPU ${med(clients).toFixed(1).padStart(6)} ms  sshd CPU ${med(servers).toFixed(1).padStart(6)} ms${ph}`);
+  console.log(
+    `${label.padEnd(44)} wall ${med(walls).toFixed(1).padStart(6)} ms  client CPU ${med(clients).toFixed(1).padStart(6)} ms  sshd CPU ${med(servers).toFixed(1).padStart(6)} ms${ph}`,
+  );
 }
 
 async function main() {
@@ -99,12 +111,42 @@ async function main() {
   process.once('SIGINT', () => stop().finally(() => process.exit(130)));
   try {
     fleet = await startFleet({ dir, nodes: 1 });
-    console.log(`nproc ${os.cpus().length}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${RUNS} sequential connections each, command ${JSON.stringify(COMMAND)}; medians; sshd CPU via ${fleet.cpuAccounting}`);
+    console.log(
+      `nproc ${os.cpus().length}, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(
+          ' ',
+        )}; ${RUNS} sequential connections each, command ${JSON.stringify(COMMAND)}; medians; sshd CPU via ${fleet.cpuAccounting}`,
+    );
     const key = fs.readFileSync(fleet.userKey);
     const sshArgs = (extra) => [
-      '-F', '/dev/null', '-T', '-i', fleet.userKey, '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', `UserKnownHostsFile=${fleet.knownHosts}`,
-      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'LogLevel=ERROR',
-      ...extra, '-p', String(fleet.port), `${fleet.user}@${fleet.addresses[0]}`, COMMAND,
+      '-F',
+      '/dev/null',
+      '-T',
+      '-i',
+      fleet.userKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-o',
+      `UserKnownHostsFile=${fleet.knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ControlPath=none',
+      '-o',
+      'LogLevel=ERROR',
+      ...extra,
+      '-p',
+      String(fleet.port),
+      `${fleet.user}@${fleet.addresses[0]}`,
+      COMMAND,
     ];
     const sshOnce = (extra) => async () => {
       const r = spawnSync('ssh', sshArgs(extra), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -113,13 +155,24 @@ async function main() {
     };
     await ssh2Once(fleet, key); // warm-up: JIT, page cache
     await sshOnce([])();
-    if (ONLY !== 'openssh') await measure('ssh2 (RUNE defaults: curve25519, aes-gcm)', fleet, () => ssh2Once(fleet, key));
+    if (ONLY !== 'openssh')
+      await measure('ssh2 (RUNE defaults: curve25519, aes-gcm)', fleet, () => ssh2Once(fleet, key));
     if (ONLY !== 'ssh2') await measure('OpenSSH ssh (defaults: sntrup761x25519)', fleet, sshOnce([]));
-    if (!ONLY) await measure('OpenSSH ssh, KexAlgorithms=curve25519-sha256', fleet, sshOnce(['-o', 'KexAlgorithms=curve25519-sha256', '-o', 'Ciphers=aes128-gcm@openssh.com']));
-    if (!ONLY) await measure('ssh2, chacha20-poly1305', fleet, () => ssh2Once(fleet, key, { cipher: ['chacha20-poly1305@openssh.com'] }));
+    if (!ONLY)
+      await measure(
+        'OpenSSH ssh, KexAlgorithms=curve25519-sha256',
+        fleet,
+        sshOnce(['-o', 'KexAlgorithms=curve25519-sha256', '-o', 'Ciphers=aes128-gcm@openssh.com']),
+      );
+    if (!ONLY)
+      await measure('ssh2, chacha20-poly1305', fleet, () =>
+        ssh2Once(fleet, key, { cipher: ['chacha20-poly1305@openssh.com'] }),
+      );
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) execFileSync('/bin/sh', ['-c', COMMAND]);
-    console.log(`for scale: the command itself locally (sh -c, fork+exec from node) ${((performance.now() - t0) / 20).toFixed(1)} ms`);
+    console.log(
+      `for scale: the command itself locally (sh -c, fork+exec from node) ${((performance.now() - t0) / 20).toFixed(1)} ms`,
+    );
   } finally {
     await stop();
   }

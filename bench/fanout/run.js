@@ -54,9 +54,26 @@ function parseArgs(argv) {
   const o = parseOptions(
     argv,
     {
-      defaults: { nodes: 100, repeat: 3, parallel: 50, sequential: 50, plugins: path.join(ROOT, 'plugins'), timeLimit: 300, json: false, check: false, idleMs: null },
+      defaults: {
+        nodes: 100,
+        repeat: 3,
+        parallel: 50,
+        sequential: 50,
+        plugins: path.join(ROOT, 'plugins'),
+        timeLimit: 300,
+        json: false,
+        check: false,
+        idleMs: null,
+      },
       flags: { '--json': 'json', '--check': 'check' },
-      numbers: { '--nodes': 'nodes', '--repeat': 'repeat', '--parallel': 'parallel', '--sequential': 'sequential', '--time-limit': 'timeLimit', '--idle-ms': 'idleMs' },
+      numbers: {
+        '--nodes': 'nodes',
+        '--repeat': 'repeat',
+        '--parallel': 'parallel',
+        '--sequential': 'sequential',
+        '--time-limit': 'timeLimit',
+        '--idle-ms': 'idleMs',
+      },
       ints: ['nodes', 'repeat', 'parallel', 'sequential', 'timeLimit', 'idleMs'],
       values: { '--plugins': (v, opts) => void (opts.plugins = path.resolve(v)) },
     },
@@ -72,10 +89,20 @@ function parseArgs(argv) {
 // ---------------------------------------------------------------- dist/
 
 function loadDist() {
-  const need = ['orchestrator/run-action.js', 'orchestrator/plan-run.js', 'transports/ssh-transport.js', 'transports/wrapper-script.js', 'transports/transport.js', 'plugins/load-registry.js', 'config/validate-config.js'];
+  const need = [
+    'orchestrator/run-action.js',
+    'orchestrator/plan-run.js',
+    'transports/ssh-transport.js',
+    'transports/wrapper-script.js',
+    'transports/transport.js',
+    'plugins/load-registry.js',
+    'config/validate-config.js',
+  ];
   const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
   if (missing.length > 0) {
-    process.stderr.write(`bench/fanout: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`);
+    process.stderr.write(
+      `bench/fanout: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
+    );
     process.exit(2);
   }
   const d = (f) => require(path.join(DIST, f));
@@ -98,7 +125,10 @@ const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max
 
 function tryText(cmd, args) {
   try {
-    return execFileSync('/bin/sh', ['-c', '"$0" "$@" 2>&1', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('/bin/sh', ['-c', '"$0" "$@" 2>&1', cmd, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch (err) {
     return String(err.stdout || '').trim() || '?';
   }
@@ -110,7 +140,10 @@ const CLK_TCK = Number(tryText('getconf', ['CLK_TCK'])) || 100;
 const clientCpu = () => {
   const u = process.cpuUsage();
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (u.user + u.system) / 1e6 + (f[13] + f[14]) / CLK_TCK;
 };
 
@@ -177,7 +210,11 @@ function makeRune(dist, ctx) {
     traceId: randomBytes(16).toString('hex'),
   });
   const newTransport = () => {
-    const t = dist.createSshTransport({ keyPath: ctx.fleet.userKey, knownHostsPath: ctx.fleet.knownHosts, ...(ctx.opts.idleMs !== null ? { idleMs: ctx.opts.idleMs } : {}) });
+    const t = dist.createSshTransport({
+      keyPath: ctx.fleet.userKey,
+      knownHostsPath: ctx.fleet.knownHosts,
+      ...(ctx.opts.idleMs !== null ? { idleMs: ctx.opts.idleMs } : {}),
+    });
     cleanup.transports.add(t);
     return t;
   };
@@ -192,7 +229,10 @@ function makeRune(dist, ctx) {
   const check = (results, what) => {
     const bad = results.filter((r) => r.status !== 'succeeded');
     if (bad.length > 0) {
-      const sample = bad.slice(0, 3).map((r) => `${r.node}: ${r.status} ${r.error ? r.error.code : ''} ${r.summary}`).join('\n  ');
+      const sample = bad
+        .slice(0, 3)
+        .map((r) => `${r.node}: ${r.status} ${r.error ? r.error.code : ''} ${r.summary}`)
+        .join('\n  ');
       throw new Error(`RUNE ${what}: ${bad.length}/${results.length} runs did not succeed:\n  ${sample}`);
     }
   };
@@ -203,7 +243,9 @@ function makeRune(dist, ctx) {
       const c0 = ctx.counters.connects;
       const cpu0 = clientCpu();
       const t0 = performance.now();
-      const results = await dist.mapBounded(ctx.nodeNames, ctx.opts.parallel, (node) => dist.runAction(request(node), deps));
+      const results = await dist.mapBounded(ctx.nodeNames, ctx.opts.parallel, (node) =>
+        dist.runAction(request(node), deps),
+      );
       const ms = performance.now() - t0;
       const cpu = clientCpu() - cpu0;
       const connections = ctx.counters.connects - c0;
@@ -250,7 +292,11 @@ function makeOpenSsh(ctx) {
       let stderr = '';
       const cpu0 = clientCpu();
       const t0 = performance.now();
-      const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], { env: env(outDir), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], {
+        env: env(outDir),
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
       cleanup.children.add(child);
       child.stderr.on('data', (c) => {
         stderr = (stderr + c.toString()).slice(-2000);
@@ -285,9 +331,13 @@ function makeOpenSsh(ctx) {
           ok = false;
         }
       }
-      if (!ok) bad.push(`${tag}: exit ${rc === null ? 'none (not run)' : rc.trim()}, stdout ${JSON.stringify((out || '').slice(0, 120))}, stderr ${JSON.stringify((read('err') || '').slice(-200))}`);
+      if (!ok)
+        bad.push(
+          `${tag}: exit ${rc === null ? 'none (not run)' : rc.trim()}, stdout ${JSON.stringify((out || '').slice(0, 120))}, stderr ${JSON.stringify((read('err') || '').slice(-200))}`,
+        );
     }
-    if (bad.length > 0) throw new Error(`OpenSSH ${what}: ${bad.length}/${tags.length} runs failed:\n  ${bad.slice(0, 3).join('\n  ')}`);
+    if (bad.length > 0)
+      throw new Error(`OpenSSH ${what}: ${bad.length}/${tags.length} runs failed:\n  ${bad.slice(0, 3).join('\n  ')}`);
   };
   const outDirFor = (kind) => {
     const d = path.join(ctx.scratch, `ssh-${kind}-${++serial}`);
@@ -297,7 +347,11 @@ function makeOpenSsh(ctx) {
   return {
     async fanout() {
       const outDir = outDirFor('fanout');
-      const r = await pipeline('exec xargs -P "$1" -n 1 /bin/sh "$2" < "$3"', [String(ctx.opts.parallel), HELPER, ctx.addressFile], outDir);
+      const r = await pipeline(
+        'exec xargs -P "$1" -n 1 /bin/sh "$2" < "$3"',
+        [String(ctx.opts.parallel), HELPER, ctx.addressFile],
+        outDir,
+      );
       check(outDir, ctx.fleet.addresses, 'fan-out');
       if (r.code !== 0) throw new Error(`OpenSSH fan-out: xargs exited ${r.code ?? r.signal}: ${r.stderr}`);
       fs.rmSync(outDir, { recursive: true, force: true });
@@ -306,7 +360,11 @@ function makeOpenSsh(ctx) {
     async sequential() {
       const outDir = outDirFor('seq');
       const n = ctx.opts.sequential;
-      const r = await pipeline('i=0; while [ "$i" -lt "$1" ]; do i=$((i + 1)); /bin/sh "$2" "$3" "seq-$i" || exit $?; done', [String(n), HELPER, ctx.fleet.addresses[0]], outDir);
+      const r = await pipeline(
+        'i=0; while [ "$i" -lt "$1" ]; do i=$((i + 1)); /bin/sh "$2" "$3" "seq-$i" || exit $?; done',
+        [String(n), HELPER, ctx.fleet.addresses[0]],
+        outDir,
+      );
       check(
         outDir,
         Array.from({ length: n }, (_, i) => `seq-${i + 1}`),
@@ -328,25 +386,36 @@ async function main() {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
-      process.stderr.write(`bench/fanout: ${tool} not found (apt-get install -y openssh-client openssh-server findutils)\n`);
+      process.stderr.write(
+        `bench/fanout: ${tool} not found (apt-get install -y openssh-client openssh-server findutils)\n`,
+      );
       process.exit(2);
     }
   }
   const { startFleet } = require('./sshd-fleet');
   const counters = instrumentSsh2();
 
-  const timer = setTimeout(() => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3), opts.timeLimit * 1000);
+  const timer = setTimeout(
+    () => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3),
+    opts.timeLimit * 1000,
+  );
   process.once('SIGINT', () => abort('interrupted', 130));
   process.once('SIGTERM', () => abort('terminated', 143));
 
-  log(`machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`);
-  log(`software: node ${process.version}, ${tryText('ssh', ['-V']).split('\n')[0]}, ssh2 ${require(require.resolve('ssh2/package.json', { paths: [DIST] })).version}`);
+  log(
+    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`,
+  );
+  log(
+    `software: node ${process.version}, ${tryText('ssh', ['-V']).split('\n')[0]}, ssh2 ${require(require.resolve('ssh2/package.json', { paths: [DIST] })).version}`,
+  );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-'));
   cleanup.scratch = scratch;
   const fleet = await startFleet({ dir: scratch, nodes: opts.nodes, log: (s) => log(`setup: ${s}`) });
   cleanup.fleet = fleet;
-  log(`setup: ${Math.ceil(opts.nodes / 15)} sshd on ${fleet.addresses[0]}…${fleet.addresses[fleet.addresses.length - 1]} port ${fleet.port}, user ${fleet.user}, scratch ${scratch}`);
+  log(
+    `setup: ${Math.ceil(opts.nodes / 15)} sshd on ${fleet.addresses[0]}…${fleet.addresses[fleet.addresses.length - 1]} port ${fleet.port}, user ${fleet.user}, scratch ${scratch}`,
+  );
   log(`setup: sshd-side CPU accounting: ${fleet.cpuAccounting}`);
 
   // Inventory: one node per address (rules.yaml, checked by RUNE's own validator).
@@ -374,7 +443,9 @@ async function main() {
   let action = 'noop';
   if (!registry.plugins.has('noop')) {
     const fixtures = path.join(ROOT, 'test', 'fixtures', 'plugins');
-    log(`note: no noop plugin in ${opts.plugins}${registry.problems.length ? ` (problems: ${registry.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')})` : ''}; using echo from ${path.relative(ROOT, fixtures)}`);
+    log(
+      `note: no noop plugin in ${opts.plugins}${registry.problems.length ? ` (problems: ${registry.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')})` : ''}; using echo from ${path.relative(ROOT, fixtures)}`,
+    );
     registry = dist.loadRegistry(fixtures);
     action = 'echo';
     if (!registry.plugins.has('echo')) throw new Error(`no echo plugin in ${fixtures} either`);
@@ -383,7 +454,17 @@ async function main() {
 
   // The exact remote command and payload RUNE sends (same builder, same plan), for OpenSSH.
   const plan = dist.planRun(
-    { action, node: nodeNames[0], params: {}, dryRun: false, pluginDryRun: false, trigger: { kind: 'cli', actor: 'bench@fanout' }, alert: null, jobId: randomUUID(), traceId: randomBytes(16).toString('hex') },
+    {
+      action,
+      node: nodeNames[0],
+      params: {},
+      dryRun: false,
+      pluginDryRun: false,
+      trigger: { kind: 'cli', actor: 'bench@fanout' },
+      alert: null,
+      jobId: randomUUID(),
+      traceId: randomBytes(16).toString('hex'),
+    },
     registry,
     config,
     { fallbackUser: fleet.user },
@@ -397,9 +478,23 @@ async function main() {
   fs.writeFileSync(payloadFile, JSON.stringify(plan.payload));
   fs.writeFileSync(addressFile, fleet.addresses.join('\n') + '\n');
   if (opts.idleMs !== null) log(`RUNE pool idle timeout: ${opts.idleMs} ms (--idle-ms)`);
-  log(`plugin: ${action} ${plugin.version} (${path.relative(ROOT, plugin.path)}, ${script.length} bytes; remote command ${command.length} bytes, payload on stdin)`);
+  log(
+    `plugin: ${action} ${plugin.version} (${path.relative(ROOT, plugin.path)}, ${script.length} bytes; remote command ${command.length} bytes, payload on stdin)`,
+  );
 
-  const ctx = { opts, fleet, registry, config, action, nodeNames, counters, scratch, cmdFile, payloadFile, addressFile };
+  const ctx = {
+    opts,
+    fleet,
+    registry,
+    config,
+    action,
+    nodeNames,
+    counters,
+    scratch,
+    cmdFile,
+    payloadFile,
+    addressFile,
+  };
   const rune = makeRune(dist, ctx);
   const openssh = makeOpenSsh(ctx);
 
@@ -410,7 +505,8 @@ async function main() {
     await rune.sequential();
     await openssh.sequential();
     opts.sequential = saved;
-    if (counters.firstCommand !== command) throw new Error('the command RUNE sent differs from the one given to OpenSSH (wrapper changed under us?)');
+    if (counters.firstCommand !== command)
+      throw new Error('the command RUNE sent differs from the one given to OpenSSH (wrapper changed under us?)');
     log('warm-up: one run each side ok; OpenSSH gets byte-for-byte the remote command RUNE sends');
   }
 
@@ -434,24 +530,40 @@ async function main() {
     slot.cpu.push(r.cpu);
     slot.sshd.push(sshd);
     slot.connections = r.connections;
-    log(`  ${label.padEnd(19)} ${secs(r.ms).padStart(7)}  (${String(r.connections).padStart(3)} connection${r.connections === 1 ? ' ' : 's'}; CPU: client ${r.cpu.toFixed(2)}s, sshd side ${sshd.toFixed(2)}s)`);
+    log(
+      `  ${label.padEnd(19)} ${secs(r.ms).padStart(7)}  (${String(r.connections).padStart(3)} connection${r.connections === 1 ? ' ' : 's'}; CPU: client ${r.cpu.toFixed(2)}s, sshd side ${sshd.toFixed(2)}s)`,
+    );
   };
   for (let rep = 0; rep < opts.repeat; rep++) {
     log(`repeat ${rep + 1}/${opts.repeat} (load ${loadavg()})`);
     const order = rep % 2 === 0 ? sides : [...sides].reverse(); // ABBA: neither side always goes first
-    for (const side of order) await measure(side, 'fan', `${side === 'rune' ? 'RUNE' : 'OpenSSH'} fan-out`, side === 'rune' ? rune.fanout : openssh.fanout);
+    for (const side of order)
+      await measure(
+        side,
+        'fan',
+        `${side === 'rune' ? 'RUNE' : 'OpenSSH'} fan-out`,
+        side === 'rune' ? rune.fanout : openssh.fanout,
+      );
     if (opts.sequential > 0) {
-      for (const side of order) await measure(side, 'seq', `${side === 'rune' ? 'RUNE' : 'OpenSSH'} sequential`, side === 'rune' ? rune.sequential : openssh.sequential);
+      for (const side of order)
+        await measure(
+          side,
+          'seq',
+          `${side === 'rune' ? 'RUNE' : 'OpenSSH'} sequential`,
+          side === 'rune' ? rune.sequential : openssh.sequential,
+        );
     }
   }
 
   const leftovers = fs.readdirSync(fleet.remoteTmp);
-  if (leftovers.length > 0) log(`warning: ${leftovers.length} entries left in the remote TMPDIR (wrapper clean-up failed?)`);
+  if (leftovers.length > 0)
+    log(`warning: ${leftovers.length} entries left in the remote TMPDIR (wrapper clean-up failed?)`);
 
   const summary = {};
   for (const key of Object.keys(res)) {
     const v = res[key];
-    if (v.ms.length) summary[key] = { wall: stats(v.ms), clientCpu: stats(v.cpu), sshdCpu: stats(v.sshd), connections: v.connections };
+    if (v.ms.length)
+      summary[key] = { wall: stats(v.ms), clientCpu: stats(v.cpu), sshdCpu: stats(v.sshd), connections: v.connections };
   }
   const paired = (a, b) => a.map((x, i) => (x / b[i]).toFixed(2)).join(' ');
   const range = (st) => `${secs(st.min * 1000)}–${secs(st.max * 1000)}`;
@@ -462,20 +574,42 @@ async function main() {
   const fr = summary['rune.fan'];
   const fo = summary['ssh.fan'];
   const fanRatio = fr.wall.median / fo.wall.median;
-  log(`fanout ${opts.nodes} nodes (P${opts.parallel}): RUNE ${secs(fr.wall.median)}  OpenSSH ${secs(fo.wall.median)}  ratio ${fanRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${fanRatio <= TARGET_RATIO ? 'met' : 'MISSED'}`);
-  log(`  RUNE ${range({ min: fr.wall.min / 1000, max: fr.wall.max / 1000 })}, OpenSSH ${range({ min: fo.wall.min / 1000, max: fo.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.fan'].ms, res['ssh.fan'].ms)}; RUNE opened ${fr.connections} connections`);
+  log(
+    `fanout ${opts.nodes} nodes (P${opts.parallel}): RUNE ${secs(fr.wall.median)}  OpenSSH ${secs(fo.wall.median)}  ratio ${fanRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${fanRatio <= TARGET_RATIO ? 'met' : 'MISSED'}`,
+  );
+  log(
+    `  RUNE ${range({ min: fr.wall.min / 1000, max: fr.wall.max / 1000 })}, OpenSSH ${range({ min: fo.wall.min / 1000, max: fo.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.fan'].ms, res['ssh.fan'].ms)}; RUNE opened ${fr.connections} connections`,
+  );
   log(cpuLine(fr, fo));
   let seqRatio = null;
   if (opts.sequential > 0) {
     const sr = summary['rune.seq'];
     const so = summary['ssh.seq'];
     seqRatio = sr.wall.median / so.wall.median;
-    log(`sequential ${opts.sequential} runs, 1 node: RUNE ${secs(sr.wall.median)} (${sr.connections} connection${sr.connections === 1 ? '' : 's'})  OpenSSH ${secs(so.wall.median)} (${so.connections} connections)  ratio ${seqRatio.toFixed(2)}`);
-    log(`  RUNE ${range({ min: sr.wall.min / 1000, max: sr.wall.max / 1000 })}, OpenSSH ${range({ min: so.wall.min / 1000, max: so.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.seq'].ms, res['ssh.seq'].ms)}; per run: RUNE ${(sr.wall.median / opts.sequential).toFixed(1)} ms, OpenSSH ${(so.wall.median / opts.sequential).toFixed(1)} ms`);
+    log(
+      `sequential ${opts.sequential} runs, 1 node: RUNE ${secs(sr.wall.median)} (${sr.connections} connection${sr.connections === 1 ? '' : 's'})  OpenSSH ${secs(so.wall.median)} (${so.connections} connections)  ratio ${seqRatio.toFixed(2)}`,
+    );
+    log(
+      `  RUNE ${range({ min: sr.wall.min / 1000, max: sr.wall.max / 1000 })}, OpenSSH ${range({ min: so.wall.min / 1000, max: so.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.seq'].ms, res['ssh.seq'].ms)}; per run: RUNE ${(sr.wall.median / opts.sequential).toFixed(1)} ms, OpenSSH ${(so.wall.median / opts.sequential).toFixed(1)} ms`,
+    );
     log(cpuLine(sr, so));
   }
   if (opts.json) {
-    log(JSON.stringify({ nodes: opts.nodes, parallel: opts.parallel, repeat: opts.repeat, sequential: opts.sequential, action, nproc: nproc(), loadavg: os.loadavg(), fanoutRatio: fanRatio, sequentialRatio: seqRatio, target: TARGET_RATIO, summary }));
+    log(
+      JSON.stringify({
+        nodes: opts.nodes,
+        parallel: opts.parallel,
+        repeat: opts.repeat,
+        sequential: opts.sequential,
+        action,
+        nproc: nproc(),
+        loadavg: os.loadavg(),
+        fanoutRatio: fanRatio,
+        sequentialRatio: seqRatio,
+        target: TARGET_RATIO,
+        summary,
+      }),
+    );
   }
   clearTimeout(timer);
   return opts.check && fanRatio > TARGET_RATIO ? 1 : 0;

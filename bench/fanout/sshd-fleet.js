@@ -41,8 +41,16 @@ function ensureUser(log) {
  */
 function makeCgroup() {
   const tries = [
-    { base: '/sys/fs/cgroup/cpuacct', probe: 'cpuacct.usage', read: (d) => Number(readFileSync(join(d, 'cpuacct.usage'), 'utf8')) / 1e9 },
-    { base: '/sys/fs/cgroup', probe: 'cgroup.controllers', read: (d) => Number(/usage_usec (\d+)/.exec(readFileSync(join(d, 'cpu.stat'), 'utf8'))[1]) / 1e6 },
+    {
+      base: '/sys/fs/cgroup/cpuacct',
+      probe: 'cpuacct.usage',
+      read: (d) => Number(readFileSync(join(d, 'cpuacct.usage'), 'utf8')) / 1e9,
+    },
+    {
+      base: '/sys/fs/cgroup',
+      probe: 'cgroup.controllers',
+      read: (d) => Number(/usage_usec (\d+)/.exec(readFileSync(join(d, 'cpu.stat'), 'utf8'))[1]) / 1e6,
+    },
   ];
   for (const t of tries) {
     if (!existsSync(join(t.base, t.probe))) continue;
@@ -80,7 +88,10 @@ function liveProcs(cgroupDir) {
 function procCpuSeconds(pid, clkTck) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return (f[11] + f[12] + f[13] + f[14]) / clkTck; // own + reaped descendants
   } catch {
     return 0;
@@ -113,7 +124,8 @@ async function waitListening(addresses, port, proc, getLog) {
   const deadline = Date.now() + 10_000;
   for (const a of addresses) {
     for (;;) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`sshd exited (${proc.exitCode ?? proc.signalCode}): ${getLog()}`);
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`sshd exited (${proc.exitCode ?? proc.signalCode}): ${getLog()}`);
       if (await canConnect(a, port)) break;
       if (Date.now() > deadline) throw new Error(`sshd did not listen on ${a}:${port}: ${getLog()}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -127,7 +139,8 @@ async function waitListening(addresses, port, proc, getLog) {
  */
 async function startFleet({ dir, nodes, log = () => {} }) {
   if (!SSHD) throw new Error('sshd not found (apt-get install -y openssh-server)');
-  if (process.getuid && process.getuid() !== 0) throw new Error('sshd needs root here (privilege separation, switching to the test user): run as root');
+  if (process.getuid && process.getuid() !== 0)
+    throw new Error('sshd needs root here (privilege separation, switching to the test user): run as root');
   ensureUser(log);
   chmodSync(dir, 0o755); // the user's sshd child reads authorized_keys from here
   const remoteTmp = join(dir, 'remote-tmp');
@@ -242,7 +255,9 @@ async function startFleet({ dir, nodes, log = () => {} }) {
           await new Promise((r) => setTimeout(r, 50));
         }
       }
-      process.stderr.write(`bench/fanout: could not remove cgroup ${cgroup.dir} (processes left: ${liveProcs(cgroup.dir).join(' ')})\n`);
+      process.stderr.write(
+        `bench/fanout: could not remove cgroup ${cgroup.dir} (processes left: ${liveProcs(cgroup.dir).join(' ')})\n`,
+      );
     });
   }
   try {
@@ -250,7 +265,12 @@ async function startFleet({ dir, nodes, log = () => {} }) {
       const chunk = addresses.slice(i, i + PER_DAEMON);
       const n = i / PER_DAEMON;
       const cfg = join(dir, `sshd_config.${n}`);
-      writeFileSync(cfg, [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${n}.pid`)}`, ...common].join('\n') + '\n');
+      writeFileSync(
+        cfg,
+        [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${n}.pid`)}`, ...common].join(
+          '\n',
+        ) + '\n',
+      );
       const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
       proc.stderr.on('data', (c) => {
         stderrLog = (stderrLog + c.toString()).slice(-4000);

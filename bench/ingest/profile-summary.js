@@ -73,12 +73,20 @@ function summarizeProfile(profile) {
     }
   }
   const top = (m) => [...m].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000 }));
-  return { totalMs: total / 1000, idleMs: idle / 1000, busyMs: (total - idle) / 1000, self: top(self), areas: top(areas), runeInclusive: top(incl) };
+  return {
+    totalMs: total / 1000,
+    idleMs: idle / 1000,
+    busyMs: (total - idle) / 1000,
+    self: top(self),
+    areas: top(areas),
+    runeInclusive: top(incl),
+  };
 }
 
 function formatSummary(s, topN = 15) {
   const pct = (ms) => `${((100 * ms) / s.busyMs).toFixed(1).padStart(5)}%`;
-  const rows = (list) => list.slice(0, topN).map((r) => `    ${pct(r.ms)} ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}`);
+  const rows = (list) =>
+    list.slice(0, topN).map((r) => `    ${pct(r.ms)} ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}`);
   return [
     `  profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy (${((100 * s.busyMs) / s.totalMs).toFixed(0)}%), percentages of busy time`,
     '  self time by area:',

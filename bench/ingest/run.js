@@ -79,9 +79,34 @@ function parseArgs(argv) {
   const o = parseOptions(
     argv,
     {
-      defaults: { duration: 10, connections: 32, repeat: 1, alerts: 10, rate: 0, warmup: 2, log: 'file', concurrency: null, grace: 5, profile: null, timeLimit: 180, json: false, check: false, noOwnHalf: false },
+      defaults: {
+        duration: 10,
+        connections: 32,
+        repeat: 1,
+        alerts: 10,
+        rate: 0,
+        warmup: 2,
+        log: 'file',
+        concurrency: null,
+        grace: 5,
+        profile: null,
+        timeLimit: 180,
+        json: false,
+        check: false,
+        noOwnHalf: false,
+      },
       flags: { '--json': 'json', '--check': 'check', '--no-own-half': 'noOwnHalf' },
-      numbers: { '--duration': 'duration', '--connections': 'connections', '--repeat': 'repeat', '--alerts': 'alerts', '--rate': 'rate', '--warmup': 'warmup', '--concurrency': 'concurrency', '--grace': 'grace', '--time-limit': 'timeLimit' },
+      numbers: {
+        '--duration': 'duration',
+        '--connections': 'connections',
+        '--repeat': 'repeat',
+        '--alerts': 'alerts',
+        '--rate': 'rate',
+        '--warmup': 'warmup',
+        '--concurrency': 'concurrency',
+        '--grace': 'grace',
+        '--time-limit': 'timeLimit',
+      },
       ints: ['connections', 'repeat', 'alerts', 'concurrency'],
       values: { '--log': logMode, '--profile': (v, opts) => void (opts.profile = path.resolve(v)) },
     },
@@ -91,7 +116,8 @@ function parseArgs(argv) {
   if (o.connections < 1) usage(2, '--connections must be at least 1');
   if (o.repeat < 1) usage(2, '--repeat must be at least 1');
   if (o.alerts < 1 || o.alerts > 100) usage(2, '--alerts must be from 1 to 100');
-  if (o.concurrency !== null && (o.concurrency < 1 || o.concurrency > 1000)) usage(2, '--concurrency must be from 1 to 1000');
+  if (o.concurrency !== null && (o.concurrency < 1 || o.concurrency > 1000))
+    usage(2, '--concurrency must be from 1 to 1000');
   if (o.timeLimit < 1) usage(2, '--time-limit must be at least 1');
   return o;
 }
@@ -145,11 +171,22 @@ function makeBodies(alerts) {
     status: 'firing',
     alerts: Array.from({ length: alerts }, (_, i) => ({
       status: 'firing',
-      labels: { alertname: 'BenchAlert', instance: `10.0.${i}.1:9100`, instance_id: `i-0bench${String(i).padStart(12, '0')}`, job: 'node', nodename: `bench-${i}`, severity: 'warning' },
-      annotations: { description: `CPU load is > 80%\n  VALUE = ${80 + (i % 20)}.4`, summary: `Host high CPU load (instance 10.0.${i}.1:9100)` },
+      labels: {
+        alertname: 'BenchAlert',
+        instance: `10.0.${i}.1:9100`,
+        instance_id: `i-0bench${String(i).padStart(12, '0')}`,
+        job: 'node',
+        nodename: `bench-${i}`,
+        severity: 'warning',
+      },
+      annotations: {
+        description: `CPU load is > 80%\n  VALUE = ${80 + (i % 20)}.4`,
+        summary: `Host high CPU load (instance 10.0.${i}.1:9100)`,
+      },
       startsAt: `2026-11-24T10:00:00.${NS}${String(i).padStart(2, '0')}Z`,
       endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus.example.internal:9090/graph?g0.expr=100+-+%28avg+by+%28instance%29+%28rate%28node_cpu_seconds_total%7Bmode%3D%22idle%22%7D%5B2m%5D%29%29+%2A+100%29+%3E+80&g0.tab=1',
+      generatorURL:
+        'http://prometheus.example.internal:9090/graph?g0.expr=100+-+%28avg+by+%28instance%29+%28rate%28node_cpu_seconds_total%7Bmode%3D%22idle%22%7D%5B2m%5D%29%29+%2A+100%29+%3E+80&g0.tab=1',
       fingerprint: `${FP}${i.toString(16).padStart(4, '0')}`,
     })),
     groupLabels: { alertname: 'BenchAlert' },
@@ -168,7 +205,8 @@ function makeBodies(alerts) {
   };
   const fp = offsets(FP);
   const ns = offsets(NS);
-  if (fp.length !== alerts || ns.length !== alerts) throw new Error('payload template: placeholders not found once per alert');
+  if (fp.length !== alerts || ns.length !== alerts)
+    throw new Error('payload template: placeholders not found once per alert');
   let serial = 0;
   return {
     alerts,
@@ -196,7 +234,12 @@ function makeTarget(server, token, connections, kind) {
     kind,
     name: kind === 'rune' ? 'RUNE' : 'bare',
     server,
-    agent: new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: 'fifo' }),
+    agent: new http.Agent({
+      keepAlive: true,
+      maxSockets: connections,
+      maxFreeSockets: connections,
+      scheduling: 'fifo',
+    }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
   };
 }
@@ -205,11 +248,20 @@ function makeTarget(server, token, connections, kind) {
 function send(target, body, pending) {
   return new Promise((resolve) => {
     const req = http.request(
-      { agent: target.agent, host: '127.0.0.1', port: target.server.port, path: WEBHOOK_PATH, method: 'POST', headers: { ...target.headers, 'content-length': body.length } },
+      {
+        agent: target.agent,
+        host: '127.0.0.1',
+        port: target.server.port,
+        path: WEBHOOK_PATH,
+        method: 'POST',
+        headers: { ...target.headers, 'content-length': body.length },
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => done({ status: res.statusCode, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+        res.on('end', () =>
+          done({ status: res.statusCode, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }),
+        );
         res.on('error', (e) => done({ status: 0, error: e.code || e.message }));
       },
     );
@@ -225,7 +277,20 @@ function send(target, body, pending) {
 }
 
 function newTally(alerts) {
-  return { alerts, lat: [], lag: [], ok: 0, errors: 0, unanswered: 0, statuses: {}, errorSample: null, jobs: 0, duplicates: 0, oddAnswers: 0, last: 0 };
+  return {
+    alerts,
+    lat: [],
+    lag: [],
+    ok: 0,
+    errors: 0,
+    unanswered: 0,
+    statuses: {},
+    errorSample: null,
+    jobs: 0,
+    duplicates: 0,
+    oddAnswers: 0,
+    last: 0,
+  };
 }
 
 /** Counts one answer: 202 or an error; for RUNE also the jobs its answer names. */
@@ -318,9 +383,12 @@ function openLoop(target, bodies, seconds, rate, graceMs) {
       while (i < n && t0 + i * interval <= now) fire(t0 + i++ * interval);
       if (i < n) setTimeout(tick, Math.max(0, t0 + i * interval - performance.now()));
       else {
-        deadline = setTimeout(() => {
-          for (const req of pending) req.destroy(new Error(ABANDONED));
-        }, Math.max(0, t0 + (n - 1) * interval + graceMs - performance.now()));
+        deadline = setTimeout(
+          () => {
+            for (const req of pending) req.destroy(new Error(ABANDONED));
+          },
+          Math.max(0, t0 + (n - 1) * interval + graceMs - performance.now()),
+        );
         maybeDone();
       }
     };
@@ -355,22 +423,38 @@ function finish(t, t0) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const need = ['server/start-server.js', 'server/read-serve-settings.js', 'cli/read-settings.js', 'server/create-logger.js', 'transports/local-transport.js', 'config/validate-config.js'];
+  const need = [
+    'server/start-server.js',
+    'server/read-serve-settings.js',
+    'cli/read-settings.js',
+    'server/create-logger.js',
+    'transports/local-transport.js',
+    'config/validate-config.js',
+  ];
   const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
   if (missing.length > 0) {
-    process.stderr.write(`bench/ingest: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`);
+    process.stderr.write(
+      `bench/ingest: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
+    );
     process.exit(2);
   }
   const Database = require(require.resolve('better-sqlite3', { paths: [ROOT] }));
   const { validateConfig } = require(path.join(DIST, 'config/validate-config.js'));
 
   const started = performance.now();
-  const timer = setTimeout(() => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3), opts.timeLimit * 1000);
+  const timer = setTimeout(
+    () => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3),
+    opts.timeLimit * 1000,
+  );
   process.once('SIGINT', () => abort('interrupted', 130));
   process.once('SIGTERM', () => abort('terminated', 143));
 
-  log(`machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`);
-  log(`software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`);
+  log(
+    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`,
+  );
+  log(
+    `software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`,
+  );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-ingest-'));
   cleanup.scratch = scratch;
@@ -439,13 +523,29 @@ async function main() {
     const n = runeRuns.length + 1;
     const dbPath = path.join(scratch, `rune-${n}.db`);
     const logPath = path.join(scratch, `rune-${n}.log`);
-    const args = ['--rules', rulesPath, '--plugins', path.join(ROOT, 'plugins'), '--db', dbPath, '--log', opts.log === 'file' ? logPath : 'none', ...(opts.concurrency !== null ? ['--concurrency', String(opts.concurrency)] : [])];
+    const args = [
+      '--rules',
+      rulesPath,
+      '--plugins',
+      path.join(ROOT, 'plugins'),
+      '--db',
+      dbPath,
+      '--log',
+      opts.log === 'file' ? logPath : 'none',
+      ...(opts.concurrency !== null ? ['--concurrency', String(opts.concurrency)] : []),
+    ];
     const srv = await startChild(`RUNE #${n}`, path.join(__dirname, 'rune-server.js'), args, { BENCH_TOKEN: token });
     const target = makeTarget(srv, token, opts.connections, 'rune');
     const probe = await send(target, bodies.next());
-    if (probe.status !== 202) throw new Error(`RUNE answered ${probe.status} ${String(probe.body || probe.error).slice(0, 300)}\nits stderr: ${srv.stderrTail()}`);
+    if (probe.status !== 202)
+      throw new Error(
+        `RUNE answered ${probe.status} ${String(probe.body || probe.error).slice(0, 300)}\nits stderr: ${srv.stderrTail()}`,
+      );
     const a = JSON.parse(probe.body.toString('utf8'));
-    if (a.jobs.length !== A) throw new Error(`RUNE created ${a.jobs.length} jobs for ${A} alerts: ${probe.body.toString('utf8').slice(0, 500)}`);
+    if (a.jobs.length !== A)
+      throw new Error(
+        `RUNE created ${a.jobs.length} jobs for ${A} alerts: ${probe.body.toString('utf8').slice(0, 500)}`,
+      );
     let answered = 1;
     if (opts.warmup > 0) answered += (await closedLoop(target, bodies, opts.warmup, opts.connections)).requests;
     if (profile) {
@@ -463,7 +563,12 @@ async function main() {
     const dbBytes = fileSize(dbPath);
     const walBytes = fileSize(`${dbPath}-wal`);
     const db = new Database(dbPath, { fileMustExist: true });
-    const byStatus = Object.fromEntries(db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status').all().map((x) => [x.status, x.n]));
+    const byStatus = Object.fromEntries(
+      db
+        .prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status')
+        .all()
+        .map((x) => [x.status, x.n]),
+    );
     const stored = Object.values(byStatus).reduce((x, y) => x + y, 0);
     const dryRun = db.prepare("SELECT count(*) AS n FROM jobs WHERE json_extract(request, '$.dryRun') = 1").get().n;
     const dedupKeys = db.prepare('SELECT count(*) AS n FROM dedup').get().n;
@@ -471,7 +576,21 @@ async function main() {
     db.close();
     const logBytes = opts.log === 'file' ? fileSize(logPath) : 0;
     const logLines = logBytes > 0 ? fs.readFileSync(logPath, 'utf8').split('\n').length - 1 : 0;
-    r.rune = { instance: n, label, answered, expectedJobs: answered * A, stored, byStatus, dryRun, dedupKeys, audit, dbBytes, walBytes, logBytes, logLines };
+    r.rune = {
+      instance: n,
+      label,
+      answered,
+      expectedJobs: answered * A,
+      stored,
+      byStatus,
+      dryRun,
+      dedupKeys,
+      audit,
+      dbBytes,
+      walBytes,
+      logBytes,
+      logLines,
+    };
     runeRuns.push(r.rune);
     return r;
   };
@@ -495,26 +614,45 @@ async function main() {
       const profiling = Boolean(opts.profile) && kind === 'rune' && res.closed.rune.length === 0;
       const r =
         kind === 'rune'
-          ? await measureRune('closed', (target) => closedLoop(target, bodies, opts.duration, opts.connections), profiling)
+          ? await measureRune(
+              'closed',
+              (target) => closedLoop(target, bodies, opts.duration, opts.connections),
+              profiling,
+            )
           : await measure(bare, () => closedLoop(bareTarget, bodies, opts.duration, opts.connections));
       res.closed[kind].push(r);
-      log(line(kind === 'rune' ? 'RUNE' : 'bare', r) + (opts.repeat > 1 ? `  [repeat ${rep + 1}]` : '') + (profiling ? '  [profiled]' : ''));
+      log(
+        line(kind === 'rune' ? 'RUNE' : 'bare', r) +
+          (opts.repeat > 1 ? `  [repeat ${rep + 1}]` : '') +
+          (profiling ? '  [profiled]' : ''),
+      );
     }
   }
-  const closedRps = { rune: median(res.closed.rune.map((r) => r.rps)), bare: median(res.closed.bare.map((r) => r.rps)) };
+  const closedRps = {
+    rune: median(res.closed.rune.map((r) => r.rps)),
+    bare: median(res.closed.bare.map((r) => r.rps)),
+  };
   const ratio = closedRps.rune / closedRps.bare;
   const ratioMet = ratio >= TARGET_RATIO;
-  log(`  ratio RUNE/bare requests/s: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}): ${ratioMet ? 'met' : 'MISSED'}${opts.repeat > 1 ? `; per repeat ${res.closed.rune.map((r, i) => (r.rps / res.closed.bare[i].rps).toFixed(2)).join(' ')}` : ''}`);
+  log(
+    `  ratio RUNE/bare requests/s: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}): ${ratioMet ? 'met' : 'MISSED'}${opts.repeat > 1 ? `; per repeat ${res.closed.rune.map((r, i) => (r.rps / res.closed.bare[i].rps).toFixed(2)).join(' ')}` : ''}`,
+  );
 
   const rate = opts.rate > 0 ? opts.rate : closedRps.bare / 2;
   log('');
-  log(`phase 2, open loop: ${rate.toFixed(0)} requests/s (${opts.rate > 0 ? '--rate' : 'half the bare requests/s of phase 1'}), constant schedule, ${opts.duration} s each, latency from the scheduled send time`);
+  log(
+    `phase 2, open loop: ${rate.toFixed(0)} requests/s (${opts.rate > 0 ? '--rate' : 'half the bare requests/s of phase 1'}), constant schedule, ${opts.duration} s each, latency from the scheduled send time`,
+  );
   for (let rep = 0; rep < opts.repeat; rep++) {
     const order = rep % 2 === 0 ? sides : [...sides].reverse();
     for (const kind of order) {
       const r =
         kind === 'rune'
-          ? await measureRune('open', (target) => openLoop(target, bodies, opts.duration, rate, opts.grace * 1000), false)
+          ? await measureRune(
+              'open',
+              (target) => openLoop(target, bodies, opts.duration, rate, opts.grace * 1000),
+              false,
+            )
           : await measure(bare, () => openLoop(bareTarget, bodies, opts.duration, rate, opts.grace * 1000));
       res.open[kind].push(r);
       log(line(kind === 'rune' ? 'RUNE' : 'bare', r) + (opts.repeat > 1 ? `  [repeat ${rep + 1}]` : ''));
@@ -522,15 +660,23 @@ async function main() {
   }
   const openP99 = { rune: median(res.open.rune.map((r) => r.p99)), bare: median(res.open.bare.map((r) => r.p99)) };
   const p99Met = openP99.rune < TARGET_P99_MS;
-  log(`  RUNE p99 ack at ${rate.toFixed(0)} req/s: ${ms(openP99.rune)} ms (target < ${TARGET_P99_MS} ms): ${p99Met ? 'met' : 'MISSED'}; bare ${ms(openP99.bare)} ms`);
+  log(
+    `  RUNE p99 ack at ${rate.toFixed(0)} req/s: ${ms(openP99.rune)} ms (target < ${TARGET_P99_MS} ms): ${p99Met ? 'met' : 'MISSED'}; bare ${ms(openP99.bare)} ms`,
+  );
 
   // RUNE cannot sustain that rate at all: for information, its latency at half its own capacity.
   let ownHalf = null;
   if (!opts.noOwnHalf && closedRps.rune < rate) {
     const r2 = closedRps.rune / 2;
     log('');
-    log(`phase 2b, for information (RUNE's closed-loop ${closedRps.rune.toFixed(0)} req/s is below ${rate.toFixed(0)}): open loop at ${r2.toFixed(0)} requests/s, half RUNE's own capacity`);
-    const r = await measureRune('open, half its own rate', (target) => openLoop(target, bodies, opts.duration, r2, opts.grace * 1000), false);
+    log(
+      `phase 2b, for information (RUNE's closed-loop ${closedRps.rune.toFixed(0)} req/s is below ${rate.toFixed(0)}): open loop at ${r2.toFixed(0)} requests/s, half RUNE's own capacity`,
+    );
+    const r = await measureRune(
+      'open, half its own rate',
+      (target) => openLoop(target, bodies, opts.duration, r2, opts.grace * 1000),
+      false,
+    );
     res.open.runeOwnHalf = [r];
     log(line('RUNE', r));
     ownHalf = { rate: r2, p50: r.p50, p99: r.p99, max: r.max };
@@ -548,14 +694,27 @@ async function main() {
   );
   for (const x of runeRuns) {
     log(
-      `  #${x.instance} (${x.label}): ${x.stored} jobs (${Object.entries(x.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}), database ${kb(x.dbBytes)} + WAL ${kb(x.walBytes)} after close (${x.stored ? ((x.dbBytes + x.walBytes) / x.stored).toFixed(0) : '–'} bytes a job)` +
+      `  #${x.instance} (${x.label}): ${x.stored} jobs (${Object.entries(x.byStatus)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(
+          ', ',
+        )}), database ${kb(x.dbBytes)} + WAL ${kb(x.walBytes)} after close (${x.stored ? ((x.dbBytes + x.walBytes) / x.stored).toFixed(0) : '–'} bytes a job)` +
         `${opts.log === 'file' ? `, log ${kb(x.logBytes)} in ${x.logLines} JSON lines` : ''}`,
     );
   }
-  const all = [...res.closed.rune, ...res.closed.bare, ...res.open.rune, ...res.open.bare, ...(res.open.runeOwnHalf || [])];
+  const all = [
+    ...res.closed.rune,
+    ...res.closed.bare,
+    ...res.open.rune,
+    ...res.open.bare,
+    ...(res.open.runeOwnHalf || []),
+  ];
   const errors = all.reduce((x, r) => x + r.errors + r.oddAnswers, 0) + lost.length;
   const unanswered = all.reduce((x, r) => x + r.unanswered, 0);
-  if (errors) log(`WARNING: ${errors} requests failed or were answered unexpectedly (or jobs are missing); the figures above are not clean`);
+  if (errors)
+    log(
+      `WARNING: ${errors} requests failed or were answered unexpectedly (or jobs are missing); the figures above are not clean`,
+    );
   if (profileSummary) {
     log('');
     log(`CPU profile of RUNE during its first closed-loop measurement: ${profileSummary.file}`);
@@ -568,7 +727,12 @@ async function main() {
       `load average at end ${loadavg()}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   if (opts.json) {
-    const strip = (r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'errorSample').map(([k, v]) => [k, v === Infinity ? null : v]));
+    const strip = (r) =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => k !== 'errorSample')
+          .map(([k, v]) => [k, v === Infinity ? null : v]),
+      );
     log(
       JSON.stringify({
         nproc: nproc(),
@@ -576,11 +740,42 @@ async function main() {
         node: process.version,
         options: { ...opts },
         bodyBytes: bodies.bytes,
-        closed: { rune: res.closed.rune.map(strip), bare: res.closed.bare.map(strip), medianRps: closedRps, ratio, target: TARGET_RATIO, met: ratioMet },
-        open: { rate, rune: res.open.rune.map(strip), bare: res.open.bare.map(strip), medianP99: { rune: openP99.rune === Infinity ? null : openP99.rune, bare: openP99.bare === Infinity ? null : openP99.bare }, targetMs: TARGET_P99_MS, met: p99Met, unanswered, runeAtHalfItsOwnRate: ownHalf && { ...ownHalf, p99: ownHalf.p99 === Infinity ? null : ownHalf.p99, max: ownHalf.max === Infinity ? null : ownHalf.max } },
+        closed: {
+          rune: res.closed.rune.map(strip),
+          bare: res.closed.bare.map(strip),
+          medianRps: closedRps,
+          ratio,
+          target: TARGET_RATIO,
+          met: ratioMet,
+        },
+        open: {
+          rate,
+          rune: res.open.rune.map(strip),
+          bare: res.open.bare.map(strip),
+          medianP99: {
+            rune: openP99.rune === Infinity ? null : openP99.rune,
+            bare: openP99.bare === Infinity ? null : openP99.bare,
+          },
+          targetMs: TARGET_P99_MS,
+          met: p99Met,
+          unanswered,
+          runeAtHalfItsOwnRate: ownHalf && {
+            ...ownHalf,
+            p99: ownHalf.p99 === Infinity ? null : ownHalf.p99,
+            max: ownHalf.max === Infinity ? null : ownHalf.max,
+          },
+        },
         persistence: runeRuns,
         errors,
-        profile: profileSummary ? { file: profileSummary.file, busyMs: profileSummary.summary.busyMs, areas: profileSummary.summary.areas.slice(0, 10), self: profileSummary.summary.self.slice(0, 15), runeInclusive: profileSummary.summary.runeInclusive.slice(0, 15) } : null,
+        profile: profileSummary
+          ? {
+              file: profileSummary.file,
+              busyMs: profileSummary.summary.busyMs,
+              areas: profileSummary.summary.areas.slice(0, 10),
+              self: profileSummary.summary.self.slice(0, 15),
+              runeInclusive: profileSummary.summary.runeInclusive.slice(0, 15),
+            }
+          : null,
       }),
     );
   }

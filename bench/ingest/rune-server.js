@@ -51,8 +51,15 @@ async function main() {
   // would measure the terminal.
   const noop = () => {};
   const log = logTo === 'none' ? { info: noop, warn: noop, error: noop } : createLogger(fs.createWriteStream(logTo));
-  const server = await startServer({ settings, serve, log, createTransports: () => ({ local: createLocalTransport() }) });
-  process.stdout.write(`${JSON.stringify({ port: server.port, db: serve.dbPath, dryRun: serve.dryRun, concurrency: serve.concurrency })}\n`);
+  const server = await startServer({
+    settings,
+    serve,
+    log,
+    createTransports: () => ({ local: createLocalTransport() }),
+  });
+  process.stdout.write(
+    `${JSON.stringify({ port: server.port, db: serve.dbPath, dryRun: serve.dryRun, concurrency: serve.concurrency })}\n`,
+  );
 
   let session = null;
   const post = (method, params) =>

@@ -6,7 +6,11 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const nproc = () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 const log = (s) => process.stdout.write(`${s}\n`);
 const median = (xs) => {
@@ -15,9 +19,11 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 /** Nearest-rank percentile of an ascending-sorted array. */
-const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : NaN);
+const pct = (sorted, q) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : NaN;
 /** Milliseconds for a table: ∞ for abandoned requests, fewer decimals as values grow. */
-const ms = (x) => (x === Infinity ? '∞' : Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '–');
+const ms = (x) =>
+  x === Infinity ? '∞' : Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '–';
 const fileSize = (p) => {
   try {
     return fs.statSync(p).size;
@@ -70,7 +76,8 @@ function parseOptions(argv, spec, usage) {
       else {
         const key = spec.numbers[a];
         const n = Number(v);
-        if (!Number.isFinite(n) || n < 0 || (ints.has(key) && !Number.isInteger(n))) usage(2, `${a} must be a non-negative ${ints.has(key) ? 'integer' : 'number'}, not ${JSON.stringify(v)}`);
+        if (!Number.isFinite(n) || n < 0 || (ints.has(key) && !Number.isInteger(n)))
+          usage(2, `${a} must be a non-negative ${ints.has(key) ? 'integer' : 'number'}, not ${JSON.stringify(v)}`);
         o[key] = n;
       }
     } else usage(2, `unknown option ${a}`);

@@ -12,7 +12,11 @@ const { fork } = require('node:child_process');
  */
 function startServerChild(name, script, args, env, children, execArgv = []) {
   return new Promise((resolve, reject) => {
-    const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env }, execArgv });
+    const child = fork(script, args, {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...env },
+      execArgv,
+    });
     children.add(child);
     let out = '';
     let err = '';

@@ -29,7 +29,14 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { generateStorm, rulesYaml, checkExactlyOnce, JOBS_SQL, FIRING_RULE, RESOLVED_RULE } = require('./storm-workload');
+const {
+  generateStorm,
+  rulesYaml,
+  checkExactlyOnce,
+  JOBS_SQL,
+  FIRING_RULE,
+  RESOLVED_RULE,
+} = require('./storm-workload');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -72,9 +79,34 @@ function parseArgs(argv) {
   const o = parseOptions(
     argv,
     {
-      defaults: { rate: 1000, duration: 30, duplicates: 0.8, flap: 0.3, seed: 1, connections: 64, grace: 5, log: 'file', concurrency: null, keep: false, timeLimit: 120, json: false, check: false, nodeFlags: null },
+      defaults: {
+        rate: 1000,
+        duration: 30,
+        duplicates: 0.8,
+        flap: 0.3,
+        seed: 1,
+        connections: 64,
+        grace: 5,
+        log: 'file',
+        concurrency: null,
+        keep: false,
+        timeLimit: 120,
+        json: false,
+        check: false,
+        nodeFlags: null,
+      },
       flags: { '--json': 'json', '--check': 'check', '--keep': 'keep' },
-      numbers: { '--rate': 'rate', '--duration': 'duration', '--duplicates': 'duplicates', '--flap': 'flap', '--seed': 'seed', '--connections': 'connections', '--grace': 'grace', '--concurrency': 'concurrency', '--time-limit': 'timeLimit' },
+      numbers: {
+        '--rate': 'rate',
+        '--duration': 'duration',
+        '--duplicates': 'duplicates',
+        '--flap': 'flap',
+        '--seed': 'seed',
+        '--connections': 'connections',
+        '--grace': 'grace',
+        '--concurrency': 'concurrency',
+        '--time-limit': 'timeLimit',
+      },
       ints: ['seed', 'connections', 'concurrency'],
       values: {
         '--log': (v, opts) => {
@@ -91,7 +123,8 @@ function parseArgs(argv) {
   if (o.duplicates >= 1) usage(2, '--duplicates must be below 1');
   if (o.flap > 1) usage(2, '--flap must be at most 1');
   if (o.connections < 1) usage(2, '--connections must be at least 1');
-  if (o.concurrency !== null && (o.concurrency < 1 || o.concurrency > 1000)) usage(2, '--concurrency must be from 1 to 1000');
+  if (o.concurrency !== null && (o.concurrency < 1 || o.concurrency > 1000))
+    usage(2, '--concurrency must be from 1 to 1000');
   if (o.timeLimit < 1) usage(2, '--time-limit must be at least 1');
   if (Math.round(o.rate * o.duration) > 1e6) usage(2, 'more than 1,000,000 notifications: lower --rate or --duration');
   return o;
@@ -109,7 +142,13 @@ function readRss(pid) {
       const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(s);
       return m ? Number(m[1]) * 1024 : null;
     };
-    return { rss: field('VmRSS'), hwm: field('VmHWM'), anon: field('RssAnon'), file: field('RssFile'), shmem: field('RssShmem') };
+    return {
+      rss: field('VmRSS'),
+      hwm: field('VmHWM'),
+      anon: field('RssAnon'),
+      file: field('RssFile'),
+      shmem: field('RssShmem'),
+    };
   } catch {
     return null;
   }
@@ -149,12 +188,22 @@ const startRune = (args, env, execArgv) => startServerChild('RUNE', RUNE_CHILD, 
 /** One POST; resolves (never rejects) to {status, body} or {status: 0, error}. */
 function send(agent, port, headers, body, pending) {
   return new Promise((resolve) => {
-    const req = http.request({ agent, host: '127.0.0.1', port, path: WEBHOOK_PATH, method: 'POST', headers: { ...headers, 'content-length': body.length } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => done({ status: res.statusCode, body: Buffer.concat(chunks) }));
-      res.on('error', (e) => done({ status: 0, error: e.code || e.message }));
-    });
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path: WEBHOOK_PATH,
+        method: 'POST',
+        headers: { ...headers, 'content-length': body.length },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => done({ status: res.statusCode, body: Buffer.concat(chunks) }));
+        res.on('error', (e) => done({ status: 0, error: e.code || e.message }));
+      },
+    );
     const done = (r) => {
       pending.delete(req);
       resolve(r);
@@ -173,7 +222,12 @@ const ABANDONED = 'unanswered at the deadline';
  * time. answers[i]: the parsed 202 body plus status, {status} for other answers, null if abandoned.
  */
 function openLoop(storm, rate, port, headers, connections, graceMs) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: 'fifo' });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: connections,
+    maxFreeSockets: connections,
+    scheduling: 'fifo',
+  });
   const n = storm.notifications.length;
   const interval = 1000 / rate;
   const answers = new Array(n).fill(null);
@@ -224,7 +278,8 @@ function openLoop(storm, rate, port, headers, connections, graceMs) {
           lat.push(end - due);
           const key = r.status === 0 ? r.error : String(r.status);
           statuses[key] = (statuses[key] || 0) + 1;
-          if (!errorSample) errorSample = r.status === 0 ? r.error : `${r.status} ${r.body.toString('utf8').slice(0, 200)}`;
+          if (!errorSample)
+            errorSample = r.status === 0 ? r.error : `${r.status} ${r.body.toString('utf8').slice(0, 200)}`;
         }
         maybeDone();
       });
@@ -238,9 +293,12 @@ function openLoop(storm, rate, port, headers, connections, graceMs) {
       }
       if (i < n) setTimeout(tick, Math.max(0, t0 + i * interval - performance.now()));
       else {
-        deadline = setTimeout(() => {
-          for (const req of pending) req.destroy(new Error(ABANDONED));
-        }, Math.max(0, t0 + (n - 1) * interval + graceMs - performance.now()));
+        deadline = setTimeout(
+          () => {
+            for (const req of pending) req.destroy(new Error(ABANDONED));
+          },
+          Math.max(0, t0 + (n - 1) * interval + graceMs - performance.now()),
+        );
         maybeDone();
       }
     };
@@ -252,10 +310,19 @@ function openLoop(storm, rate, port, headers, connections, graceMs) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const need = ['server/start-server.js', 'server/read-serve-settings.js', 'cli/read-settings.js', 'server/create-logger.js', 'transports/local-transport.js', 'config/validate-config.js'];
+  const need = [
+    'server/start-server.js',
+    'server/read-serve-settings.js',
+    'cli/read-settings.js',
+    'server/create-logger.js',
+    'transports/local-transport.js',
+    'config/validate-config.js',
+  ];
   const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
   if (missing.length > 0) {
-    process.stderr.write(`bench/storm: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`);
+    process.stderr.write(
+      `bench/storm: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
+    );
     process.exit(2);
   }
   if (!fs.existsSync('/proc/self/status')) {
@@ -266,14 +333,23 @@ async function main() {
   const { validateConfig } = require(path.join(DIST, 'config/validate-config.js'));
 
   const started = performance.now();
-  const timer = setTimeout(() => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3), opts.timeLimit * 1000);
+  const timer = setTimeout(
+    () => abort(`time limit of ${opts.timeLimit}s reached (--time-limit)`, 3),
+    opts.timeLimit * 1000,
+  );
   process.once('SIGINT', () => abort('interrupted', 130));
   process.once('SIGTERM', () => abort('terminated', 143));
 
-  log(`machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}, ${mb(os.totalmem())} MB RAM`);
-  log(`software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`);
+  log(
+    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}, ${mb(os.totalmem())} MB RAM`,
+  );
+  log(
+    `software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`,
+  );
   const nodeFlags = opts.nodeFlags ?? shippedNodeFlags();
-  log(`RUNE node flags: ${nodeFlags.length ? nodeFlags.join(' ') : '(none: node defaults)'}${opts.nodeFlags === null ? ' (as bin/rune starts it)' : ''}`);
+  log(
+    `RUNE node flags: ${nodeFlags.length ? nodeFlags.join(' ') : '(none: node defaults)'}${opts.nodeFlags === null ? ' (as bin/rune starts it)' : ''}`,
+  );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-storm-'));
   cleanup.scratch = scratch;
@@ -297,7 +373,17 @@ async function main() {
   const token = randomBytes(24).toString('hex');
   const dbPath = path.join(scratch, 'rune.db');
   const logPath = path.join(scratch, 'rune.log');
-  const args = ['--rules', rulesPath, '--plugins', path.join(ROOT, 'plugins'), '--db', dbPath, '--log', opts.log === 'file' ? logPath : 'none', ...(opts.concurrency !== null ? ['--concurrency', String(opts.concurrency)] : [])];
+  const args = [
+    '--rules',
+    rulesPath,
+    '--plugins',
+    path.join(ROOT, 'plugins'),
+    '--db',
+    dbPath,
+    '--log',
+    opts.log === 'file' ? logPath : 'none',
+    ...(opts.concurrency !== null ? ['--concurrency', String(opts.concurrency)] : []),
+  ];
   const rune = await startRune(args, { BENCH_TOKEN: token }, nodeFlags);
   log(
     `RUNE: pid ${rune.pid}, port ${rune.port}, startServer() from dist/ via bench/ingest/rune-server.js, --dry-run, SQLite on disk (WAL), queue concurrency ${rune.info.concurrency}, ` +
@@ -324,12 +410,14 @@ async function main() {
 
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   log('');
-  log(`storm: open loop, ${opts.rate} notifications/s for ${opts.duration} s, at most ${opts.connections} connections, latency from each notification's scheduled send time …`);
+  log(
+    `storm: open loop, ${opts.rate} notifications/s for ${opts.duration} s, at most ${opts.connections} connections, latency from each notification's scheduled send time …`,
+  );
   const cpu0 = (await rune.cpu()).s;
   const load0 = process.cpuUsage();
   const r = await openLoop(storm, opts.rate, rune.port, headers, opts.connections, opts.grace * 1000);
   const loadCpu = process.cpuUsage(load0);
-  const runeCpuS = ((await rune.cpu()).s) - cpu0;
+  const runeCpuS = (await rune.cpu()).s - cpu0;
   const end = readRss(rune.pid);
   clearInterval(sampler);
   if (end) {
@@ -348,13 +436,23 @@ async function main() {
   // What RUNE stored, read-only, after it stopped.
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   const jobs = db.prepare(JOBS_SQL).all();
-  const byStatus = Object.fromEntries(db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status').all().map((x) => [x.status, x.n]));
+  const byStatus = Object.fromEntries(
+    db
+      .prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status')
+      .all()
+      .map((x) => [x.status, x.n]),
+  );
   const dryRun = db.prepare("SELECT count(*) AS n FROM jobs WHERE json_extract(request, '$.dryRun') = 1").get().n;
   const dedupKeys = db.prepare('SELECT count(*) AS n FROM dedup').get().n;
   const audit = db.prepare('SELECT count(*) AS n FROM audit').get().n;
   db.close();
   const dbBytes = fileSize(dbPath) + fileSize(`${dbPath}-wal`);
-  const verdict = checkExactlyOnce({ notifications: storm.notifications, truth: storm.truth, answers: r.answers, jobs });
+  const verdict = checkExactlyOnce({
+    notifications: storm.notifications,
+    truth: storm.truth,
+    answers: r.answers,
+    jobs,
+  });
 
   const peak = Math.max(lastHwm, peakSampled);
   const rssMet = peak < RSS_TARGET_MB * 1024 * 1024;
@@ -366,22 +464,35 @@ async function main() {
   log(
     `  sent ${r.scheduled} in ${(offeredMs / 1000).toFixed(1)} s; answered 202: ${ok}, errors: ${verdict.errors}${verdict.errors ? ` ${JSON.stringify(r.statuses)} e.g. ${r.errorSample}` : ''}, unanswered ${opts.grace} s after the schedule: ${verdict.unanswered}`,
   );
-  log(`  achieved rate: ${achieved.toFixed(0)} notifications/s (${((achieved * st.alerts) / st.notifications).toFixed(0)} alerts/s) of ${opts.rate} offered: ${rateMet ? 'kept up' : 'DID NOT KEEP UP'}`);
-  log(`  ack latency from the scheduled send time: p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, max ${ms(max)} ms (send lag p99 ${ms(pct(lagSorted, 0.99))} ms; at most ${r.maxInflight} in flight)`);
+  log(
+    `  achieved rate: ${achieved.toFixed(0)} notifications/s (${((achieved * st.alerts) / st.notifications).toFixed(0)} alerts/s) of ${opts.rate} offered: ${rateMet ? 'kept up' : 'DID NOT KEEP UP'}`,
+  );
+  log(
+    `  ack latency from the scheduled send time: p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, max ${ms(max)} ms (send lag p99 ${ms(pct(lagSorted, 0.99))} ms; at most ${r.maxInflight} in flight)`,
+  );
   log(
     `  RUNE RSS: ${idle ? mb(idle.rss) : '?'} MB idle before the storm, peak ${mb(peak)} MB (VmHWM ${mb(lastHwm)}, highest 100 ms sample ${mb(peakSampled)}${peakSample && peakSample.anon !== null ? ` = ${mb(peakSample.anon)} anon + ${mb(peakSample.file)} file + ${mb(peakSample.shmem)} shmem` : ''}); target < ${RSS_TARGET_MB} MB: ${rssMet ? 'met' : 'MISSED'}`,
   );
-  log(`  CPU: RUNE ${runeCpuS.toFixed(1)} s (${((100 * runeCpuS) / (wallMs / 1000)).toFixed(0)}% of a core), load tool ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s`);
+  log(
+    `  CPU: RUNE ${runeCpuS.toFixed(1)} s (${((100 * runeCpuS) / (wallMs / 1000)).toFixed(0)}% of a core), load tool ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s`,
+  );
   // Per second of the schedule: the slowest answer of the notifications due then, and RUNE's RSS at its end.
   const timeline = r.perSecond.map((b, sec) => {
     const at = r.t0 - s0 + (sec + 1) * 1000;
     const sample = rssTimeline.filter(([t]) => t <= at).pop();
-    return { second: sec, answered: b ? b[0] : 0, maxMs: b ? b[1] : null, rssMb: sample ? Number(mb(sample[1])) : null };
+    return {
+      second: sec,
+      answered: b ? b[0] : 0,
+      maxMs: b ? b[1] : null,
+      rssMb: sample ? Number(mb(sample[1])) : null,
+    };
   });
   log(`  per second, slowest ack ms / RSS MB: ${timeline.map((t) => `${ms(t.maxMs)}/${t.rssMb ?? '?'}`).join(' ')}`);
   log('');
   log(
-    `stored: ${verdict.jobs} jobs (${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}; dry-run: ${dryRun === verdict.jobs ? 'all' : `ONLY ${dryRun}`}), ` +
+    `stored: ${verdict.jobs} jobs (${Object.entries(byStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}; dry-run: ${dryRun === verdict.jobs ? 'all' : `ONLY ${dryRun}`}), ` +
       `${verdict.jobsByRule[FIRING_RULE]} ${FIRING_RULE} + ${verdict.jobsByRule[RESOLVED_RULE]} ${RESOLVED_RULE}; ${dedupKeys} dedup keys, ${audit} audit records, database + WAL ${mb(dbBytes)} MB`,
   );
   log(
@@ -393,14 +504,21 @@ async function main() {
       `answers not naming one stored job per alert: ${verdict.answerMismatches}; job ids reported new twice: ${verdict.reportedNewTwice}`,
   );
   log(
-    `job end states: ${Object.entries(verdict.byJobStatus).map(([k, v]) => `${v} ${k}`).join(', ')}; firing runs cancelled by the resolve of an EARLIER episode of the same alert (a late re-send): ${verdict.staleCancels}` +
+    `job end states: ${Object.entries(verdict.byJobStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(
+        ', ',
+      )}; firing runs cancelled by the resolve of an EARLIER episode of the same alert (a late re-send): ${verdict.staleCancels}` +
       `${verdict.staleCancels ? ` e.g. ${verdict.samples.staleCancels[0]}` : ''}`,
   );
   log(
     `exactly once: ${verdict.ok ? 'YES' : 'NO'}: missing ${verdict.missing}, doubled ${verdict.doubled}, unexpected ${verdict.unexpected}, wrong rule ${verdict.wrongRule}${verdict.countMismatch ? ', job count ≠ ground truth' : ''}` +
       `${verdict.ok ? '' : `\n  samples: ${JSON.stringify(verdict.samples).slice(0, 1500)}`}`,
   );
-  if (verdict.errors || verdict.unanswered) log(`WARNING: ${verdict.errors} notifications failed and ${verdict.unanswered} went unanswered: a storm run with errors is not clean`);
+  if (verdict.errors || verdict.unanswered)
+    log(
+      `WARNING: ${verdict.errors} notifications failed and ${verdict.unanswered} went unanswered: a storm run with errors is not clean`,
+    );
   log('');
   log(
     `summary: ${achieved.toFixed(0)}/${opts.rate} notifications/s, p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, peak RSS ${mb(peak)} MB (< ${RSS_TARGET_MB} MB ${rssMet ? 'met' : 'MISSED'}), ` +
@@ -425,7 +543,15 @@ async function main() {
         achievedRate: achieved,
         rateMet,
         latencyMs: { p50: fin(p50), p99: fin(p99), max: fin(max), sendLagP99: fin(pct(lagSorted, 0.99)) },
-        rssBytes: { idle: idle ? idle.rss : null, peak, peakSample, hwm: lastHwm, sampledPeak: peakSampled, targetMb: RSS_TARGET_MB, met: rssMet },
+        rssBytes: {
+          idle: idle ? idle.rss : null,
+          peak,
+          peakSample,
+          hwm: lastHwm,
+          sampledPeak: peakSampled,
+          targetMb: RSS_TARGET_MB,
+          met: rssMet,
+        },
         timeline: timeline.map((t) => ({ ...t, maxMs: fin(t.maxMs) })),
         cpuS: { rune: runeCpuS, loadTool: (loadCpu.user + loadCpu.system) / 1e6 },
         stored: { jobs: verdict.jobs, byStatus, dryRun, dedupKeys, audit, dbBytes },

@@ -34,7 +34,15 @@ export interface StormNotification {
 export interface Storm {
   notifications: StormNotification[];
   truth: { firing: Set<string>; resolved: Set<string> };
-  stats: { notifications: number; resends: number; fresh: number; alerts: number; firingEpisodes: number; resolvedEpisodes: number; bodyBytes: number };
+  stats: {
+    notifications: number;
+    resends: number;
+    fresh: number;
+    alerts: number;
+    firingEpisodes: number;
+    resolvedEpisodes: number;
+    bodyBytes: number;
+  };
 }
 
 export interface StormAnswer {
@@ -85,7 +93,12 @@ export interface ExactlyOnceVerdict {
 
 export function generateStorm(opts?: StormOptions): Storm;
 export function rulesYaml(): string;
-export function checkExactlyOnce(input: { notifications: StormNotification[]; truth: Storm['truth']; answers: (StormAnswer | null | undefined)[]; jobs: StoredJob[] }): ExactlyOnceVerdict;
+export function checkExactlyOnce(input: {
+  notifications: StormNotification[];
+  truth: Storm['truth'];
+  answers: (StormAnswer | null | undefined)[];
+  jobs: StoredJob[];
+}): ExactlyOnceVerdict;
 export function episodeId(fingerprint: string, startsAt: string): string;
 export function fingerprint(labels: Record<string, string>): string;
 export function prng(seed: number): () => number;

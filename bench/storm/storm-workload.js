@@ -65,7 +65,19 @@ const episodeId = (fp, startsAt) => `${fp} ${startsAt}`;
  *   stats: { notifications, resends, fresh, alerts, firingEpisodes, resolvedEpisodes, bodyBytes }
  */
 function generateStorm(opts = {}) {
-  const o = { seed: 1, notifications: 3000, duplicates: 0.8, alertnames: 20, instances: 10, maxAlerts: 10, flap: 0.3, resendWindow: 100, stepMs: 1000, start: Date.UTC(2026, 10, 24, 10, 0, 0), ...opts };
+  const o = {
+    seed: 1,
+    notifications: 3000,
+    duplicates: 0.8,
+    alertnames: 20,
+    instances: 10,
+    maxAlerts: 10,
+    flap: 0.3,
+    resendWindow: 100,
+    stepMs: 1000,
+    start: Date.UTC(2026, 10, 24, 10, 0, 0),
+    ...opts,
+  };
   if (!(o.duplicates >= 0 && o.duplicates < 1)) throw new Error('duplicates must be in [0, 1)');
   if (o.maxAlerts < 1 || o.maxAlerts > o.instances) throw new Error('maxAlerts must be from 1 to instances');
   const rand = prng(o.seed);
@@ -78,10 +90,19 @@ function generateStorm(opts = {}) {
     for (let i = 0; i < o.instances; i++) {
       const n = g * o.instances + i;
       const nodename = `storm-${String(n).padStart(4, '0')}`;
-      const labels = { alertname, instance: `10.${1 + (n >> 8)}.${n & 255}.7:9100`, job: 'node', nodename, severity: g % 3 === 0 ? 'critical' : 'warning' };
+      const labels = {
+        alertname,
+        instance: `10.${1 + (n >> 8)}.${n & 255}.7:9100`,
+        job: 'node',
+        nodename,
+        severity: g % 3 === 0 ? 'critical' : 'warning',
+      };
       members.push({
         labels,
-        annotations: { summary: `${alertname} on ${nodename}`, description: `storm alert ${g}/${i}\n  VALUE = ${(n * 7) % 100}` },
+        annotations: {
+          summary: `${alertname} on ${nodename}`,
+          description: `storm alert ${g}/${i}\n  VALUE = ${(n * 7) % 100}`,
+        },
         generatorURL: `http://prometheus.example.internal:9090/graph?g0.expr=storm_${g}%3E0&g0.tab=1`,
         fingerprint: fingerprint(labels),
         state: 'inactive', // inactive | firing | resolved
@@ -117,7 +138,10 @@ function generateStorm(opts = {}) {
       const j = i + int(idx.length - i);
       [idx[i], idx[j]] = [idx[j], idx[i]];
     }
-    const picked = idx.slice(0, count).sort((x, y) => x - y).map((i) => group.members[i]);
+    const picked = idx
+      .slice(0, count)
+      .sort((x, y) => x - y)
+      .map((i) => group.members[i]);
     for (const m of picked) {
       if (m.state === 'inactive') {
         m.state = 'firing';
@@ -138,7 +162,8 @@ function generateStorm(opts = {}) {
     for (const a of alerts) truth[a.status].add(episodeId(a.fingerprint, a.startsAt));
     const anyFiring = alerts.some((a) => a.status === 'firing');
     const common = {};
-    for (const [name, value] of Object.entries(picked[0].labels)) if (picked.every((m) => m.labels[name] === value)) common[name] = value;
+    for (const [name, value] of Object.entries(picked[0].labels))
+      if (picked.every((m) => m.labels[name] === value)) common[name] = value;
     const payload = {
       receiver: 'rune',
       status: anyFiring ? 'firing' : 'resolved',
@@ -278,10 +303,15 @@ function checkExactlyOnce({ notifications, truth, answers, jobs }) {
       reportedNew.add(id);
     }
     const got = [...newIds, ...dupIds].map((id) => byId.get(id) || `(no stored job ${id})`);
-    const same = got.length === want.length && (a.unmatched || 0) === 0 && (a.problems || []).length === 0 && [...got].sort().join('\n') === [...want].sort().join('\n');
+    const same =
+      got.length === want.length &&
+      (a.unmatched || 0) === 0 &&
+      (a.problems || []).length === 0 &&
+      [...got].sort().join('\n') === [...want].sort().join('\n');
     if (!same) {
       answerMismatches++;
-      if (!mismatchSample) mismatchSample = { notification: i, want, got, unmatched: a.unmatched, problems: a.problems };
+      if (!mismatchSample)
+        mismatchSample = { notification: i, want, got, unmatched: a.unmatched, problems: a.problems };
     }
   });
 
@@ -293,7 +323,9 @@ function checkExactlyOnce({ notifications, truth, answers, jobs }) {
     if (j.jobStatus !== 'cancelled' || j.status !== 'firing') continue;
     const m = /\bat (\S+) before\b/.exec(j.reason || '');
     const resolvedAt = m ? Date.parse(m[1]) : NaN;
-    const stale = Number.isFinite(resolvedAt) ? resolvedAt < Date.parse(j.startsAt) : !truth.resolved.has(`${j.fingerprint} ${j.startsAt}`);
+    const stale = Number.isFinite(resolvedAt)
+      ? resolvedAt < Date.parse(j.startsAt)
+      : !truth.resolved.has(`${j.fingerprint} ${j.startsAt}`);
     if (stale) staleCancels.push(`${j.id} ${j.fingerprint} ${j.startsAt}: ${j.reason}`);
   }
 
@@ -304,7 +336,14 @@ function checkExactlyOnce({ notifications, truth, answers, jobs }) {
   // With every notification answered, the jobs must be the whole truth, no more.
   const truthJobs = truth.firing.size + truth.resolved.size;
   const countMismatch = complete && jobs.length !== truthJobs;
-  const ok = missing.length === 0 && doubled.length === 0 && unexpected.length === 0 && wrongRule.length === 0 && answerMismatches === 0 && reportedNewTwice === 0 && !countMismatch;
+  const ok =
+    missing.length === 0 &&
+    doubled.length === 0 &&
+    unexpected.length === 0 &&
+    wrongRule.length === 0 &&
+    answerMismatches === 0 &&
+    reportedNewTwice === 0 &&
+    !countMismatch;
   return {
     ok,
     notifications: notifications.length,
@@ -313,10 +352,16 @@ function checkExactlyOnce({ notifications, truth, answers, jobs }) {
     statuses,
     unanswered,
     alertsAnswered,
-    expectedEpisodes: { firing: [...expected].filter((k) => k.startsWith(`${FIRING_RULE} `)).length, resolved: [...expected].filter((k) => k.startsWith(`${RESOLVED_RULE} `)).length },
+    expectedEpisodes: {
+      firing: [...expected].filter((k) => k.startsWith(`${FIRING_RULE} `)).length,
+      resolved: [...expected].filter((k) => k.startsWith(`${RESOLVED_RULE} `)).length,
+    },
     truthEpisodes: { firing: truth.firing.size, resolved: truth.resolved.size },
     jobs: jobs.length,
-    jobsByRule: { [FIRING_RULE]: jobs.filter((j) => j.rule === FIRING_RULE).length, [RESOLVED_RULE]: jobs.filter((j) => j.rule === RESOLVED_RULE).length },
+    jobsByRule: {
+      [FIRING_RULE]: jobs.filter((j) => j.rule === FIRING_RULE).length,
+      [RESOLVED_RULE]: jobs.filter((j) => j.rule === RESOLVED_RULE).length,
+    },
     newReported,
     duplicatesReported,
     missing: missing.length,
@@ -328,8 +373,24 @@ function checkExactlyOnce({ notifications, truth, answers, jobs }) {
     countMismatch,
     byJobStatus,
     staleCancels: staleCancels.length,
-    samples: { missing: missing.slice(0, 3), doubled: doubled.slice(0, 3), unexpected: unexpected.slice(0, 3), answer: mismatchSample, staleCancels: staleCancels.slice(0, 3) },
+    samples: {
+      missing: missing.slice(0, 3),
+      doubled: doubled.slice(0, 3),
+      unexpected: unexpected.slice(0, 3),
+      answer: mismatchSample,
+      staleCancels: staleCancels.slice(0, 3),
+    },
   };
 }
 
-module.exports = { FIRING_RULE, RESOLVED_RULE, generateStorm, rulesYaml, checkExactlyOnce, episodeId, fingerprint, prng, JOBS_SQL };
+module.exports = {
+  FIRING_RULE,
+  RESOLVED_RULE,
+  generateStorm,
+  rulesYaml,
+  checkExactlyOnce,
+  episodeId,
+  fingerprint,
+  prng,
+  JOBS_SQL,
+};

@@ -22,7 +22,12 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 const NEEDS: Record<Permission, Role> = { read: 'viewer', run: 'operator', admin: 'admin' };
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /**

@@ -13,6 +13,11 @@ export function createAuthenticator(tokens: readonly StoredToken[]): (credential
     let found: StoredToken | null = null;
     for (const t of tokens) if (timingSafeEqual(offered, t.hash) && found === null) found = t; // no early exit
     if (!found) return null;
-    return { name: found.name, role: found.role, actions: found.actions ? [...found.actions] : null, nodes: found.nodes ? [...found.nodes] : null };
+    return {
+      name: found.name,
+      role: found.role,
+      actions: found.actions ? [...found.actions] : null,
+      nodes: found.nodes ? [...found.nodes] : null,
+    };
   };
 }

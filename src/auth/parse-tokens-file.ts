@@ -27,20 +27,28 @@ const FIX = 'create tokens with `rune tokens add NAME --role viewer|operator|adm
 
 /** Checks one scope list (`actions=` or `nodes=`); null when fine, else the problem. */
 export function scopeProblem(kind: 'actions' | 'nodes', values: string[]): string | null {
-  if (values.length === 0 || values.some((v) => v === '')) return `${kind}= needs a comma-separated list without empty entries`;
+  if (values.length === 0 || values.some((v) => v === ''))
+    return `${kind}= needs a comma-separated list without empty entries`;
   const pattern = kind === 'actions' ? ACTION_PATTERN : NODE_GLOB_PATTERN;
   const bad = values.find((v) => !pattern.test(v));
-  if (bad !== undefined) return kind === 'actions' ? `actions=: ${JSON.stringify(bad)} is not an action name (lower case, digits, -)` : `nodes=: ${JSON.stringify(bad)} is not a node name or glob (letters, digits, . _ : - * ? [ ])`;
+  if (bad !== undefined)
+    return kind === 'actions'
+      ? `actions=: ${JSON.stringify(bad)} is not an action name (lower case, digits, -)`
+      : `nodes=: ${JSON.stringify(bad)} is not a node name or glob (letters, digits, . _ : - * ? [ ])`;
   return null;
 }
 
 /** Checks a token name and role as `rune tokens add` takes them; null when fine. */
 export function nameProblem(name: string): string | null {
-  return TOKEN_NAME_PATTERN.test(name) ? null : `token name ${JSON.stringify(name.slice(0, 80))} must be 1-64 letters, digits, . _ @ - (starting with a letter or digit)`;
+  return TOKEN_NAME_PATTERN.test(name)
+    ? null
+    : `token name ${JSON.stringify(name.slice(0, 80))} must be 1-64 letters, digits, . _ @ - (starting with a letter or digit)`;
 }
 
 export function roleProblem(role: string): string | null {
-  return (ROLES as readonly string[]).includes(role) ? null : `role ${JSON.stringify(role.slice(0, 40))} must be one of ${ROLES.join(', ')}`;
+  return (ROLES as readonly string[]).includes(role)
+    ? null
+    : `role ${JSON.stringify(role.slice(0, 40))} must be one of ${ROLES.join(', ')}`;
 }
 
 /**
@@ -63,7 +71,9 @@ export function parseTokensFile(text: string, file: string): { tokens: StoredTok
     const hashMatch = HASH_PATTERN.exec(hash);
     if (fields.length < 3 || !hashMatch) {
       // The usual case: a plaintext token (`name:token`) from before roles and hashing.
-      problem(`not a token line (expected ${FORMAT}); the file holds only hashes of tokens: delete this line and ${FIX}`);
+      problem(
+        `not a token line (expected ${FORMAT}); the file holds only hashes of tokens: delete this line and ${FIX}`,
+      );
       return;
     }
     const nameBad = nameProblem(name);
@@ -83,12 +93,14 @@ export function parseTokensFile(text: string, file: string): { tokens: StoredTok
       if (kind === 'actions') actions = values;
       else nodes = values;
     }
-    if ((actions || nodes) && role !== 'operator') return void problem(`actions= and nodes= narrow an operator token; a ${role} token cannot have them`);
+    if ((actions || nodes) && role !== 'operator')
+      return void problem(`actions= and nodes= narrow an operator token; a ${role} token cannot have them`);
     const seenName = names.get(name);
     if (seenName !== undefined) return void problem(`token name ${name} is already used on line ${seenName}`);
     const hex = hashMatch[1] as string;
     const seenHash = hashes.get(hex);
-    if (seenHash !== undefined) return void problem(`the same token hash is already on line ${seenHash}: one token, one name`);
+    if (seenHash !== undefined)
+      return void problem(`the same token hash is already on line ${seenHash}: one token, one name`);
     names.set(name, line);
     hashes.set(hex, line);
     tokens.push({ name, role: role as Role, hash: Buffer.from(hex, 'hex'), actions, nodes, line });

@@ -10,9 +10,18 @@ export function readTokensFile(path: string, readFile: (path: string) => string)
   try {
     text = readFile(path);
   } catch (err) {
-    throw new RuneError('CONFIG_INVALID', `cannot read RUNE_API_TOKENS_FILE ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { problems: [`${path}: cannot be read`] });
+    throw new RuneError(
+      'CONFIG_INVALID',
+      `cannot read RUNE_API_TOKENS_FILE ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { problems: [`${path}: cannot be read`] },
+    );
   }
   const { tokens, errors } = parseTokensFile(text, path);
-  if (errors.length > 0) throw new RuneError('CONFIG_INVALID', `the tokens file ${path} is invalid:\n${errors.map((e) => `  ${e}`).join('\n')}`, { problems: errors });
+  if (errors.length > 0)
+    throw new RuneError(
+      'CONFIG_INVALID',
+      `the tokens file ${path} is invalid:\n${errors.map((e) => `  ${e}`).join('\n')}`,
+      { problems: errors },
+    );
   return tokens;
 }

@@ -7,7 +7,10 @@ export interface ServerTarget {
   token: string | undefined;
 }
 
-export function serverTarget(flags: { server?: string | undefined; url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv): ServerTarget {
+export function serverTarget(
+  flags: { server?: string | undefined; url?: string | undefined; token?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): ServerTarget {
   return {
     url: (flags.server ?? flags.url ?? (env.RUNE_PUBLIC_URL || 'http://127.0.0.1:9095')).replace(/\/+$/, ''),
     token: flags.token ?? (env.RUNE_TOKEN || env.RUNE_API_TOKEN || undefined),
@@ -31,10 +34,19 @@ export async function callServer(
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await doFetch(`${target.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(15_000) });
+    res = await doFetch(`${target.url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new RuneError('SERVER_UNREACHABLE', `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--server or RUNE_PUBLIC_URL)`, { url: target.url });
+    throw new RuneError(
+      'SERVER_UNREACHABLE',
+      `cannot reach RUNE at ${target.url} (${cause}); is \`rune serve\` running there? (--server or RUNE_PUBLIC_URL)`,
+      { url: target.url },
+    );
   }
   const text = await res.text();
   let parsed: Record<string, unknown> = {};

@@ -39,29 +39,43 @@ function verdictLine(v: MatcherVerdict, width: number): string {
 
 function ruleLines(r: RuleExplanation): string[] {
   const lines = [`  ${r.matched ? 'MATCH   ' : 'no match'} rule ${r.rule}`];
-  lines.push(`      ${r.statusOk ? 'ok  ' : 'FAIL'} on: ${r.on}${r.statusOk ? '' : ` (the alert is ${r.on === 'firing' ? 'resolved' : 'firing'})`}`);
+  lines.push(
+    `      ${r.statusOk ? 'ok  ' : 'FAIL'} on: ${r.on}${r.statusOk ? '' : ` (the alert is ${r.on === 'firing' ? 'resolved' : 'firing'})`}`,
+  );
   const width = Math.max(...r.matchers.map((m) => m.matcher.length));
   for (const v of r.matchers) lines.push(verdictLine(v, width));
   if (!r.matched) return lines;
   if (r.node) {
     const n = r.node;
-    const where = n.inventory === null ? 'not in the inventory' : `inventory ${n.inventory}: ${n.transport}${n.transport === 'ssh' ? ` ${n.user}@${n.address}:${n.port}` : n.transport === 'ssm' ? ` instance ${n.instance_id ?? '?'}` : ''}`;
+    const where =
+      n.inventory === null
+        ? 'not in the inventory'
+        : `inventory ${n.inventory}: ${n.transport}${n.transport === 'ssh' ? ` ${n.user}@${n.address}:${n.port}` : n.transport === 'ssm' ? ` instance ${n.instance_id ?? '?'}` : ''}`;
     lines.push(`      node: ${n.template} -> ${q(n.rendered)} -> ${where}`);
   }
   for (const s of r.steps) {
     lines.push(`      step ${s.step + 1}: ${s.action} ${JSON.stringify(s.params)}`);
-    if (s.validated_params && JSON.stringify(s.validated_params) !== JSON.stringify(s.params)) lines.push(`              with the plugin's defaults: ${JSON.stringify(s.validated_params)}`);
+    if (s.validated_params && JSON.stringify(s.validated_params) !== JSON.stringify(s.params))
+      lines.push(`              with the plugin's defaults: ${JSON.stringify(s.validated_params)}`);
     if (s.problem) lines.push(`              problem ${s.problem.code}: ${s.problem.message}`);
   }
   for (const p of r.problems) lines.push(`      problem ${p.code}: ${p.message}`);
   if (r.guards) {
     const g = r.guards;
     const state = g.history ? '' : ' (no history: fresh state)';
-    const head = g.decision === 'admit' ? `would run${g.probe ? ' as the breaker probe' : ''}${state}` : g.decision === 'duplicate' ? `duplicate: ${g.reason ?? ''}` : `would be SKIPPED: ${g.reason ?? ''}`;
+    const head =
+      g.decision === 'admit'
+        ? `would run${g.probe ? ' as the breaker probe' : ''}${state}`
+        : g.decision === 'duplicate'
+          ? `duplicate: ${g.reason ?? ''}`
+          : `would be SKIPPED: ${g.reason ?? ''}`;
     lines.push(`      guards: ${head}`);
-    for (const j of g.jobs) lines.push(`              job ${j.id} ${j.action} ${j.status}${j.reason ? ` (${j.reason})` : ''}`);
+    for (const j of g.jobs)
+      lines.push(`              job ${j.id} ${j.action} ${j.status}${j.reason ? ` (${j.reason})` : ''}`);
     const s = g.settings;
-    lines.push(`              cooldown ${s.cooldown ?? 'none'}; budget ${s.budget ?? 'none'}; blast radius ${s.blast_radius ?? 'none'}; breaker ${s.breaker}`);
+    lines.push(
+      `              cooldown ${s.cooldown ?? 'none'}; budget ${s.budget ?? 'none'}; blast radius ${s.blast_radius ?? 'none'}; breaker ${s.breaker}`,
+    );
   }
   return lines;
 }
@@ -71,17 +85,27 @@ export function formatExplanationText(doc: ExplainDocument): string {
   const out: string[] = [];
   const n = doc.alerts.length;
   out.push(`payload ${doc.payload.file}: ${KIND_TEXT[doc.payload.kind]}, ${n} alert${n === 1 ? '' : 's'}`);
-  out.push(`rules ${doc.config}; guards read ${doc.db === null ? 'no history (fresh state)' : `the state in ${doc.db}`}`);
+  out.push(
+    `rules ${doc.config}; guards read ${doc.db === null ? 'no history (fresh state)' : `the state in ${doc.db}`}`,
+  );
   for (const note of doc.payload.notes) out.push(`note: ${note}`);
   doc.alerts.forEach((a, i) => {
     out.push('');
     out.push(`alert ${i + 1} of ${n}: ${a.status}, fingerprint ${a.fingerprint}, startsAt ${a.startsAt} (${a.source})`);
-    out.push(`  labels: ${Object.entries(a.labels).map(([k, v]) => `${k}=${q(v)}`).join(', ') || '(none)'}`);
+    out.push(
+      `  labels: ${
+        Object.entries(a.labels)
+          .map(([k, v]) => `${k}=${q(v)}`)
+          .join(', ') || '(none)'
+      }`,
+    );
     if (a.rules.length === 0) out.push('  (the rules file has no rules)');
     for (const r of a.rules) out.push(...ruleLines(r));
   });
   const s = doc.summary;
   out.push('');
-  out.push(`summary: ${s.alerts} alert(s), ${s.matched_rules} matching rule(s), ${s.steps} step(s), ${s.refused} refused by guards, ${s.problems} problem(s)`);
+  out.push(
+    `summary: ${s.alerts} alert(s), ${s.matched_rules} matching rule(s), ${s.steps} step(s), ${s.refused} refused by guards, ${s.problems} problem(s)`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -5,7 +5,14 @@ import { formatDuration } from '../util/duration';
 
 export type OutputFormat = 'json' | 'yaml' | 'text';
 
-const MARK: Record<string, string> = { succeeded: 'ok  ', skipped: 'skip', failed: 'FAIL', timed_out: 'TIME', cancelled: 'CANC', interrupted: 'INTR' };
+const MARK: Record<string, string> = {
+  succeeded: 'ok  ',
+  skipped: 'skip',
+  failed: 'FAIL',
+  timed_out: 'TIME',
+  cancelled: 'CANC',
+  interrupted: 'INTR',
+};
 
 /** Text for humans: one line per node, then the error and the stderr tail when it failed. */
 export function formatResultText(r: Result): string {
@@ -14,13 +21,17 @@ export function formatResultText(r: Result): string {
   if (r.error) {
     // The summary is often the error message itself: say it once.
     const message = r.error.message === r.summary ? '' : `: ${r.error.message}`;
-    lines.push(`     error ${r.error.code} (stage ${r.error.stage}${r.error.retryable ? ', retryable' : ''})${message}`);
+    lines.push(
+      `     error ${r.error.code} (stage ${r.error.stage}${r.error.retryable ? ', retryable' : ''})${message}`,
+    );
   }
   if (r.truncated) lines.push('     output was larger than the cap and was truncated');
-  if (r.dry_run && r.data.plan) lines.push(indent(JSON.stringify((r.data.plan as { payload: unknown }).payload, null, 2), 5));
+  if (r.dry_run && r.data.plan)
+    lines.push(indent(JSON.stringify((r.data.plan as { payload: unknown }).payload, null, 2), 5));
   if (r.status !== 'succeeded' && r.status !== 'skipped') {
     if (r.stderr_tail.trim()) lines.push('     stderr (tail):', indent(lastLines(r.stderr_tail, 10), 7));
-    if (r.error?.code === 'PLUGIN_BAD_OUTPUT' && r.stdout_tail.trim()) lines.push('     stdout (tail):', indent(lastLines(r.stdout_tail, 10), 7));
+    if (r.error?.code === 'PLUGIN_BAD_OUTPUT' && r.stdout_tail.trim())
+      lines.push('     stdout (tail):', indent(lastLines(r.stdout_tail, 10), 7));
   }
   lines.push(`     job ${r.job_id}  trace ${r.trace_id}`);
   return lines.join('\n');
@@ -36,8 +47,12 @@ export function formatResults(results: Result[], format: OutputFormat): string {
 export function formatActionsText(plugins: PluginMeta[]): string {
   if (plugins.length === 0) return 'no plugins found\n';
   const rows = plugins.map((p) => {
-    const props = ((p.params as { properties?: Record<string, { type?: unknown; default?: unknown }> }).properties ?? {}) as Record<string, { type?: unknown; default?: unknown }>;
-    const params = Object.entries(props).map(([k, s]) => `${k}${s.type ? `:${String(s.type)}` : ''}${s.default !== undefined ? `=${JSON.stringify(s.default)}` : ''}`);
+    const props = ((p.params as { properties?: Record<string, { type?: unknown; default?: unknown }> }).properties ??
+      {}) as Record<string, { type?: unknown; default?: unknown }>;
+    const params = Object.entries(props).map(
+      ([k, s]) =>
+        `${k}${s.type ? `:${String(s.type)}` : ''}${s.default !== undefined ? `=${JSON.stringify(s.default)}` : ''}`,
+    );
     return { p, params: params.join(' ') || '-' };
   });
   const w = Math.max(...plugins.map((p) => p.name.length));

@@ -31,7 +31,14 @@ const EXIT = { ok: 0, jobFailed: 1, refused: 2, unreachable: 3, gaveUp: 4 } as c
 
 type Answer = { ok: true; body: Record<string, unknown> } | { ok: false; exit: number };
 
-async function ask(flags: JobsServerFlags, method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, io: JobsIo, deps: JobsDeps): Promise<Answer> {
+async function ask(
+  flags: JobsServerFlags,
+  method: 'GET' | 'POST',
+  path: string,
+  body: Record<string, unknown> | undefined,
+  io: JobsIo,
+  deps: JobsDeps,
+): Promise<Answer> {
   let r: { status: number; body: Record<string, unknown> };
   try {
     r = await callServer(serverTarget(flags, io.env), method, path, body, deps.fetch);
@@ -61,7 +68,8 @@ export interface JobsListFlags extends JobsServerFlags {
 /** `rune jobs list`: newest first; text is one line per job, json one job view per line. */
 export async function jobsList(flags: JobsListFlags, io: JobsIo, deps: JobsDeps = {}): Promise<number> {
   const q = new URLSearchParams();
-  for (const k of ['node', 'rule', 'status', 'incident', 'limit'] as const) if (flags[k] !== undefined) q.set(k, flags[k] as string);
+  for (const k of ['node', 'rule', 'status', 'incident', 'limit'] as const)
+    if (flags[k] !== undefined) q.set(k, flags[k] as string);
   const a = await ask(flags, 'GET', `/api/v1/jobs${q.size ? `?${q}` : ''}`, undefined, io, deps);
   if (!a.ok) return a.exit;
   const jobs = (a.body.jobs ?? []) as Record<string, any>[];
@@ -71,7 +79,9 @@ export async function jobsList(flags: JobsListFlags, io: JobsIo, deps: JobsDeps 
   else {
     for (const j of jobs) {
       const what = j.result?.summary ?? j.reason ?? '';
-      io.stdout(`${j.id}  ${String(j.status).padEnd(11)}  ${j.action} on ${j.node}${j.rule ? `  rule ${j.rule}` : ''}  ${j.created_at}${what ? `  ${what}` : ''}\n`);
+      io.stdout(
+        `${j.id}  ${String(j.status).padEnd(11)}  ${j.action} on ${j.node}${j.rule ? `  rule ${j.rule}` : ''}  ${j.created_at}${what ? `  ${what}` : ''}\n`,
+      );
     }
   }
   return EXIT.ok;
@@ -83,7 +93,9 @@ export async function jobsShow(id: string, flags: JobsServerFlags, io: JobsIo, d
   if (!a.ok) return a.exit;
   const result = a.body.result as Result | null;
   if (!result) {
-    io.stderr(`rune: job ${id} is ${String(a.body.status)} (${String(a.body.action)} on ${String(a.body.node)}): no Result yet\n`);
+    io.stderr(
+      `rune: job ${id} is ${String(a.body.status)} (${String(a.body.action)} on ${String(a.body.node)}): no Result yet\n`,
+    );
     return EXIT.ok;
   }
   io.stdout(formatResults([result], flags.output));
@@ -100,12 +112,21 @@ export interface JobsRetryFlags extends JobsServerFlags {
 
 /** `rune jobs retry ID [--wait]`: the same request as a new job; with --wait, its Result like `show`. */
 export async function jobsRetry(id: string, flags: JobsRetryFlags, io: JobsIo, deps: JobsDeps = {}): Promise<number> {
-  const body = { ...(flags.reason !== undefined ? { reason: flags.reason } : {}), ...(flags.whilePaused ? { while_paused: true } : {}) };
+  const body = {
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    ...(flags.whilePaused ? { while_paused: true } : {}),
+  };
   const a = await ask(flags, 'POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, body, io, deps);
   if (!a.ok) return a.exit;
   const newId = String(a.body.job_id);
   if (!flags.wait) {
-    io.stdout(flags.output === 'json' ? `${JSON.stringify({ job_id: newId, retry_of: id })}\n` : flags.output === 'yaml' ? toYaml({ job_id: newId, retry_of: id }) : `job ${newId} queued (retry of ${id})\n`);
+    io.stdout(
+      flags.output === 'json'
+        ? `${JSON.stringify({ job_id: newId, retry_of: id })}\n`
+        : flags.output === 'yaml'
+          ? toYaml({ job_id: newId, retry_of: id })
+          : `job ${newId} queued (retry of ${id})\n`,
+    );
     return EXIT.ok;
   }
   io.stderr(`rune: job ${newId} queued (retry of ${id}); waiting for its Result\n`);
@@ -120,7 +141,9 @@ export async function jobsRetry(id: string, flags: JobsRetryFlags, io: JobsIo, d
       return resultExit(result);
     }
     if (Date.now() >= deadline) {
-      io.stderr(`rune: job ${newId} is still ${String(j.body.status)} after ${Math.round(flags.waitMs / 1000)} s; see \`rune jobs show ${newId}\`\n`);
+      io.stderr(
+        `rune: job ${newId} is still ${String(j.body.status)} after ${Math.round(flags.waitMs / 1000)} s; see \`rune jobs show ${newId}\`\n`,
+      );
       return EXIT.gaveUp;
     }
     await sleep(500);
@@ -131,11 +154,22 @@ export async function jobsRetry(id: string, flags: JobsRetryFlags, io: JobsIo, d
  * `rune jobs cancel ID [--reason] [--force]`: a queued job becomes cancelled; a running one is
  * stopped (a mutating one only with --force); a finished one: 409, exit 2.
  */
-export async function jobsCancel(id: string, flags: JobsServerFlags & { reason?: string; force?: boolean }, io: JobsIo, deps: JobsDeps = {}): Promise<number> {
-  const body = { ...(flags.reason !== undefined ? { reason: flags.reason } : {}), ...(flags.force ? { force: true } : {}) };
+export async function jobsCancel(
+  id: string,
+  flags: JobsServerFlags & { reason?: string; force?: boolean },
+  io: JobsIo,
+  deps: JobsDeps = {},
+): Promise<number> {
+  const body = {
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    ...(flags.force ? { force: true } : {}),
+  };
   const a = await ask(flags, 'POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, body, io, deps);
   if (!a.ok) return a.exit;
-  const text = a.body.status === 'cancelling' ? `job ${id} is being stopped (${String(a.body.reason)}); \`rune jobs show ${id}\` shows how it ended\n` : `job ${id} ${String(a.body.reason)}\n`;
+  const text =
+    a.body.status === 'cancelling'
+      ? `job ${id} is being stopped (${String(a.body.reason)}); \`rune jobs show ${id}\` shows how it ended\n`
+      : `job ${id} ${String(a.body.reason)}\n`;
   io.stdout(flags.output === 'json' ? `${JSON.stringify(a.body)}\n` : flags.output === 'yaml' ? toYaml(a.body) : text);
   return EXIT.ok;
 }

@@ -64,7 +64,11 @@ export function defaultTransports(s: Settings): Partial<Record<TransportKind, Tr
   const bucket = s.ssmOutputS3Bucket;
   return {
     local: createLocalTransport(),
-    ssh: createSshTransport({ ...(s.sshKey ? { keyPath: s.sshKey } : {}), ...(s.sshAgent ? { agentSock: s.sshAgent } : {}), knownHostsPath: s.knownHosts }),
+    ssh: createSshTransport({
+      ...(s.sshKey ? { keyPath: s.sshKey } : {}),
+      ...(s.sshAgent ? { agentSock: s.sshAgent } : {}),
+      knownHostsPath: s.knownHosts,
+    }),
     ssm: createSsmTransport(bucket ? { outputS3Bucket: bucket } : {}),
   };
 }
@@ -81,20 +85,31 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
 
-  const outputOption = () => new Option('-o, --output <format>', 'json (one Result per line), yaml or text').choices(['json', 'yaml', 'text']).default('text');
+  const outputOption = () =>
+    new Option('-o, --output <format>', 'json (one Result per line), yaml or text')
+      .choices(['json', 'yaml', 'text'])
+      .default('text');
 
   program
     .command('run')
     .description('run an action (plugin) on one or more nodes of the inventory')
     .argument('<action>', 'plugin name, see `rune actions`')
-    .option('-n, --node <host>', 'node name or address from the inventory (repeat for several)', collect, [] as string[])
+    .option(
+      '-n, --node <host>',
+      'node name or address from the inventory (repeat for several)',
+      collect,
+      [] as string[],
+    )
     .option('-p, --param <key=value>', 'a plugin parameter (repeatable)', collect, [] as string[])
     .option('--params-json <json>', 'all parameters as one JSON object (--param wins per key)')
     .option('--dry-run', 'show the plan (node, transport, payload) without contacting any node')
     .option('--on-node', 'with --dry-run: run the plugin on the node with dry_run=true (it reports, changes nothing)')
     .addOption(outputOption())
     .option('--ssm', 'run through AWS SSM Run Command instead of SSH (nodes by instance id or instance_id)')
-    .option('--max-concurrency <n>', 'SSM only: MaxConcurrency of each SendCommand, a count or a percentage (e.g. 10, 25%)')
+    .option(
+      '--max-concurrency <n>',
+      'SSM only: MaxConcurrency of each SendCommand, a count or a percentage (e.g. 10, 25%)',
+    )
     .option('--max-errors <n>', 'SSM only: MaxErrors of each SendCommand, a count or a percentage (e.g. 0, 10%)')
     .option('--timeout <duration>', "override the plugin's run timeout (e.g. 60s, 5m)")
     .option('--concurrency <n>', 'nodes contacted at once (default: defaults.concurrency in rules.yaml, 20)')
@@ -129,18 +144,26 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   rules
     .command('test')
     .description('explain what the rules would do with a payload (nothing runs), or run rule unit tests with --tests')
-    .argument('[payload]', 'Alertmanager webhook, PagerDuty webhook or alerts list, or bare alert(s) {labels, …} (JSON file)')
+    .argument(
+      '[payload]',
+      'Alertmanager webhook, PagerDuty webhook or alerts list, or bare alert(s) {labels, …} (JSON file)',
+    )
     .option('--tests <file>', 'rule unit tests (YAML): alerts and the invocations they must give (see docs/rules.md)')
     .option('-c, --config <file>', 'rules file (env RUNE_CONFIG, default ./rules.yaml)')
     .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
-    .option('--db <file>', "RUNE's database, read-only, for the guards' state (env RUNE_DB, default ./data/rune.db; absent: fresh state)")
+    .option(
+      '--db <file>',
+      "RUNE's database, read-only, for the guards' state (env RUNE_DB, default ./data/rune.db; absent: fresh state)",
+    )
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (payload: string | undefined, o: RulesTestFlags) => {
       exitCode = await rulesTestCommand(payload, o, io);
     });
   rules
     .command('replay')
-    .description('re-match stored webhooks with (new) rules and show what would have been done differently; runs and writes nothing')
+    .description(
+      're-match stored webhooks with (new) rules and show what would have been done differently; runs and writes nothing',
+    )
     .requiredOption('--since <when>', 'from how long ago (24h, 7d) or an RFC 3339 time')
     .option('--until <when>', 'up to how long ago or an RFC 3339 time (default now)')
     .option('-c, --config <file>', 'the rules to replay (env RUNE_CONFIG, default ./rules.yaml)')
@@ -163,7 +186,11 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--concurrency <n>', 'jobs running at once (default 10)')
     .option('--dry-run', 'every job is a RUNE dry run: plans are recorded, no node is contacted')
     .option('--insecure-no-auth', 'turn off all authentication (local experiments only)')
-    .option('--shutdown-grace <duration>', 'on SIGTERM, how long running jobs may finish before they are marked interrupted', '30s')
+    .option(
+      '--shutdown-grace <duration>',
+      'on SIGTERM, how long running jobs may finish before they are marked interrupted',
+      '30s',
+    )
     .action(async (o: ServeCliFlags) => {
       exitCode = await serveCommand(o, io, deps);
     });
@@ -174,7 +201,13 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
       .option('--server <url>', 'the running RUNE (env RUNE_PUBLIC_URL, default http://127.0.0.1:9095)')
       .option('--url <url>', 'alias of --server')
       .option('--token <token>', 'API token (env RUNE_TOKEN, else RUNE_API_TOKEN)');
-  const call = async (o: ServerFlags, method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, show: (b: Record<string, unknown>) => string) => {
+  const call = async (
+    o: ServerFlags,
+    method: 'GET' | 'POST',
+    path: string,
+    body: Record<string, unknown> | undefined,
+    show: (b: Record<string, unknown>) => string,
+  ) => {
     const r = await callServer(serverTarget(o, io.env), method, path, body, deps.fetch);
     if (r.status >= 200 && r.status < 300) {
       io.stdout(show(r.body));
@@ -186,28 +219,55 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   };
   const pauseLine = (p: unknown) => {
     const v = p as { since: string; by: string; reason: string } | null;
-    return v ? `automatic runs are PAUSED since ${v.since} by ${v.by}${v.reason ? ` (${v.reason})` : ''}\n` : 'automatic runs are not paused\n';
+    return v
+      ? `automatic runs are PAUSED since ${v.since} by ${v.by}${v.reason ? ` (${v.reason})` : ''}\n`
+      : 'automatic runs are not paused\n';
   };
-  serverCommand(program.command('pause').description('stop all automatic runs of a running RUNE (manual API runs need "while_paused": true)'))
+  serverCommand(
+    program
+      .command('pause')
+      .description('stop all automatic runs of a running RUNE (manual API runs need "while_paused": true)'),
+  )
     .option('--reason <text>', 'why, for the audit log and /-/ready')
     .action(async (o: ServerFlags & { reason?: string }) => {
-      exitCode = await call(o, 'POST', '/api/v1/pause', o.reason !== undefined ? { reason: o.reason } : {}, (b) => pauseLine(b.paused));
+      exitCode = await call(o, 'POST', '/api/v1/pause', o.reason !== undefined ? { reason: o.reason } : {}, (b) =>
+        pauseLine(b.paused),
+      );
     });
-  serverCommand(program.command('resume').description('let automatic runs start again after `rune pause`')).action(async (o: ServerFlags) => {
-    exitCode = await call(o, 'POST', '/api/v1/resume', undefined, (b) => (b.was_paused ? 'automatic runs resumed\n' : 'automatic runs were not paused\n'));
-  });
-  const breaker = program.command('breaker').description("a rule's circuit breaker on a running RUNE");
-  serverCommand(breaker.command('close').description('close an open circuit breaker: the rule runs again on its next match').argument('<rule>', 'rule name')).action(
-    async (rule: string, o: ServerFlags) => {
-      exitCode = await call(o, 'POST', `/api/v1/breakers/${encodeURIComponent(rule)}/close`, undefined, (b) => `breaker of rule ${rule} closed (was ${String(b.was)})\n`);
+  serverCommand(program.command('resume').description('let automatic runs start again after `rune pause`')).action(
+    async (o: ServerFlags) => {
+      exitCode = await call(o, 'POST', '/api/v1/resume', undefined, (b) =>
+        b.was_paused ? 'automatic runs resumed\n' : 'automatic runs were not paused\n',
+      );
     },
   );
-  serverCommand(program.command('guards').description('pause state, circuit breakers and counts of suppressed runs of a running RUNE')).action(async (o: ServerFlags) => {
+  const breaker = program.command('breaker').description("a rule's circuit breaker on a running RUNE");
+  serverCommand(
+    breaker
+      .command('close')
+      .description('close an open circuit breaker: the rule runs again on its next match')
+      .argument('<rule>', 'rule name'),
+  ).action(async (rule: string, o: ServerFlags) => {
+    exitCode = await call(
+      o,
+      'POST',
+      `/api/v1/breakers/${encodeURIComponent(rule)}/close`,
+      undefined,
+      (b) => `breaker of rule ${rule} closed (was ${String(b.was)})\n`,
+    );
+  });
+  serverCommand(
+    program
+      .command('guards')
+      .description('pause state, circuit breakers and counts of suppressed runs of a running RUNE'),
+  ).action(async (o: ServerFlags) => {
     exitCode = await call(o, 'GET', '/api/v1/guards', undefined, (b) => `${JSON.stringify(b, null, 2)}\n`);
   });
 
   // ---- API tokens (docs/security.md): the file holds hashes; the token is printed once.
-  const tokens = program.command('tokens').description('API tokens of RUNE_API_TOKENS_FILE (roles viewer, operator, admin)');
+  const tokens = program
+    .command('tokens')
+    .description('API tokens of RUNE_API_TOKENS_FILE (roles viewer, operator, admin)');
   tokens
     .command('add')
     .description('create a token, append its hash to the tokens file (mode 0600) and print the token once')
@@ -249,7 +309,9 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .action(async (o: JobsListFlags) => {
       exitCode = await jobsList(o, io, jobsDeps);
     });
-  jobsCommand(jobs.command('show').description("a job's Result, printed as `rune run` prints it").argument('<id>', 'job id')).action(async (id: string, o: JobsServerFlags) => {
+  jobsCommand(
+    jobs.command('show').description("a job's Result, printed as `rune run` prints it").argument('<id>', 'job id'),
+  ).action(async (id: string, o: JobsServerFlags) => {
     exitCode = await jobsShow(id, o, io, jobsDeps);
   });
   jobsCommand(jobs.command('retry').description('run the same request again as a new job').argument('<id>', 'job id'))
@@ -257,12 +319,20 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--timeout <duration>', 'with --wait: how long to wait (default 10m)', '10m')
     .option('--reason <text>', 'why, for the audit log')
     .option('--while-paused', 'run even though automatic runs are paused')
-    .action(async (id: string, o: JobsServerFlags & { wait?: boolean; timeout: string; reason?: string; whilePaused?: boolean }) => {
-      const waitMs = parseDuration(o.timeout);
-      if (!waitMs) throw new RuneError('USAGE', `--timeout ${JSON.stringify(o.timeout)} is not a duration like 30s or 5m`);
-      exitCode = await jobsRetry(id, { ...o, waitMs }, io, jobsDeps);
-    });
-  jobsCommand(jobs.command('cancel').description('cancel a queued job, or stop a running one').argument('<id>', 'job id'))
+    .action(
+      async (
+        id: string,
+        o: JobsServerFlags & { wait?: boolean; timeout: string; reason?: string; whilePaused?: boolean },
+      ) => {
+        const waitMs = parseDuration(o.timeout);
+        if (!waitMs)
+          throw new RuneError('USAGE', `--timeout ${JSON.stringify(o.timeout)} is not a duration like 30s or 5m`);
+        exitCode = await jobsRetry(id, { ...o, waitMs }, io, jobsDeps);
+      },
+    );
+  jobsCommand(
+    jobs.command('cancel').description('cancel a queued job, or stop a running one').argument('<id>', 'job id'),
+  )
     .option('--reason <text>', 'why, for the audit log and the job')
     .option('--force', 'also stop a running mutating action half-way (it may leave the node in between)')
     .action(async (id: string, o: JobsServerFlags & { reason?: string; force?: boolean }) => {
@@ -316,16 +386,21 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
   let timeoutMs: number | undefined;
   if (o.timeout !== undefined) {
     timeoutMs = parseDuration(o.timeout);
-    if (!timeoutMs) throw new RuneError('USAGE', `--timeout ${JSON.stringify(o.timeout)} is not a duration like 30s or 5m`);
+    if (!timeoutMs)
+      throw new RuneError('USAGE', `--timeout ${JSON.stringify(o.timeout)} is not a duration like 30s or 5m`);
   }
   const config = readConfig(settings.configPath, settings.configExplicit);
   let concurrency = config.defaults.concurrency;
   if (o.concurrency !== undefined) {
     concurrency = Number(o.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RuneError('USAGE', '--concurrency must be a positive integer');
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new RuneError('USAGE', '--concurrency must be a positive integer');
   }
   const ssmFlags: SsmRateControlsSpec = {};
-  for (const [flag, kind, value] of [['--max-concurrency', 'max_concurrency', o.maxConcurrency], ['--max-errors', 'max_errors', o.maxErrors]] as const) {
+  for (const [flag, kind, value] of [
+    ['--max-concurrency', 'max_concurrency', o.maxConcurrency],
+    ['--max-errors', 'max_errors', o.maxErrors],
+  ] as const) {
     if (value === undefined) continue;
     const problem = rateControlProblem(kind, value);
     if (problem) throw new RuneError('USAGE', `${flag}: ${problem}`);
@@ -345,7 +420,10 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
   };
   const ssmNodes = new Set(nodes.filter(overSsm));
   if (Object.keys(ssmFlags).length > 0 && ssmNodes.size === 0) {
-    throw new RuneError('USAGE', '--max-concurrency and --max-errors apply to SSM runs only: add --ssm, or name nodes with transport: ssm');
+    throw new RuneError(
+      'USAGE',
+      '--max-concurrency and --max-errors apply to SSM runs only: add --ssm, or name nodes with transport: ssm',
+    );
   }
   const registry = loadRegistry(settings.pluginsDir);
   for (const p of registry.problems) io.stderr(`rune: warning: broken plugin ${p.file}: ${p.reason}\n`);
@@ -374,12 +452,19 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
         { registry, config, env, transports, readScript: (p) => readFile(p), now: () => new Date() },
       );
       done++;
-      if (progress && nodes.length > 1) progress(`[${String(done).padStart(String(nodes.length).length)}/${nodes.length}] ${result.node} ${result.status} (${formatDuration(result.duration_ms)})\n`);
+      if (progress && nodes.length > 1)
+        progress(
+          `[${String(done).padStart(String(nodes.length).length)}/${nodes.length}] ${result.node} ${result.status} (${formatDuration(result.duration_ms)})\n`,
+        );
       return result;
     };
     const byNode = new Map<string, Result>();
     await Promise.all([
-      mapBounded(nodes.filter((n) => !ssmNodes.has(n)), concurrency, async (n) => void byNode.set(n, await runOne(n))),
+      mapBounded(
+        nodes.filter((n) => !ssmNodes.has(n)),
+        concurrency,
+        async (n) => void byNode.set(n, await runOne(n)),
+      ),
       Promise.all([...ssmNodes].map(async (n) => void byNode.set(n, await runOne(n)))),
     ]);
     const results = nodes.map((n) => byNode.get(n) as Result);
@@ -407,13 +492,26 @@ async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): Promise
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   const serve = readServeSettings(o, io.env, (p) => readFileSync(p, 'utf8'));
   const graceMs = parseDuration(o.shutdownGrace ?? '30s');
-  if (graceMs === undefined) throw new RuneError('USAGE', `--shutdown-grace ${JSON.stringify(o.shutdownGrace)} is not a duration like 30s or 2m`);
+  if (graceMs === undefined)
+    throw new RuneError(
+      'USAGE',
+      `--shutdown-grace ${JSON.stringify(o.shutdownGrace)} is not a duration like 30s or 2m`,
+    );
   const log = deps.createLogger?.() ?? createLogger();
   if (serve.insecureNoAuth) {
-    io.stderr('rune: WARNING: --insecure-no-auth: every webhook and API endpoint accepts anyone. Never use this outside a local experiment.\n');
+    io.stderr(
+      'rune: WARNING: --insecure-no-auth: every webhook and API endpoint accepts anyone. Never use this outside a local experiment.\n',
+    );
   }
-  const server = await startServer({ settings, serve, log, createTransports: deps.createTransports ?? defaultTransports });
-  io.stderr(`rune: serving on ${server.url} (rules ${settings.configPath}, database ${serve.dbPath}${serve.dryRun ? ', DRY RUN: no node is contacted' : ''})\n`);
+  const server = await startServer({
+    settings,
+    serve,
+    log,
+    createTransports: deps.createTransports ?? defaultTransports,
+  });
+  io.stderr(
+    `rune: serving on ${server.url} (rules ${settings.configPath}, database ${serve.dbPath}${serve.dryRun ? ', DRY RUN: no node is contacted' : ''})\n`,
+  );
   log.info({ url: server.url, public_url: serve.publicUrl, db: serve.dbPath, dry_run: serve.dryRun }, 'listening');
   return new Promise<number>((resolve) => {
     const onHup = () => void server.reload();
@@ -437,7 +535,16 @@ function actionsCommand(o: { output: OutputFormat; plugins?: string }, io: CliIo
   const settings = readSettings({ plugins: o.plugins }, io.env);
   const registry = loadRegistry(settings.pluginsDir);
   const list = [...registry.plugins.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const shown = list.map((p) => ({ name: p.name, version: p.version, description: p.description, mutating: p.mutating, become: p.become, timeout_ms: p.timeoutMs ?? null, params: p.params, path: p.path }));
+  const shown = list.map((p) => ({
+    name: p.name,
+    version: p.version,
+    description: p.description,
+    mutating: p.mutating,
+    become: p.become,
+    timeout_ms: p.timeoutMs ?? null,
+    params: p.params,
+    path: p.path,
+  }));
   if (o.output === 'json') io.stdout(JSON.stringify({ actions: shown, problems: registry.problems }, null, 2) + '\n');
   else if (o.output === 'yaml') io.stdout(toYaml({ actions: shown, problems: registry.problems }));
   else io.stdout(formatActionsText(list));

@@ -23,7 +23,11 @@ export const BUNDLED_PLUGINS_DIR = resolve(__dirname, '..', '..', 'plugins');
 export function readSettings(
   flags: { config?: string | undefined; plugins?: string | undefined },
   env: NodeJS.ProcessEnv,
-  look: { exists: (p: string) => boolean; home: () => string; user: () => string } = { exists: existsSync, home: homedir, user: () => userInfo().username },
+  look: { exists: (p: string) => boolean; home: () => string; user: () => string } = {
+    exists: existsSync,
+    home: homedir,
+    user: () => userInfo().username,
+  },
 ): Settings {
   const configFromUser = flags.config ?? nonEmpty(env.RUNE_CONFIG);
   const pluginsFromUser = flags.plugins ?? nonEmpty(env.RUNE_PLUGINS_DIR);

@@ -34,7 +34,11 @@ function parseWhen(flag: string, value: string, now: number): number {
   const d = parseDuration(value);
   if (d !== undefined) return now - d;
   const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(t)) throw new RuneError('USAGE', `${flag} ${JSON.stringify(value)} is neither a duration (24h, 7d) nor an RFC 3339 time`);
+  if (Number.isNaN(t))
+    throw new RuneError(
+      'USAGE',
+      `${flag} ${JSON.stringify(value)} is neither a duration (24h, 7d) nor an RFC 3339 time`,
+    );
   return t;
 }
 
@@ -49,7 +53,11 @@ function changeLines(c: RuleChange): string[] {
     case 'removed':
       return [`  - no longer     ${c.rule}: ${c.before.map(actualText).join('; ')}`];
     case 'changed':
-      return [`  ~ changed       ${c.rule}:`, `      was ${c.before.map(actualText).join('; ')}`, `      now ${c.after.map(stepText).join('; ')}`];
+      return [
+        `  ~ changed       ${c.rule}:`,
+        `      was ${c.before.map(actualText).join('; ')}`,
+        `      now ${c.after.map(stepText).join('; ')}`,
+      ];
     case 'same':
       return [`    same          ${c.rule}: ${c.before.map(actualText).join('; ')}`];
   }
@@ -98,7 +106,12 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
         if (differs || o.all) {
           shown.push({
             webhook: { seq: w.seq, received_at: w.receivedAt, source: w.source, id: w.id },
-            alert: { fingerprint: alert.fingerprint, status: alert.status, startsAt: alert.startsAt, labels: alert.labels },
+            alert: {
+              fingerprint: alert.fingerprint,
+              status: alert.status,
+              startsAt: alert.startsAt,
+              labels: alert.labels,
+            },
             changes: o.all ? changes : changes.filter((c) => c.kind !== 'same'),
             problems: problems.map((p) => `rule ${p.rule}: ${p.message}`),
           });
@@ -107,14 +120,22 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
     }
     const window = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
     if (o.output === 'json') {
-      io.stdout(`${JSON.stringify({ db: history.path, config: runtime.config.source, ...window, alerts: shown, summary: counts }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ db: history.path, config: runtime.config.source, ...window, alerts: shown, summary: counts }, null, 2)}\n`,
+      );
       return 0;
     }
-    const out = [`replay of ${history.path}: webhooks received ${window.since} .. ${window.until}, with the rules of ${runtime.config.source}`];
+    const out = [
+      `replay of ${history.path}: webhooks received ${window.since} .. ${window.until}, with the rules of ${runtime.config.source}`,
+    ];
     for (const a of shown) {
-      const labels = Object.entries(a.alert.labels).map(([k, v]) => `${k}=${q(v)}`).join(', ');
+      const labels = Object.entries(a.alert.labels)
+        .map(([k, v]) => `${k}=${q(v)}`)
+        .join(', ');
       out.push('');
-      out.push(`${a.webhook.received_at} ${a.webhook.source} ${a.webhook.id || '(no id)'}: alert ${a.alert.fingerprint} ${a.alert.status} since ${a.alert.startsAt}`);
+      out.push(
+        `${a.webhook.received_at} ${a.webhook.source} ${a.webhook.id || '(no id)'}: alert ${a.alert.fingerprint} ${a.alert.status} since ${a.alert.startsAt}`,
+      );
       out.push(`  labels: ${labels}`);
       for (const c of a.changes) out.push(...changeLines(c));
       if (a.changes.length === 0) out.push('    no rule matches, before or now');

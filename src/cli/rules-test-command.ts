@@ -25,9 +25,16 @@ export interface RulesTestFlags {
  * `rune rules test --tests file`: rule unit tests. Exit 0 understood / all passed, 1 a case
  * failed, 2 an unreadable payload, test file or config.
  */
-export async function rulesTestCommand(payloadFile: string | undefined, o: RulesTestFlags, io: CliIo, now: () => Date = () => new Date()): Promise<number> {
-  if (o.tests !== undefined && payloadFile !== undefined) throw new RuneError('USAGE', 'give a payload file or --tests <file>, not both');
-  if (o.tests === undefined && payloadFile === undefined) throw new RuneError('USAGE', 'give a payload file (rune rules test payload.json) or --tests rules.test.yaml');
+export async function rulesTestCommand(
+  payloadFile: string | undefined,
+  o: RulesTestFlags,
+  io: CliIo,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  if (o.tests !== undefined && payloadFile !== undefined)
+    throw new RuneError('USAGE', 'give a payload file or --tests <file>, not both');
+  if (o.tests === undefined && payloadFile === undefined)
+    throw new RuneError('USAGE', 'give a payload file (rune rules test payload.json) or --tests rules.test.yaml');
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   // The service's own loading: schema, semantics, actions and literal params against the plugins.
   const runtime = loadRuntime(settings);
@@ -63,7 +70,13 @@ export async function rulesTestCommand(payloadFile: string | undefined, o: Rules
       history: history ? { facts: history.guardFacts.facts, jobsForKey: history.jobsForKey } : null,
     };
     const alerts = parsed.value.alerts.map((a) => explainAlert(a, ctx));
-    const doc: ExplainDocument = { payload: { file, kind: parsed.value.kind, notes: parsed.value.notes }, config: runtime.config.source, db: history ? dbPath : null, alerts, summary: summarize(alerts) };
+    const doc: ExplainDocument = {
+      payload: { file, kind: parsed.value.kind, notes: parsed.value.notes },
+      config: runtime.config.source,
+      db: history ? dbPath : null,
+      alerts,
+      summary: summarize(alerts),
+    };
     io.stdout(o.output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : formatExplanationText(doc));
     return 0;
   } finally {
@@ -71,7 +84,12 @@ export async function rulesTestCommand(payloadFile: string | undefined, o: Rules
   }
 }
 
-function ruleTests(path: string, o: RulesTestFlags, io: CliIo, run: (c: Parameters<typeof runRuleTest>[0]) => CaseResult): number {
+function ruleTests(
+  path: string,
+  o: RulesTestFlags,
+  io: CliIo,
+  run: (c: Parameters<typeof runRuleTest>[0]) => CaseResult,
+): number {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -88,7 +106,9 @@ function ruleTests(path: string, o: RulesTestFlags, io: CliIo, run: (c: Paramete
   const results = cases.map(run);
   const failed = results.filter((r) => !r.passed);
   if (o.output === 'json') {
-    io.stdout(`${JSON.stringify({ file: path, passed: results.length - failed.length, failed: failed.length, cases: results }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ file: path, passed: results.length - failed.length, failed: failed.length, cases: results }, null, 2)}\n`,
+    );
   } else {
     const out: string[] = [];
     for (const r of results) {
@@ -104,7 +124,9 @@ function ruleTests(path: string, o: RulesTestFlags, io: CliIo, run: (c: Paramete
       for (const n of r.notes) out.push(`      note: ${n}`);
     }
     out.push('');
-    out.push(`${failed.length === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed.length} passed, ${failed.length} failed, ${results.length} case(s) in ${path}`);
+    out.push(
+      `${failed.length === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed.length} passed, ${failed.length} failed, ${results.length} case(s) in ${path}`,
+    );
     io.stdout(`${out.join('\n')}\n`);
   }
   return failed.length > 0 ? 1 : 0;

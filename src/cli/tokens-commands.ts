@@ -31,7 +31,10 @@ function readExisting(file: string): string | null {
     return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new RuneError('USAGE', `cannot read the tokens file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new RuneError(
+      'USAGE',
+      `cannot read the tokens file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -41,7 +44,12 @@ const list = (v: string | undefined): string[] | null => (v === undefined ? null
  * `rune tokens add NAME --role R`: appends `NAME ROLE sha256:<hex> [actions=…] [nodes=…]` (the
  * file is created with mode 0600) and prints the new token on stdout, the only time it is shown.
  */
-export function tokensAdd(name: string, flags: TokensAddFlags, io: TokensIo, newToken: () => string = generateToken): number {
+export function tokensAdd(
+  name: string,
+  flags: TokensAddFlags,
+  io: TokensIo,
+  newToken: () => string = generateToken,
+): number {
   const file = tokensFile(flags, io.env);
   if (flags.role === undefined) throw new RuneError('USAGE', 'say what the token may do: --role viewer|operator|admin');
   const problems = [nameProblem(name), roleProblem(flags.role)];
@@ -49,14 +57,19 @@ export function tokensAdd(name: string, flags: TokensAddFlags, io: TokensIo, new
   const nodes = list(flags.nodes);
   if (actions) problems.push(scopeProblem('actions', actions));
   if (nodes) problems.push(scopeProblem('nodes', nodes));
-  if ((actions || nodes) && flags.role !== 'operator') problems.push('--actions and --nodes narrow an operator token; use them with --role operator');
+  if ((actions || nodes) && flags.role !== 'operator')
+    problems.push('--actions and --nodes narrow an operator token; use them with --role operator');
   const first = problems.find((p) => p !== null);
   if (first) throw new RuneError('USAGE', first);
 
   const text = readExisting(file);
   if (text !== null) {
     const parsed = parseTokensFile(text, file);
-    if (parsed.tokens.some((t) => t.name === name)) throw new RuneError('USAGE', `a token named ${name} is already in ${file}; choose another name, or \`rune tokens remove ${name}\` first`);
+    if (parsed.tokens.some((t) => t.name === name))
+      throw new RuneError(
+        'USAGE',
+        `a token named ${name} is already in ${file}; choose another name, or \`rune tokens remove ${name}\` first`,
+      );
     // Old plaintext lines stay refused by the server until deleted: say so, but let the new line in.
     for (const e of parsed.errors) io.stderr(`rune: warning: ${e}\n`);
   }
@@ -70,7 +83,10 @@ export function tokensAdd(name: string, flags: TokensAddFlags, io: TokensIo, new
     closeSync(fd);
   }
   io.stdout(`${token}\n`);
-  io.stderr(`rune: added token ${name} (role ${flags.role}${actions ? `, actions ${actions.join(',')}` : ''}${nodes ? `, nodes ${nodes.join(',')}` : ''}) to ${file}.\n` + 'rune: the token above is shown only now; store it (RUNE_TOKEN for the CLI). A running server picks it up on SIGHUP or POST /-/reload.\n');
+  io.stderr(
+    `rune: added token ${name} (role ${flags.role}${actions ? `, actions ${actions.join(',')}` : ''}${nodes ? `, nodes ${nodes.join(',')}` : ''}) to ${file}.\n` +
+      'rune: the token above is shown only now; store it (RUNE_TOKEN for the CLI). A running server picks it up on SIGHUP or POST /-/reload.\n',
+  );
   return 0;
 }
 
@@ -87,7 +103,10 @@ export function tokensList(flags: { file?: string; output?: string }, io: Tokens
   else {
     const w = Math.max(4, ...shown.map((t) => t.name.length));
     io.stdout(`${'NAME'.padEnd(w)}  ROLE      ACTIONS  NODES\n`);
-    for (const t of shown) io.stdout(`${t.name.padEnd(w)}  ${t.role.padEnd(8)}  ${t.actions?.join(',') ?? '*'}  ${t.nodes?.join(',') ?? '*'}\n`);
+    for (const t of shown)
+      io.stdout(
+        `${t.name.padEnd(w)}  ${t.role.padEnd(8)}  ${t.actions?.join(',') ?? '*'}  ${t.nodes?.join(',') ?? '*'}\n`,
+      );
   }
   for (const e of errors) io.stderr(`rune: ${e}\n`);
   return errors.length > 0 ? 2 : 0;
@@ -108,4 +127,3 @@ export function tokensRemove(name: string, flags: { file?: string }, io: TokensI
   io.stderr(`rune: removed token ${name} from ${file}; a running server forgets it on SIGHUP or POST /-/reload.\n`);
   return 0;
 }
-

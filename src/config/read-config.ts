@@ -21,14 +21,20 @@ export function readConfig(path: string, explicit: boolean): RuneConfig {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return { ...EMBEDDED_CONFIG, source: '<embedded defaults>' };
-    throw new RuneError('CONFIG_INVALID', `cannot read config ${path}: ${code ?? (err as Error).message}`, { file: path });
+    throw new RuneError('CONFIG_INVALID', `cannot read config ${path}: ${code ?? (err as Error).message}`, {
+      file: path,
+    });
   }
   const outcome = validateConfig(text, path);
   if (!outcome.value) {
-    throw new RuneError('CONFIG_INVALID', `${path} is invalid:\n${outcome.errors.map((e) => `  ${formatProblem(e)}`).join('\n')}`, {
-      file: path,
-      problems: outcome.errors,
-    });
+    throw new RuneError(
+      'CONFIG_INVALID',
+      `${path} is invalid:\n${outcome.errors.map((e) => `  ${formatProblem(e)}`).join('\n')}`,
+      {
+        file: path,
+        problems: outcome.errors,
+      },
+    );
   }
   return outcome.value;
 }

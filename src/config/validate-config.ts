@@ -3,7 +3,16 @@ import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from '
 import { compileParams } from '../rules/compile-params';
 import { parseMatcher } from '../rules/parse-matcher';
 import { parseTemplate } from '../rules/parse-template';
-import { BUILTIN_DEFAULTS, type ConfigProblem, type Defaults, type GuardsSpec, type NodeSpec, type NotifyConfig, type RuleSpec, type RuneConfig } from './config-types';
+import {
+  BUILTIN_DEFAULTS,
+  type ConfigProblem,
+  type Defaults,
+  type GuardsSpec,
+  type NodeSpec,
+  type NotifyConfig,
+  type RuleSpec,
+  type RuneConfig,
+} from './config-types';
 import { CONFIG_SCHEMA, INLINE_SECRET_HINTS } from './config-schema';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -27,9 +36,11 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
   const warnings: ConfigProblem[] = [];
   const lineOf = (offset: number | undefined) => (offset === undefined ? null : lineCounter.linePos(offset).line);
 
-  for (const e of doc.errors) errors.push({ file, line: lineOf(e.pos[0]), path: '', message: e.message.split('\n')[0] as string });
+  for (const e of doc.errors)
+    errors.push({ file, line: lineOf(e.pos[0]), path: '', message: e.message.split('\n')[0] as string });
   // Unknown tags (e.g. !!js/function) only warn in the yaml package; here they are errors.
-  for (const w of doc.warnings) errors.push({ file, line: lineOf(w.pos[0]), path: '', message: w.message.split('\n')[0] as string });
+  for (const w of doc.warnings)
+    errors.push({ file, line: lineOf(w.pos[0]), path: '', message: w.message.split('\n')[0] as string });
   if (errors.length > 0) return { value: null, warnings, errors };
 
   let data: unknown;
@@ -44,15 +55,32 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
         return visit.BREAK;
       },
     });
-    return { value: null, warnings, errors: [{ file, line: first.line, path: '', message: `${(err as Error).message} (anchors and *aliases expand to too much data)` }] };
+    return {
+      value: null,
+      warnings,
+      errors: [
+        {
+          file,
+          line: first.line,
+          path: '',
+          message: `${(err as Error).message} (anchors and *aliases expand to too much data)`,
+        },
+      ],
+    };
   }
   if (!validateSchema(data)) {
     for (const e of validateSchema.errors ?? []) {
       const segments = e.instancePath.split('/').slice(1).map(decodePointer);
       const extra = explainSchemaError(e.keyword, e.params as Record<string, unknown>, toDotted(segments));
       // An unknown key is reported on its own line, not on the line of the object holding it.
-      const lineSegments = e.keyword === 'additionalProperties' ? [...segments, String(e.params.additionalProperty)] : segments;
-      errors.push({ file, line: lineAt(doc, lineSegments, lineOf), path: toDotted(segments), message: `${e.message ?? 'invalid'}${extra}` });
+      const lineSegments =
+        e.keyword === 'additionalProperties' ? [...segments, String(e.params.additionalProperty)] : segments;
+      errors.push({
+        file,
+        line: lineAt(doc, lineSegments, lineOf),
+        path: toDotted(segments),
+        message: `${e.message ?? 'invalid'}${extra}`,
+      });
     }
     return { value: null, warnings, errors };
   }
@@ -62,10 +90,20 @@ export function validateConfig(text: string, file: string): ConfigOutcome {
   nodes.forEach((n, i) => {
     const first = seen.get(n.name);
     if (first !== undefined) {
-      errors.push({ file, line: lineAt(doc, ['nodes', i, 'name'], lineOf), path: `nodes[${i}].name`, message: `duplicate node "${n.name}" (first at nodes[${first}])` });
+      errors.push({
+        file,
+        line: lineAt(doc, ['nodes', i, 'name'], lineOf),
+        path: `nodes[${i}].name`,
+        message: `duplicate node "${n.name}" (first at nodes[${first}])`,
+      });
     } else seen.set(n.name, i);
     if (/[*?]/.test(n.name) && n.address !== undefined) {
-      errors.push({ file, line: lineAt(doc, ['nodes', i, 'address'], lineOf), path: `nodes[${i}].address`, message: 'a glob node cannot have one fixed address; the matched name is the address' });
+      errors.push({
+        file,
+        line: lineAt(doc, ['nodes', i, 'address'], lineOf),
+        path: `nodes[${i}].address`,
+        message: 'a glob node cannot have one fixed address; the matched name is the address',
+      });
     }
   });
   const lines = collectLines(doc, lineOf);
@@ -100,7 +138,8 @@ function checkDuplicateRules(rules: readonly RuleSpec[]): Finding[] {
   const found: Finding[] = [];
   rules.forEach((r, i) => {
     const first = seen.get(r.name);
-    if (first !== undefined) found.push({ path: `rules[${i}].name`, message: `duplicate rule "${r.name}" (first at rules[${first}])` });
+    if (first !== undefined)
+      found.push({ path: `rules[${i}].name`, message: `duplicate rule "${r.name}" (first at rules[${first}])` });
     else seen.set(r.name, i);
   });
   return found;
@@ -110,7 +149,14 @@ function checkMatchers(rules: readonly RuleSpec[]): Finding[] {
   return rules.flatMap((r, i) =>
     r.matchers.flatMap((text, j): Finding[] => {
       const parsed = parseMatcher(text);
-      return parsed.ok ? [] : [{ path: `rules[${i}].matchers[${j}]`, message: `invalid matcher ${JSON.stringify(text)}: column ${parsed.column}: ${parsed.reason}` }];
+      return parsed.ok
+        ? []
+        : [
+            {
+              path: `rules[${i}].matchers[${j}]`,
+              message: `invalid matcher ${JSON.stringify(text)}: column ${parsed.column}: ${parsed.reason}`,
+            },
+          ];
     }),
   );
 }
@@ -121,11 +167,18 @@ function checkTemplates(rules: readonly RuleSpec[]): Finding[] {
   rules.forEach((r, i) => {
     if (r.node !== undefined) {
       const parsed = parseTemplate(r.node);
-      if (!parsed.ok) found.push({ path: `rules[${i}].node`, message: `invalid template: column ${parsed.column}: ${parsed.reason}` });
+      if (!parsed.ok)
+        found.push({
+          path: `rules[${i}].node`,
+          message: `invalid template: column ${parsed.column}: ${parsed.reason}`,
+        });
     }
     r.steps.forEach((step, j) => {
       for (const e of compileParams(step.params ?? {}).errors) {
-        found.push({ path: toDotted(['rules', i, 'steps', j, 'params', ...e.path]), message: `invalid template: column ${e.column}: ${e.reason}` });
+        found.push({
+          path: toDotted(['rules', i, 'steps', j, 'params', ...e.path]),
+          message: `invalid template: column ${e.column}: ${e.reason}`,
+        });
       }
     });
   });
@@ -137,7 +190,9 @@ function checkNodeTemplates(nodes: readonly NodeSpec[]): Finding[] {
   return nodes.flatMap((n, i): Finding[] => {
     if (n.instance_id === undefined || !n.instance_id.includes('{{')) return [];
     const parsed = parseTemplate(n.instance_id);
-    return parsed.ok ? [] : [{ path: `nodes[${i}].instance_id`, message: `invalid template: column ${parsed.column}: ${parsed.reason}` }];
+    return parsed.ok
+      ? []
+      : [{ path: `nodes[${i}].instance_id`, message: `invalid template: column ${parsed.column}: ${parsed.reason}` }];
   });
 }
 
@@ -147,18 +202,31 @@ function checkNotifiers(rules: readonly RuleSpec[], notify: NotifyConfig): Findi
     (r.notify ?? []).flatMap((name, k): Finding[] =>
       notify[name] !== undefined
         ? []
-        : [{ path: `rules[${i}].notify[${k}]`, message: `notifier "${name}" is not configured under notify: (${configured.length ? `configured: ${configured.join(', ')}` : 'none configured'})` }],
+        : [
+            {
+              path: `rules[${i}].notify[${k}]`,
+              message: `notifier "${name}" is not configured under notify: (${configured.length ? `configured: ${configured.join(', ')}` : 'none configured'})`,
+            },
+          ],
     ),
   );
 }
 
 /** blast_radius names exactly one limit: max_nodes or max_percent (docs/safety.md). */
 function checkBlastRadius(rules: readonly RuleSpec[], defaults: GuardsSpec | undefined): Finding[] {
-  const where: [string, GuardsSpec | undefined][] = [['defaults.guards', defaults], ...rules.map((r, i): [string, GuardsSpec] => [`rules[${i}]`, r])];
+  const where: [string, GuardsSpec | undefined][] = [
+    ['defaults.guards', defaults],
+    ...rules.map((r, i): [string, GuardsSpec] => [`rules[${i}]`, r]),
+  ];
   return where.flatMap(([path, g]): Finding[] => {
     const b = g?.blast_radius;
     if (b === undefined || (b.max_nodes === undefined) !== (b.max_percent === undefined)) return [];
-    return [{ path: `${path}.blast_radius`, message: 'blast_radius needs exactly one of max_nodes or max_percent (with per)' }];
+    return [
+      {
+        path: `${path}.blast_radius`,
+        message: 'blast_radius needs exactly one of max_nodes or max_percent (with per)',
+      },
+    ];
   });
 }
 
@@ -169,7 +237,8 @@ function explainSchemaError(keyword: string, params: Record<string, unknown>, pa
     const hint = INLINE_SECRET_HINTS[path];
     return ` (unknown key "${key}")${hint !== undefined && /token|secret|password|key|url|auth/i.test(key) ? `; ${hint}` : ''}`;
   }
-  if (keyword === 'enum' && Array.isArray(params.allowedValues)) return ` (${params.allowedValues.map(String).join(', ')})`;
+  if (keyword === 'enum' && Array.isArray(params.allowedValues))
+    return ` (${params.allowedValues.map(String).join(', ')})`;
   return '';
 }
 
@@ -204,11 +273,18 @@ export function decodePointer(s: string): string | number {
 }
 
 export function toDotted(segments: (string | number)[]): string {
-  return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || '(top level)';
+  return (
+    segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') ||
+    '(top level)'
+  );
 }
 
 /** Line of the deepest YAML node that exists along `segments`. */
-export function lineAt(doc: Document, segments: (string | number)[], lineOf: (o: number | undefined) => number | null): number | null {
+export function lineAt(
+  doc: Document,
+  segments: (string | number)[],
+  lineOf: (o: number | undefined) => number | null,
+): number | null {
   let node: unknown = doc.contents;
   let line = lineOf((doc.contents as { range?: [number] } | null)?.range?.[0]);
   for (const seg of segments) {

@@ -49,12 +49,22 @@ export interface DashboardDeps {
   failedAuth?: { blockedFor: (source: string) => number; fail: (source: string) => void };
 }
 
-const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'interrupted'];
+const JOB_STATUSES: JobStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+  'interrupted',
+];
 const PAGE_SIZE = 50;
 const ANONYMOUS: Actor = { name: 'anonymous (--insecure-no-auth)', role: 'admin', actions: null, nodes: null };
 
 /** Strict: nothing runs inline, nothing loads from elsewhere, no framing, forms post only here. */
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function readCookie(req: Request, name: string): string | null {
   for (const part of (req.get('cookie') ?? '').split(';')) {
@@ -88,7 +98,8 @@ export function createDashboard(deps: DashboardDeps): express.Router {
   const SESSION_COOKIE = secure ? '__Host-rune_session' : 'rune_session';
   const LOGIN_COOKIE = secure ? '__Host-rune_login' : 'rune_login';
   const cookieFlags = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-  const setCookie = (res: Response, name: string, value: string) => res.append('Set-Cookie', `${name}=${value}; ${cookieFlags}`);
+  const setCookie = (res: Response, name: string, value: string) =>
+    res.append('Set-Cookie', `${name}=${value}; ${cookieFlags}`);
   const clearCookie = (res: Response, name: string) => res.append('Set-Cookie', `${name}=; ${cookieFlags}; Max-Age=0`);
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 500 });
   const source = (req: Request) => req.socket.remoteAddress ?? 'unknown';
@@ -129,8 +140,15 @@ export function createDashboard(deps: DashboardDeps): express.Router {
       setCookie(res, SESSION_COOKIE, s.id);
     }
     if (!s) {
-      if (req.method === 'GET' || req.method === 'HEAD') res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      else refuse(res, 401, 'Not signed in', 'You are not signed in (or your session expired): nothing was done. Sign in and try again.');
+      if (req.method === 'GET' || req.method === 'HEAD')
+        res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      else
+        refuse(
+          res,
+          401,
+          'Not signed in',
+          'You are not signed in (or your session expired): nothing was done. Sign in and try again.',
+        );
       return;
     }
     res.locals.session = s;
@@ -140,8 +158,16 @@ export function createDashboard(deps: DashboardDeps): express.Router {
   const csrf: RequestHandler = (req, res, next) => {
     const offered = bodyField(req, '_csrf');
     if (offered === undefined || !tokenMatches(offered, session(res).csrf)) {
-      deps.log.warn({ path: req.path, source: source(req), actor: session(res).actor.name }, 'dashboard POST refused: missing or wrong CSRF token');
-      refuse(res, 403, 'Refused: bad form token', 'This form carried no CSRF token or a wrong one, so nothing was done. Reload the page and try again.');
+      deps.log.warn(
+        { path: req.path, source: source(req), actor: session(res).actor.name },
+        'dashboard POST refused: missing or wrong CSRF token',
+      );
+      refuse(
+        res,
+        403,
+        'Refused: bad form token',
+        'This form carried no CSRF token or a wrong one, so nothing was done. Reload the page and try again.',
+      );
       return;
     }
     next();
@@ -152,20 +178,37 @@ export function createDashboard(deps: DashboardDeps): express.Router {
   /** The job named in the path, or a 404 page (then undefined). */
   const jobOr404 = (req: Request, res: Response): Job | undefined => {
     const job = deps.store.getJob(String(req.params.id));
-    if (!job) refuse(res, 404, 'No such job', `There is no job ${JSON.stringify(String(req.params.id))}. It may be mistyped, or from another RUNE database.`);
+    if (!job)
+      refuse(
+        res,
+        404,
+        'No such job',
+        `There is no job ${JSON.stringify(String(req.params.id))}. It may be mistyped, or from another RUNE database.`,
+      );
     return job ?? undefined;
   };
   /** The actor may run this job's action on its node, or a 403 page (then false). */
   const mayRun = (res: Response, job: Job, what: string): boolean => {
     const actor = session(res).actor;
     if (allows(actor, 'run', { action: job.request.action, node: job.request.node })) return true;
-    deps.log.warn({ actor: actor.name, role: actor.role, job_id: job.id }, `dashboard ${what} refused: role does not allow it`);
-    refuse(res, 403, 'Not allowed', `${actor.name} (${actor.role}) may not ${what} ${job.request.action} on ${job.request.node}.`);
+    deps.log.warn(
+      { actor: actor.name, role: actor.role, job_id: job.id },
+      `dashboard ${what} refused: role does not allow it`,
+    );
+    refuse(
+      res,
+      403,
+      'Not allowed',
+      `${actor.name} (${actor.role}) may not ${what} ${job.request.action} on ${job.request.node}.`,
+    );
     return false;
   };
 
   router.get('/assets/dashboard.css', (_req, res) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=300' }).type('text/css').send(DASHBOARD_CSS);
+    res
+      .set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=300' })
+      .type('text/css')
+      .send(DASHBOARD_CSS);
   });
 
   // ---- Sign in / out. The sign-in form's CSRF token is a double submit: cookie and field must agree.
@@ -185,13 +228,34 @@ export function createDashboard(deps: DashboardDeps): express.Router {
     const next = safeNext(bodyField(req, 'next'));
     if (!expected || offered === undefined || !tokenMatches(offered, expected)) {
       deps.log.warn({ source: source(req) }, 'dashboard sign-in refused: missing or wrong CSRF token');
-      send(res, 403, renderErrorPage({ status: 403, title: 'Refused: bad form token', message: 'The sign-in form carried no CSRF token or a wrong one (cookies off, or the form is old). Nothing was done: open the sign-in page again.', actor: null, csrf: null }));
+      send(
+        res,
+        403,
+        renderErrorPage({
+          status: 403,
+          title: 'Refused: bad form token',
+          message:
+            'The sign-in form carried no CSRF token or a wrong one (cookies off, or the form is old). Nothing was done: open the sign-in page again.',
+          actor: null,
+          csrf: null,
+        }),
+      );
       return;
     }
     const wait = deps.failedAuth?.blockedFor(source(req)) ?? 0;
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      send(res, 429, renderErrorPage({ status: 429, title: 'Too many failed sign-ins', message: `Too many failed authentications from ${source(req)}: try again in ${wait} s.`, actor: null, csrf: null }));
+      send(
+        res,
+        429,
+        renderErrorPage({
+          status: 429,
+          title: 'Too many failed sign-ins',
+          message: `Too many failed authentications from ${source(req)}: try again in ${wait} s.`,
+          actor: null,
+          csrf: null,
+        }),
+      );
       return;
     }
     const actor = deps.authenticate((bodyField(req, 'token') ?? '').trim());
@@ -208,7 +272,14 @@ export function createDashboard(deps: DashboardDeps): express.Router {
     const s = sessions.create(actor); // always a new id: a session id set before sign-in is never promoted
     setCookie(res, SESSION_COOKIE, s.id);
     clearCookie(res, LOGIN_COOKIE);
-    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: source(req), action: 'sign-in', target: 'dashboard', details: { role: actor.role } });
+    deps.store.audit({
+      at: deps.now().toISOString(),
+      actor: actor.name,
+      source: source(req),
+      action: 'sign-in',
+      target: 'dashboard',
+      details: { role: actor.role },
+    });
     deps.log.info({ actor: actor.name, role: actor.role, source: source(req) }, 'dashboard sign-in');
     res.redirect(303, next);
   });
@@ -227,7 +298,8 @@ export function createDashboard(deps: DashboardDeps): express.Router {
       if (typeof v === 'string' && v.trim() !== '') filters[k] = v.trim().slice(0, 200);
     }
     const refresh = req.query.refresh === 'on';
-    const before = typeof req.query.before === 'string' && req.query.before !== '' ? req.query.before.slice(0, 100) : undefined;
+    const before =
+      typeof req.query.before === 'string' && req.query.before !== '' ? req.query.before.slice(0, 100) : undefined;
     let error: string | null = null;
     let jobs: Job[] = [];
     if (filters.status !== undefined && !JOB_STATUSES.includes(filters.status as JobStatus)) {
@@ -241,28 +313,66 @@ export function createDashboard(deps: DashboardDeps): express.Router {
     }
     const more = jobs.length > PAGE_SIZE;
     jobs = jobs.slice(0, PAGE_SIZE);
-    send(res, error ? 400 : 200, renderJobsPage(frame(res), { jobs, filters, statuses: JOB_STATUSES, refresh, error, olderBefore: more ? (jobs[jobs.length - 1]?.id ?? null) : null }));
+    send(
+      res,
+      error ? 400 : 200,
+      renderJobsPage(frame(res), {
+        jobs,
+        filters,
+        statuses: JOB_STATUSES,
+        refresh,
+        error,
+        olderBefore: more ? (jobs[jobs.length - 1]?.id ?? null) : null,
+      }),
+    );
   });
 
-  const canCancel = (actor: Actor, job: Job) => deps.cancelJob !== undefined && job.status === 'queued' && allows(actor, 'run', { action: job.request.action, node: job.request.node });
+  const canCancel = (actor: Actor, job: Job) =>
+    deps.cancelJob !== undefined &&
+    job.status === 'queued' &&
+    allows(actor, 'run', { action: job.request.action, node: job.request.node });
   router.get('/jobs/:id', ...page, (req, res) => {
     const job = jobOr404(req, res);
     if (!job) return;
     const actor = session(res).actor;
-    send(res, 200, renderJobPage(frame(res), { job, canRerun: allows(actor, 'run', { action: job.request.action, node: job.request.node }), canCancel: canCancel(actor, job) }));
+    send(
+      res,
+      200,
+      renderJobPage(frame(res), {
+        job,
+        canRerun: allows(actor, 'run', { action: job.request.action, node: job.request.node }),
+        canCancel: canCancel(actor, job),
+      }),
+    );
   });
 
   // ---- Re-run: a confirmation page with the params editable, checked against the plugin's schema.
   const rerunForm = (job: Job): { fields: ParamField[]; problem: string | null } => {
     const plugin = deps.runtime().registry.plugins.get(job.request.action);
-    if (!plugin) return { fields: [], problem: `The action ${job.request.action} is not in the plugins folder any more: a re-run cannot start.` };
+    if (!plugin)
+      return {
+        fields: [],
+        problem: `The action ${job.request.action} is not in the plugins folder any more: a re-run cannot start.`,
+      };
     return { fields: paramFields(plugin.params), problem: null };
   };
   router.get('/jobs/:id/rerun', ...page, (req, res) => {
     const job = jobOr404(req, res);
     if (!job || !mayRun(res, job, 're-run')) return;
     const { fields, problem } = rerunForm(job);
-    send(res, 200, renderRerunPage(frame(res), { job, fields, values: formValues(fields, job.request.params), errors: {}, problem, paused: deps.store.getPause() !== null, whilePaused: false }));
+    send(
+      res,
+      200,
+      renderRerunPage(frame(res), {
+        job,
+        fields,
+        values: formValues(fields, job.request.params),
+        errors: {},
+        problem,
+        paused: deps.store.getPause() !== null,
+        whilePaused: false,
+      }),
+    );
   });
 
   router.post('/jobs/:id/rerun', ...post, (req, res) => {
@@ -274,25 +384,50 @@ export function createDashboard(deps: DashboardDeps): express.Router {
     submitted[EXTRA_FIELD] = bodyField(req, EXTRA_FIELD) ?? '';
     const whilePaused = bodyField(req, 'while_paused') === 'true';
     const paused = deps.store.getPause() !== null;
-    const again = (status: number, values: Record<string, string>, errors: Record<string, string[]>, message: string | null) =>
-      send(res, status, renderRerunPage(frame(res), { job, fields, values, errors, problem: message, paused, whilePaused }));
+    const again = (
+      status: number,
+      values: Record<string, string>,
+      errors: Record<string, string[]>,
+      message: string | null,
+    ) =>
+      send(
+        res,
+        status,
+        renderRerunPage(frame(res), { job, fields, values, errors, problem: message, paused, whilePaused }),
+      );
     if (problem) {
       again(400, submitted, {}, problem);
       return;
     }
     const outcome = readParamForm(fields, submitted, deps.runtime().registry.validator(job.request.action));
     if (Object.keys(outcome.errors).length) {
-      again(400, outcome.values, outcome.errors, 'The params are not valid for this action: nothing was started. Fix the fields marked below.');
+      again(
+        400,
+        outcome.values,
+        outcome.errors,
+        'The params are not valid for this action: nothing was started. Fix the fields marked below.',
+      );
       return;
     }
     try {
-      const created = deps.rerunJob(session(res).actor, job.id, { params: outcome.params, whilePaused, source: source(req) });
+      const created = deps.rerunJob(session(res).actor, job.id, {
+        params: outcome.params,
+        whilePaused,
+        source: source(req),
+      });
       session(res).flash = `Re-run of job ${job.id} started as job ${created.id}.`;
       res.redirect(303, jobPath(created.id));
     } catch (err) {
       const e = httpStatusFor(err);
       if (e.status >= 500) deps.log.error({ err, job_id: job.id }, 'dashboard re-run failed');
-      again(e.status, outcome.values, {}, e.status >= 500 ? 'RUNE could not start the re-run (see the server log); nothing was started.' : `Not started: ${e.message}`);
+      again(
+        e.status,
+        outcome.values,
+        {},
+        e.status >= 500
+          ? 'RUNE could not start the re-run (see the server log); nothing was started.'
+          : `Not started: ${e.message}`,
+      );
     }
   });
 
@@ -312,7 +447,16 @@ export function createDashboard(deps: DashboardDeps): express.Router {
       return;
     }
     const fresh = deps.store.getJob(job.id) ?? job;
-    send(res, 409, renderJobPage(frame(res), { job: fresh, canRerun: true, canCancel: canCancel(session(res).actor, fresh), cancelError: `Not cancelled: ${outcome.message}` }));
+    send(
+      res,
+      409,
+      renderJobPage(frame(res), {
+        job: fresh,
+        canRerun: true,
+        canCancel: canCancel(session(res).actor, fresh),
+        cancelError: `Not cancelled: ${outcome.message}`,
+      }),
+    );
   });
 
   // ---- Catalogue and rules
@@ -323,7 +467,12 @@ export function createDashboard(deps: DashboardDeps): express.Router {
   router.get('/rules', ...page, (_req, res) => {
     const rt = deps.runtime();
     const breakers = new Map(deps.store.listBreakers().map((b) => [b.rule, b]));
-    const rules = rt.config.rules.map((rule) => ({ rule, guards: rt.guards.get(rule.name), breaker: breakers.get(rule.name) ?? null, recent: deps.store.listJobs({ rule: rule.name, limit: 5 }) }));
+    const rules = rt.config.rules.map((rule) => ({
+      rule,
+      guards: rt.guards.get(rule.name),
+      breaker: breakers.get(rule.name) ?? null,
+      recent: deps.store.listJobs({ rule: rule.name, limit: 5 }),
+    }));
     send(res, 200, renderRulesPage(frame(res), { source: rt.config.source, rules }));
   });
 
@@ -335,7 +484,12 @@ export function createDashboard(deps: DashboardDeps): express.Router {
     }
     const e = httpStatusFor(err);
     if (e.status >= 500) deps.log.error({ err, path: req.path }, 'dashboard request failed');
-    refuse(res, e.status, e.status >= 500 ? 'Something went wrong' : 'Bad request', e.status >= 500 ? 'RUNE hit an internal error (see the server log). Nothing you did caused it.' : e.message);
+    refuse(
+      res,
+      e.status,
+      e.status >= 500 ? 'Something went wrong' : 'Bad request',
+      e.status >= 500 ? 'RUNE hit an internal error (see the server log). Nothing you did caused it.' : e.message,
+    );
   });
   return router;
 }

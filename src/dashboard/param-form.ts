@@ -38,7 +38,9 @@ function kindOf(type: unknown): FieldKind {
 export function paramFields(schema: Record<string, unknown>): ParamField[] {
   const props = schema.properties;
   if (!props || typeof props !== 'object' || Array.isArray(props)) return [];
-  const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
+  const required = Array.isArray(schema.required)
+    ? schema.required.filter((r): r is string => typeof r === 'string')
+    : [];
   return Object.entries(props as Record<string, unknown>).map(([name, raw]) => {
     const p = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
     const type = Array.isArray(p.type) ? p.type.join('|') : typeof p.type === 'string' ? p.type : 'any';
@@ -58,7 +60,8 @@ export function paramFields(schema: Record<string, unknown>): ParamField[] {
 export function fieldText(kind: FieldKind, value: unknown): string {
   if (value === undefined) return '';
   if (kind === 'string' && typeof value === 'string') return value;
-  if ((kind === 'number' && typeof value === 'number') || (kind === 'boolean' && typeof value === 'boolean')) return String(value);
+  if ((kind === 'number' && typeof value === 'number') || (kind === 'boolean' && typeof value === 'boolean'))
+    return String(value);
   return JSON.stringify(value, null, 2);
 }
 
@@ -73,7 +76,8 @@ export function formValues(fields: ParamField[], params: Record<string, unknown>
 
 function parseField(kind: FieldKind, text: string): { value: unknown } | { error: string } {
   if (kind === 'string') return { value: text };
-  if (kind === 'boolean') return text === 'true' || text === 'false' ? { value: text === 'true' } : { error: 'must be true or false' };
+  if (kind === 'boolean')
+    return text === 'true' || text === 'false' ? { value: text === 'true' } : { error: 'must be true or false' };
   // A number that does not parse stays text, so the schema check names the problem ("must be integer").
   if (kind === 'number') return { value: /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(text) ? Number(text) : text };
   try {
@@ -87,7 +91,11 @@ function parseField(kind: FieldKind, text: string): { value: unknown } | { error
  * Submitted fields (`name` → text; empty = not set, the plugin's default applies) → params,
  * checked with the plugin's own ajv validator. Errors are keyed by the param they concern.
  */
-export function readParamForm(fields: ParamField[], submitted: Record<string, string>, validate: ValidateFunction): ParamFormOutcome {
+export function readParamForm(
+  fields: ParamField[],
+  submitted: Record<string, string>,
+  validate: ValidateFunction,
+): ParamFormOutcome {
   const params: Record<string, unknown> = {};
   const values: Record<string, string> = {};
   const errors: Record<string, string[]> = {};
@@ -97,7 +105,8 @@ export function readParamForm(fields: ParamField[], submitted: Record<string, st
   if (extraText.trim() !== '') {
     const parsed = parseField('json', extraText);
     if ('error' in parsed) add(EXTRA_FIELD, parsed.error);
-    else if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) add(EXTRA_FIELD, 'must be a JSON object {"name": value}');
+    else if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value))
+      add(EXTRA_FIELD, 'must be a JSON object {"name": value}');
     else Object.assign(params, parsed.value);
   }
   for (const f of fields) {
@@ -114,9 +123,18 @@ export function readParamForm(fields: ParamField[], submitted: Record<string, st
     const declared = (n: string | undefined) => n !== undefined && fields.some((f) => f.name === n);
     for (const e of validate.errors ?? []) {
       const top = e.instancePath.split('/')[1];
-      const named = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : top;
+      const named =
+        e.keyword === 'required'
+          ? String(e.params.missingProperty)
+          : e.keyword === 'additionalProperties'
+            ? String(e.params.additionalProperty)
+            : top;
       // Errors about undeclared params belong to the JSON field they were typed in.
-      const field = declared(named) ? (named as string) : e.keyword === 'additionalProperties' || (top !== undefined && !declared(top)) ? EXTRA_FIELD : '';
+      const field = declared(named)
+        ? (named as string)
+        : e.keyword === 'additionalProperties' || (top !== undefined && !declared(top))
+          ? EXTRA_FIELD
+          : '';
       const where = e.instancePath ? `params${e.instancePath.replace(/\//g, '.')}` : 'params';
       add(field, `${where} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` "${named}"` : ''}`);
     }

@@ -22,7 +22,11 @@ export interface SessionLimits {
   absoluteMs: number;
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 1000, idleMs: 60 * 60 * 1000, absoluteMs: 12 * 60 * 60 * 1000 };
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  maxSessions: 1000,
+  idleMs: 60 * 60 * 1000,
+  absoluteMs: 12 * 60 * 60 * 1000,
+};
 
 export interface Sessions {
   create(actor: Actor): Session;

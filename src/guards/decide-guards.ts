@@ -4,7 +4,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A window as rules.yaml writes it: 30m, 1h, 90s (not formatDuration's 30m00s). */
 export function windowText(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -20,7 +25,10 @@ export function windowText(ms: number): string {
 export function decideGuards(g: RuleGuards, node: string, facts: GuardFacts, now: number): GuardVerdict {
   if (facts.pause) {
     const why = facts.pause.reason ? ` (${facts.pause.reason})` : '';
-    return { admit: false, reason: `paused: automatic runs are paused since ${facts.pause.since} by ${facts.pause.actor}${why}` };
+    return {
+      admit: false,
+      reason: `paused: automatic runs are paused since ${facts.pause.since} by ${facts.pause.actor}${why}`,
+    };
   }
   let probe = false;
   const b = facts.breaker;
@@ -30,19 +38,34 @@ export function decideGuards(g: RuleGuards, node: string, facts: GuardFacts, now
     const since = b.state === 'open' ? b.openedAt : b.probeAt;
     const probeAt = (since ?? now) + g.breaker.probeAfterMs;
     if (now < probeAt) {
-      const state = b.state === 'open' ? `open since ${iso(b.openedAt ?? now)}` : `half-open, a probe run is under way since ${iso(b.probeAt ?? now)}`;
-      return { admit: false, reason: `breaker_open: rule ${g.rule} failed ${b.failures} runs in a row; ${state}; next probe after ${iso(probeAt)} (or close it: rune breaker close ${g.rule})` };
+      const state =
+        b.state === 'open'
+          ? `open since ${iso(b.openedAt ?? now)}`
+          : `half-open, a probe run is under way since ${iso(b.probeAt ?? now)}`;
+      return {
+        admit: false,
+        reason: `breaker_open: rule ${g.rule} failed ${b.failures} runs in a row; ${state}; next probe after ${iso(probeAt)} (or close it: rune breaker close ${g.rule})`,
+      };
     }
     probe = true;
   }
   if (g.cooldownMs !== null && facts.lastRunOnNode !== null && now - facts.lastRunOnNode < g.cooldownMs) {
-    return { admit: false, reason: `cooldown: rule ${g.rule} ran on ${node} at ${iso(facts.lastRunOnNode)}; cooldown ${windowText(g.cooldownMs)}, next run allowed after ${iso(facts.lastRunOnNode + g.cooldownMs)}` };
+    return {
+      admit: false,
+      reason: `cooldown: rule ${g.rule} ran on ${node} at ${iso(facts.lastRunOnNode)}; cooldown ${windowText(g.cooldownMs)}, next run allowed after ${iso(facts.lastRunOnNode + g.cooldownMs)}`,
+    };
   }
   if (g.budget !== null && facts.runsInBudgetWindow >= g.budget.maxRuns) {
-    return { admit: false, reason: `budget: rule ${g.rule} used ${facts.runsInBudgetWindow} of ${g.budget.maxRuns} runs per ${windowText(g.budget.perMs)}` };
+    return {
+      admit: false,
+      reason: `budget: rule ${g.rule} used ${facts.runsInBudgetWindow} of ${g.budget.maxRuns} runs per ${windowText(g.budget.perMs)}`,
+    };
   }
   if (g.blastRadius !== null && !facts.nodeInBlastWindow && facts.nodesInBlastWindow >= g.blastRadius.maxNodes) {
-    return { admit: false, reason: `blast_radius: rule ${g.rule} already ran on ${facts.nodesInBlastWindow} nodes in the last ${windowText(g.blastRadius.perMs)} (${g.blastRadius.describe}); ${node} would be one more` };
+    return {
+      admit: false,
+      reason: `blast_radius: rule ${g.rule} already ran on ${facts.nodesInBlastWindow} nodes in the last ${windowText(g.blastRadius.perMs)} (${g.blastRadius.describe}); ${node} would be one more`,
+    };
   }
   return { admit: true, probe };
 }

@@ -11,7 +11,9 @@ export interface GuardCounters {
 }
 
 /** `also` hears every count too (the Prometheus metrics of start-server). */
-export function createGuardCounters(also: { guardDecision(reason: string): void; breakerOpened(rule: string): void } | null = null): GuardCounters {
+export function createGuardCounters(
+  also: { guardDecision(reason: string): void; breakerOpened(rule: string): void } | null = null,
+): GuardCounters {
   const suppressed = new Map<string, number>();
   const opened = new Map<string, number>();
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);

@@ -9,6 +9,7 @@ export const MIN_GUARD_HISTORY_MS = 24 * 60 * 60_000;
  */
 export function guardRunsHorizonMs(guards: Iterable<RuleGuards>): number {
   let horizon = MIN_GUARD_HISTORY_MS;
-  for (const g of guards) horizon = Math.max(horizon, g.cooldownMs ?? 0, g.budget?.perMs ?? 0, g.blastRadius?.perMs ?? 0);
+  for (const g of guards)
+    horizon = Math.max(horizon, g.cooldownMs ?? 0, g.budget?.perMs ?? 0, g.blastRadius?.perMs ?? 0);
   return horizon;
 }

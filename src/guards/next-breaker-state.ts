@@ -22,17 +22,46 @@ export interface BreakerChange {
  * open: runs that were already under way when it opened change nothing (only an operator or a probe closes it).
  * half_open: only the probe's outcome counts: success closes, failure re-opens (a new probe_after).
  */
-export function nextBreakerState(current: BreakerState, run: RunEnd, failuresToOpen: number, now: number): BreakerChange {
+export function nextBreakerState(
+  current: BreakerState,
+  run: RunEnd,
+  failuresToOpen: number,
+  now: number,
+): BreakerChange {
   const same = { opened: false, closed: false };
   if (current.state === 'closed') {
     if (run.ok) return { next: { ...current, failures: 0, lastFailure: null }, ...same };
     const failures = current.failures + 1;
     if (failures < failuresToOpen) return { next: { ...current, failures, lastFailure: run.summary }, ...same };
-    return { next: { ...current, state: 'open', failures, openedAt: now, probeChain: null, probeAt: null, lastFailure: run.summary }, opened: true, closed: false };
+    return {
+      next: {
+        ...current,
+        state: 'open',
+        failures,
+        openedAt: now,
+        probeChain: null,
+        probeAt: null,
+        lastFailure: run.summary,
+      },
+      opened: true,
+      closed: false,
+    };
   }
   if (current.state === 'half_open' && run.chainId === current.probeChain) {
     if (run.ok) return { next: closedBreaker(current.rule), opened: false, closed: true };
-    return { next: { ...current, state: 'open', failures: current.failures + 1, openedAt: now, probeChain: null, probeAt: null, lastFailure: run.summary }, opened: true, closed: false };
+    return {
+      next: {
+        ...current,
+        state: 'open',
+        failures: current.failures + 1,
+        openedAt: now,
+        probeChain: null,
+        probeAt: null,
+        lastFailure: run.summary,
+      },
+      opened: true,
+      closed: false,
+    };
   }
   return { next: current, ...same };
 }

@@ -16,7 +16,11 @@ const ms = (d: string): number => parseDuration(d) ?? 0;
  * 3 failures, 15m probe). Pure. A percentage blast radius becomes a node count here, from the
  * inventory nodes the rule could touch (countTouchableNodes), at least one.
  */
-export function resolveRuleGuards(rule: RuleSpec, defaults: DefaultGuardsSpec | undefined, nodes: readonly NodeSpec[]): RuleGuards {
+export function resolveRuleGuards(
+  rule: RuleSpec,
+  defaults: DefaultGuardsSpec | undefined,
+  nodes: readonly NodeSpec[],
+): RuleGuards {
   const d = defaults ?? {};
   const cooldown = rule.cooldown ?? d.cooldown;
   const budget = rule.budget ?? d.budget;
@@ -24,12 +28,21 @@ export function resolveRuleGuards(rule: RuleSpec, defaults: DefaultGuardsSpec | 
   const breaker = { ...d.breaker, ...rule.breaker };
   let blastRadius: RuleGuards['blastRadius'] = null;
   if (blast !== undefined) {
-    if (blast.max_nodes !== undefined) blastRadius = { maxNodes: blast.max_nodes, perMs: ms(blast.per), describe: `max ${blast.max_nodes} nodes per ${blast.per}` };
+    if (blast.max_nodes !== undefined)
+      blastRadius = {
+        maxNodes: blast.max_nodes,
+        perMs: ms(blast.per),
+        describe: `max ${blast.max_nodes} nodes per ${blast.per}`,
+      };
     else {
       const pct = blast.max_percent ?? 100;
       const touchable = countTouchableNodes(rule.node, nodes);
       const maxNodes = Math.max(1, Math.floor((touchable * pct) / 100));
-      blastRadius = { maxNodes, perMs: ms(blast.per), describe: `max ${maxNodes} nodes per ${blast.per} = ${pct}% of ${touchable} inventory nodes the rule could touch` };
+      blastRadius = {
+        maxNodes,
+        perMs: ms(blast.per),
+        describe: `max ${maxNodes} nodes per ${blast.per} = ${pct}% of ${touchable} inventory nodes the rule could touch`,
+      };
     }
   }
   const cooldownMs = cooldown === undefined ? null : ms(cooldown);

@@ -18,7 +18,17 @@ export function byRule(invocations: readonly Invocation[]): Map<string, Invocati
  */
 export function chainJobs(
   steps: readonly Invocation[],
-  o: { trigger: Trigger; alert: Alert; chainId: string; traceId: string; createdAt: string; newId: () => string; dryRun: boolean; registry: PluginRegistry; alsoNotify?: readonly string[] },
+  o: {
+    trigger: Trigger;
+    alert: Alert;
+    chainId: string;
+    traceId: string;
+    createdAt: string;
+    newId: () => string;
+    dryRun: boolean;
+    registry: PluginRegistry;
+    alsoNotify?: readonly string[];
+  },
 ): NewJob[] {
   const jobs: NewJob[] = [];
   steps.forEach((inv, i) => {

@@ -46,7 +46,13 @@ export interface IngestOutcome {
 
 /** The payload's view of an alert (contract rune.plugin/v1). */
 export function alertRef(a: Alert): AlertRef {
-  return { status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint };
+  return {
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: a.startsAt,
+    fingerprint: a.fingerprint,
+  };
 }
 
 /** One run per (rule, fingerprint, startsAt) firing episode (DESIGN.md, Safety guards: dedup). */
@@ -85,7 +91,16 @@ export async function ingestAlerts(
         ...(alert.incident ? { incident: alert.incident } : {}),
       };
       // One trace for the whole rule run.
-      const jobs = chainJobs(steps, { trigger, alert, chainId, traceId: deps.newTraceId(), createdAt: now.toISOString(), newId: deps.newId, dryRun: deps.dryRun, registry: deps.registry });
+      const jobs = chainJobs(steps, {
+        trigger,
+        alert,
+        chainId,
+        traceId: deps.newTraceId(),
+        createdAt: now.toISOString(),
+        newId: deps.newId,
+        dryRun: deps.dryRun,
+        registry: deps.registry,
+      });
       const g = deps.guards(rule);
       const node = steps[0]?.node ?? '';
       groups.push({
@@ -98,9 +113,19 @@ export async function ingestAlerts(
                 node,
                 chainId,
                 at: now.getTime(),
-                windows: { cooldownMs: g.cooldownMs, budgetMs: g.budget?.perMs ?? null, blastMs: g.blastRadius?.perMs ?? null },
+                windows: {
+                  cooldownMs: g.cooldownMs,
+                  budgetMs: g.budget?.perMs ?? null,
+                  blastMs: g.blastRadius?.perMs ?? null,
+                },
                 decide: (facts) => decideGuards(g, node, facts, now.getTime()),
-                skipped: (reason) => jobs.map((j) => ({ ...j, status: 'skipped' as const, reason, result: skippedResult(j, reason, now) })),
+                skipped: (reason) =>
+                  jobs.map((j) => ({
+                    ...j,
+                    status: 'skipped' as const,
+                    reason,
+                    result: skippedResult(j, reason, now),
+                  })),
               },
             }
           : {}),
@@ -112,14 +137,24 @@ export async function ingestAlerts(
   const record = audit(planned);
   // One transaction for the whole notification (and its neighbours): one commit for many alerts.
   // The notification itself (for `rune rules replay`) goes into that transaction too.
-  for (const { duplicate, jobs, suppressed } of await deps.commit(groups, record ? [record] : [], webhook ? [webhook] : [])) {
+  for (const { duplicate, jobs, suppressed } of await deps.commit(
+    groups,
+    record ? [record] : [],
+    webhook ? [webhook] : [],
+  )) {
     if (duplicate) out.duplicates.push(...jobs.map((j) => j.id));
     else {
       out.jobs.push(...jobs.map((j) => j.id));
       out.created.push(...jobs);
       const first = jobs[0];
       if (suppressed !== null && first) {
-        out.suppressed.push({ rule: first.trigger.rule ?? '', node: first.request.node, fingerprint: first.trigger.alert_fingerprint ?? '', reason: suppressed, jobs: jobs.map((j) => j.id) });
+        out.suppressed.push({
+          rule: first.trigger.rule ?? '',
+          node: first.request.node,
+          fingerprint: first.trigger.alert_fingerprint ?? '',
+          reason: suppressed,
+          jobs: jobs.map((j) => j.id),
+        });
       }
     }
   }

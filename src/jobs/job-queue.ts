@@ -106,7 +106,10 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       try {
         deps.ruleRunEnded(job, result, !failed);
       } catch (err) {
-        deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'job queue: cannot record the end of a rule run');
+        deps.log.error(
+          { err, job_id: job.id, trace_id: job.traceId },
+          'job queue: cannot record the end of a rule run',
+        );
       }
     }
   }
@@ -177,7 +180,11 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           const bound = deps.nodeLockWaitMs?.() ?? DEFAULT_NODE_LOCK_WAIT_MS;
           if (now - since >= bound) {
             unwait(entry);
-            skip(entry, `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) for longer than ${windowText(bound)}`, true);
+            skip(
+              entry,
+              `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) for longer than ${windowText(bound)}`,
+              true,
+            );
           } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now);
           continue;
         }
@@ -205,7 +212,11 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     ended(job.id, 'skipped');
     if (byGuard) {
       deps.suppressed?.(job, reason);
-      void deps.report(job, result).catch((err: unknown) => deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot report the skipped job'));
+      void deps
+        .report(job, result)
+        .catch((err: unknown) =>
+          deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot report the skipped job'),
+        );
     }
   }
 
@@ -236,7 +247,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         release(job);
         const delivery: Promise<void> = deps
           .report(job, result)
-          .catch((err: unknown) => deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'reporting failed inside RUNE'))
+          .catch((err: unknown) =>
+            deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'reporting failed inside RUNE'),
+          )
           .finally(() => {
             reporting.delete(delivery);
             settleWaiters();
@@ -267,10 +280,21 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     add(jobs) {
       const finished = new Set(jobs.filter((j) => j.status !== 'queued').map((j) => j.id));
       for (const j of jobs) {
-        if (j.status === 'queued') track({ id: j.id, after: j.after, stopOnFailureOf: j.stopOnFailureOf, mutating: j.mutating, node: j.request.node });
+        if (j.status === 'queued')
+          track({
+            id: j.id,
+            after: j.after,
+            stopOnFailureOf: j.stopOnFailureOf,
+            mutating: j.mutating,
+            node: j.request.node,
+          });
         else if (j.result && !(j.after !== null && finished.has(j.after))) {
           const result = j.result;
-          void deps.report(j, result).catch((err: unknown) => deps.log.error({ err, job_id: j.id, trace_id: j.traceId }, 'cannot report the job'));
+          void deps
+            .report(j, result)
+            .catch((err: unknown) =>
+              deps.log.error({ err, job_id: j.id, trace_id: j.traceId }, 'cannot report the job'),
+            );
         }
       }
       pump();

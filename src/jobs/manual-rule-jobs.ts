@@ -18,10 +18,23 @@ export interface ManualRuleJobsDeps {
  * guards, like a manual API run (docs/safety.md: guards are for automatic runs), but with the
  * rule, the alert and the incident kept so the Result is noted where the run was asked for.
  */
-export function manualRuleJobs(invocations: readonly Invocation[], alert: Alert, trigger: Omit<Trigger, 'rule'>, deps: ManualRuleJobsDeps): Map<string, NewJob[]> {
+export function manualRuleJobs(
+  invocations: readonly Invocation[],
+  alert: Alert,
+  trigger: Omit<Trigger, 'rule'>,
+  deps: ManualRuleJobsDeps,
+): Map<string, NewJob[]> {
   const chains = new Map<string, NewJob[]>();
   for (const [rule, steps] of byRule(invocations)) {
-    const common = { alert, chainId: deps.newId(), traceId: deps.newTraceId(), createdAt: deps.now().toISOString(), newId: deps.newId, dryRun: deps.dryRun, registry: deps.registry };
+    const common = {
+      alert,
+      chainId: deps.newId(),
+      traceId: deps.newTraceId(),
+      createdAt: deps.now().toISOString(),
+      newId: deps.newId,
+      dryRun: deps.dryRun,
+      registry: deps.registry,
+    };
     chains.set(rule, chainJobs(steps, { ...common, trigger: { ...trigger, rule }, alsoNotify: deps.alsoNotify }));
   }
   return chains;

@@ -2,7 +2,12 @@ import type { Job } from '../store/store';
 import type { JobStatus, Result } from '../types';
 
 /** The Result of a job that never reached a node (skipped by a guard, cancelled, or failed inside RUNE). */
-export function skippedResult(job: Pick<Job, 'id' | 'traceId' | 'request' | 'trigger'>, reason: string, at: Date, status: JobStatus = 'skipped'): Result {
+export function skippedResult(
+  job: Pick<Job, 'id' | 'traceId' | 'request' | 'trigger'>,
+  reason: string,
+  at: Date,
+  status: JobStatus = 'skipped',
+): Result {
   const iso = at.toISOString();
   return {
     job_id: job.id,

@@ -25,13 +25,29 @@ export async function executePlan(plan: Plan, deps: MediatorDeps, signal?: Abort
     dry_run: request.dryRun || request.pluginDryRun,
     trigger: request.trigger,
   };
-  const finish = (fields: Pick<Result, 'status' | 'summary' | 'data' | 'error' | 'exit_code' | 'stdout_tail' | 'stderr_tail' | 'truncated'>): Result => {
+  const finish = (
+    fields: Pick<
+      Result,
+      'status' | 'summary' | 'data' | 'error' | 'exit_code' | 'stdout_tail' | 'stderr_tail' | 'truncated'
+    >,
+  ): Result => {
     const finishedAt = deps.now();
-    return { ...base, ...fields, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), duration_ms: finishedAt.getTime() - startedAt.getTime() };
+    return {
+      ...base,
+      ...fields,
+      started_at: startedAt.toISOString(),
+      finished_at: finishedAt.toISOString(),
+      duration_ms: finishedAt.getTime() - startedAt.getTime(),
+    };
   };
 
   if (request.dryRun) {
-    const where = target.transport === 'local' ? 'this host' : target.transport === 'ssm' ? `instance ${target.instanceId ?? '?'}` : `${target.user}@${target.address}:${target.port}`;
+    const where =
+      target.transport === 'local'
+        ? 'this host'
+        : target.transport === 'ssm'
+          ? `instance ${target.instanceId ?? '?'}`
+          : `${target.user}@${target.address}:${target.port}`;
     return finish({
       status: 'succeeded',
       summary: `dry run: would run ${plugin.name} ${plugin.version} on ${target.node} over ${target.transport} (${where}); nothing was contacted`,
@@ -60,16 +76,27 @@ export async function executePlan(plan: Plan, deps: MediatorDeps, signal?: Abort
     if (!transport) {
       throw new RuneError(
         'TRANSPORT_UNAVAILABLE',
-        target.transport === 'ssm' ? 'SSM transport not available yet' : `the ${target.transport} transport is not configured`,
+        target.transport === 'ssm'
+          ? 'SSM transport not available yet'
+          : `the ${target.transport} transport is not configured`,
         { transport: target.transport, node: target.node },
       );
     }
     const script = await deps.readScript(plugin.path);
-    outcome = await transport.exec({ target, plugin, script, payload: JSON.stringify(plan.payload), timeoutMs: plan.timeoutMs, ...(signal ? { signal } : {}) });
+    outcome = await transport.exec({
+      target,
+      plugin,
+      script,
+      payload: JSON.stringify(plan.payload),
+      timeoutMs: plan.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
     // The transport says it was stopped (SSM: "Cancelled"); RUNE's own reason says why.
     if (signal?.aborted && outcome.cancelled !== undefined) outcome = { ...outcome, cancelled: abortReason(signal) };
   } catch (err) {
-    const e = isRuneError(err) ? err : new RuneError('INTERNAL', `unexpected fault: ${(err as Error).message}`, {}, { cause: err });
+    const e = isRuneError(err)
+      ? err
+      : new RuneError('INTERNAL', `unexpected fault: ${(err as Error).message}`, {}, { cause: err });
     return finish({
       status: 'failed',
       summary: e.message,
@@ -81,8 +108,15 @@ export async function executePlan(plan: Plan, deps: MediatorDeps, signal?: Abort
       truncated: false,
     });
   }
-  const verdict = interpretOutcome(outcome, { action: plugin.name, node: target.node, timeoutMs: plan.timeoutMs, become: plugin.become });
-  const error = verdict.error ? toResultError(new RuneError(verdict.error.code, verdict.error.message, verdict.error.details), request.traceId) : null;
+  const verdict = interpretOutcome(outcome, {
+    action: plugin.name,
+    node: target.node,
+    timeoutMs: plan.timeoutMs,
+    become: plugin.become,
+  });
+  const error = verdict.error
+    ? toResultError(new RuneError(verdict.error.code, verdict.error.message, verdict.error.details), request.traceId)
+    : null;
   if (error && outcome.truncated) error.details.truncated = true;
   return finish({
     status: verdict.status,

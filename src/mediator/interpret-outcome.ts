@@ -22,14 +22,23 @@ export function parsePluginOutput(stdout: string): { ok: true; output: PluginOut
   } catch (err) {
     return { ok: false, reason: `stdout is not one JSON object (${(err as Error).message})` };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'stdout is JSON but not an object' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'stdout is JSON but not an object' };
   const v = value as Record<string, unknown>;
-  if (typeof v.status !== 'string' || !STATUSES.has(v.status)) return { ok: false, reason: `"status" must be "ok", "error" or "skipped", got ${JSON.stringify(v.status)}` };
-  if (v.summary !== undefined && typeof v.summary !== 'string') return { ok: false, reason: '"summary" must be a string' };
-  if (v.data !== undefined && (v.data === null || typeof v.data !== 'object' || Array.isArray(v.data))) return { ok: false, reason: '"data" must be an object' };
-  const out: PluginOutput = { status: v.status as PluginOutput['status'], summary: (v.summary as string | undefined) ?? '', data: (v.data as Record<string, unknown> | undefined) ?? {} };
+  if (typeof v.status !== 'string' || !STATUSES.has(v.status))
+    return { ok: false, reason: `"status" must be "ok", "error" or "skipped", got ${JSON.stringify(v.status)}` };
+  if (v.summary !== undefined && typeof v.summary !== 'string')
+    return { ok: false, reason: '"summary" must be a string' };
+  if (v.data !== undefined && (v.data === null || typeof v.data !== 'object' || Array.isArray(v.data)))
+    return { ok: false, reason: '"data" must be an object' };
+  const out: PluginOutput = {
+    status: v.status as PluginOutput['status'],
+    summary: (v.summary as string | undefined) ?? '',
+    data: (v.data as Record<string, unknown> | undefined) ?? {},
+  };
   const e = v.error as Record<string, unknown> | undefined;
-  if (e && typeof e === 'object') out.error = { code: String(e.code ?? 'PLUGIN_ERROR'), message: String(e.message ?? '') };
+  if (e && typeof e === 'object')
+    out.error = { code: String(e.code ?? 'PLUGIN_ERROR'), message: String(e.message ?? '') };
   return { ok: true, output: out };
 }
 
@@ -41,7 +50,10 @@ function lastLine(text: string): string {
  * The mediator's pure part: an ExecOutcome → status, summary and catalogue error.
  * Exit codes 124–127 are explained in words, as a responder reads them at 3 a.m.
  */
-export function interpretOutcome(o: ExecOutcome, ctx: { action: string; node: string; timeoutMs: number; become: boolean }): Interpretation {
+export function interpretOutcome(
+  o: ExecOutcome,
+  ctx: { action: string; node: string; timeoutMs: number; become: boolean },
+): Interpretation {
   const fail = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): Interpretation => ({
     status: code === 'RUN_TIMEOUT' ? 'timed_out' : 'failed',
     summary: message,
@@ -53,28 +65,44 @@ export function interpretOutcome(o: ExecOutcome, ctx: { action: string; node: st
     return { status: 'cancelled', summary: message, data: {}, error: { code: 'RUN_CANCELLED', message, details: {} } };
   }
   if (o.timedOut) {
-    return fail('RUN_TIMEOUT', `${ctx.action} on ${ctx.node} ran past its ${Math.round(ctx.timeoutMs / 1000)}s timeout and was killed`, { timeout_ms: ctx.timeoutMs });
+    return fail(
+      'RUN_TIMEOUT',
+      `${ctx.action} on ${ctx.node} ran past its ${Math.round(ctx.timeoutMs / 1000)}s timeout and was killed`,
+      { timeout_ms: ctx.timeoutMs },
+    );
   }
   const stdoutEmpty = o.stdout.trim() === '';
   if (o.exitCode === WRAPPER_SETUP_EXIT && /(^|\n)rune: /.test(o.stderrTail)) {
     return fail('REMOTE_SETUP_FAILED', `${ctx.node}: ${lastLine(o.stderrTail)}`);
   }
   if (ctx.become && o.exitCode === 1 && stdoutEmpty && /(^|\n)sudo: /.test(o.stderrTail)) {
-    return fail('BECOME_FAILED', `${ctx.node}: sudo -n refused to run ${ctx.action} (${lastLine(o.stderrTail)}); allow the SSH user passwordless sudo, or set become: false`);
+    return fail(
+      'BECOME_FAILED',
+      `${ctx.node}: sudo -n refused to run ${ctx.action} (${lastLine(o.stderrTail)}); allow the SSH user passwordless sudo, or set become: false`,
+    );
   }
   if ((o.exitCode === 126 || o.exitCode === 127) && stdoutEmpty) {
     const why = o.exitCode === 127 ? 'its interpreter was not found' : 'it could not be executed';
-    return fail('PLUGIN_NOT_RUNNABLE', `${ctx.action} did not start on ${ctx.node}: ${why} (exit ${o.exitCode}: ${lastLine(o.stderrTail) || 'no message'})`);
+    return fail(
+      'PLUGIN_NOT_RUNNABLE',
+      `${ctx.action} did not start on ${ctx.node}: ${why} (exit ${o.exitCode}: ${lastLine(o.stderrTail) || 'no message'})`,
+    );
   }
   if (o.exitCode === null) {
-    return fail('PLUGIN_FAILED', `${ctx.action} on ${ctx.node} was killed by signal ${o.signal ?? 'unknown'}`, { signal: o.signal });
+    return fail('PLUGIN_FAILED', `${ctx.action} on ${ctx.node} was killed by signal ${o.signal ?? 'unknown'}`, {
+      signal: o.signal,
+    });
   }
   const parsed = parsePluginOutput(o.stdout);
   if (!parsed.ok) {
     if (stdoutEmpty && o.exitCode !== 0) {
-      return fail('PLUGIN_FAILED', `${ctx.action} on ${ctx.node} exited ${o.exitCode} without a result${o.stderrTail ? `: ${lastLine(o.stderrTail)}` : ''}`);
+      return fail(
+        'PLUGIN_FAILED',
+        `${ctx.action} on ${ctx.node} exited ${o.exitCode} without a result${o.stderrTail ? `: ${lastLine(o.stderrTail)}` : ''}`,
+      );
     }
-    const cut = o.truncated && o.stdout.length > 0 ? ` (${o.truncationNote ?? 'stdout was cut at the output cap'})` : '';
+    const cut =
+      o.truncated && o.stdout.length > 0 ? ` (${o.truncationNote ?? 'stdout was cut at the output cap'})` : '';
     return fail('PLUGIN_BAD_OUTPUT', `${ctx.action} on ${ctx.node} broke the output contract: ${parsed.reason}${cut}`);
   }
   const { output } = parsed;
@@ -90,5 +118,10 @@ export function interpretOutcome(o: ExecOutcome, ctx: { action: string; node: st
       error: { code: 'PLUGIN_FAILED', message, details: { plugin_error: output.error ?? null, exit_code: o.exitCode } },
     };
   }
-  return { status: output.status === 'skipped' ? 'skipped' : 'succeeded', summary: output.summary, data: output.data, error: null };
+  return {
+    status: output.status === 'skipped' ? 'skipped' : 'succeeded',
+    summary: output.summary,
+    data: output.data,
+    error: null,
+  };
 }

@@ -85,9 +85,17 @@ export interface ExplainContext {
   history: { facts(q: FactsQuery): GuardFacts; jobsForKey(key: string): Job[] | null } | null;
 }
 
-const FRESH: GuardFacts = { pause: null, breaker: null, lastRunOnNode: null, runsInBudgetWindow: 0, nodesInBlastWindow: 0, nodeInBlastWindow: false };
+const FRESH: GuardFacts = {
+  pause: null,
+  breaker: null,
+  lastRunOnNode: null,
+  runsInBudgetWindow: 0,
+  nodesInBlastWindow: 0,
+  nodeInBlastWindow: false,
+};
 
-const problemOf = (err: unknown): Problem => (isRuneError(err) ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: (err as Error).message });
+const problemOf = (err: unknown): Problem =>
+  isRuneError(err) ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: (err as Error).message };
 
 /**
  * What RUNE would do with one alert, without doing it: every rule's matcher verdicts (explainMatch),
@@ -105,11 +113,27 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
     const first = invocations[0];
     if (!first) return out;
     const ref = alertRef(alert);
-    const node: NodeView = { template: rule.node.source, rendered: first.node, inventory: null, address: null, user: null, port: null, transport: null, instance_id: null };
+    const node: NodeView = {
+      template: rule.node.source,
+      rendered: first.node,
+      inventory: null,
+      address: null,
+      user: null,
+      port: null,
+      transport: null,
+      instance_id: null,
+    };
     let nodeProblem: string | null = null;
     try {
       const t = resolveNode(ctx.config, first.node, ctx.env, undefined, ref);
-      Object.assign(node, { inventory: t.node, address: t.address, user: t.user, port: t.port, transport: t.transport, instance_id: t.instanceId ?? null });
+      Object.assign(node, {
+        inventory: t.node,
+        address: t.address,
+        user: t.user,
+        port: t.port,
+        transport: t.transport,
+        instance_id: t.instanceId ?? null,
+      });
     } catch (err) {
       const p = problemOf(err);
       nodeProblem = p.code;
@@ -117,10 +141,26 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
     }
     out.node = node;
     out.steps = invocations.map((inv): StepView => {
-      const view: StepView = { step: inv.step, action: inv.action, params: inv.params, validated_params: null, problem: null };
+      const view: StepView = {
+        step: inv.step,
+        action: inv.action,
+        params: inv.params,
+        validated_params: null,
+        problem: null,
+      };
       try {
         const plan = planRun(
-          { action: inv.action, node: inv.node, params: inv.params, dryRun: true, pluginDryRun: false, trigger: { kind: 'alert', rule: rule.name }, alert: ref, jobId: 'explain', traceId: 'explain' },
+          {
+            action: inv.action,
+            node: inv.node,
+            params: inv.params,
+            dryRun: true,
+            pluginDryRun: false,
+            trigger: { kind: 'alert', rule: rule.name },
+            alert: ref,
+            jobId: 'explain',
+            traceId: 'explain',
+          },
           ctx.registry,
           ctx.config,
           ctx.env,
@@ -136,7 +176,15 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
     out.guards = explainGuards(rule.name, alert, first.node, ctx);
     return out;
   });
-  return { source: alert.source, status: alert.status, fingerprint: alert.fingerprint, startsAt: alert.startsAt, labels: alert.labels, annotations: alert.annotations, rules };
+  return {
+    source: alert.source,
+    status: alert.status,
+    fingerprint: alert.fingerprint,
+    startsAt: alert.startsAt,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    rules,
+  };
 }
 
 /** Dedup first (a repeated episode is not a new decision), then decideGuards as ingest calls it. */
@@ -160,8 +208,14 @@ function explainGuards(rule: string, alert: Alert, node: string, ctx: ExplainCon
       jobs: seen.map((j) => ({ id: j.id, action: j.request.action, status: j.status, reason: j.reason })),
     };
   }
-  const windows = { cooldownMs: g.cooldownMs, budgetMs: g.budget?.perMs ?? null, blastMs: g.blastRadius?.perMs ?? null };
+  const windows = {
+    cooldownMs: g.cooldownMs,
+    budgetMs: g.budget?.perMs ?? null,
+    blastMs: g.blastRadius?.perMs ?? null,
+  };
   const facts = ctx.history ? ctx.history.facts({ rule, node, at: ctx.now, windows }) : FRESH;
   const verdict = decideGuards(g, node, facts, ctx.now);
-  return verdict.admit ? { ...base, decision: 'admit', reason: null, probe: verdict.probe } : { ...base, decision: 'refuse', reason: verdict.reason, probe: false };
+  return verdict.admit
+    ? { ...base, decision: 'admit', reason: null, probe: verdict.probe }
+    : { ...base, decision: 'refuse', reason: verdict.reason, probe: false };
 }

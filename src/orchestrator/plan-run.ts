@@ -42,7 +42,13 @@ export interface Plan {
 export function planRun(req: RunRequest, registry: PluginRegistry, config: RuneConfig, env: ResolveEnv): Plan {
   const plugin = registry.plugins.get(req.action);
   if (!plugin) {
-    const broken = registry.problems.find((p) => p.file.split('/').pop()?.replace(/\.[^.]*$/, '') === req.action);
+    const broken = registry.problems.find(
+      (p) =>
+        p.file
+          .split('/')
+          .pop()
+          ?.replace(/\.[^.]*$/, '') === req.action,
+    );
     throw new RuneError(
       'UNKNOWN_ACTION',
       broken
@@ -59,7 +65,10 @@ export function planRun(req: RunRequest, registry: PluginRegistry, config: RuneC
       const extra = e.keyword === 'additionalProperties' ? ` "${String(e.params.additionalProperty)}"` : '';
       return `${where} ${e.message ?? 'is invalid'}${extra}`;
     });
-    throw new RuneError('INVALID_PARAMS', `invalid params for ${plugin.name}: ${problems.join('; ')}`, { action: plugin.name, problems });
+    throw new RuneError('INVALID_PARAMS', `invalid params for ${plugin.name}: ${problems.join('; ')}`, {
+      action: plugin.name,
+      problems,
+    });
   }
   const target = resolveNode(config, req.node, env, req.transport, req.alert);
   if (target.transport === 'ssm') {

@@ -9,10 +9,16 @@ import type { AlertRef, TransportKind } from '../types';
 
 // A host name (RFC 1123 labels), an IPv4 address or a bracket-less IPv6 address. Anything else
 // (spaces, quotes, `;`, `/`, newlines) is refused before it can reach a connection or a log line.
-const NODE_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9_-]{0,62})?)(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,62})?)*\.?$|^[0-9A-Fa-f:.]{2,45}$/;
+const NODE_NAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9_-]{0,62})?)(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,62})?)*\.?$|^[0-9A-Fa-f:.]{2,45}$/;
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 export interface ResolveEnv {
@@ -25,14 +31,23 @@ export interface ResolveEnv {
  * glob) and fills in every connection setting. Pure. Throws UNKNOWN_NODE: RUNE touches no host
  * that is not listed. For SSM, `alert` renders a templated `instance_id`.
  */
-export function resolveNode(config: RuneConfig, name: string, env: ResolveEnv, transportOverride?: TransportKind, alert?: AlertRef | null): Target {
+export function resolveNode(
+  config: RuneConfig,
+  name: string,
+  env: ResolveEnv,
+  transportOverride?: TransportKind,
+  alert?: AlertRef | null,
+): Target {
   if (!NODE_NAME.test(name)) {
-    throw new RuneError('UNKNOWN_NODE', `node ${JSON.stringify(name)} is not a valid host name or address`, { node: name });
+    throw new RuneError('UNKNOWN_NODE', `node ${JSON.stringify(name)} is not a valid host name or address`, {
+      node: name,
+    });
   }
   let spec: NodeSpec | undefined = config.nodes.find((n) => n.name === name);
   let matchedName = name;
   // A listed instance id names its node (`--node i-… --ssm`); glob entries are matched by name below.
-  if (!spec) spec = config.nodes.find((n) => n.instance_id === name && !isTemplate(n.instance_id) && !/[*?]/.test(n.name));
+  if (!spec)
+    spec = config.nodes.find((n) => n.instance_id === name && !isTemplate(n.instance_id) && !/[*?]/.test(n.name));
   if (!spec) spec = config.nodes.find((n) => n.address === name);
   if (spec) matchedName = spec.name;
   else spec = config.nodes.find((n) => /[*?]/.test(n.name) && globToRegExp(n.name).test(name));
@@ -45,7 +60,8 @@ export function resolveNode(config: RuneConfig, name: string, env: ResolveEnv, t
     );
   }
   const d = config.defaults;
-  const transport: TransportKind = transportOverride ?? spec.transport ?? (matchedName === 'localhost' ? 'local' : d.transport);
+  const transport: TransportKind =
+    transportOverride ?? spec.transport ?? (matchedName === 'localhost' ? 'local' : d.transport);
   const target: Target = {
     node: matchedName,
     transport,
@@ -72,17 +88,41 @@ function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): str
   };
   const source = spec.instance_id;
   if (source === undefined) {
-    return isSsmInstanceId(node) ? node : fail('no instance id for the ssm transport: give the node an instance_id (i-… or mi-…), or name it by its instance id');
+    return isSsmInstanceId(node)
+      ? node
+      : fail(
+          'no instance id for the ssm transport: give the node an instance_id (i-… or mi-…), or name it by its instance id',
+        );
   }
-  if (!isTemplate(source)) return isSsmInstanceId(source) ? source : fail(`instance_id ${JSON.stringify(source)} is not an SSM instance id (i-… or mi-…)`);
+  if (!isTemplate(source))
+    return isSsmInstanceId(source)
+      ? source
+      : fail(`instance_id ${JSON.stringify(source)} is not an SSM instance id (i-… or mi-…)`);
   if (!alert) {
-    return isSsmInstanceId(node) ? node : fail(`instance_id is the template ${JSON.stringify(source)} and there is no alert to render it from: run it with --node <instance id>`);
+    return isSsmInstanceId(node)
+      ? node
+      : fail(
+          `instance_id is the template ${JSON.stringify(source)} and there is no alert to render it from: run it with --node <instance id>`,
+        );
   }
   const parsed = parseTemplate(source);
-  if (!parsed.ok) throw new RuneError('CONFIG_INVALID', `${node}: instance_id ${JSON.stringify(source)}: column ${parsed.column}: ${parsed.reason}`, { node });
-  const value = renderTemplate(parsed.template, { ...alert, status: alert.status === 'resolved' ? 'resolved' : 'firing' });
-  if (value === '') return fail(`instance_id ${JSON.stringify(source)} rendered empty for this alert (is the label missing?)`);
-  return isSsmInstanceId(value) ? value : fail(`instance_id ${JSON.stringify(source)} rendered ${JSON.stringify(value)}, which is not an SSM instance id (i-… or mi-…)`);
+  if (!parsed.ok)
+    throw new RuneError(
+      'CONFIG_INVALID',
+      `${node}: instance_id ${JSON.stringify(source)}: column ${parsed.column}: ${parsed.reason}`,
+      { node },
+    );
+  const value = renderTemplate(parsed.template, {
+    ...alert,
+    status: alert.status === 'resolved' ? 'resolved' : 'firing',
+  });
+  if (value === '')
+    return fail(`instance_id ${JSON.stringify(source)} rendered empty for this alert (is the label missing?)`);
+  return isSsmInstanceId(value)
+    ? value
+    : fail(
+        `instance_id ${JSON.stringify(source)} rendered ${JSON.stringify(value)}, which is not an SSM instance id (i-… or mi-…)`,
+      );
 }
 
 /**
@@ -92,6 +132,7 @@ function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): str
 export function parseJump(spec: string, defaultUser: string): JumpHost {
   const m = /^(?:([^@]+)@)?(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(spec);
   const port = m?.[4] === undefined ? 22 : Number(m[4]);
-  if (!m || port < 1 || port > 65535) throw new RuneError('CONFIG_INVALID', `jump host ${JSON.stringify(spec)} is not [user@]host[:port]`);
+  if (!m || port < 1 || port > 65535)
+    throw new RuneError('CONFIG_INVALID', `jump host ${JSON.stringify(spec)} is not [user@]host[:port]`);
   return { address: (m[2] ?? m[3]) as string, port, user: m[1] ?? defaultUser };
 }

@@ -50,7 +50,11 @@ export async function runAction(req: RunRequest, deps: RunnerDeps, signal?: Abor
 }
 
 /** Runs `items` through `fn` with at most `limit` in flight, keeping input order in the output. */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -43,7 +43,10 @@ export function loadRegistry(dir: string): PluginRegistry {
   try {
     entries = readdirSync(absDir).sort();
   } catch (err) {
-    problems.push({ file: absDir, reason: `cannot read plugins folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    problems.push({
+      file: absDir,
+      reason: `cannot read plugins folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    });
     entries = [];
   }
   for (const entry of entries) {
@@ -54,7 +57,10 @@ export function loadRegistry(dir: string): PluginRegistry {
       const st = statSync(path);
       if (!st.isFile()) continue;
       if (st.size > MAX_PLUGIN_BYTES) {
-        problems.push({ file: path, reason: `too large: ${st.size} bytes (at most ${MAX_PLUGIN_BYTES}; plugins are sent inside the remote command)` });
+        problems.push({
+          file: path,
+          reason: `too large: ${st.size} bytes (at most ${MAX_PLUGIN_BYTES}; plugins are sent inside the remote command)`,
+        });
         continue;
       }
       source = readFileSync(path, 'utf8');
@@ -70,7 +76,10 @@ export function loadRegistry(dir: string): PluginRegistry {
     }
     const existing = plugins.get(outcome.plugin.name);
     if (existing) {
-      problems.push({ file: path, reason: `duplicate plugin name "${outcome.plugin.name}" (also ${existing.path}); keeping the first` });
+      problems.push({
+        file: path,
+        reason: `duplicate plugin name "${outcome.plugin.name}" (also ${existing.path}); keeping the first`,
+      });
       continue;
     }
     plugins.set(outcome.plugin.name, outcome.plugin);

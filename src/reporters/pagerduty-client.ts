@@ -12,7 +12,14 @@ export interface PagerDutyApiError {
 /** What every client call resolves to; calls never throw. `error` never holds the token. */
 export type PagerDutyOutcome<T> =
   | { ok: true; status: number; attempts: number; value: T }
-  | { ok: false; status: number | null; attempts: number; error: string; pdError: PagerDutyApiError | null; timedOut: boolean };
+  | {
+      ok: false;
+      status: number | null;
+      attempts: number;
+      error: string;
+      pdError: PagerDutyApiError | null;
+      timedOut: boolean;
+    };
 
 export interface PagerDutyClient {
   /** POST /incidents/{id}/notes (PROTOCOLS.md §3.1). */
@@ -49,13 +56,24 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
     ...(withBody ? { 'Content-Type': 'application/json' } : {}),
   });
 
-  async function call<T>(what: string, req: HttpRequest, parse: (json: unknown) => T | undefined): Promise<PagerDutyOutcome<T>> {
+  async function call<T>(
+    what: string,
+    req: HttpRequest,
+    parse: (json: unknown) => T | undefined,
+  ): Promise<PagerDutyOutcome<T>> {
     const out = await requestWithRetry(() => req, retry);
     if (!out.ok) return failure(what, out, redact);
     const json = parseJson(out.body);
     const value = parse(json);
     if (value === undefined) {
-      return { ok: false, status: out.status, attempts: out.attempts, error: `PagerDuty ${what}: unexpected response body`, pdError: null, timedOut: false };
+      return {
+        ok: false,
+        status: out.status,
+        attempts: out.attempts,
+        error: `PagerDuty ${what}: unexpected response body`,
+        pdError: null,
+        timedOut: false,
+      };
     }
     return { ok: true, status: out.status as number, attempts: out.attempts, value };
   }
@@ -64,7 +82,12 @@ export function createPagerDutyClient(opts: PagerDutyClientOptions): PagerDutyCl
     async createNote(incidentId, content) {
       const seg = pathSegment(incidentId);
       if (seg === null) return badId('create note', incidentId);
-      const req = { method: 'POST', url: `${base}/incidents/${seg}/notes`, headers: headers(true), body: JSON.stringify({ note: { content } }) } as const;
+      const req = {
+        method: 'POST',
+        url: `${base}/incidents/${seg}/notes`,
+        headers: headers(true),
+        body: JSON.stringify({ note: { content } }),
+      } as const;
       // Any 2xx means the note exists, even if the body is not what the OpenAPI example shows.
       return call('create note', req, (json) => ({ noteId: stringAt(json, 'note', 'id') }));
     },
@@ -102,19 +125,34 @@ function pathSegment(id: string): string | null {
 }
 
 function badId<T>(what: string, id: string): PagerDutyOutcome<T> {
-  return { ok: false, status: null, attempts: 0, error: `PagerDuty ${what}: invalid incident id ${JSON.stringify(plainLine(id, 64))}`, pdError: null, timedOut: false };
+  return {
+    ok: false,
+    status: null,
+    attempts: 0,
+    error: `PagerDuty ${what}: invalid incident id ${JSON.stringify(plainLine(id, 64))}`,
+    pdError: null,
+    timedOut: false,
+  };
 }
 
 function failure<T>(what: string, out: HttpOutcome, redact: (s: string) => string): PagerDutyOutcome<T> {
   const pdError = parseApiError(out.body, redact);
-  let error = out.status === null ? `PagerDuty ${what}: ${out.error ?? 'failed'}` : `PagerDuty ${what}: HTTP ${out.status}`;
+  let error =
+    out.status === null ? `PagerDuty ${what}: ${out.error ?? 'failed'}` : `PagerDuty ${what}: HTTP ${out.status}`;
   if (pdError !== null) {
     const parts = [pdError.message, pdError.code === null ? null : `(code ${pdError.code})`].filter((p) => p !== null);
     if (parts.length > 0) error += `: ${parts.join(' ')}`;
     if (pdError.errors.length > 0) error += `: ${pdError.errors.join('; ')}`;
   }
   error += ` after ${out.attempts} attempt${out.attempts === 1 ? '' : 's'}`;
-  return { ok: false, status: out.status, attempts: out.attempts, error: plainLine(redact(error), 1000), pdError, timedOut: out.timedOut };
+  return {
+    ok: false,
+    status: out.status,
+    attempts: out.attempts,
+    error: plainLine(redact(error), 1000),
+    pdError,
+    timedOut: out.timedOut,
+  };
 }
 
 /** §3.2 error body; null when the body is not one (§3.3: a 429 may come without a body). */
@@ -126,7 +164,10 @@ function parseApiError(body: string, redact: (s: string) => string): PagerDutyAp
   const message = typeof err['message'] === 'string' ? clean(err['message']) : null;
   const code = typeof err['code'] === 'number' ? err['code'] : null;
   const list = Array.isArray(err['errors']) ? err['errors'] : [];
-  const errors = list.filter((e): e is string => typeof e === 'string').slice(0, 5).map(clean);
+  const errors = list
+    .filter((e): e is string => typeof e === 'string')
+    .slice(0, 5)
+    .map(clean);
   return { message, code, errors };
 }
 

@@ -22,28 +22,50 @@ export function createPagerDutyReporter(client: PagerDutyClient, opts: PagerDuty
   const now = opts.now ?? (() => new Date());
 
   async function deliver(result: Result, ctx: ReportContext): Promise<Delivery> {
-    const done = (d: Omit<Delivery, 'reporter' | 'at'>): Delivery => ({ reporter: name, ...d, at: now().toISOString() });
+    const done = (d: Omit<Delivery, 'reporter' | 'at'>): Delivery => ({
+      reporter: name,
+      ...d,
+      at: now().toISOString(),
+    });
     let attempts = 0;
     let incident = knownIncident(result, ctx);
 
     if (incident === null) {
       const groupKey = ctx.alert?.source === 'alertmanager' ? ctx.alert.groupKey : undefined;
       if (groupKey === undefined) {
-        return done({ ok: false, status: null, attempts, target: null, error: 'no PagerDuty incident for this job (no incident given and no Alertmanager groupKey)' });
+        return done({
+          ok: false,
+          status: null,
+          attempts,
+          target: null,
+          error: 'no PagerDuty incident for this job (no incident given and no Alertmanager groupKey)',
+        });
       }
       const key = alertmanagerIncidentKey(groupKey);
       const found = await client.findIncidentByKey(key);
       attempts += found.attempts;
       if (!found.ok) return done({ ok: false, status: found.status, attempts, target: null, error: found.error });
       if (found.value === null) {
-        return done({ ok: false, status: found.status, attempts, target: null, error: `no PagerDuty incident with incident_key ${key} (triggered or acknowledged)` });
+        return done({
+          ok: false,
+          status: found.status,
+          attempts,
+          target: null,
+          error: `no PagerDuty incident with incident_key ${key} (triggered or acknowledged)`,
+        });
       }
       incident = found.value;
     }
 
     const note = await client.createNote(incident.id, renderNote(result, { publicUrl: opts.publicUrl }));
     attempts += note.attempts;
-    return done({ ok: note.ok, status: note.status, attempts, target: incident.id, error: note.ok ? null : note.error });
+    return done({
+      ok: note.ok,
+      status: note.status,
+      attempts,
+      target: incident.id,
+      error: note.ok ? null : note.error,
+    });
   }
 
   return {

@@ -44,7 +44,11 @@ export function renderNote(result: Result, opts: RenderOptions): string {
   if (result.status !== 'skipped' && result.status !== 'queued') head += ` in ${formatDuration(result.duration_ms)}`;
   if (summary !== '') head += ` — ${summary}`;
 
-  const lines = [head, `Job: ${jobUrl(result.job_id, opts.publicUrl)}`, `Trace: ${plainLine(result.trace_id, FIELD_MAX)}`];
+  const lines = [
+    head,
+    `Job: ${jobUrl(result.job_id, opts.publicUrl)}`,
+    `Trace: ${plainLine(result.trace_id, FIELD_MAX)}`,
+  ];
   if (result.error !== null) {
     lines.push(`Error: ${plainLine(`${result.error.code} ${result.error.message}`, ERROR_MAX)}`);
   }

@@ -40,5 +40,13 @@ export interface Reporter {
 /** The Delivery for a fault inside RUNE (a bug, not a remote failure). */
 export function internalFailure(reporter: string, err: unknown, at: Date): Delivery {
   const message = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
-  return { reporter, ok: false, status: null, attempts: 0, target: null, error: `internal error: ${plainLine(message, 300)}`, at: at.toISOString() };
+  return {
+    reporter,
+    ok: false,
+    status: null,
+    attempts: 0,
+    target: null,
+    error: `internal error: ${plainLine(message, 300)}`,
+    at: at.toISOString(),
+  };
 }

@@ -74,7 +74,13 @@ export async function requestWithRetry(
 
   const waitsMs: number[] = [];
   let attempts = 0;
-  let last: Omit<HttpOutcome, 'attempts' | 'waitsMs'> = { ok: false, status: null, body: '', error: 'not sent', timedOut: false };
+  let last: Omit<HttpOutcome, 'attempts' | 'waitsMs'> = {
+    ok: false,
+    status: null,
+    body: '',
+    error: 'not sent',
+    timedOut: false,
+  };
 
   while (attempts < maxAttempts) {
     attempts++;
@@ -94,7 +100,13 @@ export async function requestWithRetry(
       if (res.status === 429 || res.status === 503) askedWaitMs = askedWait(res.headers, waitHeaders);
     } catch (err) {
       const timedOut = isTimeout(err);
-      last = { ok: false, status: null, body: '', error: timedOut ? `no response within ${timeoutMs} ms` : networkReason(err, req.url), timedOut };
+      last = {
+        ok: false,
+        status: null,
+        body: '',
+        error: timedOut ? `no response within ${timeoutMs} ms` : networkReason(err, req.url),
+        timedOut,
+      };
       retryable = true;
     }
     if (!retryable || attempts === maxAttempts) break;
@@ -164,7 +176,8 @@ function networkReason(err: unknown, url: string): string {
  * The response body is shown cut and on one line; `secrets` are cut out of everything.
  */
 export function describeFailure(what: string, out: HttpOutcome, secrets: readonly string[] = []): string {
-  const redact = (t: string): string => secrets.reduce((acc, s) => (s === '' ? acc : acc.split(s).join('[redacted]')), t);
+  const redact = (t: string): string =>
+    secrets.reduce((acc, s) => (s === '' ? acc : acc.split(s).join('[redacted]')), t);
   let text = out.status === null ? `${what}: ${redact(out.error ?? 'failed')}` : `${what}: HTTP ${out.status}`;
   // Redact before cutting, so a cut cannot leave half a secret behind.
   const body = plainLine(redact(out.body), 200);

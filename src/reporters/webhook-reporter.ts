@@ -43,7 +43,11 @@ export function createWebhookReporter(opts: WebhookReporterOptions): Reporter {
             return {
               method: 'POST',
               url: opts.url,
-              headers: { 'Content-Type': 'application/json', 'X-Rune-Timestamp': String(ts), 'X-Rune-Signature': signWebhookBody(opts.secret, ts, body) },
+              headers: {
+                'Content-Type': 'application/json',
+                'X-Rune-Timestamp': String(ts),
+                'X-Rune-Signature': signWebhookBody(opts.secret, ts, body),
+              },
               body,
             };
           },

@@ -20,7 +20,14 @@
 export const MAX_REGEX_LENGTH = 1024;
 
 /** Characters tried when deciding whether repeated atoms compete (the pattern's own are added). */
-const SAMPLES: readonly string[] = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), 'é', 'Σ', '\u00a0', '\u2028', '🙂'];
+const SAMPLES: readonly string[] = [
+  ...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)),
+  'é',
+  'Σ',
+  '\u00a0',
+  '\u2028',
+  '🙂',
+];
 
 interface Piece {
   /** The atom's source, without its quantifier. */
@@ -141,7 +148,9 @@ function endsStretch(p: Piece, competing: readonly Piece[], ctx: Ctx): boolean {
   if (p.quantified || (p.kind !== 'literal' && p.kind !== 'atom')) return false;
   // A repeated group can consume more than its first character: never treat it as bounded.
   if (competing.some((q) => q.kind === 'group')) return false;
-  return ctx.chars.every((ch) => !canStartWith(p, ch, ctx.flags) || competing.every((q) => !canStartWith(q, ch, ctx.flags)));
+  return ctx.chars.every(
+    (ch) => !canStartWith(p, ch, ctx.flags) || competing.every((q) => !canStartWith(q, ch, ctx.flags)),
+  );
 }
 
 function repeatedWithin(alts: Piece[][]): Piece[] {
@@ -199,7 +208,13 @@ class PatternReader {
       piece = { src: ch, kind: 'assertion', repeats: false, quantified: false, quantifier: '' };
     } else {
       this.pos += ch.codePointAt(0)! > 0xffff ? 2 : 1;
-      piece = { src: this.src.slice(start, this.pos), kind: ch === '.' ? 'atom' : 'literal', repeats: false, quantified: false, quantifier: '' };
+      piece = {
+        src: this.src.slice(start, this.pos),
+        kind: ch === '.' ? 'atom' : 'literal',
+        repeats: false,
+        quantified: false,
+        quantifier: '',
+      };
     }
     this.readQuantifier(piece);
     return piece;
@@ -208,14 +223,28 @@ class PatternReader {
   private readGroup(): Piece {
     const start = this.pos;
     this.pos++; // (
-    if (this.src.startsWith('?=', this.pos) || this.src.startsWith('?!', this.pos) || this.src.startsWith('?<=', this.pos) || this.src.startsWith('?<!', this.pos)) {
-      throw new Refused('lookarounds ((?=…), (?!…), (?<=…), (?<!…)) are not supported (Alertmanager\'s RE2 has none either)');
+    if (
+      this.src.startsWith('?=', this.pos) ||
+      this.src.startsWith('?!', this.pos) ||
+      this.src.startsWith('?<=', this.pos) ||
+      this.src.startsWith('?<!', this.pos)
+    ) {
+      throw new Refused(
+        "lookarounds ((?=…), (?!…), (?<=…), (?<!…)) are not supported (Alertmanager's RE2 has none either)",
+      );
     }
     if (this.src.startsWith('?:', this.pos)) this.pos += 2;
     else if (this.src.startsWith('?<', this.pos)) this.pos = this.src.indexOf('>', this.pos) + 1;
     const alts = this.readAlternatives();
     this.pos++; // )
-    return { src: this.src.slice(start, this.pos), kind: 'group', repeats: false, quantified: false, quantifier: '', alts };
+    return {
+      src: this.src.slice(start, this.pos),
+      kind: 'group',
+      repeats: false,
+      quantified: false,
+      quantifier: '',
+      alts,
+    };
   }
 
   private readClass(): void {
@@ -229,11 +258,12 @@ class PatternReader {
   private readEscape(): 'literal' | 'atom' | 'assertion' {
     const next = this.src[this.pos + 1] ?? '';
     if (/[1-9]/.test(next) || (next === 'k' && this.src[this.pos + 2] === '<')) {
-      throw new Refused('backreferences (\\1, \\k<name>) are not supported (Alertmanager\'s RE2 has none either)');
+      throw new Refused("backreferences (\\1, \\k<name>) are not supported (Alertmanager's RE2 has none either)");
     }
     this.pos += 2;
     if (next === 'b' || next === 'B') return 'assertion';
-    if ((next === 'p' || next === 'P' || next === 'u') && this.src[this.pos] === '{') this.pos = this.src.indexOf('}', this.pos) + 1;
+    if ((next === 'p' || next === 'P' || next === 'u') && this.src[this.pos] === '{')
+      this.pos = this.src.indexOf('}', this.pos) + 1;
     else if (next === 'u') this.pos += 4;
     else if (next === 'x') this.pos += 2;
     else if (next === 'c') this.pos += 1;

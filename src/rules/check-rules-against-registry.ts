@@ -67,7 +67,8 @@ function templatedPointers(value: unknown, pointer = '', out = new Set<string>()
   } else if (Array.isArray(value)) {
     value.forEach((v: unknown, i) => templatedPointers(v, `${pointer}/${i}`, out));
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) templatedPointers(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+    for (const [k, v] of Object.entries(value))
+      templatedPointers(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
   }
   return out;
 }

@@ -34,13 +34,27 @@ const decisionOf = (d: Decision): Decision => ({ step: d.step, action: d.action,
  * episode actually has in the store. Pure. Guards are not replayed: a job a guard skipped counts
  * as the rule's decision (its status says it was skipped).
  */
-export function compareDecisions(now: readonly Invocation[], actual: ReadonlyMap<string, readonly Job[]>): RuleChange[] {
+export function compareDecisions(
+  now: readonly Invocation[],
+  actual: ReadonlyMap<string, readonly Job[]>,
+): RuleChange[] {
   const rules = [...new Set([...now.map((i) => i.rule), ...actual.keys()])].sort();
   return rules.flatMap((rule): RuleChange[] => {
-    const after = now.filter((i) => i.rule === rule).map((i) => decisionOf(i)).sort((a, b) => a.step - b.step);
+    const after = now
+      .filter((i) => i.rule === rule)
+      .map((i) => decisionOf(i))
+      .sort((a, b) => a.step - b.step);
     const before = [...(actual.get(rule) ?? [])]
       .sort((a, b) => a.step - b.step)
-      .map((j): ActualStep => ({ step: j.step, action: j.request.action, node: j.request.node, params: j.request.params, job_id: j.id, status: j.status, reason: j.reason }));
+      .map((j): ActualStep => ({
+        step: j.step,
+        action: j.request.action,
+        node: j.request.node,
+        params: j.request.params,
+        job_id: j.id,
+        status: j.status,
+        reason: j.reason,
+      }));
     if (before.length === 0 && after.length === 0) return [];
     if (before.length === 0) return [{ kind: 'new', rule, after }];
     if (after.length === 0) return [{ kind: 'removed', rule, before }];

@@ -16,11 +16,15 @@ export interface ParamsTemplateError {
 }
 
 /** Parses every string in `value` (nested objects and arrays included). Pure. */
-export function compileParams(value: unknown, path: (string | number)[] = []): { compiled: CompiledValue; errors: ParamsTemplateError[] } {
+export function compileParams(
+  value: unknown,
+  path: (string | number)[] = [],
+): { compiled: CompiledValue; errors: ParamsTemplateError[] } {
   if (typeof value === 'string') {
     if (!isTemplate(value)) return { compiled: { kind: 'literal', value }, errors: [] };
     const parsed = parseTemplate(value);
-    if (!parsed.ok) return { compiled: { kind: 'literal', value }, errors: [{ path, column: parsed.column, reason: parsed.reason }] };
+    if (!parsed.ok)
+      return { compiled: { kind: 'literal', value }, errors: [{ path, column: parsed.column, reason: parsed.reason }] };
     return { compiled: { kind: 'template', template: parsed.template }, errors: [] };
   }
   const errors: ParamsTemplateError[] = [];
@@ -40,7 +44,8 @@ export function compileParams(value: unknown, path: (string | number)[] = []): {
     });
     return { compiled: { kind: 'object', entries }, errors };
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return { compiled: { kind: 'literal', value }, errors };
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return { compiled: { kind: 'literal', value }, errors };
   return { compiled: { kind: 'literal', value: String(value) }, errors };
 }
 

@@ -34,7 +34,9 @@ export function compileRules(rules: readonly RuleSpec[]): CompiledRule[] {
     };
     const matchers = rule.matchers.map((text) => {
       const parsed = parseMatcher(text);
-      return parsed.ok ? parsed.matcher : fail(`matcher ${JSON.stringify(text)}`, `column ${parsed.column}: ${parsed.reason}`);
+      return parsed.ok
+        ? parsed.matcher
+        : fail(`matcher ${JSON.stringify(text)}`, `column ${parsed.column}: ${parsed.reason}`);
     });
     const nodeSource = rule.node ?? DEFAULT_NODE_TEMPLATE;
     const node = parseTemplate(nodeSource);

@@ -31,11 +31,19 @@ export interface RuleMatchExplanation {
  * code of the rule engine itself (matcherMatches), so it cannot disagree with what the service does;
  * unlike matchRules it evaluates every matcher instead of stopping at the first that fails.
  */
-export function explainMatch(rules: readonly CompiledRule[], alert: Pick<Alert, 'status' | 'labels'>): RuleMatchExplanation[] {
+export function explainMatch(
+  rules: readonly CompiledRule[],
+  alert: Pick<Alert, 'status' | 'labels'>,
+): RuleMatchExplanation[] {
   return rules.map((rule) => {
-    const matchers = rule.matchers.map(
-      (m): MatcherVerdict => ({ matcher: m.text, label: m.name, op: m.op, expected: m.value, actual: labelValue(alert.labels, m.name) ?? null, pass: matcherMatches(m, alert.labels) }),
-    );
+    const matchers = rule.matchers.map((m): MatcherVerdict => ({
+      matcher: m.text,
+      label: m.name,
+      op: m.op,
+      expected: m.value,
+      actual: labelValue(alert.labels, m.name) ?? null,
+      pass: matcherMatches(m, alert.labels),
+    }));
     const statusOk = rule.on === alert.status;
     return { rule: rule.name, on: rule.on, statusOk, matchers, matched: statusOk && matchers.every((m) => m.pass) };
   });

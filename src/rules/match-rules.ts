@@ -30,7 +30,10 @@ export function matchRules(rules: readonly CompiledRule[], alert: Alert): MatchO
     if (rule.on !== alert.status || !matchesLabels(rule.matchers, alert.labels)) continue;
     const node = renderTemplate(rule.node, alert);
     if (node.trim() === '') {
-      problems.push({ rule: rule.name, message: `node template ${JSON.stringify(rule.node.source)} rendered empty for alert ${alert.fingerprint} (is the label missing?); nothing was run` });
+      problems.push({
+        rule: rule.name,
+        message: `node template ${JSON.stringify(rule.node.source)} rendered empty for alert ${alert.fingerprint} (is the label missing?); nothing was run`,
+      });
       continue;
     }
     rule.steps.forEach((step, i) => {

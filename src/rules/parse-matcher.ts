@@ -36,16 +36,27 @@ export function parseMatcher(text: string): MatcherParse {
   const fail = (at: number, reason: string): MatcherParse => ({ ok: false, column: at + 1, reason });
 
   if (text[pos] === '{') return fail(pos, 'write one matcher per list item, without { }');
-  if (text[pos] === '"') return fail(pos, 'quoted label names are not supported; a label name is [a-zA-Z_][a-zA-Z0-9_]*');
+  if (text[pos] === '"')
+    return fail(pos, 'quoted label names are not supported; a label name is [a-zA-Z_][a-zA-Z0-9_]*');
   const name = LABEL_NAME.exec(text.slice(pos))?.[0];
   if (name === undefined) {
-    return fail(pos, pos >= text.length ? 'empty matcher: expected name="value"' : `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*), found ${JSON.stringify(text[pos])}`);
+    return fail(
+      pos,
+      pos >= text.length
+        ? 'empty matcher: expected name="value"'
+        : `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*), found ${JSON.stringify(text[pos])}`,
+    );
   }
   pos = skipSpace(text, pos + name.length);
 
   const op = (['=~', '!~', '!=', '='] as const).find((o) => text.startsWith(o, pos));
   if (op === undefined) {
-    return fail(pos, pos >= text.length ? `expected an operator (=, !=, =~, !~) after ${name}` : `expected an operator (=, !=, =~, !~), found ${JSON.stringify(text[pos])}`);
+    return fail(
+      pos,
+      pos >= text.length
+        ? `expected an operator (=, !=, =~, !~) after ${name}`
+        : `expected an operator (=, !=, =~, !~), found ${JSON.stringify(text[pos])}`,
+    );
   }
   pos = skipSpace(text, pos + op.length);
 
@@ -60,13 +71,23 @@ export function parseMatcher(text: string): MatcherParse {
     const start = pos;
     while (pos < text.length && !isSpace(text[pos] as string) && !RESERVED.has(text[pos] as string)) pos++;
     if (pos === start) {
-      return fail(pos, pos >= text.length ? `missing value after ${op} (write "" for the empty value)` : `unexpected ${JSON.stringify(text[pos])}; quote the value: ${name}${op}"…"`);
+      return fail(
+        pos,
+        pos >= text.length
+          ? `missing value after ${op} (write "" for the empty value)`
+          : `unexpected ${JSON.stringify(text[pos])}; quote the value: ${name}${op}"…"`,
+      );
     }
     value = text.slice(start, pos);
   }
   pos = skipSpace(text, pos);
   if (pos < text.length) {
-    return fail(pos, text[pos] === ',' ? 'write one matcher per list item' : `unexpected ${JSON.stringify(text.slice(pos, pos + 10))} after the value`);
+    return fail(
+      pos,
+      text[pos] === ','
+        ? 'write one matcher per list item'
+        : `unexpected ${JSON.stringify(text.slice(pos, pos + 10))} after the value`,
+    );
   }
 
   let regex: RegExp | null = null;
@@ -80,8 +101,10 @@ export function parseMatcher(text: string): MatcherParse {
 
 /** `re` → `^(?:re)$` with its RE2-style leading flags applied, or why it is refused. */
 function compileAnchored(pattern: string): RegExp | string {
-  if (pattern.length > MAX_REGEX_LENGTH) return `regex is ${pattern.length} characters long (at most ${MAX_REGEX_LENGTH})`;
-  if (/^\(\?[a-zA-Z]*m/.test(pattern)) return 'the (?m) flag is not supported: matchers are anchored to the whole value';
+  if (pattern.length > MAX_REGEX_LENGTH)
+    return `regex is ${pattern.length} characters long (at most ${MAX_REGEX_LENGTH})`;
+  if (/^\(\?[a-zA-Z]*m/.test(pattern))
+    return 'the (?m) flag is not supported: matchers are anchored to the whole value';
   const lead = LEADING_FLAGS.exec(pattern);
   const body = lead ? pattern.slice(lead[0].length) : pattern;
   // `u`: one code point per `.`, as RE2 matches runes, and strict syntax (no silent \q).
@@ -106,7 +129,13 @@ function readQuoted(text: string, start: number): { value: string; end: number }
       const next = text[pos + 1];
       const replacement = next === undefined ? undefined : ESCAPES[next];
       if (replacement === undefined) {
-        return { at: pos, reason: next === undefined ? 'unterminated quoted value (missing closing ")' : `unknown escape \\${next} (known: \\" \\\\ \\n \\t; a regex backslash is written \\\\)` };
+        return {
+          at: pos,
+          reason:
+            next === undefined
+              ? 'unterminated quoted value (missing closing ")'
+              : `unknown escape \\${next} (known: \\" \\\\ \\n \\t; a regex backslash is written \\\\)`,
+        };
       }
       value += replacement;
       pos += 2;

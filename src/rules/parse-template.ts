@@ -89,7 +89,8 @@ function tokenize(source: string, start: number): Token[] {
     } else {
       const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(pos))?.[0];
       if (ident === undefined) throw new TemplateSyntaxError(pos, `unexpected ${JSON.stringify(ch)} in {{ }}`);
-      if (FORBIDDEN.has(ident)) throw new TemplateSyntaxError(pos, `"${ident}" is refused in templates (they read only ${ROOT_LIST})`);
+      if (FORBIDDEN.has(ident))
+        throw new TemplateSyntaxError(pos, `"${ident}" is refused in templates (they read only ${ROOT_LIST})`);
       tokens.push({ kind: 'ident', text: ident, at: pos });
       pos += ident.length;
     }
@@ -104,7 +105,8 @@ function readString(source: string, start: number): [string, number] {
     if (ch === '"') return [text, pos + 1];
     if (ch === '\\') {
       const next = source[pos + 1];
-      if (next !== '"' && next !== '\\') throw new TemplateSyntaxError(pos, 'unknown escape in string (known: \\" and \\\\)');
+      if (next !== '"' && next !== '\\')
+        throw new TemplateSyntaxError(pos, 'unknown escape in string (known: \\" and \\\\)');
       text += next;
       pos += 2;
     } else {
@@ -130,23 +132,30 @@ function parseExpr(tokens: Token[], open: number): TemplateExpr {
   let expr: TemplateExpr;
   if (root.text === 'alert') {
     const field = ALERT_FIELDS.find((f) => f === key.text);
-    if (!field) throw new TemplateSyntaxError(key.at, `unknown field alert.${key.text} (alert has status, fingerprint, startsAt)`);
+    if (!field)
+      throw new TemplateSyntaxError(
+        key.at,
+        `unknown field alert.${key.text} (alert has status, fingerprint, startsAt)`,
+      );
     expr = { root: 'alert', key: field, filters: [] };
   } else {
     expr = { root: root.text as 'labels' | 'annotations', key: key.text, filters: [] };
   }
   for (let t = next(); t.kind !== '}}'; t = next()) {
-    if (t.kind === '.') throw new TemplateSyntaxError(t.at, `${root.text}.${key.text} has no fields (values are strings)`);
+    if (t.kind === '.')
+      throw new TemplateSyntaxError(t.at, `${root.text}.${key.text} has no fields (values are strings)`);
     if (t.kind !== '|') throw new TemplateSyntaxError(t.at, `expected | or }}, found ${JSON.stringify(t.text)}`);
     const name = next();
-    if (name.kind !== 'ident') throw new TemplateSyntaxError(name.at, `expected a filter name after | (filters: ${FILTER_LIST})`);
+    if (name.kind !== 'ident')
+      throw new TemplateSyntaxError(name.at, `expected a filter name after | (filters: ${FILTER_LIST})`);
     if (name.text === 'default') {
       const arg = next();
       if (arg.kind !== 'string') throw new TemplateSyntaxError(arg.at, 'default needs a quoted value: default "x"');
       expr.filters.push({ name: 'default', arg: arg.text });
     } else {
       const plain = PLAIN_FILTERS.find((f) => f === name.text);
-      if (!plain) throw new TemplateSyntaxError(name.at, `unknown filter ${JSON.stringify(name.text)} (filters: ${FILTER_LIST})`);
+      if (!plain)
+        throw new TemplateSyntaxError(name.at, `unknown filter ${JSON.stringify(name.text)} (filters: ${FILTER_LIST})`);
       expr.filters.push({ name: plain });
     }
   }

@@ -28,7 +28,12 @@ export function readRuleTests(text: string, file: string): { cases: RuleTestCase
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, schema: 'core', prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? null : lineCounter.linePos(offset).line);
-  const errors: ConfigProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({ file, line: lineOf(e.pos[0]), path: '', message: e.message.split('\n')[0] as string }));
+  const errors: ConfigProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({
+    file,
+    line: lineOf(e.pos[0]),
+    path: '',
+    message: e.message.split('\n')[0] as string,
+  }));
   if (errors.length > 0) return { cases: [], errors };
   let data: unknown;
   try {
@@ -39,9 +44,19 @@ export function readRuleTests(text: string, file: string): { cases: RuleTestCase
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       const segments = e.instancePath.split('/').slice(1).map(decodePointer);
-      const extra = e.keyword === 'additionalProperties' ? `: "${String(e.params.additionalProperty)}"` : e.keyword === 'enum' ? ` (${(e.params.allowedValues as string[]).join(', ')})` : '';
+      const extra =
+        e.keyword === 'additionalProperties'
+          ? `: "${String(e.params.additionalProperty)}"`
+          : e.keyword === 'enum'
+            ? ` (${(e.params.allowedValues as string[]).join(', ')})`
+            : '';
       const at = e.keyword === 'additionalProperties' ? [...segments, String(e.params.additionalProperty)] : segments;
-      errors.push({ file, line: lineAt(doc, at, lineOf), path: toDotted(segments), message: `${e.message ?? 'invalid'}${extra}` });
+      errors.push({
+        file,
+        line: lineAt(doc, at, lineOf),
+        path: toDotted(segments),
+        message: `${e.message ?? 'invalid'}${extra}`,
+      });
     }
     return { cases: [], errors };
   }

@@ -11,7 +11,8 @@ export type TemplateAlert = Pick<Alert, 'status' | 'labels' | 'annotations' | 'f
  */
 export function renderTemplate(template: Template, alert: TemplateAlert): string {
   let out = '';
-  for (const part of template.parts) out += part.kind === 'text' ? part.text : applyFilters(lookup(part.expr, alert), part.expr.filters);
+  for (const part of template.parts)
+    out += part.kind === 'text' ? part.text : applyFilters(lookup(part.expr, alert), part.expr.filters);
   return out;
 }
 

@@ -37,7 +37,8 @@ export const RULE_TESTS_SCHEMA = {
           },
           expect: {
             type: 'array',
-            description: 'Every invocation the alerts must give ([] for none): in step order within a rule, any order across rules',
+            description:
+              'Every invocation the alerts must give ([] for none): in step order within a rule, any order across rules',
             items: {
               type: 'object',
               additionalProperties: false,
@@ -45,8 +46,15 @@ export const RULE_TESTS_SCHEMA = {
               properties: {
                 rule: { type: 'string' },
                 action: { type: 'string' },
-                node: { type: 'string', description: 'The inventory node it runs on (web-1), or the rendered name when that is not in the inventory' },
-                params: { type: 'object', description: 'When given: exactly the params the rule renders (before plugin defaults)' },
+                node: {
+                  type: 'string',
+                  description:
+                    'The inventory node it runs on (web-1), or the rendered name when that is not in the inventory',
+                },
+                params: {
+                  type: 'object',
+                  description: 'When given: exactly the params the rule renders (before plugin defaults)',
+                },
               },
             },
           },

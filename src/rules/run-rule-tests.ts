@@ -32,7 +32,10 @@ export interface CaseResult {
 }
 
 const sameInvocation = (e: ExpectedInvocation, g: GotInvocation) =>
-  e.rule === g.rule && e.action === g.action && e.node === g.node && (e.params === undefined || isDeepStrictEqual(e.params, g.params));
+  e.rule === g.rule &&
+  e.action === g.action &&
+  e.node === g.node &&
+  (e.params === undefined || isDeepStrictEqual(e.params, g.params));
 
 export function formatInvocation(i: ExpectedInvocation | GotInvocation, withParams = true): string {
   return `${i.rule}: ${i.action} on ${i.node}${i.params === undefined || !withParams ? '' : ` ${JSON.stringify(i.params)}`}`;
@@ -43,7 +46,12 @@ export function formatInvocation(i: ExpectedInvocation | GotInvocation, withPara
  * compared is the inventory entry a run would go to, else the rendered name. Pure. Within a rule
  * the order is the steps' order; across rules it does not matter.
  */
-export function runRuleTest(c: RuleTestCase, rules: readonly CompiledRule[], config: RuneConfig, env: ResolveEnv): CaseResult {
+export function runRuleTest(
+  c: RuleTestCase,
+  rules: readonly CompiledRule[],
+  config: RuneConfig,
+  env: ResolveEnv,
+): CaseResult {
   const notes: string[] = [];
   const parsed = parseBareAlerts(c.alerts, TEST_STARTS_AT, 'alerts');
   const got: GotInvocation[] = [];
@@ -57,7 +65,9 @@ export function runRuleTest(c: RuleTestCase, rules: readonly CompiledRule[], con
         try {
           node = resolveNode(config, inv.node, env, undefined, alertRef(alert)).node;
         } catch {
-          notes.push(`rule ${inv.rule}: node ${JSON.stringify(inv.node)} is not in the inventory (a run would fail with UNKNOWN_NODE)`);
+          notes.push(
+            `rule ${inv.rule}: node ${JSON.stringify(inv.node)} is not in the inventory (a run would fail with UNKNOWN_NODE)`,
+          );
         }
         got.push({ rule: inv.rule, step: inv.step, action: inv.action, node, params: inv.params });
       }

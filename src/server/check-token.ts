@@ -22,7 +22,10 @@ export function credentialFrom(header: string | undefined): string | null {
 }
 
 /** The first configured token the request carries, or null. */
-export function findToken(header: string | undefined, tokens: readonly { name: string; token: string }[]): { name: string } | null {
+export function findToken(
+  header: string | undefined,
+  tokens: readonly { name: string; token: string }[],
+): { name: string } | null {
   const offered = credentialFrom(header);
   if (offered === null) return null;
   let found: { name: string } | null = null;

@@ -13,7 +13,8 @@ export function webhookOutcome(status: number, body: unknown): string {
   if (status >= 200 && status < 300) {
     const b = (body ?? {}) as { status?: unknown; jobs?: unknown[]; duplicates?: unknown[] };
     // Alertmanager re-sends a group: an answer that created nothing and only found duplicates is a duplicate.
-    if (Array.isArray(b.jobs) && b.jobs.length === 0 && Array.isArray(b.duplicates) && b.duplicates.length > 0) return 'duplicate';
+    if (Array.isArray(b.jobs) && b.jobs.length === 0 && Array.isArray(b.duplicates) && b.duplicates.length > 0)
+      return 'duplicate';
     return typeof b.status === 'string' && ['duplicate', 'ignored', 'pong'].includes(b.status) ? b.status : 'accepted';
   }
   if (status === 401 || status === 403) return 'unauthorized';

@@ -66,7 +66,10 @@ export interface AppDeps {
    * PagerDuty REST: GET /incidents/{id}/alerts, and (when notify.pagerduty can post) a note on an
    * incident; null when no REST token is configured.
    */
-  pagerduty: { getIncidentAlerts: (incidentId: string) => Promise<unknown>; createNote?: (incidentId: string, content: string) => Promise<void> } | null;
+  pagerduty: {
+    getIncidentAlerts: (incidentId: string) => Promise<unknown>;
+    createNote?: (incidentId: string, content: string) => Promise<void>;
+  } | null;
   reload: () => { ok: boolean; problems: string[] };
   /** False while shutting down: webhooks answer 503 so the sender retries. */
   accepting: () => boolean;
@@ -110,7 +113,16 @@ const NEEDS: Record<Permission, Role> = { read: 'viewer', run: 'operator', admin
 /** `--insecure-no-auth`: everyone is this admin, and the audit log says so. */
 const INSECURE_ACTOR: Actor = { name: 'anonymous (--insecure-no-auth)', role: 'admin', actions: null, nodes: null };
 
-const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'interrupted'];
+const JOB_STATUSES: JobStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+  'interrupted',
+];
 
 /** The HTTP surface of `rune serve` (DESIGN.md, Service: HTTP surface). Thin: the work is in jobs/ and sources/. */
 export function createApp(deps: AppDeps): express.Express {
@@ -129,10 +141,20 @@ export function createApp(deps: AppDeps): express.Express {
   /** 429 while this address is over its limit of failed authentications, before any token is checked. */
   const refuseWhileLimited = (req: Request) => {
     const wait = limiter.blockedFor(source(req));
-    if (wait > 0) throw new HttpError(429, 'TOO_MANY_FAILURES', `too many failed authentications from ${source(req)}; retry in ${wait} s`, { retry_after_s: wait });
+    if (wait > 0)
+      throw new HttpError(
+        429,
+        'TOO_MANY_FAILURES',
+        `too many failed authentications from ${source(req)}; retry in ${wait} s`,
+        { retry_after_s: wait },
+      );
   };
   const authFailed = (req: Request, what: string) => {
-    if (limiter.fail(source(req))) deps.log.warn({ source: source(req), path: req.path }, `failed authentication limit reached for ${source(req)}: further requests get 429 for the rest of the minute`);
+    if (limiter.fail(source(req)))
+      deps.log.warn(
+        { source: source(req), path: req.path },
+        `failed authentication limit reached for ${source(req)}: further requests get 429 for the rest of the minute`,
+      );
     return new HttpError(401, 'UNAUTHENTICATED', what);
   };
   /**
@@ -144,24 +166,57 @@ export function createApp(deps: AppDeps): express.Express {
     refuseWhileLimited(req);
     const offered = credentialFrom(req.get('authorization'));
     const actor = offered === null ? null : deps.auth.authenticate(offered);
-    if (!actor) throw authFailed(req, 'missing or unknown API token (Authorization: Bearer <token>; tokens come from RUNE_API_TOKENS_FILE, see `rune tokens add`)');
-    if (!allows(actor, permission)) throw forbidden(req, actor, what, `${what} needs role ${NEEDS[permission]}; token ${actor.name} has role ${actor.role}`);
+    if (!actor)
+      throw authFailed(
+        req,
+        'missing or unknown API token (Authorization: Bearer <token>; tokens come from RUNE_API_TOKENS_FILE, see `rune tokens add`)',
+      );
+    if (!allows(actor, permission))
+      throw forbidden(
+        req,
+        actor,
+        what,
+        `${what} needs role ${NEEDS[permission]}; token ${actor.name} has role ${actor.role}`,
+      );
     return actor;
   };
   /** An operator's scope (actions=, nodes=) against one action on one node; `from`: the source address. */
   const requireScopeFrom = (from: string, actor: Actor, what: string, target: { action: string; node: string }) => {
     if (!allows(actor, 'run', target)) {
-      const which = actor.actions && !actor.actions.includes(target.action) ? `action ${target.action} (it may run ${actor.actions.join(', ')})` : `node ${target.node} (it may touch ${(actor.nodes ?? []).join(', ')})`;
+      const which =
+        actor.actions && !actor.actions.includes(target.action)
+          ? `action ${target.action} (it may run ${actor.actions.join(', ')})`
+          : `node ${target.node} (it may touch ${(actor.nodes ?? []).join(', ')})`;
       throw forbiddenFrom(from, actor, what, `token ${actor.name} may not run ${which}`, target);
     }
   };
-  const requireScope = (req: Request, actor: Actor, what: string, target: { action: string; node: string }) => requireScopeFrom(source(req), actor, what, target);
-  const forbiddenFrom = (from: string, actor: Actor, what: string, message: string, target?: { action: string; node: string }) => {
+  const requireScope = (req: Request, actor: Actor, what: string, target: { action: string; node: string }) =>
+    requireScopeFrom(source(req), actor, what, target);
+  const forbiddenFrom = (
+    from: string,
+    actor: Actor,
+    what: string,
+    message: string,
+    target?: { action: string; node: string },
+  ) => {
     const record = { role: actor.role, reason: message };
-    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: from, action: 'refused', target: target ? `${target.action} on ${target.node}` : what, details: record });
+    deps.store.audit({
+      at: deps.now().toISOString(),
+      actor: actor.name,
+      source: from,
+      action: 'refused',
+      target: target ? `${target.action} on ${target.node}` : what,
+      details: record,
+    });
     return new HttpError(403, 'FORBIDDEN', message);
   };
-  const forbidden = (req: Request, actor: Actor, what: string, message: string, target?: { action: string; node: string }) => forbiddenFrom(source(req), actor, what, message, target);
+  const forbidden = (
+    req: Request,
+    actor: Actor,
+    what: string,
+    message: string,
+    target?: { action: string; node: string },
+  ) => forbiddenFrom(source(req), actor, what, message, target);
   /** `reason` from a request body, for the audit log ("why"). */
   const reasonOf = (body: Record<string, unknown>): string | null => {
     if (body.reason === undefined) return null;
@@ -171,7 +226,11 @@ export function createApp(deps: AppDeps): express.Express {
   const notWhileStopping = () => {
     if (!deps.accepting()) throw new HttpError(503, 'SHUTTING_DOWN', 'RUNE is shutting down; retry later');
   };
-  const respondIngest = (res: Response, outcome: IngestOutcome & { cancelled: string[] }, extra: Record<string, unknown> = {}) => {
+  const respondIngest = (
+    res: Response,
+    outcome: IngestOutcome & { cancelled: string[] },
+    extra: Record<string, unknown> = {},
+  ) => {
     res.status(202).json({
       status: 'accepted',
       jobs: outcome.jobs,
@@ -189,7 +248,12 @@ export function createApp(deps: AppDeps): express.Express {
   const refuseWhilePaused = (whilePaused: unknown) => {
     const pause = deps.store.getPause();
     if (pause && whilePaused !== true) {
-      throw new HttpError(409, 'PAUSED', `automatic runs are paused ${describePause(pause)}; to run by hand anyway, send "while_paused": true`, { paused: pauseView(pause) });
+      throw new HttpError(
+        409,
+        'PAUSED',
+        `automatic runs are paused ${describePause(pause)}; to run by hand anyway, send "while_paused": true`,
+        { paused: pauseView(pause) },
+      );
     }
   };
   /**
@@ -205,10 +269,21 @@ export function createApp(deps: AppDeps): express.Express {
       const reason = `resolved: alert ${a.fingerprint} resolved${a.endsAt ? ` at ${a.endsAt}` : ''} before its run started`;
       // Only that episode's runs: an old resolve re-sent after the alert fired again must not
       // cancel the new episode's run (bench/storm found it).
-      const jobs = deps.store.cancelQueuedForAlert(a.fingerprint, a.startsAt, reason, at.toISOString(), (j) => skippedResult(j, reason, at, 'cancelled'));
+      const jobs = deps.store.cancelQueuedForAlert(a.fingerprint, a.startsAt, reason, at.toISOString(), (j) =>
+        skippedResult(j, reason, at, 'cancelled'),
+      );
       for (const j of jobs) {
         deps.counters.suppressed(reason);
-        deps.log.info({ job_id: j.id, trace_id: j.traceId, rule: j.trigger.rule ?? null, node: j.request.node, fingerprint: a.fingerprint }, `job cancelled: ${reason}`);
+        deps.log.info(
+          {
+            job_id: j.id,
+            trace_id: j.traceId,
+            rule: j.trigger.rule ?? null,
+            node: j.request.node,
+            fingerprint: a.fingerprint,
+          },
+          `job cancelled: ${reason}`,
+        );
       }
       cancelled.push(...jobs);
       stopped.push(...stopRunningOnResolve(a, at));
@@ -236,7 +311,17 @@ export function createApp(deps: AppDeps): express.Express {
       if (deps.queue.abort(j.id, reason)) {
         stopped.push(j.id);
         deps.counters.suppressed(reason);
-        deps.log.info({ job_id: j.id, trace_id: j.traceId, rule, node: j.request.node, fingerprint: a.fingerprint, at: at.toISOString() }, `running job cancelled: ${reason}`);
+        deps.log.info(
+          {
+            job_id: j.id,
+            trace_id: j.traceId,
+            rule,
+            node: j.request.node,
+            fingerprint: a.fingerprint,
+            at: at.toISOString(),
+          },
+          `running job cancelled: ${reason}`,
+        );
       }
     }
     return stopped;
@@ -251,15 +336,45 @@ export function createApp(deps: AppDeps): express.Express {
     const cancelled = cancelResolved(alerts);
     const rt = deps.runtime();
     const guards = (rule: string) => rt.guards.get(rule);
-    const outcome = await ingestAlerts(alerts, { commit, registry: rt.registry, match: rt.match, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun, guards }, (planned) => ({
-      at: deps.now().toISOString(),
-      ...audited,
-      // Jobs of a repeated episode are not created again; the 202 answer says which were duplicates.
-      details: { ...audited.details, alerts: alerts.length, candidate_jobs: planned.jobs, unmatched: planned.unmatched, problems: planned.problems },
-    }), deps.recordWebhooks === false ? null : { receivedAt: deps.now().toISOString(), ...received, alerts });
+    const outcome = await ingestAlerts(
+      alerts,
+      {
+        commit,
+        registry: rt.registry,
+        match: rt.match,
+        now: deps.now,
+        newId: deps.newId,
+        newTraceId: deps.newTraceId,
+        dryRun: deps.dryRun,
+        guards,
+      },
+      (planned) => ({
+        at: deps.now().toISOString(),
+        ...audited,
+        // Jobs of a repeated episode are not created again; the 202 answer says which were duplicates.
+        details: {
+          ...audited.details,
+          alerts: alerts.length,
+          candidate_jobs: planned.jobs,
+          unmatched: planned.unmatched,
+          problems: planned.problems,
+        },
+      }),
+      deps.recordWebhooks === false ? null : { receivedAt: deps.now().toISOString(), ...received, alerts },
+    );
     for (const s of outcome.suppressed) {
       deps.counters.suppressed(s.reason);
-      deps.log.info({ job_id: s.jobs[0], trace_id: outcome.created.find((j) => j.id === s.jobs[0])?.traceId, rule: s.rule, node: s.node, fingerprint: s.fingerprint, jobs: s.jobs }, `rule run skipped: ${s.reason}`);
+      deps.log.info(
+        {
+          job_id: s.jobs[0],
+          trace_id: outcome.created.find((j) => j.id === s.jobs[0])?.traceId,
+          rule: s.rule,
+          node: s.node,
+          fingerprint: s.fingerprint,
+          jobs: s.jobs,
+        },
+        `rule run skipped: ${s.reason}`,
+      );
     }
     deps.queue.add(outcome.created);
     return { ...outcome, cancelled };
@@ -276,14 +391,22 @@ export function createApp(deps: AppDeps): express.Express {
     }
     // Paused is still ready (webhooks are accepted and recorded), but whoever looks should see it.
     const pause = deps.store.getPause();
-    res.type('text/plain').send(pause ? `RUNE is Ready. Automatic runs are PAUSED ${describePause(pause)}.\n` : 'RUNE is Ready.\n');
+    res
+      .type('text/plain')
+      .send(pause ? `RUNE is Ready. Automatic runs are PAUSED ${describePause(pause)}.\n` : 'RUNE is Ready.\n');
   });
   app.post('/-/reload', raw, (req, res) => {
     const actor = requireActor(req, 'admin', 'POST /-/reload');
     const reason = reasonOf(optionalObject(req));
     const outcome = deps.reload();
     audit(req, actor.name, 'reload', 'rules and tokens', { ok: outcome.ok, problems: outcome.problems, reason });
-    if (!outcome.ok) throw new HttpError(400, 'CONFIG_INVALID', 'the reload was refused: each invalid file keeps its old version serving (rules, tokens)', { problems: outcome.problems });
+    if (!outcome.ok)
+      throw new HttpError(
+        400,
+        'CONFIG_INVALID',
+        'the reload was refused: each invalid file keeps its old version serving (rules, tokens)',
+        { problems: outcome.problems },
+      );
     res.json({ status: 'reloaded' });
   });
 
@@ -291,16 +414,50 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/webhooks/alertmanager', raw, async (req, res) => {
     notWhileStopping();
     if (!deps.auth.insecureNoAuth) {
-      if (deps.auth.webhookTokens.length === 0) throw new HttpError(401, 'UNAUTHENTICATED', 'the Alertmanager webhook is closed: set RUNE_WEBHOOK_TOKEN (or RUNE_WEBHOOK_TOKEN_FILE)');
+      if (deps.auth.webhookTokens.length === 0)
+        throw new HttpError(
+          401,
+          'UNAUTHENTICATED',
+          'the Alertmanager webhook is closed: set RUNE_WEBHOOK_TOKEN (or RUNE_WEBHOOK_TOKEN_FILE)',
+        );
       refuseWhileLimited(req);
-      if (!findToken(req.get('authorization'), deps.auth.webhookTokens)) throw authFailed(req, 'missing or wrong webhook token (Authorization: Bearer, or basic auth with the token as password)');
+      if (!findToken(req.get('authorization'), deps.auth.webhookTokens))
+        throw authFailed(
+          req,
+          'missing or wrong webhook token (Authorization: Bearer, or basic auth with the token as password)',
+        );
     }
     const body = parseJsonBody(req.body, req.get('content-type'));
     const parsed = parseAlertmanagerPayload(body);
-    if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not an Alertmanager v4 webhook payload: ${parsed.problems.slice(0, 5).join('; ')}`, { problems: parsed.problems });
+    if (!parsed.ok)
+      throw new HttpError(
+        400,
+        'INVALID_PAYLOAD',
+        `not an Alertmanager v4 webhook payload: ${parsed.problems.slice(0, 5).join('; ')}`,
+        { problems: parsed.problems },
+      );
     for (const w of parsed.warnings) deps.log.warn({ source: 'alertmanager', group_key: parsed.value.groupKey }, w);
-    const outcome = await ingest(parsed.value.alerts, { actor: 'alertmanager', source: source(req), action: 'webhook', target: parsed.value.groupKey || '(no groupKey)', details: {} }, { source: 'alertmanager', id: parsed.value.groupKey ?? '' });
-    deps.log.info({ source: 'alertmanager', group_key: parsed.value.groupKey, alerts: parsed.value.alerts.length, jobs: outcome.jobs.length, duplicates: outcome.duplicates.length }, 'webhook accepted');
+    const outcome = await ingest(
+      parsed.value.alerts,
+      {
+        actor: 'alertmanager',
+        source: source(req),
+        action: 'webhook',
+        target: parsed.value.groupKey || '(no groupKey)',
+        details: {},
+      },
+      { source: 'alertmanager', id: parsed.value.groupKey ?? '' },
+    );
+    deps.log.info(
+      {
+        source: 'alertmanager',
+        group_key: parsed.value.groupKey,
+        alerts: parsed.value.alerts.length,
+        jobs: outcome.jobs.length,
+        duplicates: outcome.duplicates.length,
+      },
+      'webhook accepted',
+    );
     respondIngest(res, outcome, parsed.warnings.length ? { warnings: parsed.warnings } : {});
   });
 
@@ -310,11 +467,18 @@ export function createApp(deps: AppDeps): express.Express {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!deps.auth.insecureNoAuth) {
       const verdict = verifyPagerDutySignature(rawBody, req.get('x-pagerduty-signature'), deps.auth.pagerdutySecrets);
-      if (!verdict.ok) throw new HttpError(verdict.status, verdict.status === 400 ? 'BAD_REQUEST' : 'BAD_SIGNATURE', verdict.reason);
+      if (!verdict.ok)
+        throw new HttpError(verdict.status, verdict.status === 400 ? 'BAD_REQUEST' : 'BAD_SIGNATURE', verdict.reason);
     }
     const body = parseJsonBody(rawBody, req.get('content-type'));
     const parsed = parsePagerDutyEvent(body);
-    if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not a PagerDuty v3 webhook: ${parsed.problems.slice(0, 5).join('; ')}`, { problems: parsed.problems });
+    if (!parsed.ok)
+      throw new HttpError(
+        400,
+        'INVALID_PAYLOAD',
+        `not a PagerDuty v3 webhook: ${parsed.problems.slice(0, 5).join('; ')}`,
+        { problems: parsed.problems },
+      );
     const event = parsed.value;
     const webhookId = req.get('x-webhook-id');
     const dedupKey = webhookId ? `pagerduty-webhook\u0000${webhookId}` : null;
@@ -332,11 +496,28 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(200).json({ status: 'ignored', event_type: event.eventType });
       return;
     }
-    const record = { at: deps.now().toISOString(), actor: 'pagerduty', source: source(req), action: 'webhook', target: `incident ${event.incident.id}`, details: { event_type: event.eventType, event_id: event.eventId, webhook_id: webhookId ?? null } };
+    const record = {
+      at: deps.now().toISOString(),
+      actor: 'pagerduty',
+      source: source(req),
+      action: 'webhook',
+      target: `incident ${event.incident.id}`,
+      details: { event_type: event.eventType, event_id: event.eventId, webhook_id: webhookId ?? null },
+    };
     if (!deps.pagerduty) {
       deps.store.audit(record);
-      deps.log.warn({ incident: event.incident.id }, 'PagerDuty incident received but RUNE_PAGERDUTY_TOKEN is not set: cannot look up its alerts');
-      res.status(202).json({ status: 'accepted', incident: event.incident.id, warning: 'no PagerDuty REST token configured (RUNE_PAGERDUTY_TOKEN): the incident cannot be matched to a host' });
+      deps.log.warn(
+        { incident: event.incident.id },
+        'PagerDuty incident received but RUNE_PAGERDUTY_TOKEN is not set: cannot look up its alerts',
+      );
+      res
+        .status(202)
+        .json({
+          status: 'accepted',
+          incident: event.incident.id,
+          warning:
+            'no PagerDuty REST token configured (RUNE_PAGERDUTY_TOKEN): the incident cannot be matched to a host',
+        });
       return;
     }
     // PagerDuty wants a 2xx within 5 s (§2.5): answer now, look up the incident's alerts afterwards.
@@ -352,25 +533,62 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   /** A pending PagerDuty incident: its alerts → labels → rules → jobs; then it is no longer pending. */
-  async function matchIncident(pendingKey: string, event: PagerDutyIncidentEvent, webhookId: string | null): Promise<void> {
+  async function matchIncident(
+    pendingKey: string,
+    event: PagerDutyIncidentEvent,
+    webhookId: string | null,
+  ): Promise<void> {
     const pd = deps.pagerduty;
     try {
       if (!pd) throw new Error('the PagerDuty REST token was removed');
-      const found = await findIncidentLabels(event.incident.id, { getIncidentAlerts: pd.getIncidentAlerts, sleep: deps.sleep });
+      const found = await findIncidentLabels(event.incident.id, {
+        getIncidentAlerts: pd.getIncidentAlerts,
+        sleep: deps.sleep,
+      });
       if (!found) {
-        deps.log.warn({ incident: event.incident.id }, 'no host labels found in the PagerDuty incident alerts; nothing to run');
-        deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-unmatched', target: `incident ${event.incident.id}`, details: { reason: 'no labels found in GET /incidents/{id}/alerts' } });
+        deps.log.warn(
+          { incident: event.incident.id },
+          'no host labels found in the PagerDuty incident alerts; nothing to run',
+        );
+        deps.store.audit({
+          at: deps.now().toISOString(),
+          actor: 'pagerduty',
+          source: 'rune',
+          action: 'incident-unmatched',
+          target: `incident ${event.incident.id}`,
+          details: { reason: 'no labels found in GET /incidents/{id}/alerts' },
+        });
       } else {
-        await ingest([pagerDutyIncidentToAlert(event, found)], { actor: 'pagerduty', source: 'rune', action: 'incident-matched', target: `incident ${event.incident.id}`, details: { from: found.from } }, { source: 'pagerduty', id: webhookId ?? event.eventId });
+        await ingest(
+          [pagerDutyIncidentToAlert(event, found)],
+          {
+            actor: 'pagerduty',
+            source: 'rune',
+            action: 'incident-matched',
+            target: `incident ${event.incident.id}`,
+            details: { from: found.from },
+          },
+          { source: 'pagerduty', id: webhookId ?? event.eventId },
+        );
       }
       deps.store.finishPendingIncident(pendingKey);
     } catch (err) {
       deps.log.error({ err, incident: event.incident.id }, 'PagerDuty incident lookup failed: nothing was run for it');
       try {
-        deps.store.audit({ at: deps.now().toISOString(), actor: 'pagerduty', source: 'rune', action: 'incident-lookup-failed', target: `incident ${event.incident.id}`, details: { reason: (err as Error).message } });
+        deps.store.audit({
+          at: deps.now().toISOString(),
+          actor: 'pagerduty',
+          source: 'rune',
+          action: 'incident-lookup-failed',
+          target: `incident ${event.incident.id}`,
+          details: { reason: (err as Error).message },
+        });
         deps.store.finishPendingIncident(pendingKey);
       } catch (storeErr) {
-        deps.log.error({ err: storeErr, incident: event.incident.id }, 'cannot record the failed lookup; the incident stays pending until the next start');
+        deps.log.error(
+          { err: storeErr, incident: event.incident.id },
+          'cannot record the failed lookup; the incident stays pending until the next start',
+        );
       }
     }
   }
@@ -385,7 +603,10 @@ export function createApp(deps: AppDeps): express.Express {
         deps.store.finishPendingIncident(p.key);
         continue;
       }
-      deps.log.info({ incident: parsedAgain.value.incident.id, received_at: p.receivedAt }, 'PagerDuty incident acknowledged before a restart: looking up its alerts now');
+      deps.log.info(
+        { incident: parsedAgain.value.incident.id, received_at: p.receivedAt },
+        'PagerDuty incident acknowledged before a restart: looking up its alerts now',
+      );
       void matchIncident(p.key, parsedAgain.value, saved.webhook_id ?? null);
     }
   };
@@ -398,50 +619,110 @@ export function createApp(deps: AppDeps): express.Express {
     notWhileStopping();
     const actor = requireActor(req, 'run', 'POST /webhooks/pagerduty/incident-action');
     const unknownQuery = Object.keys(req.query).filter((k) => k !== 'action' && k !== 'node');
-    if (unknownQuery.length) throw new HttpError(400, 'BAD_REQUEST', `unknown query parameter(s) in the extension URL: ${unknownQuery.join(', ')} (action, node)`);
+    if (unknownQuery.length)
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        `unknown query parameter(s) in the extension URL: ${unknownQuery.join(', ')} (action, node)`,
+      );
     const queryString = (k: string): string | null => {
       const v = req.query[k];
       if (v === undefined) return null;
-      if (typeof v !== 'string' || v === '') throw new HttpError(400, 'BAD_REQUEST', `?${k}= must be given once, not empty`);
+      if (typeof v !== 'string' || v === '')
+        throw new HttpError(400, 'BAD_REQUEST', `?${k}= must be given once, not empty`);
       return v;
     };
     const action = queryString('action');
     const queryNode = queryString('node');
-    if (queryNode !== null && action === null) throw new HttpError(400, 'BAD_REQUEST', '?node= needs ?action= (the rules choose their own node)');
+    if (queryNode !== null && action === null)
+      throw new HttpError(400, 'BAD_REQUEST', '?node= needs ?action= (the rules choose their own node)');
     const parsed = parseIncidentAction(parseJsonBody(req.body, req.get('content-type')));
-    if (!parsed.ok) throw new HttpError(400, 'INVALID_PAYLOAD', `not a PagerDuty Custom Incident Action (v2 envelope): ${parsed.problems.join('; ')}`, { problems: parsed.problems });
+    if (!parsed.ok)
+      throw new HttpError(
+        400,
+        'INVALID_PAYLOAD',
+        `not a PagerDuty Custom Incident Action (v2 envelope): ${parsed.problems.join('; ')}`,
+        { problems: parsed.problems },
+      );
     if ('ignored' in parsed) {
       res.status(200).json({ status: 'ignored', events: parsed.ignored });
       return;
     }
     const { incident, agent } = parsed.value;
     const rt = deps.runtime();
-    if (action !== null && !rt.registry.plugins.has(action)) throw new HttpError(400, 'UNKNOWN_ACTION', `?action=${action}: no plugin of that name (rune actions lists them)`);
+    if (action !== null && !rt.registry.plugins.has(action))
+      throw new HttpError(400, 'UNKNOWN_ACTION', `?action=${action}: no plugin of that name (rune actions lists them)`);
     const clicked = agent?.summary ?? 'an unknown PagerDuty user';
     const who = `${actor.name} (PagerDuty: ${clicked})`;
     const webhookId = req.get('x-webhook-id') || parsed.value.messageId;
-    const details = { incident: incident.id, agent: agent?.summary ?? null, agent_id: agent?.id ?? null, webhook_id: webhookId, query_action: action, query_node: queryNode, reason: `Custom Incident Action pressed by ${clicked}` };
+    const details = {
+      incident: incident.id,
+      agent: agent?.summary ?? null,
+      agent_id: agent?.id ?? null,
+      webhook_id: webhookId,
+      query_action: action,
+      query_node: queryNode,
+      reason: `Custom Incident Action pressed by ${clicked}`,
+    };
     const refuse = (err: HttpError, note: string): never => {
-      audit(req, actor.name, 'incident-action-refused', `incident ${incident.id}`, { ...details, refused: err.code, message: err.message });
+      audit(req, actor.name, 'incident-action-refused', `incident ${incident.id}`, {
+        ...details,
+        refused: err.code,
+        message: err.message,
+      });
       noteOnIncident(incident.id, `RUNE did not run anything for the incident action pressed by ${clicked}: ${note}`);
       throw err;
     };
     const pause = deps.store.getPause();
-    if (pause) refuse(new HttpError(409, 'PAUSED', `RUNE is paused ${describePause(pause)}; nothing was run`, { paused: pauseView(pause) }), `RUNE is paused ${describePause(pause)}. An admin can lift it with \`rune resume\`.`);
+    if (pause)
+      refuse(
+        new HttpError(409, 'PAUSED', `RUNE is paused ${describePause(pause)}; nothing was run`, {
+          paused: pauseView(pause),
+        }),
+        `RUNE is paused ${describePause(pause)}. An admin can lift it with \`rune resume\`.`,
+      );
 
     // The incident's alert labels (same look-up as the v3 incident.triggered path), unless ?node= makes them unnecessary.
     let found: IncidentLabels | null = null;
     if (queryNode === null) {
-      if (!deps.pagerduty) refuse(new HttpError(422, 'INCIDENT_UNMATCHED', 'RUNE has no PagerDuty REST token (RUNE_PAGERDUTY_TOKEN) to read the incident\'s alerts; set it, or add &node= with ?action= to the extension URL'), 'RUNE cannot read the incident\'s alerts (no PagerDuty REST token).');
+      if (!deps.pagerduty)
+        refuse(
+          new HttpError(
+            422,
+            'INCIDENT_UNMATCHED',
+            "RUNE has no PagerDuty REST token (RUNE_PAGERDUTY_TOKEN) to read the incident's alerts; set it, or add &node= with ?action= to the extension URL",
+          ),
+          "RUNE cannot read the incident's alerts (no PagerDuty REST token).",
+        );
       const pd = deps.pagerduty as NonNullable<AppDeps['pagerduty']>;
       try {
         // The button's request must be answered within 16 s (PROTOCOLS.md §2.5): the look-up gets 10.
-        found = await withDeadline(findIncidentLabels(incident.id, { getIncidentAlerts: pd.getIncidentAlerts, sleep: deps.sleep, attempts: 3, delayMs: 1000 }), 10_000);
+        found = await withDeadline(
+          findIncidentLabels(incident.id, {
+            getIncidentAlerts: pd.getIncidentAlerts,
+            sleep: deps.sleep,
+            attempts: 3,
+            delayMs: 1000,
+          }),
+          10_000,
+        );
       } catch (err) {
         deps.log.error({ err, incident: incident.id }, 'PagerDuty incident lookup failed');
-        throw new HttpError(502, 'PAGERDUTY_UNAVAILABLE', `cannot read the alerts of incident ${incident.id} from PagerDuty: ${(err as Error).message}`);
+        throw new HttpError(
+          502,
+          'PAGERDUTY_UNAVAILABLE',
+          `cannot read the alerts of incident ${incident.id} from PagerDuty: ${(err as Error).message}`,
+        );
       }
-      if (!found) refuse(new HttpError(422, 'INCIDENT_UNMATCHED', `no host labels found in the alerts of incident ${incident.id} (GET /incidents/{id}/alerts); add &node= with ?action= to the extension URL`), 'no host labels were found in its alerts.');
+      if (!found)
+        refuse(
+          new HttpError(
+            422,
+            'INCIDENT_UNMATCHED',
+            `no host labels found in the alerts of incident ${incident.id} (GET /incidents/{id}/alerts); add &node= with ?action= to the extension URL`,
+          ),
+          'no host labels were found in its alerts.',
+        );
     }
     // PagerDuty delivers at least once and repeats X-Webhook-Id on retries (§2.5); claimed only now,
     // so a delivery that failed above (5xx) can still run when PagerDuty retries it.
@@ -449,16 +730,33 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(200).json({ status: 'duplicate', webhook_id: webhookId });
       return;
     }
-    const incidentRef: IncidentRef = { provider: 'pagerduty', id: incident.id, ...(incident.url !== undefined ? { url: incident.url } : {}) };
+    const incidentRef: IncidentRef = {
+      provider: 'pagerduty',
+      id: incident.id,
+      ...(incident.url !== undefined ? { url: incident.url } : {}),
+    };
     const alsoNotify = rt.config.notify.pagerduty ? ['pagerduty'] : [];
 
     if (action !== null) {
       const labels = found?.labels ?? {};
       const node = queryNode ?? nodeFromLabels(labels);
-      if (!node) refuse(new HttpError(422, 'INCIDENT_UNMATCHED', `the alerts of incident ${incident.id} name no node (labels instance, nodename or instance_id); add &node= to the extension URL`), 'its alerts name no node.');
+      if (!node)
+        refuse(
+          new HttpError(
+            422,
+            'INCIDENT_UNMATCHED',
+            `the alerts of incident ${incident.id} name no node (labels instance, nodename or instance_id); add &node= to the extension URL`,
+          ),
+          'its alerts name no node.',
+        );
       const target = { action, node: node as string };
       requireScope(req, actor, 'POST /webhooks/pagerduty/incident-action', target);
-      const job = createManualJob(who, { action, node: node as string, params: {}, dryRun: deps.dryRun, pluginDryRun: false }, null, { incident: incidentRef, notify: alsoNotify });
+      const job = createManualJob(
+        who,
+        { action, node: node as string, params: {}, dryRun: deps.dryRun, pluginDryRun: false },
+        null,
+        { incident: incidentRef, notify: alsoNotify },
+      );
       audit(req, actor.name, 'incident-action', `${action} on ${target.node}`, { ...details, job_ids: [job.id] });
       res.status(202).json({ status: 'accepted', incident: incident.id, jobs: [job.id] });
       return;
@@ -466,38 +764,93 @@ export function createApp(deps: AppDeps): express.Express {
 
     const labelsFound = found as IncidentLabels;
     const alert = pagerDutyIncidentToAlert(
-      { kind: 'incident', eventId: parsed.value.messageId, eventType: 'incident.custom', occurredAt: parsed.value.createdOn ?? deps.now().toISOString(), incident: { ...incident, incidentKey: null } },
+      {
+        kind: 'incident',
+        eventId: parsed.value.messageId,
+        eventType: 'incident.custom',
+        occurredAt: parsed.value.createdOn ?? deps.now().toISOString(),
+        incident: { ...incident, incidentKey: null },
+      },
       labelsFound,
     );
     const matched = rt.match(alert);
     if (matched.invocations.length === 0) {
-      const why = matched.problems.length ? matched.problems.map((p) => `${p.rule}: ${p.message}`).join('; ') : `no rule matches the labels ${JSON.stringify(alert.labels)}`;
-      refuse(new HttpError(422, 'INCIDENT_UNMATCHED', `nothing to run for incident ${incident.id}: ${why}`, { labels: alert.labels }), `no rule matches its alert (${why}).`);
+      const why = matched.problems.length
+        ? matched.problems.map((p) => `${p.rule}: ${p.message}`).join('; ')
+        : `no rule matches the labels ${JSON.stringify(alert.labels)}`;
+      refuse(
+        new HttpError(422, 'INCIDENT_UNMATCHED', `nothing to run for incident ${incident.id}: ${why}`, {
+          labels: alert.labels,
+        }),
+        `no rule matches its alert (${why}).`,
+      );
     }
-    const chains = manualRuleJobs(matched.invocations, alert, { kind: 'manual', source: 'pagerduty', actor: who, alert_fingerprint: alert.fingerprint, incident: incidentRef }, { registry: rt.registry, now: deps.now, newId: deps.newId, newTraceId: deps.newTraceId, dryRun: deps.dryRun, alsoNotify });
+    const chains = manualRuleJobs(
+      matched.invocations,
+      alert,
+      { kind: 'manual', source: 'pagerduty', actor: who, alert_fingerprint: alert.fingerprint, incident: incidentRef },
+      {
+        registry: rt.registry,
+        now: deps.now,
+        newId: deps.newId,
+        newTraceId: deps.newTraceId,
+        dryRun: deps.dryRun,
+        alsoNotify,
+      },
+    );
     const refused: { rule: string; reason: string }[] = [];
     const created: Job[] = [];
     for (const [rule, jobs] of chains) {
       const outside = jobs.find((j) => !allows(actor, 'run', { action: j.request.action, node: j.request.node }));
       if (outside) {
-        refused.push({ rule, reason: `token ${actor.name} may not run ${outside.request.action} on ${outside.request.node}` });
+        refused.push({
+          rule,
+          reason: `token ${actor.name} may not run ${outside.request.action} on ${outside.request.node}`,
+        });
         continue;
       }
       created.push(...deps.store.createJobs(jobs).jobs);
     }
     if (created.length === 0) {
-      refuse(new HttpError(403, 'FORBIDDEN', `token ${actor.name} may not run any matching rule: ${refused.map((r) => `${r.rule} (${r.reason})`).join('; ')}`, { refused }), `the extension's token may not run the matching rules (${refused.map((r) => r.rule).join(', ')}).`);
+      refuse(
+        new HttpError(
+          403,
+          'FORBIDDEN',
+          `token ${actor.name} may not run any matching rule: ${refused.map((r) => `${r.rule} (${r.reason})`).join('; ')}`,
+          { refused },
+        ),
+        `the extension's token may not run the matching rules (${refused.map((r) => r.rule).join(', ')}).`,
+      );
     }
     deps.queue.add(created);
-    audit(req, actor.name, 'incident-action', `incident ${incident.id}`, { ...details, rules: [...chains.keys()].filter((r) => !refused.some((x) => x.rule === r)), refused, job_ids: created.map((j) => j.id), labels_from: labelsFound.from });
-    deps.log.info({ incident: incident.id, actor: who, jobs: created.length, refused: refused.length }, 'incident action accepted');
-    res.status(202).json({ status: 'accepted', incident: incident.id, jobs: created.map((j) => j.id), ...(refused.length ? { refused } : {}), ...(matched.problems.length ? { problems: matched.problems } : {}) });
+    audit(req, actor.name, 'incident-action', `incident ${incident.id}`, {
+      ...details,
+      rules: [...chains.keys()].filter((r) => !refused.some((x) => x.rule === r)),
+      refused,
+      job_ids: created.map((j) => j.id),
+      labels_from: labelsFound.from,
+    });
+    deps.log.info(
+      { incident: incident.id, actor: who, jobs: created.length, refused: refused.length },
+      'incident action accepted',
+    );
+    res
+      .status(202)
+      .json({
+        status: 'accepted',
+        incident: incident.id,
+        jobs: created.map((j) => j.id),
+        ...(refused.length ? { refused } : {}),
+        ...(matched.problems.length ? { problems: matched.problems } : {}),
+      });
   });
   /** Best effort: a note on the incident (e.g. why nothing ran); a failure is logged, never thrown. */
   function noteOnIncident(incidentId: string, content: string): void {
     const createNote = deps.pagerduty?.createNote;
     if (!createNote) return;
-    void createNote(incidentId, content).catch((err: unknown) => deps.log.warn({ err, incident: incidentId }, 'cannot post the note on the incident'));
+    void createNote(incidentId, content).catch((err: unknown) =>
+      deps.log.warn({ err, incident: incidentId }, 'cannot post the note on the incident'),
+    );
   }
 
   // ---- API: bearer tokens from RUNE_API_TOKENS_FILE, each with a role (docs/security.md).
@@ -505,7 +858,15 @@ export function createApp(deps: AppDeps): express.Express {
     requireActor(req, 'read', 'GET /api/v1/actions');
     const { registry } = deps.runtime();
     res.json({
-      actions: [...registry.plugins.values()].map((p) => ({ name: p.name, version: p.version, description: p.description, mutating: p.mutating, become: p.become, timeout_ms: p.timeoutMs, params: p.params })),
+      actions: [...registry.plugins.values()].map((p) => ({
+        name: p.name,
+        version: p.version,
+        description: p.description,
+        mutating: p.mutating,
+        become: p.become,
+        timeout_ms: p.timeoutMs,
+        params: p.params,
+      })),
       problems: registry.problems,
     });
   });
@@ -513,7 +874,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/jobs', (req, res) => {
     requireActor(req, 'read', 'GET /api/v1/jobs');
     const q = req.query;
-    const str = (k: string): string | undefined => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+    const str = (k: string): string | undefined =>
+      typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined;
     const filter: JobFilter = {};
     for (const k of ['node', 'rule', 'incident', 'action', 'before'] as const) {
       const v = str(k);
@@ -521,7 +883,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const status = str('status');
     if (status !== undefined) {
-      if (!JOB_STATUSES.includes(status as JobStatus)) throw new HttpError(400, 'BAD_REQUEST', `status must be one of ${JOB_STATUSES.join(', ')}`);
+      if (!JOB_STATUSES.includes(status as JobStatus))
+        throw new HttpError(400, 'BAD_REQUEST', `status must be one of ${JOB_STATUSES.join(', ')}`);
       filter.status = status as JobStatus;
     }
     const limit = str('limit');
@@ -543,18 +906,35 @@ export function createApp(deps: AppDeps): express.Express {
     const actor = requireActor(req, 'run', 'POST /api/v1/jobs');
     notWhileStopping();
     const body = parseJsonBody(req.body, req.get('content-type'));
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object {action, node, params?, dry_run?}');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object {action, node, params?, dry_run?}');
     const b = body as Record<string, unknown>;
-    const unknown = Object.keys(b).filter((k) => !['action', 'node', 'params', 'dry_run', 'reason', 'while_paused'].includes(k));
+    const unknown = Object.keys(b).filter(
+      (k) => !['action', 'node', 'params', 'dry_run', 'reason', 'while_paused'].includes(k),
+    );
     if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
-    if (typeof b.action !== 'string' || typeof b.node !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'action and node must be strings');
-    if (b.params !== undefined && (b.params === null || typeof b.params !== 'object' || Array.isArray(b.params))) throw new HttpError(400, 'BAD_REQUEST', 'params must be an object');
-    if (b.dry_run !== undefined && typeof b.dry_run !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'dry_run must be true or false');
-    if (b.while_paused !== undefined && typeof b.while_paused !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'while_paused must be true or false');
+    if (typeof b.action !== 'string' || typeof b.node !== 'string')
+      throw new HttpError(400, 'BAD_REQUEST', 'action and node must be strings');
+    if (b.params !== undefined && (b.params === null || typeof b.params !== 'object' || Array.isArray(b.params)))
+      throw new HttpError(400, 'BAD_REQUEST', 'params must be an object');
+    if (b.dry_run !== undefined && typeof b.dry_run !== 'boolean')
+      throw new HttpError(400, 'BAD_REQUEST', 'dry_run must be true or false');
+    if (b.while_paused !== undefined && typeof b.while_paused !== 'boolean')
+      throw new HttpError(400, 'BAD_REQUEST', 'while_paused must be true or false');
     const reason = reasonOf(b);
     requireScope(req, actor, 'POST /api/v1/jobs', { action: b.action, node: b.node });
     refuseWhilePaused(b.while_paused);
-    const job = createManualJob(actor.name, { action: b.action, node: b.node, params: (b.params ?? {}) as Record<string, unknown>, dryRun: b.dry_run === true || deps.dryRun, pluginDryRun: false }, null);
+    const job = createManualJob(
+      actor.name,
+      {
+        action: b.action,
+        node: b.node,
+        params: (b.params ?? {}) as Record<string, unknown>,
+        dryRun: b.dry_run === true || deps.dryRun,
+        pluginDryRun: false,
+      },
+      null,
+    );
     audit(req, actor.name, 'run', `${job.request.action} on ${job.request.node}`, { job_id: job.id, reason });
     res.status(202).json({ status: 'accepted', job_id: job.id, links: { self: `/api/v1/jobs/${job.id}` } });
   });
@@ -562,8 +942,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/api/v1/jobs/:id/retry', raw, (req, res) => {
     const actor = requireActor(req, 'run', 'POST /api/v1/jobs/:id/retry');
     const body = optionalObject(req);
-    const { job, old } = retryJob(actor, source(req), String(req.params.id), { whilePaused: body.while_paused, reason: reasonOf(body) });
-    res.status(202).json({ status: 'accepted', job_id: job.id, retry_of: old.id, links: { self: `/api/v1/jobs/${job.id}` } });
+    const { job, old } = retryJob(actor, source(req), String(req.params.id), {
+      whilePaused: body.while_paused,
+      reason: reasonOf(body),
+    });
+    res
+      .status(202)
+      .json({ status: 'accepted', job_id: job.id, retry_of: old.id, links: { self: `/api/v1/jobs/${job.id}` } });
   });
 
   /**
@@ -571,15 +956,40 @@ export function createApp(deps: AppDeps): express.Express {
    * the dashboard's Re-run (which may change params; planRun validates them again). Scope-checked
    * here too, whatever the caller's UI showed.
    */
-  function retryJob(actor: Actor, from: string, id: string, o: { whilePaused: unknown; reason?: string | null; params?: Record<string, unknown>; via?: string }): { job: Job; old: Job } {
+  function retryJob(
+    actor: Actor,
+    from: string,
+    id: string,
+    o: { whilePaused: unknown; reason?: string | null; params?: Record<string, unknown>; via?: string },
+  ): { job: Job; old: Job } {
     notWhileStopping();
     const old = deps.store.getJob(id);
     if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
-    requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/retry', { action: old.request.action, node: old.request.node });
+    requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/retry', {
+      action: old.request.action,
+      node: old.request.node,
+    });
     refuseWhilePaused(o.whilePaused);
-    const job = createManualJob(actor.name, { ...old.request, ...(o.params ? { params: o.params } : {}), dryRun: old.request.dryRun || deps.dryRun }, old);
-    const details = { job_id: job.id, retry_of: old.id, reason: o.reason ?? null, ...(o.via ? { via: o.via } : {}), ...(o.params ? { params: o.params } : {}) };
-    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: from, action: 'retry', target: `${job.request.action} on ${job.request.node}`, details });
+    const job = createManualJob(
+      actor.name,
+      { ...old.request, ...(o.params ? { params: o.params } : {}), dryRun: old.request.dryRun || deps.dryRun },
+      old,
+    );
+    const details = {
+      job_id: job.id,
+      retry_of: old.id,
+      reason: o.reason ?? null,
+      ...(o.via ? { via: o.via } : {}),
+      ...(o.params ? { params: o.params } : {}),
+    };
+    deps.store.audit({
+      at: deps.now().toISOString(),
+      actor: actor.name,
+      source: from,
+      action: 'retry',
+      target: `${job.request.action} on ${job.request.node}`,
+      details,
+    });
     return { job, old };
   }
 
@@ -587,7 +997,8 @@ export function createApp(deps: AppDeps): express.Express {
     const actor = requireActor(req, 'run', 'POST /api/v1/jobs/:id/cancel');
     const body = optionalObject(req);
     const why = reasonOf(body);
-    if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(400, 'BAD_REQUEST', 'force must be true or false');
+    if (body.force !== undefined && typeof body.force !== 'boolean')
+      throw new HttpError(400, 'BAD_REQUEST', 'force must be true or false');
     const out = cancelJob(actor, source(req), String(req.params.id), why, body.force === true);
     res.status(out.status === 'cancelling' ? 202 : 200).json(out);
   });
@@ -595,20 +1006,42 @@ export function createApp(deps: AppDeps): express.Express {
    * Cancel (API and dashboard): a queued job becomes `cancelled` at once; a running one is stopped
    * through its transport and ends `cancelled` a moment later (`cancelling`).
    */
-  function cancelJob(actor: Actor, from: string, id: string, why: string | null, force: boolean): { status: 'cancelled' | 'cancelling'; job_id: string; reason: string } {
+  function cancelJob(
+    actor: Actor,
+    from: string,
+    id: string,
+    why: string | null,
+    force: boolean,
+  ): { status: 'cancelled' | 'cancelling'; job_id: string; reason: string } {
     const job = deps.store.getJob(id);
     if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
-    requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/cancel', { action: job.request.action, node: job.request.node });
+    requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/cancel', {
+      action: job.request.action,
+      node: job.request.node,
+    });
     if (job.status === 'running') return cancelRunning(actor, from, job, why, force);
-    if (job.status !== 'queued') throw new HttpError(409, 'JOB_FINISHED', `job ${job.id} already ended ${job.status}; nothing to cancel`, { status: job.status });
+    if (job.status !== 'queued')
+      throw new HttpError(409, 'JOB_FINISHED', `job ${job.id} already ended ${job.status}; nothing to cancel`, {
+        status: job.status,
+      });
     const at = deps.now();
     const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
     const result = skippedResult(job, reason, at, 'cancelled');
     // Safe without a conditional update: this handler and the queue's start (which re-reads the
     // status) both run synchronously on this one thread, so the job cannot start in between.
     deps.store.finishJob(job.id, 'cancelled', result, reason, at.toISOString());
-    deps.store.audit({ at: at.toISOString(), actor: actor.name, source: from, action: 'cancel', target: `${job.request.action} on ${job.request.node}`, details: { job_id: job.id, reason: why } });
-    deps.log.info({ job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node }, `job ${reason}`);
+    deps.store.audit({
+      at: at.toISOString(),
+      actor: actor.name,
+      source: from,
+      action: 'cancel',
+      target: `${job.request.action} on ${job.request.node}`,
+      details: { job_id: job.id, reason: why },
+    });
+    deps.log.info(
+      { job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node },
+      `job ${reason}`,
+    );
     const cancelled: Job = { ...job, status: 'cancelled', reason, result, finishedAt: at.toISOString() };
     deps.queue.drop([job.id]);
     deps.queue.add([cancelled]); // reported like a resolve's cancellation
@@ -619,7 +1052,13 @@ export function createApp(deps: AppDeps): express.Express {
    * ends `cancelled` a moment later, so the answer is 202 `cancelling`. Stopping a mutating action
    * half-way can leave the node worse than either end state: that needs `"force": true`.
    */
-  function cancelRunning(actor: Actor, from: string, job: Job, why: string | null, force: boolean): { status: 'cancelling'; job_id: string; reason: string } {
+  function cancelRunning(
+    actor: Actor,
+    from: string,
+    job: Job,
+    why: string | null,
+    force: boolean,
+  ): { status: 'cancelling'; job_id: string; reason: string } {
     if (job.mutating && !force) {
       throw new HttpError(
         409,
@@ -630,11 +1069,26 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
     if (!deps.queue.abort(job.id, reason)) {
-      throw new HttpError(409, 'JOB_RUNNING', `job ${job.id} is not running in this RUNE process (it may have just ended, or runs in another replica); nothing was stopped`, { job_id: job.id });
+      throw new HttpError(
+        409,
+        'JOB_RUNNING',
+        `job ${job.id} is not running in this RUNE process (it may have just ended, or runs in another replica); nothing was stopped`,
+        { job_id: job.id },
+      );
     }
     const details = { job_id: job.id, reason: why, running: true, ...(job.mutating ? { force: true } : {}) };
-    deps.store.audit({ at: deps.now().toISOString(), actor: actor.name, source: from, action: 'cancel', target: `${job.request.action} on ${job.request.node}`, details });
-    deps.log.info({ job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node }, `running job ${reason}`);
+    deps.store.audit({
+      at: deps.now().toISOString(),
+      actor: actor.name,
+      source: from,
+      action: 'cancel',
+      target: `${job.request.action} on ${job.request.node}`,
+      details,
+    });
+    deps.log.info(
+      { job_id: job.id, trace_id: job.traceId, actor: actor.name, node: job.request.node },
+      `running job ${reason}`,
+    );
     return { status: 'cancelling', job_id: job.id, reason };
   }
 
@@ -642,14 +1096,25 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/audit', (req, res) => {
     requireActor(req, 'admin', 'GET /api/v1/audit');
     const q = req.query;
-    const str = (k: string): string | undefined => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+    const str = (k: string): string | undefined =>
+      typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined;
     const unknown = Object.keys(q).filter((k) => !['since', 'actor', 'action', 'limit', 'cursor'].includes(k));
-    if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown filter(s): ${unknown.join(', ')} (since, actor, action, limit, cursor)`);
+    if (unknown.length)
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        `unknown filter(s): ${unknown.join(', ')} (since, actor, action, limit, cursor)`,
+      );
     const filter: AuditFilter = { limit: 100 };
     const since = str('since');
     if (since !== undefined) {
       const t = Date.parse(since);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t)) throw new HttpError(400, 'BAD_REQUEST', `since must be an ISO 8601 time (e.g. 2024-05-01T10:00:00Z), got ${JSON.stringify(since.slice(0, 40))}`);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t))
+        throw new HttpError(
+          400,
+          'BAD_REQUEST',
+          `since must be an ISO 8601 time (e.g. 2024-05-01T10:00:00Z), got ${JSON.stringify(since.slice(0, 40))}`,
+        );
       filter.since = new Date(t).toISOString();
     }
     for (const k of ['actor', 'action'] as const) {
@@ -658,17 +1123,22 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const limit = str('limit');
     if (limit !== undefined) {
-      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer from 1 to 1000');
+      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000)
+        throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer from 1 to 1000');
       filter.limit = Number(limit);
     }
     const cursor = str('cursor');
     if (cursor !== undefined) {
-      if (!/^\d{1,15}$/.test(cursor)) throw new HttpError(400, 'BAD_REQUEST', 'cursor must be the next_cursor of a previous answer');
+      if (!/^\d{1,15}$/.test(cursor))
+        throw new HttpError(400, 'BAD_REQUEST', 'cursor must be the next_cursor of a previous answer');
       filter.before = Number(cursor);
     }
     const records = deps.store.queryAudit(filter);
     const last = records[records.length - 1];
-    res.json({ records: records.map(({ seq, ...r }) => ({ id: seq, ...r })), next_cursor: records.length === filter.limit && last ? String(last.seq) : null });
+    res.json({
+      records: records.map(({ seq, ...r }) => ({ id: seq, ...r })),
+      next_cursor: records.length === filter.limit && last ? String(last.seq) : null,
+    });
   });
 
   // ---- Dashboard (docs/dashboard.md): GET /, /jobs/:id, /actions, /rules and their forms.
@@ -684,14 +1154,23 @@ export function createApp(deps: AppDeps): express.Express {
       failedAuth: {
         blockedFor: (from) => limiter.blockedFor(from),
         fail: (from) => {
-          if (limiter.fail(from)) deps.log.warn({ source: from, path: '/login' }, `failed authentication limit reached for ${from}: further requests get 429 for the rest of the minute`);
+          if (limiter.fail(from))
+            deps.log.warn(
+              { source: from, path: '/login' },
+              `failed authentication limit reached for ${from}: further requests get 429 for the rest of the minute`,
+            );
         },
       },
-      rerunJob: (actor, id, o) => retryJob(actor, o.source, id, { whilePaused: o.whilePaused, params: o.params, via: 'dashboard' }).job,
+      rerunJob: (actor, id, o) =>
+        retryJob(actor, o.source, id, { whilePaused: o.whilePaused, params: o.params, via: 'dashboard' }).job,
       cancelJob: (actor, id, reason, from) => {
         try {
           const out = cancelJob(actor, from, id, reason, false);
-          return { ok: true, message: out.status === 'cancelled' ? `Job ${id} ${out.reason}.` : `Job ${id} is being stopped (${out.reason}).` };
+          return {
+            ok: true,
+            message:
+              out.status === 'cancelled' ? `Job ${id} ${out.reason}.` : `Job ${id} is being stopped (${out.reason}).`,
+          };
         } catch (err) {
           return { ok: false, message: httpStatusFor(err).message };
         }
@@ -710,7 +1189,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/guards', (req, res) => {
     requireActor(req, 'read', 'GET /api/v1/guards');
     const pause = deps.store.getPause();
-    res.json({ paused: pause ? pauseView(pause) : null, breakers: deps.store.listBreakers().map(breakerView), counters: deps.counters.snapshot() });
+    res.json({
+      paused: pause ? pauseView(pause) : null,
+      breakers: deps.store.listBreakers().map(breakerView),
+      counters: deps.counters.snapshot(),
+    });
   });
 
   app.post('/api/v1/pause', raw, (req, res) => {
@@ -750,15 +1233,27 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   /** Validates now (so the caller gets a 400 at once), then queues. */
-  function createManualJob(actor: string, request: Job['request'], retryOf: Job | null, fromIncident?: { incident: IncidentRef; notify: string[] }): Job {
+  function createManualJob(
+    actor: string,
+    request: Job['request'],
+    retryOf: Job | null,
+    fromIncident?: { incident: IncidentRef; notify: string[] },
+  ): Job {
     const rt = deps.runtime();
     const id = deps.newId();
     const traceId = deps.newTraceId();
     const trigger: Trigger = fromIncident
       ? { kind: 'manual', source: 'pagerduty', actor, incident: fromIncident.incident }
-      : { kind: 'api' as const, actor, ...(retryOf?.trigger.rule ? { rule: retryOf.trigger.rule } : {}), ...(retryOf?.incident ? { incident: retryOf.incident } : {}) };
+      : {
+          kind: 'api' as const,
+          actor,
+          ...(retryOf?.trigger.rule ? { rule: retryOf.trigger.rule } : {}),
+          ...(retryOf?.incident ? { incident: retryOf.incident } : {}),
+        };
     const alert = retryOf?.alert ? alertRef(retryOf.alert) : null; // a templated instance_id renders from it
-    const plan = planRun({ ...request, trigger, alert, jobId: id, traceId }, rt.registry, rt.config, { fallbackUser: deps.fallbackUser });
+    const plan = planRun({ ...request, trigger, alert, jobId: id, traceId }, rt.registry, rt.config, {
+      fallbackUser: deps.fallbackUser,
+    });
     const [job] = deps.store.createJobs([
       {
         id,
@@ -784,7 +1279,8 @@ export function createApp(deps: AppDeps): express.Express {
   function optionalObject(req: Request): Record<string, unknown> {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) return {};
     const body = parseJsonBody(req.body, req.get('content-type'));
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object');
     return body as Record<string, unknown>;
   }
 
@@ -835,8 +1331,13 @@ export function createApp(deps: AppDeps): express.Express {
     if (e.status >= 500) deps.log.error({ err, path: req.path }, 'request failed');
     else deps.log.warn({ path: req.path, status: e.status, code: e.code, source: source(req) }, e.message);
     if (e.status === 401) res.set('WWW-Authenticate', 'Bearer realm="rune"');
-    if (e.status === 429 && typeof e.details.retry_after_s === 'number') res.set('Retry-After', String(e.details.retry_after_s));
-    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) } });
+    if (e.status === 429 && typeof e.details.retry_after_s === 'number')
+      res.set('Retry-After', String(e.details.retry_after_s));
+    res
+      .status(e.status)
+      .json({
+        error: { code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) },
+      });
   });
   return app;
 }

@@ -33,7 +33,19 @@ export function createLogger(destination: NodeJS.WritableStream = process.stderr
       level,
       base: { service: 'rune' },
       redact: {
-        paths: ['authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'secret', '*.secret', 'secrets', '*.secrets', 'password', '*.password'],
+        paths: [
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'token',
+          '*.token',
+          'secret',
+          '*.secret',
+          'secrets',
+          '*.secrets',
+          'password',
+          '*.password',
+        ],
         censor: '[redacted]',
       },
       timestamp: pino.stdTimeFunctions.isoTime,
@@ -50,8 +62,12 @@ export function createLogger(destination: NodeJS.WritableStream = process.stderr
     redactValues(values) {
       for (const v of values) if (v.length >= MIN_SECRET_LENGTH) secrets.add(v);
       // Longest first, so a secret that contains another is blanked whole.
-      const alternatives = [...secrets].sort((a, b) => b.length - a.length).flatMap((v) => [...new Set([v, jsonEscaped(v)])]);
-      pattern = alternatives.length ? new RegExp(alternatives.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : null;
+      const alternatives = [...secrets]
+        .sort((a, b) => b.length - a.length)
+        .flatMap((v) => [...new Set([v, jsonEscaped(v)])]);
+      pattern = alternatives.length
+        ? new RegExp(alternatives.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
+        : null;
     },
   };
 }

@@ -47,9 +47,24 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
   const registers = [registry];
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const webhooks = new Counter({ name: 'rune_webhooks_received_total', help: 'Webhook deliveries answered, by source and outcome (accepted, duplicate, ignored, pong, unauthorized, bad_request, unavailable, not_found, error).', labelNames: ['source', 'outcome'], registers });
-  const matches = new Counter({ name: 'rune_rule_matches_total', help: 'Alerts that matched a rule, by rule.', labelNames: ['rule'], registers });
-  const jobs = new Counter({ name: 'rune_jobs_total', help: 'Jobs finished, by action, final status and transport (none for jobs refused before a transport was chosen).', labelNames: ['action', 'status', 'transport'], registers });
+  const webhooks = new Counter({
+    name: 'rune_webhooks_received_total',
+    help: 'Webhook deliveries answered, by source and outcome (accepted, duplicate, ignored, pong, unauthorized, bad_request, unavailable, not_found, error).',
+    labelNames: ['source', 'outcome'],
+    registers,
+  });
+  const matches = new Counter({
+    name: 'rune_rule_matches_total',
+    help: 'Alerts that matched a rule, by rule.',
+    labelNames: ['rule'],
+    registers,
+  });
+  const jobs = new Counter({
+    name: 'rune_jobs_total',
+    help: 'Jobs finished, by action, final status and transport (none for jobs refused before a transport was chosen).',
+    labelNames: ['action', 'status', 'transport'],
+    registers,
+  });
   const duration = new Histogram({
     name: 'rune_job_duration_seconds',
     help: 'Run time of jobs that ran (not skipped or cancelled), by action and transport.',
@@ -57,9 +72,24 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
     registers,
   });
-  const guard = new Counter({ name: 'rune_guard_decisions_total', help: 'Automatic runs a guard skipped or cancelled, by reason (the text before the first colon: cooldown, budget, blast_radius, breaker_open, paused, node_busy, resolved, previous_step_failed, …).', labelNames: ['reason'], registers });
-  const opened = new Counter({ name: 'rune_breaker_opened_total', help: "Times a rule's circuit breaker opened since start.", labelNames: ['rule'], registers });
-  const notes = new Counter({ name: 'rune_notes_total', help: 'Notes (one job result to one notifier) by reporter and outcome (delivered, failed).', labelNames: ['reporter', 'outcome'], registers });
+  const guard = new Counter({
+    name: 'rune_guard_decisions_total',
+    help: 'Automatic runs a guard skipped or cancelled, by reason (the text before the first colon: cooldown, budget, blast_radius, breaker_open, paused, node_busy, resolved, previous_step_failed, …).',
+    labelNames: ['reason'],
+    registers,
+  });
+  const opened = new Counter({
+    name: 'rune_breaker_opened_total',
+    help: "Times a rule's circuit breaker opened since start.",
+    labelNames: ['rule'],
+    registers,
+  });
+  const notes = new Counter({
+    name: 'rune_notes_total',
+    help: 'Notes (one job result to one notifier) by reporter and outcome (delivered, failed).',
+    labelNames: ['reporter', 'outcome'],
+    registers,
+  });
 
   new Gauge({
     name: 'rune_paused',
@@ -76,7 +106,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
     registers,
     collect() {
       this.reset();
-      for (const b of sources?.breakers() ?? []) this.set({ rule: b.rule }, b.state === 'open' ? 1 : b.state === 'half_open' ? 0.5 : 0);
+      for (const b of sources?.breakers() ?? [])
+        this.set({ rule: b.rule }, b.state === 'open' ? 1 : b.state === 'half_open' ? 0.5 : 0);
     },
   });
   new Gauge({

@@ -17,8 +17,14 @@ export class HttpError extends Error {
 const STORE_DOWN = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN)/;
 
 /** The one place RUNE's errors get an HTTP status (CONVENTIONS.md: mapping in the error handler only). */
-export function httpStatusFor(err: unknown): { status: number; code: string; message: string; details: Record<string, unknown> } {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+export function httpStatusFor(err: unknown): {
+  status: number;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+} {
+  if (err instanceof HttpError)
+    return { status: err.status, code: err.code, message: err.message, details: err.details };
   if (isRuneError(err)) {
     const stage = ERROR_CATALOGUE[err.code].stage;
     const status = err.code === 'INTERNAL' ? 500 : stage === 'validate' ? 400 : 502;
@@ -29,9 +35,21 @@ export function httpStatusFor(err: unknown): { status: number; code: string; mes
   // SQLite could not write (disk full, read-only or failing disk, locked too long): nothing was
   // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (PROTOCOLS.md §1.1, §2.5).
   if (e && typeof e.code === 'string' && STORE_DOWN.test(e.code)) {
-    return { status: 503, code: 'STORE_UNAVAILABLE', message: `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`, details: {} };
+    return {
+      status: 503,
+      code: 'STORE_UNAVAILABLE',
+      message: `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`,
+      details: {},
+    };
   }
-  if (e && e.type === 'entity.too.large') return { status: 413, code: 'BODY_TOO_LARGE', message: `request body is larger than the limit of ${e.limit ?? '?'} bytes`, details: {} };
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, code: 'BAD_REQUEST', message: e.message ?? 'bad request', details: {} };
+  if (e && e.type === 'entity.too.large')
+    return {
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+      message: `request body is larger than the limit of ${e.limit ?? '?'} bytes`,
+      details: {},
+    };
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return { status: e.status, code: 'BAD_REQUEST', message: e.message ?? 'bad request', details: {} };
   return { status: 500, code: 'INTERNAL', message: 'internal error; see the server log', details: {} };
 }

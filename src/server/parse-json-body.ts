@@ -10,7 +10,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function parseJsonBody(raw: unknown, contentType: string | undefined): unknown {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`);
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type must be application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`,
+    );
   }
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError(400, 'EMPTY_BODY', 'the request body is empty');
   let text: string;
@@ -20,7 +24,11 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
     throw new HttpError(400, 'INVALID_UTF8', 'the request body is not valid UTF-8');
   }
   if (exceedsJsonDepth(text)) {
-    throw new HttpError(400, 'INVALID_JSON', `the request body is not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`);
+    throw new HttpError(
+      400,
+      'INVALID_JSON',
+      `the request body is not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

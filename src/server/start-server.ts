@@ -64,7 +64,11 @@ export function loadRuntime(settings: Settings): Runtime {
   const registry = loadRegistry(settings.pluginsDir);
   const problems = checkRulesAgainstRegistry(config, registry);
   if (problems.length > 0) {
-    throw new RuneError('CONFIG_INVALID', `${config.source} is invalid:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, { problems });
+    throw new RuneError(
+      'CONFIG_INVALID',
+      `${config.source} is invalid:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+      { problems },
+    );
   }
   const compiled = compileRules(config.rules);
   const guards = new Map(config.rules.map((r) => [r.name, resolveRuleGuards(r, config.defaults.guards, config.nodes)]));
@@ -75,7 +79,12 @@ export function loadRuntime(settings: Settings): Runtime {
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const now = o.now ?? (() => new Date());
   const readText = (p: string) => readFileSync(p, 'utf8');
-  const reporterSecrets = { pagerdutyToken: o.serve.pagerdutyToken, pagerdutyApiUrl: o.serve.pagerdutyApiUrl, readFile: readText, ...(o.fetch ? { fetch: o.fetch } : {}) };
+  const reporterSecrets = {
+    pagerdutyToken: o.serve.pagerdutyToken,
+    pagerdutyApiUrl: o.serve.pagerdutyApiUrl,
+    readFile: readText,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+  };
   const metrics = createMetrics();
   /** The rule engine, counting matches (once per alert and rule) in rune_rule_matches_total. */
   const counted = (rt: Runtime): Runtime => ({
@@ -91,14 +100,29 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   // Defence in depth beside the logger's key-based redaction: no configured secret value is ever written
   // (API tokens need no entry: RUNE only ever holds their hashes).
   const hideSecrets = () => {
-    if (redactsValues(o.log)) o.log.redactValues([...o.serve.webhookTokens.map((t) => t.token), ...o.serve.pagerdutySecrets, ...(o.serve.pagerdutyToken ? [o.serve.pagerdutyToken] : []), ...notifiers.secrets]);
+    if (redactsValues(o.log))
+      o.log.redactValues([
+        ...o.serve.webhookTokens.map((t) => t.token),
+        ...o.serve.pagerdutySecrets,
+        ...(o.serve.pagerdutyToken ? [o.serve.pagerdutyToken] : []),
+        ...notifiers.secrets,
+      ]);
   };
   hideSecrets();
   for (const w of notifiers.warnings) o.log.warn({ config: runtime.config.source }, w);
   const store = openSqliteStore(o.serve.dbPath);
   // DESIGN.md, State: a job that was running when RUNE died is interrupted, and never re-run automatically.
   for (const job of store.interruptRunning(now().toISOString())) {
-    o.log.warn({ job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node, mutating: job.mutating }, 'job was running when RUNE stopped: marked interrupted, not re-run');
+    o.log.warn(
+      {
+        job_id: job.id,
+        trace_id: job.traceId,
+        action: job.request.action,
+        node: job.request.node,
+        mutating: job.mutating,
+      },
+      'job was running when RUNE stopped: marked interrupted, not re-run',
+    );
   }
   // Webhooks kept for `rune rules replay`: what is past retention goes now, then every minute.
   const retention = o.serve.webhookRetention;
@@ -116,18 +140,40 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   let accepting = true;
 
   const report = async (job: Job, result: Result) => {
-    const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, action: result.action, node: result.node, status: result.status, duration_ms: result.duration_ms, error: result.error?.code ?? null };
-    if (result.status === 'succeeded' || result.status === 'skipped') o.log.info(fields, `job ${result.status}: ${result.summary}`);
+    const fields = {
+      job_id: job.id,
+      trace_id: job.traceId,
+      rule: job.trigger.rule ?? null,
+      action: result.action,
+      node: result.node,
+      status: result.status,
+      duration_ms: result.duration_ms,
+      error: result.error?.code ?? null,
+    };
+    if (result.status === 'succeeded' || result.status === 'skipped')
+      o.log.info(fields, `job ${result.status}: ${result.summary}`);
     else o.log.warn(fields, `job ${result.status}: ${result.summary}`);
     metrics.jobFinished(result);
     for (const name of job.notify) {
       const reporter: Reporter | undefined = notifiers.reporters.get(name);
       const delivery = reporter
         ? await reporter.report(result, { alert: job.alert, incident: job.incident })
-        : { reporter: name, ok: false, status: null, attempts: 0, target: null, error: `notifier "${name}" is not configured under notify:`, at: now().toISOString() };
+        : {
+            reporter: name,
+            ok: false,
+            status: null,
+            attempts: 0,
+            target: null,
+            error: `notifier "${name}" is not configured under notify:`,
+            at: now().toISOString(),
+          };
       store.addDelivery(job.id, delivery);
       metrics.note(name, delivery.ok);
-      if (!delivery.ok) o.log.warn({ job_id: job.id, trace_id: job.traceId, reporter: name, error: delivery.error }, 'report not delivered');
+      if (!delivery.ok)
+        o.log.warn(
+          { job_id: job.id, trace_id: job.traceId, reporter: name, error: delivery.error },
+          'report not delivered',
+        );
     }
   };
   /**
@@ -144,15 +190,27 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     const at = now().getTime();
     let change: ReturnType<typeof nextBreakerState> | undefined;
     store.updateBreaker(rule, (current) => {
-      change = nextBreakerState(current, { chainId: job.chainId ?? job.id, ok, summary: `${result.action} on ${result.node}: ${result.summary}` }, g.breaker.failures, at);
+      change = nextBreakerState(
+        current,
+        { chainId: job.chainId ?? job.id, ok, summary: `${result.action} on ${result.node}: ${result.summary}` },
+        g.breaker.failures,
+        at,
+      );
       return change.next;
     });
-    if (change?.closed) o.log.info({ rule, job_id: job.id, trace_id: job.traceId }, `circuit breaker of rule ${rule} closed: the probe run succeeded`);
+    if (change?.closed)
+      o.log.info(
+        { rule, job_id: job.id, trace_id: job.traceId },
+        `circuit breaker of rule ${rule} closed: the probe run succeeded`,
+      );
     if (!change?.opened) return;
     const until = new Date(at + g.breaker.probeAfterMs).toISOString();
     const text = `circuit breaker OPEN for rule ${rule}: ${change.next.failures} failed runs in a row (last: ${result.summary}); its alerts are skipped (breaker_open) until an operator closes it (rune breaker close ${rule}) or a probe run after ${until} succeeds`;
     counters.breakerOpened(rule);
-    o.log.warn({ rule, job_id: job.id, trace_id: job.traceId, failures: change.next.failures, probe_after: until }, text);
+    o.log.warn(
+      { rule, job_id: job.id, trace_id: job.traceId, failures: change.next.failures, probe_after: until },
+      text,
+    );
     const note: Result = { ...result, summary: text, error: null };
     void (async () => {
       for (const name of job.notify) {
@@ -161,9 +219,15 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         const delivery = await reporter.report(note, { alert: job.alert, incident: job.incident });
         store.addDelivery(job.id, delivery);
         metrics.note(name, delivery.ok);
-        if (!delivery.ok) o.log.warn({ job_id: job.id, trace_id: job.traceId, reporter: name, error: delivery.error }, 'breaker note not delivered');
+        if (!delivery.ok)
+          o.log.warn(
+            { job_id: job.id, trace_id: job.traceId, reporter: name, error: delivery.error },
+            'breaker note not delivered',
+          );
       }
-    })().catch((err: unknown) => o.log.error({ err, rule, job_id: job.id, trace_id: job.traceId }, 'cannot post the breaker note'));
+    })().catch((err: unknown) =>
+      o.log.error({ err, rule, job_id: job.id, trace_id: job.traceId }, 'cannot post the breaker note'),
+    );
   };
   const queue = createJobQueue({
     store,
@@ -175,7 +239,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     ruleRunEnded,
     suppressed: (job, reason) => {
       counters.suppressed(reason);
-      o.log.warn({ job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node }, `job skipped: ${reason}`);
+      o.log.warn(
+        { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node },
+        `job skipped: ${reason}`,
+      );
     },
     run: (job, signal) => {
       const rt = runtime;
@@ -192,7 +259,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
           jobId: job.id,
           traceId: job.traceId,
         },
-        { registry: rt.registry, config: rt.config, env: { fallbackUser: o.settings.fallbackUser }, transports, readScript: (p) => readFile(p), now },
+        {
+          registry: rt.registry,
+          config: rt.config,
+          env: { fallbackUser: o.settings.fallbackUser },
+          transports,
+          readScript: (p) => readFile(p),
+          now,
+        },
         signal,
       );
     },
@@ -226,10 +300,16 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       notifiers = nextNotifiers;
       hideSecrets();
       for (const w of notifiers.warnings) o.log.warn({ config: next.config.source }, w);
-      o.log.info({ config: next.config.source, rules: next.config.rules.length, plugins: next.registry.plugins.size }, 'rules reloaded');
+      o.log.info(
+        { config: next.config.source, rules: next.config.rules.length, plugins: next.registry.plugins.size },
+        'rules reloaded',
+      );
       return { ok: true, problems: [] };
     } catch (err) {
-      const problems = ((err as RuneError).details?.problems as { file: string; line: number | null; path: string; message: string }[] | undefined)?.map(formatProblem) ?? [(err as Error).message];
+      const problems = (
+        (err as RuneError).details?.problems as
+          { file: string; line: number | null; path: string; message: string }[] | undefined
+      )?.map(formatProblem) ?? [(err as Error).message];
       o.log.error({ problems }, 'reload refused: the new rules are invalid; the old ones still serve');
       return { ok: false, problems };
     }
@@ -239,7 +319,12 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     store,
     queue,
     runtime: () => runtime,
-    auth: { webhookTokens: o.serve.webhookTokens, pagerdutySecrets: o.serve.pagerdutySecrets, authenticate: (credential) => authenticate(credential), insecureNoAuth: o.serve.insecureNoAuth },
+    auth: {
+      webhookTokens: o.serve.webhookTokens,
+      pagerdutySecrets: o.serve.pagerdutySecrets,
+      authenticate: (credential) => authenticate(credential),
+      insecureNoAuth: o.serve.insecureNoAuth,
+    },
     pagerduty: notifiers.pagerduty
       ? {
           getIncidentAlerts: async (id) => {
@@ -291,7 +376,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(o.serve.port, o.serve.host);
     s.once('listening', () => resolve(s));
-    s.once('error', (err) => reject(new RuneError('USAGE', `cannot listen on ${o.serve.host}:${o.serve.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+    s.once('error', (err) =>
+      reject(
+        new RuneError(
+          'USAGE',
+          `cannot listen on ${o.serve.host}:${o.serve.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+        ),
+      ),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   queue.resume(); // queued jobs from before a restart run now
@@ -300,7 +392,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     try {
       const before = now().getTime() - guardRunsHorizonMs(runtime.guards.values());
       let removed = 0;
-      for (let i = 0, n = GUARD_PRUNE_BATCH; i < 20 && n === GUARD_PRUNE_BATCH; i++) removed += n = store.pruneGuardRuns(before, GUARD_PRUNE_BATCH);
+      for (let i = 0, n = GUARD_PRUNE_BATCH; i < 20 && n === GUARD_PRUNE_BATCH; i++)
+        removed += n = store.pruneGuardRuns(before, GUARD_PRUNE_BATCH);
       if (removed > 0) o.log.info({ removed, before: new Date(before).toISOString() }, 'guard history pruned');
     } catch (err) {
       o.log.warn({ err }, 'cannot prune the guard history; will retry');
@@ -331,7 +424,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start.
           const cut = store.interruptRunning(now().toISOString());
-          o.log.warn({ jobs: cut.map((j) => j.id) }, `${cut.length} job(s) still running after ${graceMs} ms: marked interrupted, not re-run`);
+          o.log.warn(
+            { jobs: cut.map((j) => j.id) },
+            `${cut.length} job(s) still running after ${graceMs} ms: marked interrupted, not re-run`,
+          );
         }
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();

@@ -10,7 +10,11 @@ export const LABEL_LIMITS = {
 } as const;
 
 /** Why a name/value pair cannot be accepted, or null when it can. */
-export function labelProblem(name: string, value: string, maxValueLength: number = LABEL_LIMITS.maxValueLength): string | null {
+export function labelProblem(
+  name: string,
+  value: string,
+  maxValueLength: number = LABEL_LIMITS.maxValueLength,
+): string | null {
   if (name.length === 0) return 'name must not be empty';
   if (name.length > LABEL_LIMITS.maxNameLength) return `name longer than ${LABEL_LIMITS.maxNameLength} characters`;
   // NUL ends a C string: a value that reaches argv, a path or a log line would be silently cut.

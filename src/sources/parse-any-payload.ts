@@ -26,24 +26,47 @@ export type ParseAnyPayloadResult = { ok: true; value: UnderstoodPayload } | { o
  * alerts `{labels, …}` (one or an array). `now` is the startsAt of bare alerts that give none.
  */
 export async function parseAnyPayload(body: unknown, now: string): Promise<ParseAnyPayloadResult> {
-  const items = Array.isArray(body) ? body : isJsonObject(body) && Array.isArray(body.alerts) ? (body.alerts as unknown[]) : null;
-  const pagerDutyAlerts = items !== null && items.length > 0 && items.every((a) => isJsonObject(a) && (a.type === 'alert' || isJsonObject(a.body)) && a.labels === undefined);
+  const items = Array.isArray(body)
+    ? body
+    : isJsonObject(body) && Array.isArray(body.alerts)
+      ? (body.alerts as unknown[])
+      : null;
+  const pagerDutyAlerts =
+    items !== null &&
+    items.length > 0 &&
+    items.every((a) => isJsonObject(a) && (a.type === 'alert' || isJsonObject(a.body)) && a.labels === undefined);
   if (pagerDutyAlerts) return { ok: true, value: await fromIncidentAlerts(body, items) };
   if (Array.isArray(body) || (isJsonObject(body) && body.labels !== undefined)) {
     const parsed = parseBareAlerts(body, now);
     return parsed.ok ? { ok: true, value: { kind: 'alert', alerts: parsed.alerts, notes: [] } } : parsed;
   }
-  if (!isJsonObject(body)) return { ok: false, problems: ['(root): not a JSON object or array; expected an Alertmanager webhook, a PagerDuty webhook or alerts list, or {"labels": {…}}'] };
+  if (!isJsonObject(body))
+    return {
+      ok: false,
+      problems: [
+        '(root): not a JSON object or array; expected an Alertmanager webhook, a PagerDuty webhook or alerts list, or {"labels": {…}}',
+      ],
+    };
   if (body.event !== undefined) return fromPagerDutyEvent(body);
   if (body.event_action !== undefined || body.routing_key !== undefined) {
-    return { ok: false, problems: ['this is a PagerDuty Events API v2 event (what Alertmanager sends to PagerDuty), not a webhook RUNE receives: give the Alertmanager webhook body, or GET /incidents/{id}/alerts of the incident it opened'] };
+    return {
+      ok: false,
+      problems: [
+        'this is a PagerDuty Events API v2 event (what Alertmanager sends to PagerDuty), not a webhook RUNE receives: give the Alertmanager webhook body, or GET /incidents/{id}/alerts of the incident it opened',
+      ],
+    };
   }
   if (body.alerts !== undefined) {
     const parsed = parseAlertmanagerPayload(body);
     if (!parsed.ok) return { ok: false, problems: parsed.problems.map((p) => `Alertmanager payload: ${p}`) };
     return { ok: true, value: { kind: 'alertmanager', alerts: parsed.value.alerts, notes: parsed.warnings } };
   }
-  return { ok: false, problems: ['(root): not a payload RUNE knows: expected an Alertmanager webhook ({"alerts": […]}), a PagerDuty v3 webhook ({"event": …}), a PagerDuty alerts list, or {"labels": {…}}'] };
+  return {
+    ok: false,
+    problems: [
+      '(root): not a payload RUNE knows: expected an Alertmanager webhook ({"alerts": […]}), a PagerDuty v3 webhook ({"event": …}), a PagerDuty alerts list, or {"labels": {…}}',
+    ],
+  };
 }
 
 function fromPagerDutyEvent(body: Record<string, unknown>): ParseAnyPayloadResult {
@@ -66,7 +89,16 @@ function fromPagerDutyEvent(body: Record<string, unknown>): ParseAnyPayloadResul
     };
   }
   const type = e.kind === 'ping' ? 'pagey.ping' : e.eventType;
-  return { ok: true, value: { kind: 'pagerduty-event', alerts: [], notes: [`PagerDuty ${type}: RUNE ignores this event type (only incident.triggered and incident.resolved run rules)`] } };
+  return {
+    ok: true,
+    value: {
+      kind: 'pagerduty-event',
+      alerts: [],
+      notes: [
+        `PagerDuty ${type}: RUNE ignores this event type (only incident.triggered and incident.resolved run rules)`,
+      ],
+    },
+  };
 }
 
 /**
@@ -76,8 +108,17 @@ function fromPagerDutyEvent(body: Record<string, unknown>): ParseAnyPayloadResul
  */
 async function fromIncidentAlerts(body: unknown, items: unknown[]): Promise<UnderstoodPayload> {
   const first = items.find(isJsonObject) as Record<string, unknown>;
-  const incident = isJsonObject(first.incident) && typeof first.incident.id === 'string' ? first.incident.id : typeof first.id === 'string' ? first.id : 'unknown';
-  const found = await findIncidentLabels(incident, { getIncidentAlerts: async () => body, sleep: async () => undefined, attempts: 1 });
+  const incident =
+    isJsonObject(first.incident) && typeof first.incident.id === 'string'
+      ? first.incident.id
+      : typeof first.id === 'string'
+        ? first.id
+        : 'unknown';
+  const found = await findIncidentLabels(incident, {
+    getIncidentAlerts: async () => body,
+    sleep: async () => undefined,
+    attempts: 1,
+  });
   if (!found) {
     return {
       kind: 'pagerduty-alerts',
@@ -91,8 +132,25 @@ async function fromIncidentAlerts(body: unknown, items: unknown[]): Promise<Unde
   const status = typeof first.status === 'string' ? first.status : 'triggered';
   const createdAt = typeof first.created_at === 'string' ? first.created_at : new Date(0).toISOString();
   const alert = pagerDutyIncidentToAlert(
-    { kind: 'incident', eventId: '(rune rules test)', eventType: status === 'resolved' ? 'incident.resolved' : 'incident.triggered', occurredAt: createdAt, incident: { id: incident, incidentKey: null, createdAt, ...(status === 'resolved' ? { status: 'resolved' as const } : { status: 'triggered' as const }) } },
+    {
+      kind: 'incident',
+      eventId: '(rune rules test)',
+      eventType: status === 'resolved' ? 'incident.resolved' : 'incident.triggered',
+      occurredAt: createdAt,
+      incident: {
+        id: incident,
+        incidentKey: null,
+        createdAt,
+        ...(status === 'resolved' ? { status: 'resolved' as const } : { status: 'triggered' as const }),
+      },
+    },
     found,
   );
-  return { kind: 'pagerduty-alerts', alerts: [alert], notes: [`PagerDuty alerts of incident ${incident}: labels from ${found.from}; status ${alert.status} (from the alert's status ${status})`] };
+  return {
+    kind: 'pagerduty-alerts',
+    alerts: [alert],
+    notes: [
+      `PagerDuty alerts of incident ${incident}: labels from ${found.from}; status ${alert.status} (from the alert's status ${status})`,
+    ],
+  };
 }

@@ -23,12 +23,23 @@ export function parseBareAlerts(body: unknown, defaultStartsAt: string, path = '
       problems.push(`${at(i)}: must be an object {labels, annotations?, status?, startsAt?}`);
       return {};
     }
-    for (const k of Object.keys(raw)) if (!ALERT_KEYS.has(k)) problems.push(`${at(i)}.${k}: unknown field (known: ${[...ALERT_KEYS].join(', ')})`);
+    for (const k of Object.keys(raw))
+      if (!ALERT_KEYS.has(k)) problems.push(`${at(i)}.${k}: unknown field (known: ${[...ALERT_KEYS].join(', ')})`);
     const status = raw.status ?? 'firing';
-    return { ...raw, status, annotations: raw.annotations ?? {}, startsAt: raw.startsAt ?? defaultStartsAt, endsAt: raw.endsAt ?? (status === 'resolved' ? defaultStartsAt : '0001-01-01T00:00:00Z') };
+    return {
+      ...raw,
+      status,
+      annotations: raw.annotations ?? {},
+      startsAt: raw.startsAt ?? defaultStartsAt,
+      endsAt: raw.endsAt ?? (status === 'resolved' ? defaultStartsAt : '0001-01-01T00:00:00Z'),
+    };
   });
   if (problems.length > 0) return { ok: false, problems };
   const parsed = parseAlertmanagerPayload({ version: '4', status: 'firing', alerts });
-  if (!parsed.ok) return { ok: false, problems: parsed.problems.map((p) => p.replace(/^alerts\[(\d+)\]/, (_m, i: string) => at(Number(i)))) };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      problems: parsed.problems.map((p) => p.replace(/^alerts\[(\d+)\]/, (_m, i: string) => at(Number(i)))),
+    };
   return { ok: true, alerts: parsed.value.alerts };
 }

@@ -1,6 +1,10 @@
 import type { AuditRecord, GroupOutcome, JobGroup, Store, WebhookRecord } from './store';
 
-export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[], webhooks?: WebhookRecord[]) => Promise<GroupOutcome[]>;
+export type GroupCommit = (
+  groups: JobGroup[],
+  audits: AuditRecord[],
+  webhooks?: WebhookRecord[],
+) => Promise<GroupOutcome[]>;
 
 /**
  * Group commit: the job groups of every request that arrives in the same turn of the event loop
@@ -12,7 +16,13 @@ export type GroupCommit = (groups: JobGroup[], audits: AuditRecord[], webhooks?:
  * records (for `rune rules replay`) are written in it too.
  */
 export function createGroupCommitter(store: Store): GroupCommit {
-  let pending: { groups: JobGroup[]; audits: AuditRecord[]; webhooks: WebhookRecord[]; resolve: (r: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  let pending: {
+    groups: JobGroup[];
+    audits: AuditRecord[];
+    webhooks: WebhookRecord[];
+    resolve: (r: GroupOutcome[]) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   let scheduled = false;
   const flush = () => {
     const batch = pending;

@@ -38,9 +38,14 @@ export function openHistory(path: string): History {
     db.pragma('busy_timeout = 5000');
     db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").get();
   } catch (err) {
-    throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} read-only (--db / RUNE_DB): ${(err as Error).message}`, { db: path });
+    throw new RuneError(
+      'CONFIG_INVALID',
+      `cannot open the database ${path} read-only (--db / RUNE_DB): ${(err as Error).message}`,
+      { db: path },
+    );
   }
-  const has = (table: string) => db.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get('table', table) !== undefined;
+  const has = (table: string) =>
+    db.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get('table', table) !== undefined;
   if (!has('jobs') || !has('guard_runs')) {
     db.close();
     throw new RuneError('CONFIG_INVALID', `${path} is not a RUNE database (no jobs or guard_runs table)`, { db: path });
@@ -49,20 +54,39 @@ export function openHistory(path: string): History {
   const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const rules = db.prepare('SELECT DISTINCT rule FROM jobs WHERE rule IS NOT NULL ORDER BY rule');
   // A database from before the webhooks table has nothing to replay.
-  const webhooks = has('webhooks') ? db.prepare('SELECT seq, received_at, source, id, alerts FROM webhooks WHERE received_ms >= ? AND received_ms <= ? ORDER BY seq') : null;
+  const webhooks = has('webhooks')
+    ? db.prepare(
+        'SELECT seq, received_at, source, id, alerts FROM webhooks WHERE received_ms >= ? AND received_ms <= ? ORDER BY seq',
+      )
+    : null;
   return {
     path,
     guardFacts: createGuardFactsReader(db),
     jobsForKey(key) {
       const row = getDedup.get(key) as { job_ids: string } | undefined;
       if (!row) return null;
-      return (JSON.parse(row.job_ids) as string[]).map((id) => getJob.get(id) as JobRow | undefined).filter((r): r is JobRow => r !== undefined).map(toJob);
+      return (JSON.parse(row.job_ids) as string[])
+        .map((id) => getJob.get(id) as JobRow | undefined)
+        .filter((r): r is JobRow => r !== undefined)
+        .map(toJob);
     },
     rulesWithJobs: () => (rules.all() as { rule: string }[]).map((r) => r.rule),
     *webhooks(sinceMs, untilMs) {
       if (!webhooks) return;
-      for (const r of webhooks.iterate(sinceMs, untilMs) as IterableIterator<{ seq: number; received_at: string; source: string; id: string; alerts: string }>) {
-        yield { seq: r.seq, receivedAt: r.received_at, source: r.source, id: r.id, alerts: JSON.parse(r.alerts) as Alert[] };
+      for (const r of webhooks.iterate(sinceMs, untilMs) as IterableIterator<{
+        seq: number;
+        received_at: string;
+        source: string;
+        id: string;
+        alerts: string;
+      }>) {
+        yield {
+          seq: r.seq,
+          receivedAt: r.received_at,
+          source: r.source,
+          id: r.id,
+          alerts: JSON.parse(r.alerts) as Alert[],
+        };
       }
     },
     close: () => db.close(),

@@ -16,7 +16,13 @@ export const PRUNE_BATCH = 1000;
  * Deletes webhooks past their retention, oldest first, at most `maxBatches` batches (so one call
  * is bounded in time; the next call continues). Returns how many rows went.
  */
-export function pruneWebhooks(store: Pick<Store, 'pruneWebhooks'>, retention: WebhookRetention, nowMs: number, maxBatches: number, batch = PRUNE_BATCH): number {
+export function pruneWebhooks(
+  store: Pick<Store, 'pruneWebhooks'>,
+  retention: WebhookRetention,
+  nowMs: number,
+  maxBatches: number,
+  batch = PRUNE_BATCH,
+): number {
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
     const n = store.pruneWebhooks(nowMs - retention.maxAgeMs, retention.maxCount, batch);

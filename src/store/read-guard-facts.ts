@@ -26,7 +26,9 @@ export function createGuardFactsReader(db: Database.Database): GuardFactsReader 
   const getBreaker = db.prepare('SELECT state FROM breakers WHERE rule = ?');
   const lastRunOnNode = db.prepare('SELECT MAX(at_ms) AS m FROM guard_runs WHERE rule = ? AND node = ?');
   const runsSince = db.prepare('SELECT COUNT(*) AS n FROM guard_runs WHERE rule = ? AND at_ms > ?');
-  const nodesSince = db.prepare('SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?');
+  const nodesSince = db.prepare(
+    'SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?',
+  );
 
   const pause = (): PauseState | null => {
     const row = getState.get('pause') as { value: string } | undefined;
@@ -41,12 +43,19 @@ export function createGuardFactsReader(db: Database.Database): GuardFactsReader 
     breaker,
     /** Only what the rule's guards need is read: with no cooldown, budget or blast radius, two point reads. */
     facts(g) {
-      const blast = g.windows.blastMs === null ? { n: 0, mine: 0 } : (nodesSince.get(g.node, g.rule, g.at - g.windows.blastMs) as { n: number; mine: number });
+      const blast =
+        g.windows.blastMs === null
+          ? { n: 0, mine: 0 }
+          : (nodesSince.get(g.node, g.rule, g.at - g.windows.blastMs) as { n: number; mine: number });
       return {
         pause: pause(),
         breaker: breaker(g.rule),
-        lastRunOnNode: g.windows.cooldownMs === null ? null : ((lastRunOnNode.get(g.rule, g.node) as { m: number | null }).m ?? null),
-        runsInBudgetWindow: g.windows.budgetMs === null ? 0 : (runsSince.get(g.rule, g.at - g.windows.budgetMs) as { n: number }).n,
+        lastRunOnNode:
+          g.windows.cooldownMs === null
+            ? null
+            : ((lastRunOnNode.get(g.rule, g.node) as { m: number | null }).m ?? null),
+        runsInBudgetWindow:
+          g.windows.budgetMs === null ? 0 : (runsSince.get(g.rule, g.at - g.windows.budgetMs) as { n: number }).n,
         nodesInBlastWindow: blast.n,
         nodeInBlastWindow: blast.mine === 1,
       };

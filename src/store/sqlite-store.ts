@@ -5,7 +5,20 @@ import { RuneError } from '../errors';
 import { closedBreaker, type BreakerState, type GuardFacts } from '../guards/types';
 import type { JobStatus, Result } from '../types';
 import { createGuardFactsReader } from './read-guard-facts';
-import type { AuditEntry, AuditFilter, AuditRecord, DeliveryRecord, GroupGuard, GroupOutcome, Job, JobFilter, JobGroup, NewJob, Store, WebhookRecord } from './store';
+import type {
+  AuditEntry,
+  AuditFilter,
+  AuditRecord,
+  DeliveryRecord,
+  GroupGuard,
+  GroupOutcome,
+  Job,
+  JobFilter,
+  JobGroup,
+  NewJob,
+  Store,
+  WebhookRecord,
+} from './store';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -162,55 +175,92 @@ export function openSqliteStore(path: string): Store {
     db.exec(SCHEMA);
     // Added after the first schema: the firing episode an alert job belongs to, indexed, so a
     // resolve finds its queued runs without scanning every queued job's JSON.
-    if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode')) db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
+    if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode'))
+      db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
     db.exec('CREATE INDEX IF NOT EXISTS jobs_alert_episode ON jobs (alert_episode, status)');
   } catch (err) {
-    throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, { db: path });
+    throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {
+      db: path,
+    });
   }
 
-  const insertJob = db.prepare(`INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id,
+  const insertJob =
+    db.prepare(`INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id,
     stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, finished_at, alert_episode)
     VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, @stop_on_failure, @mutating,
     @reason, @request, @trigger_json, @alert, @incident, @notify, @result, @created_at, @finished_at, @alert_episode)`);
   const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
   const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
   const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
-  const queued = db.prepare("SELECT id, after_id, stop_on_failure, mutating, node FROM jobs WHERE status = 'queued' ORDER BY seq");
-  const markRunning = db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'");
+  const queued = db.prepare(
+    "SELECT id, after_id, stop_on_failure, mutating, node FROM jobs WHERE status = 'queued' ORDER BY seq",
+  );
+  const markRunning = db.prepare(
+    "UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+  );
   const finish = db.prepare('UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ?');
   const getDeliveries = db.prepare('SELECT deliveries FROM jobs WHERE id = ?');
   const setDeliveries = db.prepare('UPDATE jobs SET deliveries = ? WHERE id = ?');
   const running = db.prepare("SELECT * FROM jobs WHERE status = 'running'");
-  const interrupt = db.prepare("UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', finished_at = ? WHERE status = 'running'");
-  const insertAudit = db.prepare('INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)');
-  const listAudit = db.prepare('SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?');
-  const putState = db.prepare('INSERT INTO guard_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const interrupt = db.prepare(
+    "UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', finished_at = ? WHERE status = 'running'",
+  );
+  const insertAudit = db.prepare(
+    'INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const listAudit = db.prepare(
+    'SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?',
+  );
+  const putState = db.prepare(
+    'INSERT INTO guard_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
   const delState = db.prepare('DELETE FROM guard_state WHERE key = ?');
-  const putBreaker = db.prepare('INSERT INTO breakers (rule, state) VALUES (?, ?) ON CONFLICT (rule) DO UPDATE SET state = excluded.state');
+  const putBreaker = db.prepare(
+    'INSERT INTO breakers (rule, state) VALUES (?, ?) ON CONFLICT (rule) DO UPDATE SET state = excluded.state',
+  );
   const allBreakers = db.prepare('SELECT state FROM breakers ORDER BY rule');
   const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
   // rowid order is insertion order, and at_ms grows with it: the oldest rows go first.
-  const pruneRuns = db.prepare('DELETE FROM guard_runs WHERE rowid IN (SELECT rowid FROM guard_runs WHERE at_ms < ? ORDER BY rowid LIMIT ?)');
+  const pruneRuns = db.prepare(
+    'DELETE FROM guard_runs WHERE rowid IN (SELECT rowid FROM guard_runs WHERE at_ms < ? ORDER BY rowid LIMIT ?)',
+  );
   // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
   const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE alert_episode = ? AND status = 'queued' ORDER BY seq`);
-  const cancelQueued = db.prepare("UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'");
+  const cancelQueued = db.prepare(
+    "UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
+  );
   const putPending = db.prepare('INSERT OR REPLACE INTO pending_incidents (key, received_at, event) VALUES (?, ?, ?)');
   const delPending = db.prepare('DELETE FROM pending_incidents WHERE key = ?');
   const allPending = db.prepare('SELECT key, received_at, event FROM pending_incidents ORDER BY rowid');
   /** Dedup key (when the delivery has one), audit record and the pending incident: all or nothing. */
-  const acceptIncident = db.transaction((dedupKey: string | null, pendingKey: string, event: unknown, record: AuditRecord): boolean => {
-    if (dedupKey !== null) {
-      if (getDedup.get(dedupKey)) return false;
-      putDedup.run(dedupKey, '[]', record.at);
-    }
-    insertAudit.run(record.at, record.actor, record.source, record.action, record.target, JSON.stringify(record.details));
-    putPending.run(pendingKey, record.at, JSON.stringify(event));
-    return true;
-  });
-  const insertWebhook = db.prepare('INSERT INTO webhooks (received_ms, received_at, source, id, alerts) VALUES (?, ?, ?, ?, ?)');
+  const acceptIncident = db.transaction(
+    (dedupKey: string | null, pendingKey: string, event: unknown, record: AuditRecord): boolean => {
+      if (dedupKey !== null) {
+        if (getDedup.get(dedupKey)) return false;
+        putDedup.run(dedupKey, '[]', record.at);
+      }
+      insertAudit.run(
+        record.at,
+        record.actor,
+        record.source,
+        record.action,
+        record.target,
+        JSON.stringify(record.details),
+      );
+      putPending.run(pendingKey, record.at, JSON.stringify(event));
+      return true;
+    },
+  );
+  const insertWebhook = db.prepare(
+    'INSERT INTO webhooks (received_ms, received_at, source, id, alerts) VALUES (?, ?, ?, ?, ?)',
+  );
   // Both prune from the oldest rows, a bounded batch at a time (retention, docs/configuration.md).
-  const pruneOld = db.prepare('DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?');
-  const pruneOver = db.prepare('DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks WHERE seq <= (SELECT MAX(seq) FROM webhooks) - ? ORDER BY seq LIMIT ?)');
+  const pruneOld = db.prepare(
+    'DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?',
+  );
+  const pruneOver = db.prepare(
+    'DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks WHERE seq <= (SELECT MAX(seq) FROM webhooks) - ? ORDER BY seq LIMIT ?)',
+  );
 
   const guardFacts = createGuardFactsReader(db);
   const readPause = guardFacts.pause;
@@ -237,7 +287,14 @@ export function openSqliteStore(path: string): Store {
       const seen = getDedup.get(dedupKey) as { job_ids: string } | undefined;
       if (seen) {
         const ids = JSON.parse(seen.job_ids) as string[];
-        return { duplicate: true, suppressed: null, jobs: ids.map((id) => getJob.get(id) as JobRow | undefined).filter((r): r is JobRow => r !== undefined).map(toJob) };
+        return {
+          duplicate: true,
+          suppressed: null,
+          jobs: ids
+            .map((id) => getJob.get(id) as JobRow | undefined)
+            .filter((r): r is JobRow => r !== undefined)
+            .map(toJob),
+        };
       }
     }
     let suppressed: string | null = null;
@@ -255,7 +312,10 @@ export function openSqliteStore(path: string): Store {
         node: j.request.node,
         rule: j.trigger.rule ?? null,
         incident_id: j.incident?.id ?? null,
-        alert_episode: j.trigger.kind === 'alert' && j.alert && j.alert.status === 'firing' ? alertEpisode(j.alert.fingerprint, j.alert.startsAt) : null,
+        alert_episode:
+          j.trigger.kind === 'alert' && j.alert && j.alert.status === 'firing'
+            ? alertEpisode(j.alert.fingerprint, j.alert.startsAt)
+            : null,
         chain_id: j.chainId,
         step: j.step,
         after_id: j.after,
@@ -271,16 +331,27 @@ export function openSqliteStore(path: string): Store {
         created_at: j.createdAt,
         finished_at: finishedAt,
       });
-      created.push({ ...j, status, reason: j.reason ?? null, result: j.result ?? null, deliveries: [], startedAt: null, finishedAt });
+      created.push({
+        ...j,
+        status,
+        reason: j.reason ?? null,
+        result: j.result ?? null,
+        deliveries: [],
+        startedAt: null,
+        finishedAt,
+      });
     }
     return { duplicate: false, jobs: created, suppressed };
   };
-  const createJobGroups = db.transaction((groups: JobGroup[], audits: AuditRecord[], now: string, webhooks: WebhookRecord[] = []) => {
-    const results = groups.map((g) => insertGroup(g, now));
-    for (const a of audits) insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details));
-    for (const w of webhooks) insertWebhook.run(Date.parse(w.receivedAt), w.receivedAt, w.source, w.id, JSON.stringify(w.alerts));
-    return results;
-  });
+  const createJobGroups = db.transaction(
+    (groups: JobGroup[], audits: AuditRecord[], now: string, webhooks: WebhookRecord[] = []) => {
+      const results = groups.map((g) => insertGroup(g, now));
+      for (const a of audits) insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details));
+      for (const w of webhooks)
+        insertWebhook.run(Date.parse(w.receivedAt), w.receivedAt, w.source, w.id, JSON.stringify(w.alerts));
+      return results;
+    },
+  );
 
   const addDelivery = db.transaction((id: string, d: DeliveryRecord) => {
     const row = getDeliveries.get(id) as { deliveries: string } | undefined;
@@ -290,14 +361,17 @@ export function openSqliteStore(path: string): Store {
     setDeliveries.run(JSON.stringify(list), id);
   });
 
-  const cancelQueuedForAlert = db.transaction((fingerprint: string, startsAt: string, reason: string, at: string, result: (job: Job) => Result): Job[] => {
-    const out: Job[] = [];
-    for (const job of (queuedForAlert.all(alertEpisode(fingerprint, startsAt)) as JobRow[]).map(toJob)) {
-      const r = result(job);
-      if (cancelQueued.run(JSON.stringify(r), reason, at, job.id).changes === 1) out.push({ ...job, status: 'cancelled', reason, result: r, finishedAt: at });
-    }
-    return out;
-  });
+  const cancelQueuedForAlert = db.transaction(
+    (fingerprint: string, startsAt: string, reason: string, at: string, result: (job: Job) => Result): Job[] => {
+      const out: Job[] = [];
+      for (const job of (queuedForAlert.all(alertEpisode(fingerprint, startsAt)) as JobRow[]).map(toJob)) {
+        const r = result(job);
+        if (cancelQueued.run(JSON.stringify(r), reason, at, job.id).changes === 1)
+          out.push({ ...job, status: 'cancelled', reason, result: r, finishedAt: at });
+      }
+      return out;
+    },
+  );
 
   const updateBreaker = db.transaction((rule: string, change: (b: BreakerState) => BreakerState) => {
     const before = readBreaker(rule) ?? closedBreaker(rule);
@@ -316,15 +390,26 @@ export function openSqliteStore(path: string): Store {
   return {
     // IMMEDIATE: the write lock is taken before the guards read their facts, so another process
     // on the same file cannot decide on the same facts between our read and our insert.
-    createJobs: (jobs, dedupKey) => createJobGroups.immediate([dedupKey === undefined ? { jobs } : { jobs, dedupKey }], [], jobs[0]?.createdAt ?? new Date().toISOString())[0] as GroupOutcome,
-    createJobGroups: (groups, audits = [], webhooks = []) => createJobGroups.immediate(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString(), webhooks),
+    createJobs: (jobs, dedupKey) =>
+      createJobGroups.immediate(
+        [dedupKey === undefined ? { jobs } : { jobs, dedupKey }],
+        [],
+        jobs[0]?.createdAt ?? new Date().toISOString(),
+      )[0] as GroupOutcome,
+    createJobGroups: (groups, audits = [], webhooks = []) =>
+      createJobGroups.immediate(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString(), webhooks),
     pruneWebhooks(olderThanMs, keep, batch) {
       // A batch's delete is its own short transaction: ingest is never held up for long.
       const old = pruneOld.run(batch, olderThanMs).changes;
       return old + pruneOver.run(keep, Math.max(0, batch - old)).changes;
     },
     acceptPendingIncident: (dedupKey, pendingKey, event, record) => acceptIncident(dedupKey, pendingKey, event, record),
-    pendingIncidents: () => (allPending.all() as { key: string; received_at: string; event: string }[]).map((r) => ({ key: r.key, receivedAt: r.received_at, event: JSON.parse(r.event) as unknown })),
+    pendingIncidents: () =>
+      (allPending.all() as { key: string; received_at: string; event: string }[]).map((r) => ({
+        key: r.key,
+        receivedAt: r.received_at,
+        event: JSON.parse(r.event) as unknown,
+      })),
     finishPendingIncident: (key) => void delPending.run(key),
     rememberKey(key) {
       try {
@@ -362,7 +447,15 @@ export function openSqliteStore(path: string): Store {
       return (db.prepare(sql).all(...args) as JobRow[]).map(toJob);
     },
     queuedEntries: () =>
-      (queued.all() as { id: string; after_id: string | null; stop_on_failure: number; mutating: number; node: string }[]).map((r) => ({
+      (
+        queued.all() as {
+          id: string;
+          after_id: string | null;
+          stop_on_failure: number;
+          mutating: number;
+          node: string;
+        }[]
+      ).map((r) => ({
         id: r.id,
         after: r.after_id,
         stopOnFailureOf: r.stop_on_failure === 1,
@@ -370,18 +463,24 @@ export function openSqliteStore(path: string): Store {
         node: r.node,
       })),
     markRunning: (id, at) => void markRunning.run(at, id),
-    finishJob: (id, status, result, reason, at) => void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
+    finishJob: (id, status, result, reason, at) =>
+      void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),
     interruptRunning: (at) => interruptRunning(at),
-    cancelQueuedForAlert: (fingerprint, startsAt, reason, at, result) => cancelQueuedForAlert(fingerprint, startsAt, reason, at, result),
+    cancelQueuedForAlert: (fingerprint, startsAt, reason, at, result) =>
+      cancelQueuedForAlert(fingerprint, startsAt, reason, at, result),
     getPause: readPause,
     setPause: (p) => void (p === null ? delState.run('pause') : putState.run('pause', JSON.stringify(p))),
     listBreakers: () => (allBreakers.all() as { state: string }[]).map((r) => JSON.parse(r.state) as BreakerState),
     updateBreaker: (rule, change) => updateBreaker(rule, change),
-    audit: (a: AuditRecord) => void insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details)),
+    audit: (a: AuditRecord) =>
+      void insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details)),
     pruneGuardRuns: (beforeMs, limit) => pruneRuns.run(beforeMs, limit).changes,
     listAudit: (limit) =>
-      (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+      (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({
+        ...r,
+        details: JSON.parse(r.details) as Record<string, unknown>,
+      })),
     queryAudit(f: AuditFilter): AuditEntry[] {
       const where: string[] = [];
       const args: (string | number)[] = [];
@@ -391,7 +490,10 @@ export function openSqliteStore(path: string): Store {
       if (f.before !== undefined) (where.push('seq < ?'), args.push(f.before));
       args.push(Math.min(Math.max(f.limit, 1), 1000));
       const sql = `SELECT seq, at, actor, source, action, target, details FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args) as (Omit<AuditEntry, 'details'> & { details: string })[]).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+      return (db.prepare(sql).all(...args) as (Omit<AuditEntry, 'details'> & { details: string })[]).map((r) => ({
+        ...r,
+        details: JSON.parse(r.details) as Record<string, unknown>,
+      }));
     },
     close: () => db.close(),
   };

@@ -163,13 +163,22 @@ export interface Store {
    * A resolve: queued jobs of automatic runs for the firing alert with this fingerprint become
    * `cancelled` with `reason` (one Result each, from `result`). Returns them as stored.
    */
-  cancelQueuedForAlert(fingerprint: string, startsAt: string, reason: string, at: string, result: (job: Job) => Result): Job[];
+  cancelQueuedForAlert(
+    fingerprint: string,
+    startsAt: string,
+    reason: string,
+    at: string,
+    result: (job: Job) => Result,
+  ): Job[];
   /** The pause switch (null: not paused); it lives here so it survives a restart. */
   getPause(): PauseState | null;
   setPause(pause: PauseState | null): void;
   listBreakers(): BreakerState[];
   /** Applies `change` to a rule's breaker (a closed one when none is stored) in one transaction. */
-  updateBreaker(rule: string, change: (current: BreakerState) => BreakerState): { before: BreakerState; after: BreakerState };
+  updateBreaker(
+    rule: string,
+    change: (current: BreakerState) => BreakerState,
+  ): { before: BreakerState; after: BreakerState };
   /**
    * Forgets admitted runs older than `beforeMs` (epoch ms) that no guard window reaches any more,
    * at most `limit` rows per call (short transactions beside the webhooks). Returns how many.

@@ -11,7 +11,13 @@ export interface KnownHostEntry {
 
 export type HostKeyVerdict =
   | { ok: true }
-  | { ok: false; reason: 'unknown' | 'mismatch' | 'revoked'; offeredType: string; fingerprint: string; knownTypes: string[] };
+  | {
+      ok: false;
+      reason: 'unknown' | 'mismatch' | 'revoked';
+      offeredType: string;
+      fingerprint: string;
+      knownTypes: string[];
+    };
 
 /** Parses known_hosts text (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"); malformed lines are skipped. */
 export function parseKnownHosts(text: string): KnownHostEntry[] {
@@ -21,7 +27,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (!line || line.startsWith('#')) return;
     const fields = line.split(/\s+/);
     let marker: KnownHostEntry['marker'] = '';
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
     const [patterns, keyType, b64] = fields;
     if (!patterns || !keyType || !b64) return;
     entries.push({ marker, patterns, keyType, key: Buffer.from(b64, 'base64'), line: i + 1 });
@@ -35,7 +42,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -90,7 +100,13 @@ export function verifyHostKey(entries: KnownHostEntry[], host: string, port: num
   }
   const mine = entriesFor(entries, host, port);
   if (mine.some((e) => e.key.equals(offered))) return { ok: true };
-  return { ok: false, reason: mine.length === 0 ? 'unknown' : 'mismatch', offeredType, fingerprint: fp, knownTypes: [...new Set(mine.map((e) => e.keyType))] };
+  return {
+    ok: false,
+    reason: mine.length === 0 ? 'unknown' : 'mismatch',
+    offeredType,
+    fingerprint: fp,
+    knownTypes: [...new Set(mine.map((e) => e.keyType))],
+  };
 }
 
 /** ssh2 host key algorithm names to ask for, so the server offers a type we know for it. */

@@ -30,11 +30,20 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
     kind: 'local',
     close: async () => {},
     exec(req: ExecRequest): Promise<ExecOutcome> {
-      const script = buildWrapperScript({ script: req.script, timeoutMs: req.timeoutMs, become: req.plugin.become, killGraceMs: KILL_GRACE_MS });
+      const script = buildWrapperScript({
+        script: req.script,
+        timeoutMs: req.timeoutMs,
+        become: req.plugin.become,
+        killGraceMs: KILL_GRACE_MS,
+      });
       const started = now();
       return new Promise((resolve) => {
         // detached: the wrapper leads its own process group, so the backstop can kill all of it.
-        const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: pluginEnv(process.env) });
+        const child = spawn('/bin/sh', ['-c', script], {
+          detached: true,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: pluginEnv(process.env),
+        });
         const out = new OutputCapture(limits.stdoutCap, limits.tailBytes);
         const err = new OutputCapture(limits.stderrCap, limits.tailBytes);
         let backstopFired = false;
@@ -53,14 +62,17 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
         child.stderr.on('data', (c: Buffer) => err.push(c));
         child.stdin.on('error', () => {}); // a plugin that exits without reading stdin is not an error
         child.stdin.end(req.payload);
-        const backstop = setTimeout(() => {
-          backstopFired = true;
-          try {
-            process.kill(-(child.pid as number), 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+        const backstop = setTimeout(
+          () => {
+            backstopFired = true;
+            try {
+              process.kill(-(child.pid as number), 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
+          },
+          req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS,
+        );
         const finish = (exitCode: number | null, signal: string | null) => {
           clearTimeout(backstop);
           req.signal?.removeEventListener('abort', onAbort);

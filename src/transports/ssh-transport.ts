@@ -2,7 +2,15 @@ import { readFileSync, statSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { RuneError } from '../errors';
 import { OutputCapture } from '../util/output-capture';
-import { entriesFor, hostKeyAlgorithmsFor, knownHostsName, parseKnownHosts, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts';
+import {
+  entriesFor,
+  hostKeyAlgorithmsFor,
+  knownHostsName,
+  parseKnownHosts,
+  verifyHostKey,
+  type HostKeyVerdict,
+  type KnownHostEntry,
+} from './known-hosts';
 import {
   BACKSTOP_MARGIN_MS,
   DEFAULT_CAPTURE_LIMITS,
@@ -58,13 +66,19 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
 
   function credentials(): { privateKey?: Buffer; agent?: string } {
     if (!opts.keyPath && !opts.agentSock) {
-      throw new RuneError('SSH_NO_CREDENTIALS', 'no SSH credentials: set RUNE_SSH_KEY to a private key file, or run an ssh-agent (SSH_AUTH_SOCK)');
+      throw new RuneError(
+        'SSH_NO_CREDENTIALS',
+        'no SSH credentials: set RUNE_SSH_KEY to a private key file, or run an ssh-agent (SSH_AUTH_SOCK)',
+      );
     }
     if (opts.keyPath && !privateKey) {
       try {
         privateKey = readFileSync(opts.keyPath);
       } catch (err) {
-        throw new RuneError('SSH_NO_CREDENTIALS', `cannot read RUNE_SSH_KEY ${opts.keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new RuneError(
+          'SSH_NO_CREDENTIALS',
+          `cannot read RUNE_SSH_KEY ${opts.keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     }
     return { ...(privateKey ? { privateKey } : {}), ...(opts.agentSock ? { agent: opts.agentSock } : {}) };
@@ -87,7 +101,13 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
   function hostKeyError(t: Target, v: Exclude<HostKeyVerdict, { ok: true }>): RuneError {
     const name = knownHostsName(t.address, t.port);
     const scan = `ssh-keyscan -p ${t.port} -t ${v.offeredType.replace(/^ssh-/, '')} ${t.address}`;
-    const details = { node: t.node, host: name, offered_key_type: v.offeredType, offered_fingerprint: v.fingerprint, known_hosts: opts.knownHostsPath };
+    const details = {
+      node: t.node,
+      host: name,
+      offered_key_type: v.offeredType,
+      offered_fingerprint: v.fingerprint,
+      known_hosts: opts.knownHostsPath,
+    };
     if (v.reason === 'unknown') {
       return new RuneError(
         'HOST_KEY_UNKNOWN',
@@ -104,21 +124,42 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     );
   }
 
-  function connectError(t: Target, err: Error & { level?: string; code?: string }, verdict: HostKeyVerdict | null): RuneError {
+  function connectError(
+    t: Target,
+    err: Error & { level?: string; code?: string },
+    verdict: HostKeyVerdict | null,
+  ): RuneError {
     if (verdict && !verdict.ok) return hostKeyError(t, verdict);
     const where = `${t.user}@${t.address}:${t.port}`;
     const details = { node: t.node, address: t.address, port: t.port, user: t.user, cause: err.message };
     if (err.level === 'client-authentication') {
-      return new RuneError('SSH_AUTH_FAILED', `${t.node}: ${where} refused our key${opts.agentSock ? ' and agent keys' : ''} (${err.message})`, details);
+      return new RuneError(
+        'SSH_AUTH_FAILED',
+        `${t.node}: ${where} refused our key${opts.agentSock ? ' and agent keys' : ''} (${err.message})`,
+        details,
+      );
     }
     if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
-      return new RuneError('CONNECT_TIMEOUT', `${t.node}: no SSH handshake with ${t.address}:${t.port} within ${t.connectTimeoutMs} ms`, details);
+      return new RuneError(
+        'CONNECT_TIMEOUT',
+        `${t.node}: no SSH handshake with ${t.address}:${t.port} within ${t.connectTimeoutMs} ms`,
+        details,
+      );
     }
-    if (err.code === 'ECONNREFUSED') return new RuneError('CONNECT_REFUSED', `${t.node}: connection refused by ${t.address}:${t.port} (is sshd running there?)`, details);
+    if (err.code === 'ECONNREFUSED')
+      return new RuneError(
+        'CONNECT_REFUSED',
+        `${t.node}: connection refused by ${t.address}:${t.port} (is sshd running there?)`,
+        details,
+      );
     if (err.code && ['ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(err.code)) {
       return new RuneError('NODE_UNREACHABLE', `${t.node}: cannot reach ${t.address}:${t.port} (${err.code})`, details);
     }
-    return new RuneError('CONNECTION_LOST', `${t.node}: SSH connection to ${t.address}:${t.port} failed: ${err.message}`, details);
+    return new RuneError(
+      'CONNECTION_LOST',
+      `${t.node}: SSH connection to ${t.address}:${t.port} failed: ${err.message}`,
+      details,
+    );
   }
 
   function drop(conn: PooledConnection): void {
@@ -131,14 +172,22 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
 
   /** The jump host as a target of its own: same credentials, known_hosts and connect timeout. */
   function jumpTargetOf(t: Target & { jump: NonNullable<Target['jump']> }): Target {
-    return { node: `${t.node} via jump host ${t.jump.address}`, transport: 'ssh', ...t.jump, connectTimeoutMs: t.connectTimeoutMs };
+    return {
+      node: `${t.node} via jump host ${t.jump.address}`,
+      transport: 'ssh',
+      ...t.jump,
+      connectTimeoutMs: t.connectTimeoutMs,
+    };
   }
 
   /**
    * A TCP stream from the jump host to the node (an SSH direct-tcpip channel, what `ssh -J` does).
    * The jump connection is held open while the node's connection lives.
    */
-  async function tunnelThroughJump(t: Target & { jump: NonNullable<Target['jump']> }, client: Client): Promise<ClientChannel> {
+  async function tunnelThroughJump(
+    t: Target & { jump: NonNullable<Target['jump']> },
+    client: Client,
+  ): Promise<ClientChannel> {
     const jumpTarget = jumpTargetOf(t);
     const jconn = connect(jumpTarget);
     await jconn.ready;
@@ -152,12 +201,26 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     } catch (err) {
       unhold(jconn);
       const reason = (err as Error).message;
-      const details = { node: t.node, address: t.address, port: t.port, jump: `${t.jump.user}@${t.jump.address}:${t.jump.port}`, cause: reason };
+      const details = {
+        node: t.node,
+        address: t.address,
+        port: t.port,
+        jump: `${t.jump.user}@${t.jump.address}:${t.jump.port}`,
+        cause: reason,
+      };
       const via = `jump host ${t.jump.address}:${t.jump.port}`;
       if (/connection refused/i.test(reason)) {
-        throw new RuneError('CONNECT_REFUSED', `${t.node}: connection refused by ${t.address}:${t.port}, as seen from ${via} (is sshd running there?)`, details);
+        throw new RuneError(
+          'CONNECT_REFUSED',
+          `${t.node}: connection refused by ${t.address}:${t.port}, as seen from ${via} (is sshd running there?)`,
+          details,
+        );
       }
-      throw new RuneError('NODE_UNREACHABLE', `${t.node}: ${via} could not open a connection to ${t.address}:${t.port} (${reason}); does it allow TCP forwarding (AllowTcpForwarding, PermitOpen) and reach the node?`, details);
+      throw new RuneError(
+        'NODE_UNREACHABLE',
+        `${t.node}: ${via} could not open a connection to ${t.address}:${t.port} (${reason}); does it allow TCP forwarding (AllowTcpForwarding, PermitOpen) and reach the node?`,
+        details,
+      );
     }
   }
 
@@ -206,7 +269,16 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
     };
     // Ask for a host key type we hold for this host (as OpenSSH orders HostKeyAlgorithms).
     if (knownTypes.length > 0) config.algorithms = { serverHostKey: hostKeyAlgorithmsFor(knownTypes) as never };
-    const conn: PooledConnection = { key, client, ready: Promise.resolve(), active: 0, holders: 0, waiters: [], idleTimer: null, closed: false };
+    const conn: PooledConnection = {
+      key,
+      client,
+      ready: Promise.resolve(),
+      active: 0,
+      holders: 0,
+      waiters: [],
+      idleTimer: null,
+      closed: false,
+    };
     const handshake = new Promise<void>((resolve, reject) => {
       let settled = false;
       client.once('ready', () => {
@@ -284,12 +356,21 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
       const conn = await acquire(t);
       const started = now();
       try {
-        const script = buildWrapperScript({ script: req.script, timeoutMs: req.timeoutMs, become: req.plugin.become, killGraceMs: KILL_GRACE_MS });
+        const script = buildWrapperScript({
+          script: req.script,
+          timeoutMs: req.timeoutMs,
+          become: req.plugin.become,
+          killGraceMs: KILL_GRACE_MS,
+        });
         let channel: ClientChannel;
         try {
           channel = await openChannel(conn, `exec /bin/sh -c ${shSingleQuote(script)}`);
         } catch (err) {
-          throw new RuneError('CONNECTION_LOST', `${t.node}: could not open an SSH session channel: ${(err as Error).message}`, { node: t.node });
+          throw new RuneError(
+            'CONNECTION_LOST',
+            `${t.node}: could not open an SSH session channel: ${(err as Error).message}`,
+            { node: t.node },
+          );
         }
         return await new Promise<ExecOutcome>((resolve, reject) => {
           const out = new OutputCapture(limits.stdoutCap, limits.tailBytes);
@@ -310,7 +391,13 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
             if (!gotExit && !backstopFired && cancelled === undefined && !settled) {
               settled = true;
               clearTimeout(backstop);
-              reject(new RuneError('CONNECTION_LOST', `${t.node}: connection dropped while the plugin was running; its outcome is unknown`, { node: t.node, stderr_tail: errOut.tailText() }));
+              reject(
+                new RuneError(
+                  'CONNECTION_LOST',
+                  `${t.node}: connection dropped while the plugin was running; its outcome is unknown`,
+                  { node: t.node, stderr_tail: errOut.tailText() },
+                ),
+              );
             }
           };
           conn.client.once('close', lost);
@@ -345,11 +432,14 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
             }, closeAfterMs);
           };
           // The node-side `timeout` should end an overrunning plugin; this fires only if it could not.
-          const backstop = setTimeout(() => {
-            backstopFired = true;
-            clearTimeout(forceTimer);
-            stop('KILL', 0);
-          }, req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+          const backstop = setTimeout(
+            () => {
+              backstopFired = true;
+              clearTimeout(forceTimer);
+              stop('KILL', 0);
+            },
+            req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS,
+          );
           // Cancel: TERM to the wrapper (SSH "signal" request), which passes it on to the plugin
           // (and `timeout` KILLs it after the grace); the channel is closed if it is still open then.
           let cancelled: string | undefined;
@@ -384,10 +474,17 @@ export function createSshTransport(opts: SshOptions): Transport & { poolSize(): 
  * payload, so the request goes through the protocol object directly when the channel is open.
  */
 function sendSignal(channel: ClientChannel, name: 'TERM' | 'KILL'): void {
-  const ch = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal: (id: number, sig: string) => void } } };
+  const ch = channel as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal: (id: number, sig: string) => void } };
+  };
   try {
     // 'eof': stdin ended, the channel still open (requests are allowed after EOF, RFC 4254 §5.3).
-    if ((ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') && typeof ch._client?._protocol?.signal === 'function') ch._client._protocol.signal(ch.outgoing.id, name);
+    if (
+      (ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') &&
+      typeof ch._client?._protocol?.signal === 'function'
+    )
+      ch._client._protocol.signal(ch.outgoing.id, name);
     else channel.signal(name);
   } catch {
     /* best effort: the channel is closed right after */

@@ -17,9 +17,33 @@ export function sdkErrorName(err: unknown): string {
   return shape(err).name ?? 'Error';
 }
 
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException']);
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError']);
-const DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId', 'IncompleteSignature']);
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+]);
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'TimeoutError',
+]);
+const DENIED = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'IncompleteSignature',
+]);
 
 /**
  * Errors worth polling through: the SDK has already retried them (§4.5), but losing a running
@@ -29,7 +53,13 @@ const DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 
 export function isTransientSdkError(err: unknown): boolean {
   const e = shape(err);
   const status = e.$metadata?.httpStatusCode;
-  return e.$fault === 'server' || (status !== undefined && status >= 500) || THROTTLING.has(e.name ?? '') || NETWORK.has(e.name ?? '') || NETWORK.has(e.code ?? '');
+  return (
+    e.$fault === 'server' ||
+    (status !== undefined && status >= 500) ||
+    THROTTLING.has(e.name ?? '') ||
+    NETWORK.has(e.name ?? '') ||
+    NETWORK.has(e.code ?? '')
+  );
 }
 
 /** An SDK error from `operation` → the catalogue, with the AWS error name kept in details. */
@@ -37,7 +67,13 @@ export function runeErrorFromSdk(err: unknown, operation: string, context: Recor
   const e = shape(err);
   const name = e.name ?? 'Error';
   const message = e.message && e.message !== 'UnknownError' ? e.message : name;
-  const details = { ...context, operation, aws_error: name, http_status: e.$metadata?.httpStatusCode ?? null, attempts: e.$metadata?.attempts ?? null };
+  const details = {
+    ...context,
+    operation,
+    aws_error: name,
+    http_status: e.$metadata?.httpStatusCode ?? null,
+    attempts: e.$metadata?.attempts ?? null,
+  };
   if (DENIED.has(name)) {
     return new RuneError(
       'SSM_ACCESS_DENIED',
@@ -47,7 +83,11 @@ export function runeErrorFromSdk(err: unknown, operation: string, context: Recor
     );
   }
   if (name === 'InvalidInstanceId') {
-    const listed = Array.isArray(context.instance_ids) ? (context.instance_ids as string[]) : typeof context.instance_id === 'string' ? [context.instance_id] : [];
+    const listed = Array.isArray(context.instance_ids)
+      ? (context.instance_ids as string[])
+      : typeof context.instance_id === 'string'
+        ? [context.instance_id]
+        : [];
     const ids = listed.length > 0 ? ` ${listed.join(', ')}` : '';
     return new RuneError(
       'SSM_INSTANCE_UNAVAILABLE',

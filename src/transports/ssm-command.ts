@@ -27,7 +27,10 @@ export interface SsmInput {
  * ends the plugin first (as RUNE's backstop does over SSH).
  */
 export function executionTimeoutSeconds(timeoutMs: number): number {
-  return Math.min(SSM_MAX_EXECUTION_TIMEOUT_S, Math.max(1, Math.ceil((timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS) / 1000)));
+  return Math.min(
+    SSM_MAX_EXECUTION_TIMEOUT_S,
+    Math.max(1, Math.ceil((timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS) / 1000)),
+  );
 }
 
 /**
@@ -41,7 +44,8 @@ export function deliveryTimeoutSeconds(timeoutMs: number): number {
 /** The `case` arm that gives one instance its payload. Its length is what the instance adds to the command. */
 export function inputLine(input: SsmInput): string {
   // Only an id SSM's pattern accepts ([A-Za-z0-9_-]) and base64 ([A-Za-z0-9+/=]) reach the shell.
-  if (!isSsmInstanceId(input.instanceId)) throw new Error(`not an SSM instance id: ${JSON.stringify(input.instanceId)}`);
+  if (!isSsmInstanceId(input.instanceId))
+    throw new Error(`not an SSM instance id: ${JSON.stringify(input.instanceId)}`);
   return `${input.instanceId}) p='${Buffer.from(input.payload, 'utf8').toString('base64')}' ;;`;
 }
 
@@ -53,8 +57,19 @@ export function inputLine(input: SsmInput): string {
  * to the same wrapper SSH uses (wrapper-script.ts: private staging, `timeout`, `sudo -n`).
  * Nothing from an alert or a param is ever text here: only ids, base64 and RUNE's fixed lines.
  */
-export function buildSsmCommands(opts: { pluginName: string; script: Buffer; timeoutMs: number; become: boolean; inputs: SsmInput[] }): string[] {
-  const wrapper = buildWrapperScript({ script: opts.script, timeoutMs: opts.timeoutMs, become: opts.become, killGraceMs: KILL_GRACE_MS });
+export function buildSsmCommands(opts: {
+  pluginName: string;
+  script: Buffer;
+  timeoutMs: number;
+  become: boolean;
+  inputs: SsmInput[];
+}): string[] {
+  const wrapper = buildWrapperScript({
+    script: opts.script,
+    timeoutMs: opts.timeoutMs,
+    become: opts.become,
+    killGraceMs: KILL_GRACE_MS,
+  });
   const fail = (what: string) => `echo "rune: ${what}" >&2; exit ${WRAPPER_SETUP_EXIT}`;
   return [
     `# rune: ${/^[a-z0-9-]+$/.test(opts.pluginName) ? opts.pluginName : 'plugin'}; each instance reads its own input`,

@@ -18,7 +18,10 @@ export interface PackLimits {
  * `maxInstances` ids, at most `maxBytes`, and never one id twice in a command (SSM refuses that
  * with DuplicateInstanceId). Runs that cannot fit even alone come back in `tooLarge`. Pure.
  */
-export function packBatches<T extends Packable>(items: readonly T[], limits: PackLimits): { batches: T[][]; tooLarge: T[] } {
+export function packBatches<T extends Packable>(
+  items: readonly T[],
+  limits: PackLimits,
+): { batches: T[][]; tooLarge: T[] } {
   const batches: { items: T[]; bytes: number; ids: Set<string> }[] = [];
   const tooLarge: T[] = [];
   for (const item of items) {
@@ -26,7 +29,10 @@ export function packBatches<T extends Packable>(items: readonly T[], limits: Pac
       tooLarge.push(item);
       continue;
     }
-    let home = batches.find((b) => b.items.length < limits.maxInstances && b.bytes + item.bytes <= limits.maxBytes && !b.ids.has(item.instanceId));
+    let home = batches.find(
+      (b) =>
+        b.items.length < limits.maxInstances && b.bytes + item.bytes <= limits.maxBytes && !b.ids.has(item.instanceId),
+    );
     if (!home) {
       home = { items: [], bytes: limits.fixedBytes, ids: new Set() };
       batches.push(home);

@@ -29,14 +29,23 @@ export async function pollInvocation(
   for (;;) {
     await o.sleep(Math.max(0, Math.min(delay, o.deadline - o.now())));
     delay = Math.min(o.maxPollMs, Math.ceil(delay * 1.5));
-    if (o.isClosed()) throw new RuneError('SSM_API_ERROR', 'RUNE stopped while waiting for the SSM command; its outcome is unknown', o.context);
+    if (o.isClosed())
+      throw new RuneError(
+        'SSM_API_ERROR',
+        'RUNE stopped while waiting for the SSM command; its outcome is unknown',
+        o.context,
+      );
     let inv: InvocationView | null = null;
     try {
       inv = await get();
     } catch (err) {
       const notYet = sdkErrorName(err) === 'InvocationDoesNotExist';
       if (notYet && o.now() - o.sentAt >= o.notFoundGraceMs) {
-        throw new RuneError('SSM_API_ERROR', `SSM still has no invocation ${Math.round(o.notFoundGraceMs / 1000)}s after SendCommand (InvocationDoesNotExist); its outcome is unknown`, { ...o.context, aws_error: 'InvocationDoesNotExist' });
+        throw new RuneError(
+          'SSM_API_ERROR',
+          `SSM still has no invocation ${Math.round(o.notFoundGraceMs / 1000)}s after SendCommand (InvocationDoesNotExist); its outcome is unknown`,
+          { ...o.context, aws_error: 'InvocationDoesNotExist' },
+        );
       }
       if (!notYet && !isTransientSdkError(err)) throw runeErrorFromSdk(err, 'GetCommandInvocation', o.context);
     }

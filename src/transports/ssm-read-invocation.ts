@@ -28,7 +28,8 @@ export interface InvocationContext {
   outputBucket?: string | undefined;
 }
 
-export type InvocationState = { kind: 'waiting' } | { kind: 'done'; outcome: ExecOutcome } | { kind: 'error'; error: RuneError };
+export type InvocationState =
+  { kind: 'waiting' } | { kind: 'done'; outcome: ExecOutcome } | { kind: 'error'; error: RuneError };
 
 // The agent appends this line to stderr when the script exits non-zero (terratest capture, §4.3);
 // it repeats ResponseCode and would hide the plugin's own last line in messages.
@@ -54,33 +55,65 @@ function isoDurationMs(text: string | undefined): number | null {
 export function readInvocation(inv: InvocationView, ctx: InvocationContext): InvocationState {
   const details = inv.StatusDetails ?? '';
   const where = `${ctx.node} (${ctx.instanceId}, command ${ctx.commandId})`;
-  const errDetails = { node: ctx.node, instance_id: ctx.instanceId, command_id: ctx.commandId, ssm_status: inv.Status ?? null, ssm_status_details: details || null };
-  if (details === 'Delivery Timed Out' || (inv.Status === 'TimedOut' && inv.ResponseCode === -1 && details !== 'Execution Timed Out')) {
+  const errDetails = {
+    node: ctx.node,
+    instance_id: ctx.instanceId,
+    command_id: ctx.commandId,
+    ssm_status: inv.Status ?? null,
+    ssm_status_details: details || null,
+  };
+  if (
+    details === 'Delivery Timed Out' ||
+    (inv.Status === 'TimedOut' && inv.ResponseCode === -1 && details !== 'Execution Timed Out')
+  ) {
     return {
       kind: 'error',
-      error: new RuneError('SSM_DELIVERY_TIMEOUT', `${where}: the instance did not pick up the command within its delivery window; is the SSM Agent running and online there?`, errDetails),
+      error: new RuneError(
+        'SSM_DELIVERY_TIMEOUT',
+        `${where}: the instance did not pick up the command within its delivery window; is the SSM Agent running and online there?`,
+        errDetails,
+      ),
     };
   }
   if (details === 'Undeliverable') {
     return {
       kind: 'error',
-      error: new RuneError('SSM_UNDELIVERABLE', `${where}: SSM could not deliver the command (Undeliverable): the instance may be stopped, gone, or its SSM Agent unreachable`, errDetails),
+      error: new RuneError(
+        'SSM_UNDELIVERABLE',
+        `${where}: SSM could not deliver the command (Undeliverable): the instance may be stopped, gone, or its SSM Agent unreachable`,
+        errDetails,
+      ),
     };
   }
   if (details === 'Terminated') {
-    return { kind: 'done', outcome: finished(inv, ctx, { cancelled: "SSM terminated it because the command exceeded its MaxErrors (other instances failed first)" }) };
+    return {
+      kind: 'done',
+      outcome: finished(inv, ctx, {
+        cancelled: 'SSM terminated it because the command exceeded its MaxErrors (other instances failed first)',
+      }),
+    };
   }
   if (inv.Status === 'Cancelled' || details === 'Cancelled') {
-    return { kind: 'done', outcome: finished(inv, ctx, { cancelled: `the SSM command ${ctx.commandId} was cancelled (CancelCommand from outside this run)` }) };
+    return {
+      kind: 'done',
+      outcome: finished(inv, ctx, {
+        cancelled: `the SSM command ${ctx.commandId} was cancelled (CancelCommand from outside this run)`,
+      }),
+    };
   }
   if (details === 'Execution Timed Out') return { kind: 'done', outcome: finished(inv, ctx, { timedOut: true }) };
-  if (inv.Status === 'Success' || inv.Status === 'Failed' || inv.Status === 'TimedOut') return { kind: 'done', outcome: finished(inv, ctx, {}) };
+  if (inv.Status === 'Success' || inv.Status === 'Failed' || inv.Status === 'TimedOut')
+    return { kind: 'done', outcome: finished(inv, ctx, {}) };
   // Pending, InProgress, Delayed (the agent is offline; SSM retries), Cancelling, and any status
   // added later: keep polling. RUNE's own deadline bounds the wait (unlike the waiter, §4.4).
   return { kind: 'waiting' };
 }
 
-function finished(inv: InvocationView, ctx: InvocationContext, how: { timedOut?: true; cancelled?: string }): ExecOutcome {
+function finished(
+  inv: InvocationView,
+  ctx: InvocationContext,
+  how: { timedOut?: true; cancelled?: string },
+): ExecOutcome {
   const stdout = inv.StandardOutputContent ?? '';
   const rawStderr = inv.StandardErrorContent ?? '';
   const stderr = rawStderr.replace(AGENT_TRAILER, '');

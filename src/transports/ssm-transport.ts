@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { CancelCommandCommand, GetCommandInvocationCommand, SendCommandCommand, SSMClient, type SendCommandCommandInput } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  SSMClient,
+  type SendCommandCommandInput,
+} from '@aws-sdk/client-ssm';
 import { RuneError } from '../errors';
 import { runeErrorFromSdk, sdkErrorName } from './ssm-api-error';
 import {
@@ -16,7 +22,15 @@ import { isSsmInstanceId } from './ssm-instance-id';
 import { packBatches } from './ssm-pack-batches';
 import { pollInvocation } from './ssm-poll-invocation';
 import { readInvocation } from './ssm-read-invocation';
-import { BACKSTOP_MARGIN_MS, DEFAULT_CAPTURE_LIMITS, KILL_GRACE_MS, type CaptureLimits, type ExecOutcome, type ExecRequest, type Transport } from './transport';
+import {
+  BACKSTOP_MARGIN_MS,
+  DEFAULT_CAPTURE_LIMITS,
+  KILL_GRACE_MS,
+  type CaptureLimits,
+  type ExecOutcome,
+  type ExecRequest,
+  type Transport,
+} from './transport';
 
 /** SendCommand's InstanceIds holds at most 50 (PROTOCOLS.md §4.1). */
 export const SSM_MAX_INSTANCES_PER_COMMAND = 50;
@@ -68,7 +82,13 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const coalesceMs = opts.coalesceMs ?? 50;
-  const schedule = { pollMs: opts.pollMs ?? 1000, maxPollMs: opts.maxPollMs ?? 10_000, notFoundGraceMs: opts.notFoundGraceMs ?? 30_000, now, sleep };
+  const schedule = {
+    pollMs: opts.pollMs ?? 1000,
+    maxPollMs: opts.maxPollMs ?? 10_000,
+    notFoundGraceMs: opts.notFoundGraceMs ?? 30_000,
+    now,
+    sleep,
+  };
   const groups = new Map<string, Group>();
   const cancels = new Map<string, { ids: Set<string>; waiters: ((problem: string | null) => void)[] }>();
   let client: SSMClient | undefined;
@@ -79,7 +99,14 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
 
   function groupKey(req: ExecRequest): string {
     const hash = createHash('sha256').update(req.script).digest('hex');
-    return JSON.stringify([req.plugin.name, hash, req.timeoutMs, req.plugin.become, req.target.ssm?.maxConcurrency ?? null, req.target.ssm?.maxErrors ?? null]);
+    return JSON.stringify([
+      req.plugin.name,
+      hash,
+      req.timeoutMs,
+      req.plugin.become,
+      req.target.ssm?.maxConcurrency ?? null,
+      req.target.ssm?.maxErrors ?? null,
+    ]);
   }
 
   function flush(key: string): void {
@@ -96,7 +123,12 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
     try {
       await config.region();
     } catch (err) {
-      throw new RuneError('SSM_NO_REGION', `no AWS region for SSM: set AWS_REGION, or a region in the AWS profile (AWS_PROFILE) (${(err as Error).message})`, {}, { cause: err });
+      throw new RuneError(
+        'SSM_NO_REGION',
+        `no AWS region for SSM: set AWS_REGION, or a region in the AWS profile (AWS_PROFILE) (${(err as Error).message})`,
+        {},
+        { cause: err },
+      );
     }
     try {
       await config.credentials();
@@ -120,7 +152,11 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
     const first = runs[0] as PendingRun;
     const fixedBytes = parametersBytes(ssmParameters(commandsFor(first, []), first.req.timeoutMs));
     const maxBytes = SSM_MAX_DOCUMENT_BYTES - SSM_DOCUMENT_HEADROOM_BYTES;
-    const { batches, tooLarge } = packBatches(runs, { fixedBytes, maxBytes, maxInstances: SSM_MAX_INSTANCES_PER_COMMAND });
+    const { batches, tooLarge } = packBatches(runs, {
+      fixedBytes,
+      maxBytes,
+      maxInstances: SSM_MAX_INSTANCES_PER_COMMAND,
+    });
     for (const r of tooLarge) {
       r.reject(
         new RuneError(
@@ -173,7 +209,9 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
       return;
     }
     if (!commandId) {
-      const error = new RuneError('SSM_API_ERROR', 'SSM SendCommand answered without a CommandId', { instance_ids: ids });
+      const error = new RuneError('SSM_API_ERROR', 'SSM SendCommand answered without a CommandId', {
+        instance_ids: ids,
+      });
       for (const r of batch) r.reject(error);
       return;
     }
@@ -183,7 +221,8 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
 
   async function follow(run: PendingRun, commandId: string, sentAt: number): Promise<void> {
     const { req, instanceId } = run;
-    const allowance = opts.deliveryAllowanceMs ?? deliveryTimeoutSeconds(req.timeoutMs) * 1000 + KILL_GRACE_MS + BACKSTOP_MARGIN_MS;
+    const allowance =
+      opts.deliveryAllowanceMs ?? deliveryTimeoutSeconds(req.timeoutMs) * 1000 + KILL_GRACE_MS + BACKSTOP_MARGIN_MS;
     const deadline = sentAt + req.timeoutMs + allowance;
     const context = { node: req.target.node, instance_id: instanceId, command_id: commandId };
     // RUNE cancels the run: CancelCommand for this instance; polling then sees Cancelled.
@@ -194,7 +233,15 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
       const end = await pollInvocation(
         () => ssm().send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })),
         (inv, elapsedMs) =>
-          readInvocation(inv, { node: req.target.node, instanceId, commandId, timeoutMs: req.timeoutMs, elapsedMs, tailBytes: limits.tailBytes, outputBucket: opts.outputS3Bucket }),
+          readInvocation(inv, {
+            node: req.target.node,
+            instanceId,
+            commandId,
+            timeoutMs: req.timeoutMs,
+            elapsedMs,
+            tailBytes: limits.tailBytes,
+            outputBucket: opts.outputS3Bucket,
+          }),
         { ...schedule, sentAt, deadline, isClosed: () => closed, context },
       );
       if (end.kind === 'deadline') {
@@ -248,7 +295,12 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
       closed = true;
       for (const group of groups.values()) {
         clearTimeout(group.timer);
-        for (const r of group.runs) r.reject(new RuneError('SSM_API_ERROR', 'the SSM transport closed before this run was sent', { node: r.req.target.node }));
+        for (const r of group.runs)
+          r.reject(
+            new RuneError('SSM_API_ERROR', 'the SSM transport closed before this run was sent', {
+              node: r.req.target.node,
+            }),
+          );
       }
       groups.clear();
       client?.destroy();
@@ -258,9 +310,13 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
         const instanceId = req.target.instanceId;
         if (instanceId === undefined || !isSsmInstanceId(instanceId)) {
           reject(
-            new RuneError('SSM_INVALID_INSTANCE', `${req.target.node}: ${instanceId === undefined ? 'no instance id' : `${JSON.stringify(instanceId)} is not an SSM instance id`} (i-… or mi-…)`, {
-              node: req.target.node,
-            }),
+            new RuneError(
+              'SSM_INVALID_INSTANCE',
+              `${req.target.node}: ${instanceId === undefined ? 'no instance id' : `${JSON.stringify(instanceId)} is not an SSM instance id`} (i-… or mi-…)`,
+              {
+                node: req.target.node,
+              },
+            ),
           );
           return;
         }
@@ -268,7 +324,13 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
           reject(new RuneError('SSM_API_ERROR', 'the SSM transport is closed', { node: req.target.node }));
           return;
         }
-        const run: PendingRun = { req, instanceId, bytes: Buffer.byteLength(JSON.stringify(inputLine({ instanceId, payload: req.payload })), 'utf8') + 1, resolve, reject };
+        const run: PendingRun = {
+          req,
+          instanceId,
+          bytes: Buffer.byteLength(JSON.stringify(inputLine({ instanceId, payload: req.payload })), 'utf8') + 1,
+          resolve,
+          reject,
+        };
         const key = groupKey(req);
         let group = groups.get(key);
         if (!group) {

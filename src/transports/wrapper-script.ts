@@ -18,7 +18,12 @@ export const WRAPPER_SETUP_EXIT = 125;
  *   grace). A background job's stdin would be /dev/null, so the payload reaches it through fd 3.
  *   A HUP (session gone) does not stop a running plugin: `timeout` still bounds it.
  */
-export function buildWrapperScript(opts: { script: Buffer; timeoutMs: number; become: boolean; killGraceMs: number }): string {
+export function buildWrapperScript(opts: {
+  script: Buffer;
+  timeoutMs: number;
+  become: boolean;
+  killGraceMs: number;
+}): string {
   const b64 = opts.script.toString('base64');
   const seconds = (Math.max(opts.timeoutMs, 1) / 1000).toFixed(3);
   const killAfter = Math.max(1, Math.round(opts.killGraceMs / 1000));

@@ -21,7 +21,10 @@ export class OutputCapture {
       this.head.push(take);
       this.headLen += take.length;
     }
-    const joined = this.tail.length + chunk.length > this.tailCap * 2 ? Buffer.concat([this.tail, chunk]).subarray(-this.tailCap) : Buffer.concat([this.tail, chunk]);
+    const joined =
+      this.tail.length + chunk.length > this.tailCap * 2
+        ? Buffer.concat([this.tail, chunk]).subarray(-this.tailCap)
+        : Buffer.concat([this.tail, chunk]);
     this.tail = joined.length > this.tailCap ? joined.subarray(-this.tailCap) : joined;
   }
 

@@ -1,6 +1,11 @@
 import { allows, type Actor } from '../../src/auth/actor';
 
-const actor = (role: Actor['role'], actions: string[] | null = null, nodes: string[] | null = null): Actor => ({ name: 't', role, actions, nodes });
+const actor = (role: Actor['role'], actions: string[] | null = null, nodes: string[] | null = null): Actor => ({
+  name: 't',
+  role,
+  actions,
+  nodes,
+});
 
 describe('allows', () => {
   test('roles are ordered viewer < operator < admin', () => {

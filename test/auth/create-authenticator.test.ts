@@ -6,7 +6,10 @@ import { parseTokensFile } from '../../src/auth/parse-tokens-file';
 describe('createAuthenticator', () => {
   const a = generateToken();
   const b = generateToken();
-  const { tokens } = parseTokensFile(`ada admin ${hashToken(a)}\nsam operator ${hashToken(b)} actions=echo nodes=web-*\n`, 'f');
+  const { tokens } = parseTokensFile(
+    `ada admin ${hashToken(a)}\nsam operator ${hashToken(b)} actions=echo nodes=web-*\n`,
+    'f',
+  );
   const authenticate = createAuthenticator(tokens);
 
   test('a known token becomes its Actor, with scopes', () => {
@@ -15,7 +18,8 @@ describe('createAuthenticator', () => {
   });
 
   test('anything else is null: unknown, empty, a prefix, the hash itself', () => {
-    for (const c of ['', 'rune_', a.slice(0, -1), `${a} `, hashToken(a), hashToken(a).slice(7)]) expect(authenticate(c)).toBeNull();
+    for (const c of ['', 'rune_', a.slice(0, -1), `${a} `, hashToken(a), hashToken(a).slice(7)])
+      expect(authenticate(c)).toBeNull();
     expect(createAuthenticator([])(a)).toBeNull();
   });
 

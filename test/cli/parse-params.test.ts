@@ -2,11 +2,23 @@ import { parseCliParams } from '../../src/cli/parse-params';
 
 const schema = {
   type: 'object',
-  properties: { n: { type: 'integer' }, on: { type: 'boolean' }, units: { type: 'array', items: { type: 'string' } }, ports: { type: 'array', items: { type: 'integer' } }, s: { type: 'string' } },
+  properties: {
+    n: { type: 'integer' },
+    on: { type: 'boolean' },
+    units: { type: 'array', items: { type: 'string' } },
+    ports: { type: 'array', items: { type: 'integer' } },
+    s: { type: 'string' },
+  },
 };
 
 test('--param values are read by the type the schema declares', () => {
-  expect(parseCliParams(['n=30', 'on=true', 'units=docker,nomad', 'ports=[1,2]', 's=42'], undefined, schema)).toEqual({ n: 30, on: true, units: ['docker', 'nomad'], ports: [1, 2], s: '42' });
+  expect(parseCliParams(['n=30', 'on=true', 'units=docker,nomad', 'ports=[1,2]', 's=42'], undefined, schema)).toEqual({
+    n: 30,
+    on: true,
+    units: ['docker', 'nomad'],
+    ports: [1, 2],
+    s: '42',
+  });
 });
 
 test('a value that does not fit stays a string for the schema check to report', () => {
@@ -32,6 +44,8 @@ test('__proto__ as a key does not pollute prototypes', () => {
 test('JSON nested deeper than 64 levels is a usage error, not a crash', () => {
   const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
   expect(() => parseCliParams([], deep, undefined)).toThrow(/--params-json nests deeper than 64 levels/);
-  expect(() => parseCliParams([`a=${'['.repeat(1000)}${']'.repeat(1000)}`], undefined, { properties: { a: { type: 'array' } } })).toThrow(/value nests deeper/);
+  expect(() =>
+    parseCliParams([`a=${'['.repeat(1000)}${']'.repeat(1000)}`], undefined, { properties: { a: { type: 'array' } } }),
+  ).toThrow(/value nests deeper/);
   expect(parseCliParams([], '{"a":[[1]]}', undefined)).toEqual({ a: [[1]] });
 });

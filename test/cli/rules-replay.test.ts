@@ -42,14 +42,25 @@ rules:
 };
 
 const disk: AlertSpec = { labels: { alertname: 'Disk', instance: '10.0.1.23:9100' }, fingerprint: 'd1' };
-const critical: AlertSpec = { labels: { alertname: 'Docker', severity: 'critical', instance: '10.0.1.23:9323' }, fingerprint: 'k1' };
-const warning: AlertSpec = { labels: { alertname: 'Docker', severity: 'warning', instance: '10.0.1.24:9323' }, fingerprint: 'k2' };
+const critical: AlertSpec = {
+  labels: { alertname: 'Docker', severity: 'critical', instance: '10.0.1.23:9323' },
+  fingerprint: 'k1',
+};
+const warning: AlertSpec = {
+  labels: { alertname: 'Docker', severity: 'warning', instance: '10.0.1.24:9323' },
+  fingerprint: 'k2',
+};
 const other: AlertSpec = { labels: { alertname: 'Other', instance: '10.0.1.24:9100' }, fingerprint: 'o1' };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rune-replay-'));
   db = join(dir, 'rune.db');
-  const serveEnv = { RUNE_CONFIG: rulesFile('old.yaml', 'severity="critical"'), RUNE_PLUGINS_DIR: join(ROOT, 'plugins'), RUNE_DB: db, RUNE_WEBHOOK_TOKEN: 'tok' };
+  const serveEnv = {
+    RUNE_CONFIG: rulesFile('old.yaml', 'severity="critical"'),
+    RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
+    RUNE_DB: db,
+    RUNE_WEBHOOK_TOKEN: 'tok',
+  };
   const server = await startServer({
     settings: readSettings({}, serveEnv),
     serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, serveEnv, (p) => readFileSync(p, 'utf8')),
@@ -57,16 +68,26 @@ beforeAll(async () => {
     createTransports: defaultTransports,
   });
   const post = async (body: Buffer) => {
-    const res = await fetch(`${server.url}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tok' }, body });
+    const res = await fetch(`${server.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+      body,
+    });
     expect(res.status).toBe(202);
     return (await res.json()) as { jobs: string[]; duplicates: string[] };
   };
   try {
     expect((await post(alertmanagerPayload('{}:{alertname="Disk"}', [disk]))).jobs).toHaveLength(1);
-    expect((await post(alertmanagerPayload('{}:{alertname="Docker"}', [critical, warning, other]))).jobs).toHaveLength(2);
+    expect((await post(alertmanagerPayload('{}:{alertname="Docker"}', [critical, warning, other]))).jobs).toHaveLength(
+      2,
+    );
     // Alertmanager re-sends the group: the same episodes, nothing new runs.
-    expect((await post(alertmanagerPayload('{}:{alertname="Docker"}', [critical, warning, other]))).duplicates).toHaveLength(2);
-    expect((await post(alertmanagerPayload('{}:{alertname="Disk"}', [{ ...disk, status: 'resolved' }]))).jobs).toHaveLength(1);
+    expect(
+      (await post(alertmanagerPayload('{}:{alertname="Docker"}', [critical, warning, other]))).duplicates,
+    ).toHaveLength(2);
+    expect(
+      (await post(alertmanagerPayload('{}:{alertname="Disk"}', [{ ...disk, status: 'resolved' }]))).jobs,
+    ).toHaveLength(1);
   } finally {
     await server.close(5000);
   }
@@ -77,13 +98,18 @@ test('the same rules replay with no differences', async () => {
   const r = await runCli(['rules', 'replay', '--since', '1h', '--config', join(dir, 'old.yaml')], env());
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toContain('summary: 4 webhook(s), 8 alert(s) (3 repeated episode(s) skipped); 0 alert(s) decided differently: 0 new run(s), 0 no longer run, 0 changed; 3 unchanged');
+  expect(r.stdout).toContain(
+    'summary: 4 webhook(s), 8 alert(s) (3 repeated episode(s) skipped); 0 alert(s) decided differently: 0 new run(s), 0 no longer run, 0 changed; 3 unchanged',
+  );
   expect(r.stdout).not.toMatch(/^\d{4}-.*: alert /m);
 });
 
 test('a widened matcher shows exactly the one alert that would now run, and nothing else', async () => {
   const before = readFileSync(db);
-  const r = await runCli(['rules', 'replay', '--since', '1h', '--config', rulesFile('wider.yaml', 'severity=~"critical|warning"')], env());
+  const r = await runCli(
+    ['rules', 'replay', '--since', '1h', '--config', rulesFile('wider.yaml', 'severity=~"critical|warning"')],
+    env(),
+  );
   expect(r.code).toBe(0);
   const alerts = r.stdout.split('\n').filter((l) => / alert [^ ]+ (firing|resolved) since /.test(l));
   expect(alerts).toHaveLength(1);
@@ -96,10 +122,31 @@ test('a widened matcher shows exactly the one alert that would now run, and noth
 });
 
 test('a narrowed matcher and changed params: "no longer runs" and "changed", with what actually happened (json)', async () => {
-  const r = await runCli(['rules', 'replay', '--since', '1h', '--output', 'json', '--config', rulesFile('narrow.yaml', 'severity="page"', '{message: hi}')], env());
+  const r = await runCli(
+    [
+      'rules',
+      'replay',
+      '--since',
+      '1h',
+      '--output',
+      'json',
+      '--config',
+      rulesFile('narrow.yaml', 'severity="page"', '{message: hi}'),
+    ],
+    env(),
+  );
   expect(r.code).toBe(0);
   const doc = JSON.parse(r.stdout);
-  expect(doc.summary).toEqual({ webhooks: 4, alerts: 8, repeats: 3, alerts_changed: 2, new: 0, removed: 1, changed: 1, same: 1 });
+  expect(doc.summary).toEqual({
+    webhooks: 4,
+    alerts: 8,
+    repeats: 3,
+    alerts_changed: 2,
+    new: 0,
+    removed: 1,
+    changed: 1,
+    same: 1,
+  });
   const byFp = Object.fromEntries(doc.alerts.map((a: { alert: { fingerprint: string } }) => [a.alert.fingerprint, a]));
   expect(Object.keys(byFp).sort()).toEqual(['d1', 'k1']);
   expect(byFp.k1.changes).toEqual([
@@ -107,22 +154,43 @@ test('a narrowed matcher and changed params: "no longer runs" and "changed", wit
       kind: 'removed',
       rule: 'docker',
       before: [
-        expect.objectContaining({ step: 0, action: 'noop', node: '10.0.1.23', params: {}, status: expect.stringMatching(/^(queued|running|succeeded)$/) }),
+        expect.objectContaining({
+          step: 0,
+          action: 'noop',
+          node: '10.0.1.23',
+          params: {},
+          status: expect.stringMatching(/^(queued|running|succeeded)$/),
+        }),
         expect.objectContaining({ step: 1, action: 'noop', node: '10.0.1.23' }),
       ],
     },
   ]);
   expect(byFp.d1.alert.status).toBe('firing');
-  expect(byFp.d1.changes).toEqual([{ kind: 'changed', rule: 'disk', before: [expect.objectContaining({ params: {} })], after: [{ step: 0, action: 'noop', node: '10.0.1.23', params: { message: 'hi' } }] }]);
+  expect(byFp.d1.changes).toEqual([
+    {
+      kind: 'changed',
+      rule: 'disk',
+      before: [expect.objectContaining({ params: {} })],
+      after: [{ step: 0, action: 'noop', node: '10.0.1.23', params: { message: 'hi' } }],
+    },
+  ]);
 });
 
 test('--all lists unchanged decisions too; --until before the notifications replays nothing; bad flags exit 2', async () => {
   const all = await runCli(['rules', 'replay', '--since', '1h', '--all', '--config', join(dir, 'old.yaml')], env());
   expect(all.stdout).toContain('    same          disk-cleared: noop on 10.0.1.23 {}');
   expect(all.stdout).toContain('    no rule matches, before or now');
-  const none = await runCli(['rules', 'replay', '--since', '2h', '--until', '1h', '--config', join(dir, 'old.yaml')], env());
+  const none = await runCli(
+    ['rules', 'replay', '--since', '2h', '--until', '1h', '--config', join(dir, 'old.yaml')],
+    env(),
+  );
   expect(none.stdout).toContain('summary: 0 webhook(s), 0 alert(s)');
-  expect((await runCli(['rules', 'replay', '--since', 'yesterday', '--config', join(dir, 'old.yaml')], env())).code).toBe(2);
-  const missing = await runCli(['rules', 'replay', '--since', '1h', '--config', join(dir, 'old.yaml'), '--db', join(dir, 'nope.db')], env());
+  expect(
+    (await runCli(['rules', 'replay', '--since', 'yesterday', '--config', join(dir, 'old.yaml')], env())).code,
+  ).toBe(2);
+  const missing = await runCli(
+    ['rules', 'replay', '--since', '1h', '--config', join(dir, 'old.yaml'), '--db', join(dir, 'nope.db')],
+    env(),
+  );
   expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot open the database') });
 });

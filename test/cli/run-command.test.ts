@@ -8,14 +8,23 @@ import { readConfig } from '../../src/config/read-config';
 const FIXTURES = join(__dirname, '..', 'fixtures', 'plugins');
 const dir = mkdtempSync(join(tmpdir(), 'rune-cli-'));
 const config = join(dir, 'rules.yaml');
-writeFileSync(config, 'nodes:\n  - name: localhost\n  - name: web-1\n    address: 10.0.1.23\n  - name: ec2-1\n    transport: ssm\n    instance_id: i-0123456789abcdef0\n');
+writeFileSync(
+  config,
+  'nodes:\n  - name: localhost\n  - name: web-1\n    address: 10.0.1.23\n  - name: ec2-1\n    transport: ssm\n    instance_id: i-0123456789abcdef0\n',
+);
 const env = { PATH: process.env.PATH, HOME: dir, RUNE_CONFIG: config, RUNE_PLUGINS_DIR: FIXTURES };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('localhost runs through the local transport', async () => {
   const r = await runCli(['run', 'echo', '--node', 'localhost', '--param', 'message=local', '--output', 'json'], env);
   expect(r.code).toBe(0);
-  expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'succeeded', transport: 'local', node: 'localhost', summary: 'echo local', trigger: { kind: 'cli' } });
+  expect(jsonLines(r.stdout)[0]).toMatchObject({
+    status: 'succeeded',
+    transport: 'local',
+    node: 'localhost',
+    summary: 'echo local',
+    trigger: { kind: 'cli' },
+  });
 });
 
 test('an unknown action is exit 2 and names what exists', async () => {
@@ -46,20 +55,41 @@ test('--ssm and ssm nodes go through SSM: a node with no instance id is refused,
   expect(jsonLines(noInstance.stdout)[0]!.error.message).toContain('no instance id for the ssm transport');
 
   // Nothing from the developer's own AWS setup: no region, no profile, no instance metadata.
-  const restore = useAwsEnv({ AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  const restore = useAwsEnv({
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
   try {
-    for (const args of [['--node', 'ec2-1'], ['--node', 'i-0123456789abcdef0', '--ssm']]) {
+    for (const args of [
+      ['--node', 'ec2-1'],
+      ['--node', 'i-0123456789abcdef0', '--ssm'],
+    ]) {
       const r = await runCli(['run', 'echo', ...args, '--output', 'json'], env);
       expect(r.code).toBe(2);
-      expect(jsonLines(r.stdout)[0]).toMatchObject({ node: 'ec2-1', transport: 'ssm', error: { code: 'SSM_NO_REGION', stage: 'dispatch' } });
+      expect(jsonLines(r.stdout)[0]).toMatchObject({
+        node: 'ec2-1',
+        transport: 'ssm',
+        error: { code: 'SSM_NO_REGION', stage: 'dispatch' },
+      });
     }
   } finally {
     restore();
   }
-  const plan = await runCli(['run', 'echo', '--node', 'ec2-1', '--dry-run', '--max-concurrency', '10%', '--output', 'json'], env);
+  const plan = await runCli(
+    ['run', 'echo', '--node', 'ec2-1', '--dry-run', '--max-concurrency', '10%', '--output', 'json'],
+    env,
+  );
   expect(plan.code).toBe(0);
-  expect(jsonLines(plan.stdout)[0]!.data.plan.target).toMatchObject({ transport: 'ssm', instanceId: 'i-0123456789abcdef0', ssm: { maxConcurrency: '10%' } });
-  expect(jsonLines(plan.stdout)[0]!.summary).toBe('dry run: would run echo 1.0.0 on ec2-1 over ssm (instance i-0123456789abcdef0); nothing was contacted');
+  expect(jsonLines(plan.stdout)[0]!.data.plan.target).toMatchObject({
+    transport: 'ssm',
+    instanceId: 'i-0123456789abcdef0',
+    ssm: { maxConcurrency: '10%' },
+  });
+  expect(jsonLines(plan.stdout)[0]!.summary).toBe(
+    'dry run: would run echo 1.0.0 on ec2-1 over ssm (instance i-0123456789abcdef0); nothing was contacted',
+  );
 });
 
 test('--dry-run --on-node runs the plugin with dry_run: true', async () => {
@@ -122,7 +152,10 @@ test('actions lists plugins with version, description and params; broken files m
   expect(r.code).toBe(0);
   const names = (JSON.parse(r.stdout) as { actions: { name: string }[] }).actions.map((a) => a.name);
   expect(names).toEqual(['echo', 'fail', 'flood', 'forever', 'garbage', 'no-interpreter', 'whoami-become']);
-  const broken = await runCli(['show-available-actions'], { ...env, RUNE_PLUGINS_DIR: join(__dirname, '..', 'fixtures', 'broken-plugins') });
+  const broken = await runCli(['show-available-actions'], {
+    ...env,
+    RUNE_PLUGINS_DIR: join(__dirname, '..', 'fixtures', 'broken-plugins'),
+  });
   expect(broken.code).toBe(2);
   expect(broken.stdout).toMatch(/^echo +1\.0\.0 +read-only +Test fixture; returns its input/m);
   expect(broken.stdout).toContain('params: message:string="hello"');
@@ -131,9 +164,16 @@ test('actions lists plugins with version, description and params; broken files m
 
 test('a local plugin past its timeout is killed: RUN_TIMEOUT, exit 4, nothing left running', async () => {
   const pidfile = join(dir, 'local-forever.pid');
-  const r = await runCli(['run', 'forever', '--node', 'localhost', '--timeout', '1s', '--param', `pidfile=${pidfile}`, '--output', 'json'], env);
+  const r = await runCli(
+    ['run', 'forever', '--node', 'localhost', '--timeout', '1s', '--param', `pidfile=${pidfile}`, '--output', 'json'],
+    env,
+  );
   expect(r.code).toBe(4);
-  expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'timed_out', transport: 'local', error: { code: 'RUN_TIMEOUT' } });
+  expect(jsonLines(r.stdout)[0]).toMatchObject({
+    status: 'timed_out',
+    transport: 'local',
+    error: { code: 'RUN_TIMEOUT' },
+  });
   const pids = require('node:fs').readFileSync(pidfile, 'utf8').trim().split(' ').map(Number) as number[];
   await new Promise((res) => setTimeout(res, 200));
   for (const pid of pids) {
@@ -159,7 +199,9 @@ test("a local plugin does not inherit RUNE's secrets from the environment", asyn
   expect(jsonLines(r.stdout)[0]!.data.env_keys).not.toContain('RUNE_PAGERDUTY_TOKEN');
   expect(r.stdout).not.toContain('s3cret-token');
   const { pluginEnv } = await import('../../src/transports/local-transport');
-  expect(pluginEnv({ PATH: '/bin', RUNE_PAGERDUTY_TOKEN: 's3cret', AWS_SECRET_ACCESS_KEY: 'x', HOME: '/root' })).toEqual({ PATH: '/bin', HOME: '/root' });
+  expect(
+    pluginEnv({ PATH: '/bin', RUNE_PAGERDUTY_TOKEN: 's3cret', AWS_SECRET_ACCESS_KEY: 'x', HOME: '/root' }),
+  ).toEqual({ PATH: '/bin', HOME: '/root' });
 });
 
 test('text output says an error message once when it is also the summary', async () => {
@@ -171,7 +213,10 @@ test('text output says an error message once when it is also the summary', async
 
 test('rules check also checks actions and literal params against the plugins, with lines', async () => {
   const bad = join(dir, 'bad-rules.yaml');
-  writeFileSync(bad, "rules:\n  - name: x\n    matchers: ['a=\"b\"']\n    steps:\n      - action: nope\n      - action: echo\n        params: {unknown_param: 1}\n");
+  writeFileSync(
+    bad,
+    'rules:\n  - name: x\n    matchers: [\'a="b"\']\n    steps:\n      - action: nope\n      - action: echo\n        params: {unknown_param: 1}\n',
+  );
   const r = await runCli(['rules', 'check', bad], env);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(`${bad}:5: rules[0].steps[0].action: unknown action "nope"`);

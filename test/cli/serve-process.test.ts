@@ -15,7 +15,11 @@ let scratch: string;
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'rune-serve-process-'));
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(scratch, 'dist')], { stdio: 'pipe' });
+  execFileSync(
+    join(ROOT, 'node_modules', '.bin', 'tsc'),
+    ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(scratch, 'dist')],
+    { stdio: 'pipe' },
+  );
 }, 120_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -51,7 +55,15 @@ test('README: serve the shipped rules, feed the example alert, watch the job run
   const proc = spawn(join(scratch, 'bin', 'rune'), ['serve', '--listen', `127.0.0.1:${port}`], {
     cwd: ROOT,
     // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
-    env: { PATH: process.env.PATH, NODE_PATH: join(ROOT, 'node_modules'), HOME: scratch, RUNE_WEBHOOK_TOKEN: 'demo-token', RUNE_CONFIG: config, RUNE_PLUGINS_DIR: join(ROOT, 'plugins'), RUNE_DB: join(scratch, 'data', 'rune.db') },
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: join(ROOT, 'node_modules'),
+      HOME: scratch,
+      RUNE_WEBHOOK_TOKEN: 'demo-token',
+      RUNE_CONFIG: config,
+      RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
+      RUNE_DB: join(scratch, 'data', 'rune.db'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -73,7 +85,14 @@ test('README: serve the shipped rules, feed the example alert, watch the job run
     const { jobs } = (await res.json()) as { jobs: string[] };
     expect(jobs).toHaveLength(1);
     const line = await waitForOutput(proc, () => out, new RegExp(`\\{[^\\n]*"job_id":"${jobs[0]}"[^\\n]*\\}`));
-    expect(JSON.parse(line[0])).toMatchObject({ level: 30, rule: 'filesystem-almost-full', action: 'disk-usage', node: 'localhost', status: 'succeeded', msg: expect.stringMatching(/^job succeeded: (WARNING: .*)?fullest: \/ at /) });
+    expect(JSON.parse(line[0])).toMatchObject({
+      level: 30,
+      rule: 'filesystem-almost-full',
+      action: 'disk-usage',
+      node: 'localhost',
+      status: 'succeeded',
+      msg: expect.stringMatching(/^job succeeded: (WARNING: .*)?fullest: \/ at /),
+    });
 
     writeFileSync(config, 'rules: [oops\n');
     proc.kill('SIGHUP');

@@ -29,22 +29,39 @@ describe('rune tokens', () => {
     const adminToken = admin.stdout.trim();
     expect(adminToken).toMatch(/^rune_[A-Za-z0-9_-]{43}$/);
     expect(admin.stderr).toMatch(/added token alice \(role admin\).*shown only now/s);
-    const op = await runCli(['tokens', 'add', 'pd-ext', '--role', 'operator', '--actions', 'echo', '--nodes', 'web-*', '--file', file], {});
+    const op = await runCli(
+      ['tokens', 'add', 'pd-ext', '--role', 'operator', '--actions', 'echo', '--nodes', 'web-*', '--file', file],
+      {},
+    );
     expect(op.code).toBe(0);
     const opToken = op.stdout.trim();
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(adminToken);
     expect(text).not.toContain(opToken.slice(5));
-    expect(text).toMatch(/^alice admin sha256:[0-9a-f]{64}\npd-ext operator sha256:[0-9a-f]{64} actions=echo nodes=web-\*\n$/);
+    expect(text).toMatch(
+      /^alice admin sha256:[0-9a-f]{64}\npd-ext operator sha256:[0-9a-f]{64} actions=echo nodes=web-\*\n$/,
+    );
 
-    const s = await startLocalServer({ dir, name: 'tokens', config: `${LOCAL_NODES}rules: []\n`, plugins, env: { RUNE_API_TOKENS_FILE: file } });
+    const s = await startLocalServer({
+      dir,
+      name: 'tokens',
+      config: `${LOCAL_NODES}rules: []\n`,
+      plugins,
+      env: { RUNE_API_TOKENS_FILE: file },
+    });
     try {
       expect((await httpCall(s.url, 'POST', '/api/v1/pause', { token: adminToken })).status).toBe(200);
       expect((await httpCall(s.url, 'POST', '/api/v1/resume', { token: adminToken })).status).toBe(200);
       expect((await httpCall(s.url, 'POST', '/api/v1/pause', { token: opToken })).status).toBe(403);
-      expect((await httpCall(s.url, 'POST', '/api/v1/jobs', { token: opToken, body: { action: 'echo', node: 'web-1' } })).status).toBe(202);
-      expect((await httpCall(s.url, 'POST', '/api/v1/jobs', { token: opToken, body: { action: 'echo', node: 'db-1' } })).status).toBe(403);
+      expect(
+        (await httpCall(s.url, 'POST', '/api/v1/jobs', { token: opToken, body: { action: 'echo', node: 'web-1' } }))
+          .status,
+      ).toBe(202);
+      expect(
+        (await httpCall(s.url, 'POST', '/api/v1/jobs', { token: opToken, body: { action: 'echo', node: 'db-1' } }))
+          .status,
+      ).toBe(403);
       // remove + reload: the token stops working.
       expect((await runCli(['tokens', 'remove', 'pd-ext'], env)).code).toBe(0);
       expect((await httpCall(s.url, 'POST', '/-/reload', { token: adminToken })).status).toBe(200);
@@ -68,7 +85,10 @@ describe('rune tokens', () => {
       [['tokens', 'add', 'b o b', '--role', 'viewer'], /token name "b o b" must be/],
       [['tokens', 'add', 'carol', '--role', 'root'], /Allowed choices are viewer, operator, admin/],
       [['tokens', 'add', 'carol'], /--role viewer\|operator\|admin/],
-      [['tokens', 'add', 'carol', '--role', 'operator', '--actions', 'Rm -rf'], /actions=: "Rm -rf" is not an action name/],
+      [
+        ['tokens', 'add', 'carol', '--role', 'operator', '--actions', 'Rm -rf'],
+        /actions=: "Rm -rf" is not an action name/,
+      ],
       [['tokens', 'add', 'carol', '--role', 'admin', '--nodes', 'web-*'], /narrow an operator token/],
       [['tokens', 'remove', 'nobody'], /no token named nobody/],
     ];
@@ -88,7 +108,11 @@ describe('rune tokens', () => {
     writeFileSync(file, '# old format\nalice:rune_plaintext-0123\n');
     const config = join(dir, 'serve-refused.yaml');
     writeFileSync(config, `${LOCAL_NODES}rules: []\n`);
-    const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--db', join(dir, 'refused.db')], { RUNE_API_TOKENS_FILE: file, RUNE_CONFIG: config, RUNE_PLUGINS_DIR: plugins });
+    const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--db', join(dir, 'refused.db')], {
+      RUNE_API_TOKENS_FILE: file,
+      RUNE_CONFIG: config,
+      RUNE_PLUGINS_DIR: plugins,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:2: not a token line`);
     expect(r.stderr).toContain('rune tokens add');
@@ -106,11 +130,19 @@ describe('rune jobs', () => {
   beforeAll(async () => {
     const file = join(dir, 'jobs-tokens');
     writeFileSync(file, tokenLine('otto', 'operator', OP) + tokenLine('vera', 'viewer', VIEWER));
-    s = await startLocalServer({ dir, name: 'jobs', config: `${LOCAL_NODES}rules: []\n`, plugins, env: { RUNE_API_TOKENS_FILE: file }, flags: { concurrency: '1' } });
+    s = await startLocalServer({
+      dir,
+      name: 'jobs',
+      config: `${LOCAL_NODES}rules: []\n`,
+      plugins,
+      env: { RUNE_API_TOKENS_FILE: file },
+      flags: { concurrency: '1' },
+    });
   });
   afterAll(() => s.close(5000));
   const env = () => ({ RUNE_TOKEN: OP, RUNE_PUBLIC_URL: 'http://127.0.0.1:1' });
-  const run = async (action: string, node: string) => (await httpCall(s.url, 'POST', '/api/v1/jobs', { token: OP, body: { action, node } })).body.job_id as string;
+  const run = async (action: string, node: string) =>
+    (await httpCall(s.url, 'POST', '/api/v1/jobs', { token: OP, body: { action, node } })).body.job_id as string;
 
   test('list and show print jobs and Results like `rune run`; a failed job exits 1', async () => {
     const ok = await run('echo', 'web-1');
@@ -119,7 +151,10 @@ describe('rune jobs', () => {
     const list = await runCli(['jobs', 'list', '--server', s.url], env());
     expect(list.code).toBe(0);
     expect(list.stdout.split('\n')[0]).toMatch(new RegExp(`^${bad}  failed +fail on web-2  .*widget is broken`));
-    const filtered = await runCli(['jobs', 'list', '--url', s.url, '--node', 'web-1', '--status', 'succeeded', '-o', 'json'], env());
+    const filtered = await runCli(
+      ['jobs', 'list', '--url', s.url, '--node', 'web-1', '--status', 'succeeded', '-o', 'json'],
+      env(),
+    );
     expect(jsonLines(filtered.stdout).map((j) => j.id)).toEqual([ok]);
 
     const shown = await runCli(['jobs', 'show', ok, '--server', s.url, '--output', 'json'], env());
@@ -136,10 +171,18 @@ describe('rune jobs', () => {
   test('retry --wait prints the new Result; cancel cancels a queued job; exit codes 2 and 3', async () => {
     const first = await run('echo', 'web-3');
     await s.queue.idle();
-    const retried = await runCli(['jobs', 'retry', first, '--wait', '--reason', 'again', '--server', s.url, '-o', 'json'], env());
+    const retried = await runCli(
+      ['jobs', 'retry', first, '--wait', '--reason', 'again', '--server', s.url, '-o', 'json'],
+      env(),
+    );
     expect(retried.code).toBe(0);
     const [result] = jsonLines(retried.stdout);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'echo', node: 'web-3', trigger: { kind: 'api', actor: 'otto' } });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      action: 'echo',
+      node: 'web-3',
+      trigger: { kind: 'api', actor: 'otto' },
+    });
     expect(result!.job_id).not.toBe(first);
     const failing = await run('fail', 'web-3');
     await s.queue.idle();
@@ -150,15 +193,21 @@ describe('rune jobs', () => {
     // One slot: a slow job runs, the next one waits and can be cancelled.
     const slow = await run('slow', 'web-4');
     const queued = await run('slow', 'web-5');
-    for (let i = 0; i < 200 && s.store.getJob(slow)!.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && s.store.getJob(slow)!.status !== 'running'; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(s.store.getJob(queued)!.status).toBe('queued');
     const cancel = await runCli(['jobs', 'cancel', queued, '--reason', 'not needed', '--server', s.url], env());
     expect(cancel).toMatchObject({ code: 0, stdout: `job ${queued} cancelled: by otto: not needed\n` });
     const running = await runCli(['jobs', 'cancel', slow, '--server', s.url], env());
     expect(running.code).toBe(2);
-    expect(running.stderr).toMatch(/409 JOB_RUNNING: job \S+ is running slow, which changes the node; .*rune jobs cancel --force/);
+    expect(running.stderr).toMatch(
+      /409 JOB_RUNNING: job \S+ is running slow, which changes the node; .*rune jobs cancel --force/,
+    );
     const forced = await runCli(['jobs', 'cancel', slow, '--force', '--server', s.url], env());
-    expect(forced).toMatchObject({ code: 0, stdout: `job ${slow} is being stopped (cancelled: by otto); \`rune jobs show ${slow}\` shows how it ended\n` });
+    expect(forced).toMatchObject({
+      code: 0,
+      stdout: `job ${slow} is being stopped (cancelled: by otto); \`rune jobs show ${slow}\` shows how it ended\n`,
+    });
     await s.queue.idle();
     expect(s.store.getJob(queued)!.status).toBe('cancelled');
 

@@ -38,7 +38,8 @@ let browser: Browser;
 let finished: Job;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (scripts/install-test-deps.sh)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (scripts/install-test-deps.sh)`);
   sshd = await startSshd();
   dir = mkdtempSync(join(tmpdir(), 'rune-browser-'));
   writeFileSync(
@@ -66,7 +67,17 @@ rules:
     RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
     RUNE_DB: join(dir, 'rune.db'),
   };
-  writeFileSync(join(dir, 'tokens'), Object.entries(ACTORS).map(([token, a]) => tokenLine(a.name, a.role, token, { ...(a.actions ? { actions: a.actions } : {}), ...(a.nodes ? { nodes: a.nodes } : {}) })).join(''));
+  writeFileSync(
+    join(dir, 'tokens'),
+    Object.entries(ACTORS)
+      .map(([token, a]) =>
+        tokenLine(a.name, a.role, token, {
+          ...(a.actions ? { actions: a.actions } : {}),
+          ...(a.nodes ? { nodes: a.nodes } : {}),
+        }),
+      )
+      .join(''),
+  );
   s = await startServer({
     settings: readSettings({}, env),
     serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
@@ -74,15 +85,37 @@ rules:
     createTransports: defaultTransports,
   });
   const body = alertmanagerPayload('{}:{alertname="NodeFilesystemAlmostOutOfSpace"}', [
-    { labels: { alertname: 'NodeFilesystemAlmostOutOfSpace', instance: 'web-1:9100', mountpoint: '/', severity: 'page' }, annotations: { summary: 'Filesystem has less than 5% space left.' }, fingerprint: '8938c54a9647462a' },
+    {
+      labels: {
+        alertname: 'NodeFilesystemAlmostOutOfSpace',
+        instance: 'web-1:9100',
+        mountpoint: '/',
+        severity: 'page',
+      },
+      annotations: { summary: 'Filesystem has less than 5% space left.' },
+      fingerprint: '8938c54a9647462a',
+    },
   ]);
-  const res = await fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` }, body });
+  const res = await fetch(`${s.url}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` },
+    body,
+  });
   const [id] = ((await res.json()) as { jobs: string[] }).jobs as [string];
-  finished = await waitFor(() => {
-    const j = s.store.getJob(id);
-    return j?.finishedAt ? j : null;
-  }, 'the alert job to finish over ssh', 30_000);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'], timeout: 60_000 });
+  finished = await waitFor(
+    () => {
+      const j = s.store.getJob(id);
+      return j?.finishedAt ? j : null;
+    },
+    'the alert job to finish over ssh',
+    30_000,
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    timeout: 60_000,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -111,7 +144,8 @@ test('an operator signs in, opens the finished job, presses Re-run, confirms, an
   await expect(page.locator('header form.who').textContent()).resolves.toContain('otto');
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, 'job-page.png'), fullPage: true });
-  if (process.env.RUNE_UPDATE_SCREENSHOTS === '1') copyFileSync(join(SHOTS, 'job-page.png'), join(ROOT, 'docs', 'img', 'dashboard-job.png'));
+  if (process.env.RUNE_UPDATE_SCREENSHOTS === '1')
+    copyFileSync(join(SHOTS, 'job-page.png'), join(ROOT, 'docs', 'img', 'dashboard-job.png'));
 
   await Promise.all([page.waitForURL(`${s.url}/jobs/${finished.id}/rerun`), page.click('text=Re-run…')]);
   await expect(page.locator('h1').textContent()).resolves.toBe('Re-run disk-usage on web-1?');
@@ -125,7 +159,11 @@ test('an operator signs in, opens the finished job, presses Re-run, confirms, an
   await page.waitForSelector('h1 .status-succeeded', { timeout: 30_000 });
   await page.screenshot({ path: join(SHOTS, 'rerun-succeeded.png'), fullPage: true });
   const job = s.store.getJob(newId) as Job;
-  expect(job).toMatchObject({ status: 'succeeded', request: { action: 'disk-usage', node: 'web-1', params: { paths: ['/'], warn_percent: 99 } }, trigger: { actor: 'otto' } });
+  expect(job).toMatchObject({
+    status: 'succeeded',
+    request: { action: 'disk-usage', node: 'web-1', params: { paths: ['/'], warn_percent: 99 } },
+    trigger: { actor: 'otto' },
+  });
   expect(job.result?.transport).toBe('ssh');
 }, 90_000);
 

@@ -28,8 +28,14 @@ export function csrfOf(page: string): string {
 /** Signs in through the form, as a browser would: GET /login (its cookie + field), POST the token. */
 export async function signIn(url: string, token: string, cookieName: string): Promise<TestBrowser> {
   const form = await request(url).get('/login');
-  const loginCookies = Object.entries(setCookies(form)).map(([k, v]) => `${k}=${v}`).join('; ');
-  const res = await request(url).post('/login').set('Cookie', loginCookies).type('form').send({ _csrf: csrfOf(form.text), token, next: '/' });
+  const loginCookies = Object.entries(setCookies(form))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
+  const res = await request(url)
+    .post('/login')
+    .set('Cookie', loginCookies)
+    .type('form')
+    .send({ _csrf: csrfOf(form.text), token, next: '/' });
   if (res.status !== 303) throw new Error(`sign-in answered ${res.status}: ${res.text.slice(0, 300)}`);
   const session = setCookies(res)[cookieName];
   if (!session) throw new Error(`no ${cookieName} cookie after sign-in`);

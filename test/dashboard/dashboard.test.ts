@@ -51,24 +51,50 @@ rules:
 `;
 
 async function fire(labels: Record<string, string>): Promise<Job[]> {
-  const body = alertmanagerPayload(`{}:{alertname="DiskCheck",n="${++seq}"}`, [{ labels: { alertname: 'DiskCheck', ...labels }, fingerprint: `d${String(seq).padStart(15, '0')}` }]);
-  const res = await fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` }, body });
+  const body = alertmanagerPayload(`{}:{alertname="DiskCheck",n="${++seq}"}`, [
+    { labels: { alertname: 'DiskCheck', ...labels }, fingerprint: `d${String(seq).padStart(15, '0')}` },
+  ]);
+  const res = await fetch(`${s.url}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` },
+    body,
+  });
   const ids = ((await res.json()) as { jobs: string[] }).jobs;
-  return waitFor(() => {
-    const jobs = ids.map((id) => s.store.getJob(id) as Job);
-    return jobs.every((j) => j.finishedAt) ? jobs : null;
-  }, 'the alert jobs to finish', 20_000);
+  return waitFor(
+    () => {
+      const jobs = ids.map((id) => s.store.getJob(id) as Job);
+      return jobs.every((j) => j.finishedAt) ? jobs : null;
+    },
+    'the alert jobs to finish',
+    20_000,
+  );
 }
 
 /** A job stored queued and never handed to the queue: it stays queued (something to cancel). */
 function storeQueued(extra: Partial<Job> = {}): Job {
   const id = `queued-${++seq}`;
   return s.store.createJobs([
-    { id, traceId: 't'.repeat(32), request: { action: 'noop', node: 'localhost', params: {}, dryRun: false, pluginDryRun: false }, trigger: { kind: 'api', actor: 'someone' }, alert: null, incident: null, chainId: null, step: 0, after: null, stopOnFailureOf: true, notify: [], mutating: false, createdAt: new Date().toISOString(), ...extra },
+    {
+      id,
+      traceId: 't'.repeat(32),
+      request: { action: 'noop', node: 'localhost', params: {}, dryRun: false, pluginDryRun: false },
+      trigger: { kind: 'api', actor: 'someone' },
+      alert: null,
+      incident: null,
+      chainId: null,
+      step: 0,
+      after: null,
+      stopOnFailureOf: true,
+      notify: [],
+      mutating: false,
+      createdAt: new Date().toISOString(),
+      ...extra,
+    },
   ]).jobs[0] as Job;
 }
 
-const get = (path: string, b?: TestBrowser) => (b ? request(s.url).get(path).set('Cookie', b.cookie) : request(s.url).get(path));
+const get = (path: string, b?: TestBrowser) =>
+  b ? request(s.url).get(path).set('Cookie', b.cookie) : request(s.url).get(path);
 const post = (path: string, b: TestBrowser | null, form: Record<string, string>) => {
   const r = request(s.url).post(path).type('form');
   return (b ? r.set('Cookie', b.cookie) : r).send(form);
@@ -85,7 +111,17 @@ let dbJob: Job;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rune-dashboard-'));
   writeFileSync(join(dir, 'rules.yaml'), rules);
-  writeFileSync(join(dir, 'tokens'), Object.entries(ACTORS).map(([token, a]) => tokenLine(a.name, a.role, token, { ...(a.actions ? { actions: a.actions } : {}), ...(a.nodes ? { nodes: a.nodes } : {}) })).join(''));
+  writeFileSync(
+    join(dir, 'tokens'),
+    Object.entries(ACTORS)
+      .map(([token, a]) =>
+        tokenLine(a.name, a.role, token, {
+          ...(a.actions ? { actions: a.actions } : {}),
+          ...(a.nodes ? { nodes: a.nodes } : {}),
+        }),
+      )
+      .join(''),
+  );
   const env = {
     RUNE_CONFIG: join(dir, 'rules.yaml'),
     RUNE_PLUGINS_DIR: PLUGINS,
@@ -117,9 +153,16 @@ describe('signing in', () => {
     const from = '127.0.0.61';
     const attempt = async (token: string) => {
       const form = await httpCall(s.url, 'GET', '/login', { from });
-      const cookies = ([] as string[]).concat(form.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+      const cookies = ([] as string[])
+        .concat(form.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const body = Buffer.from(new URLSearchParams({ _csrf: csrfOf(String(form.body)), token, next: '/' }).toString());
-      return httpCall(s.url, 'POST', '/login', { from, rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies } });
+      return httpCall(s.url, 'POST', '/login', {
+        from,
+        rawBody: body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
+      });
     };
     for (let i = 0; i < 10; i++) expect((await attempt(`wrong-token-${i}`)).status).toBe(401);
     const limited = await attempt(TOKEN.admin);
@@ -153,17 +196,28 @@ describe('signing in', () => {
     expect(form.text).toContain('type="password"');
     const loginCookie = (form.headers['set-cookie'] as unknown as string[])[0] as string;
     expect(loginCookie).toMatch(/^__Host-rune_login=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
-    const res = await request(s.url).post('/login').set('Cookie', loginCookie.split(';')[0] as string).type('form').send({ _csrf: csrfOf(form.text), token: TOKEN.viewer, next: '/rules' });
+    const res = await request(s.url)
+      .post('/login')
+      .set('Cookie', loginCookie.split(';')[0] as string)
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), token: TOKEN.viewer, next: '/rules' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/rules');
     const session = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(COOKIE)) as string;
     expect(session).toMatch(/^__Host-rune_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
-    expect(s.store.listAudit(5).find((a) => a.action === 'sign-in' && a.actor === 'vera')).toMatchObject({ target: 'dashboard', details: { role: 'viewer' } });
+    expect(s.store.listAudit(5).find((a) => a.action === 'sign-in' && a.actor === 'vera')).toMatchObject({
+      target: 'dashboard',
+      details: { role: 'viewer' },
+    });
   });
 
   test('an unknown token is refused with the form again, and no session', async () => {
     const form = await get('/login');
-    const res = await request(s.url).post('/login').set('Cookie', `__Host-rune_login=${setCookies(form)['__Host-rune_login']}`).type('form').send({ _csrf: csrfOf(form.text), token: 'not-a-token' });
+    const res = await request(s.url)
+      .post('/login')
+      .set('Cookie', `__Host-rune_login=${setCookies(form)['__Host-rune_login']}`)
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), token: 'not-a-token' });
     expect(res.status).toBe(401);
     expect(res.text).toContain('That token is not known');
     expect(setCookies(res)[COOKIE]).toBeUndefined();
@@ -171,7 +225,10 @@ describe('signing in', () => {
 
   test('the sign-in form without its CSRF cookie is refused', async () => {
     const form = await get('/login');
-    const res = await request(s.url).post('/login').type('form').send({ _csrf: csrfOf(form.text), token: TOKEN.admin });
+    const res = await request(s.url)
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), token: TOKEN.admin });
     expect(res.status).toBe(403);
     expect(res.text).toContain('CSRF');
     expect(setCookies(res)[COOKIE]).toBeUndefined();
@@ -180,7 +237,11 @@ describe('signing in', () => {
   test('next= never leads off the site', async () => {
     const form = await get('/login?next=//evil.example/x');
     expect(form.text).toContain('name="next" value="/"');
-    const res = await request(s.url).post('/login').set('Cookie', `__Host-rune_login=${setCookies(form)['__Host-rune_login']}`).type('form').send({ _csrf: csrfOf(form.text), token: TOKEN.viewer, next: 'https://evil.example/' });
+    const res = await request(s.url)
+      .post('/login')
+      .set('Cookie', `__Host-rune_login=${setCookies(form)['__Host-rune_login']}`)
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), token: TOKEN.viewer, next: 'https://evil.example/' });
     expect(res.headers.location).toBe('/');
   });
 
@@ -197,7 +258,9 @@ describe('signing in', () => {
 
   test('pages carry the security headers and are not cached', async () => {
     const res = await get(`/jobs/${noopJob.id}`, viewer);
-    expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    expect(res.headers['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -224,15 +287,28 @@ describe('pages for each role', () => {
   });
 
   test('Re-run shows only where the role allows: admin everywhere, the operator on its action and nodes, the viewer nowhere', async () => {
-    const has = async (b: TestBrowser, j: Job) => (await get(`/jobs/${j.id}`, b)).text.includes(`href="/jobs/${j.id}/rerun"`);
+    const has = async (b: TestBrowser, j: Job) =>
+      (await get(`/jobs/${j.id}`, b)).text.includes(`href="/jobs/${j.id}/rerun"`);
     expect([await has(admin, noopJob), await has(admin, diskJob), await has(admin, dbJob)]).toEqual([true, true, true]);
-    expect([await has(operator, noopJob), await has(operator, diskJob), await has(operator, dbJob)]).toEqual([true, false, false]);
-    expect([await has(viewer, noopJob), await has(viewer, diskJob), await has(viewer, dbJob)]).toEqual([false, false, false]);
+    expect([await has(operator, noopJob), await has(operator, diskJob), await has(operator, dbJob)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([await has(viewer, noopJob), await has(viewer, diskJob), await has(viewer, dbJob)]).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   test('the server refuses a re-run the role does not allow, whatever the browser sends', async () => {
     const before = jobCount();
-    for (const [b, j] of [[viewer, noopJob], [operator, diskJob], [operator, dbJob]] as const) {
+    for (const [b, j] of [
+      [viewer, noopJob],
+      [operator, diskJob],
+      [operator, dbJob],
+    ] as const) {
       expect((await get(`/jobs/${j.id}/rerun`, b)).status).toBe(403);
       const res = await post(`/jobs/${j.id}/rerun`, b, { _csrf: b.csrf, 'p.message': 'x' });
       expect(res.status).toBe(403);
@@ -257,7 +333,9 @@ describe('pages for each role', () => {
     expect(res.text).toMatch(/started on localhost over local/);
     expect(res.text).toContain('finished: succeeded');
     const second = await get(`/jobs/${diskJob.id}`, viewer);
-    expect(second.text).toContain(`waits for the previous step (and is skipped if it fails) <a href="/jobs/${noopJob.id}">`);
+    expect(second.text).toContain(
+      `waits for the previous step (and is skipped if it fails) <a href="/jobs/${noopJob.id}">`,
+    );
   });
 
   test('the link in PagerDuty and Slack notes is the job page', async () => {
@@ -283,7 +361,40 @@ describe('hostile content shows as text', () => {
 
   test('an incident URL that is not http(s) is not a link; stored output cannot open a tag', async () => {
     const j = storeQueued({ incident: { provider: 'pagerduty', id: 'P"><b>x', url: 'javascript:alert(1)' } });
-    s.store.finishJob(j.id, 'failed', { job_id: j.id, trace_id: j.traceId, action: 'noop', action_version: '1', node: 'localhost', transport: 'local', dry_run: false, status: 'failed', started_at: j.createdAt, finished_at: j.createdAt, duration_ms: 5, exit_code: 1, summary: '<img src=x onerror=alert(1)>', data: { '<k>': '</pre>' }, error: { code: 'PLUGIN_FAILED', message: '<svg onload=alert(1)>', stage: 'plugin', retryable: false, trace_id: j.traceId, details: {} }, stdout_tail: '</pre><script>x()</script>', stderr_tail: '"><iframe>', truncated: false, trigger: j.trigger }, null, new Date().toISOString());
+    s.store.finishJob(
+      j.id,
+      'failed',
+      {
+        job_id: j.id,
+        trace_id: j.traceId,
+        action: 'noop',
+        action_version: '1',
+        node: 'localhost',
+        transport: 'local',
+        dry_run: false,
+        status: 'failed',
+        started_at: j.createdAt,
+        finished_at: j.createdAt,
+        duration_ms: 5,
+        exit_code: 1,
+        summary: '<img src=x onerror=alert(1)>',
+        data: { '<k>': '</pre>' },
+        error: {
+          code: 'PLUGIN_FAILED',
+          message: '<svg onload=alert(1)>',
+          stage: 'plugin',
+          retryable: false,
+          trace_id: j.traceId,
+          details: {},
+        },
+        stdout_tail: '</pre><script>x()</script>',
+        stderr_tail: '"><iframe>',
+        truncated: false,
+        trigger: j.trigger,
+      },
+      null,
+      new Date().toISOString(),
+    );
     const res = (await get(`/jobs/${j.id}`, viewer)).text;
     expect(res).not.toContain('javascript:');
     expect(res).toContain('pagerduty P&quot;&gt;&lt;b&gt;x');
@@ -324,7 +435,9 @@ describe('Re-run', () => {
     const res = await get(`/jobs/${diskJob.id}/rerun`, admin);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Re-run disk-usage on localhost?');
-    expect(res.text).toMatch(/<textarea id="p-paths" name="p.paths" placeholder="default: \[&quot;\/&quot;\]"><\/textarea>/);
+    expect(res.text).toMatch(
+      /<textarea id="p-paths" name="p.paths" placeholder="default: \[&quot;\/&quot;\]"><\/textarea>/,
+    );
     expect(res.text).toContain('name="p.warn_percent" value="" placeholder="default: 90"');
     const noop = await get(`/jobs/${noopJob.id}/rerun`, admin);
     expect(noop.text).toContain(`name="p.message" value="&lt;script&gt;`);
@@ -332,10 +445,18 @@ describe('Re-run', () => {
 
   test('invalid params are shown beside their field and start nothing', async () => {
     const before = jobCount();
-    const res = await post(`/jobs/${diskJob.id}/rerun`, admin, { _csrf: admin.csrf, 'p.paths': '["/", ', 'p.warn_percent': '' });
+    const res = await post(`/jobs/${diskJob.id}/rerun`, admin, {
+      _csrf: admin.csrf,
+      'p.paths': '["/", ',
+      'p.warn_percent': '',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/id="p-paths"[\s\S]*is not valid JSON/);
-    const schema = await post(`/jobs/${diskJob.id}/rerun`, admin, { _csrf: admin.csrf, 'p.paths': '[]', 'p.warn_percent': '500' });
+    const schema = await post(`/jobs/${diskJob.id}/rerun`, admin, {
+      _csrf: admin.csrf,
+      'p.paths': '[]',
+      'p.warn_percent': '500',
+    });
     expect(schema.status).toBe(400);
     expect(schema.text).toContain('params.paths must NOT have fewer than 1 items');
     expect(schema.text).toContain('params.warn_percent must be &lt;= 100');
@@ -349,17 +470,33 @@ describe('Re-run', () => {
   });
 
   test('a valid re-run goes through the API retry path: a new job with the edited params, audited with the actor, then the new job page', async () => {
-    const res = await post(`/jobs/${diskJob.id}/rerun`, admin, { _csrf: admin.csrf, 'p.paths': '["/tmp"]', 'p.warn_percent': '95' });
+    const res = await post(`/jobs/${diskJob.id}/rerun`, admin, {
+      _csrf: admin.csrf,
+      'p.paths': '["/tmp"]',
+      'p.warn_percent': '95',
+    });
     expect(res.status).toBe(303);
     const id = /^\/jobs\/(.+)$/.exec(res.headers.location as string)?.[1] as string;
-    const job = await waitFor(() => {
-      const j = s.store.getJob(id);
-      return j?.finishedAt ? j : null;
-    }, 'the re-run to finish', 20_000);
-    expect(job.request).toMatchObject({ action: 'disk-usage', node: 'localhost', params: { paths: ['/tmp'], warn_percent: 95 } });
+    const job = await waitFor(
+      () => {
+        const j = s.store.getJob(id);
+        return j?.finishedAt ? j : null;
+      },
+      'the re-run to finish',
+      20_000,
+    );
+    expect(job.request).toMatchObject({
+      action: 'disk-usage',
+      node: 'localhost',
+      params: { paths: ['/tmp'], warn_percent: 95 },
+    });
     expect(job.trigger).toMatchObject({ kind: 'api', actor: 'ada', rule: 'check-node' });
     expect(job.status).toBe('succeeded');
-    expect(s.store.listAudit(10).find((a) => a.action === 'retry' && a.details.job_id === id)).toMatchObject({ actor: 'ada', source: expect.stringMatching(/127\.0\.0\.1/), details: { retry_of: diskJob.id, via: 'dashboard' } });
+    expect(s.store.listAudit(10).find((a) => a.action === 'retry' && a.details.job_id === id)).toMatchObject({
+      actor: 'ada',
+      source: expect.stringMatching(/127\.0\.0\.1/),
+      details: { retry_of: diskJob.id, via: 'dashboard' },
+    });
     const page = await get(`/jobs/${id}`, admin);
     expect(page.text).toContain(`Re-run of job ${diskJob.id} started as job ${id}.`);
     expect(page.text).toContain('created by hand by ada');
@@ -386,7 +523,11 @@ describe('Re-run', () => {
       expect(refused.status).toBe(409);
       expect(refused.text).toContain('Not started: automatic runs are paused');
       expect(jobCount()).toBe(before);
-      const ok = await post(`/jobs/${noopJob.id}/rerun`, admin, { _csrf: admin.csrf, 'p.message': 'x', while_paused: 'true' });
+      const ok = await post(`/jobs/${noopJob.id}/rerun`, admin, {
+        _csrf: admin.csrf,
+        'p.message': 'x',
+        while_paused: 'true',
+      });
       expect(ok.status).toBe(303);
     } finally {
       s.store.setPause(null);
@@ -405,7 +546,10 @@ describe('Cancel', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/jobs/${j.id}`);
     expect(s.store.getJob(j.id)).toMatchObject({ status: 'cancelled', reason: 'cancelled: by otto: wrong node' });
-    expect(s.store.queryAudit({ action: 'cancel', actor: 'otto', limit: 5 })[0]).toMatchObject({ target: 'noop on localhost', details: { job_id: j.id, reason: 'wrong node' } });
+    expect(s.store.queryAudit({ action: 'cancel', actor: 'otto', limit: 5 })[0]).toMatchObject({
+      target: 'noop on localhost',
+      details: { job_id: j.id, reason: 'wrong node' },
+    });
     expect((await get(`/jobs/${j.id}`, operator)).text).toContain(`Job ${j.id} cancelled: by otto: wrong node.`);
   });
 
@@ -426,7 +570,12 @@ describe('--insecure-no-auth, no rules, no jobs', () => {
     odir = mkdtempSync(join(tmpdir(), 'rune-dashboard-open-'));
     writeFileSync(join(odir, 'rules.yaml'), 'nodes:\n  - {name: localhost, transport: local}\nrules: []\n');
     const env = { RUNE_CONFIG: join(odir, 'rules.yaml'), RUNE_PLUGINS_DIR: PLUGINS, RUNE_DB: join(odir, 'rune.db') };
-    open = await startServer({ settings: readSettings({}, env), serve: readServeSettings({ listen: '127.0.0.1:0', insecureNoAuth: true }, env, (p) => readFileSync(p, 'utf8')), log: quiet, createTransports: defaultTransports });
+    open = await startServer({
+      settings: readSettings({}, env),
+      serve: readServeSettings({ listen: '127.0.0.1:0', insecureNoAuth: true }, env, (p) => readFileSync(p, 'utf8')),
+      log: quiet,
+      createTransports: defaultTransports,
+    });
   });
   afterAll(async () => {
     await open?.close(5000);
@@ -442,10 +591,28 @@ describe('--insecure-no-auth, no rules, no jobs', () => {
     const cookie = (res.headers['set-cookie']?.[0] as string).split(';')[0] as string;
     expect((await request(open.url).get('/rules').set('Cookie', cookie)).text).toContain('No rules yet.');
     // Still no POST without the form's token.
-    const j = open.store.createJobs([{ id: 'q1', traceId: 'a'.repeat(32), request: { action: 'noop', node: 'localhost', params: {}, dryRun: false, pluginDryRun: false }, trigger: { kind: 'api' }, alert: null, incident: null, chainId: null, step: 0, after: null, stopOnFailureOf: true, notify: [], mutating: false, createdAt: new Date().toISOString() }]).jobs[0] as Job;
+    const j = open.store.createJobs([
+      {
+        id: 'q1',
+        traceId: 'a'.repeat(32),
+        request: { action: 'noop', node: 'localhost', params: {}, dryRun: false, pluginDryRun: false },
+        trigger: { kind: 'api' },
+        alert: null,
+        incident: null,
+        chainId: null,
+        step: 0,
+        after: null,
+        stopOnFailureOf: true,
+        notify: [],
+        mutating: false,
+        createdAt: new Date().toISOString(),
+      },
+    ]).jobs[0] as Job;
     const page = await request(open.url).get(`/jobs/${j.id}`).set('Cookie', cookie);
     expect(page.text).toContain(`href="/jobs/${j.id}/rerun"`);
     expect(page.text).toContain(`action="/jobs/${j.id}/cancel"`);
-    expect((await request(open.url).post(`/jobs/${j.id}/rerun`).set('Cookie', cookie).type('form').send({})).status).toBe(403);
+    expect(
+      (await request(open.url).post(`/jobs/${j.id}/rerun`).set('Cookie', cookie).type('form').send({})).status,
+    ).toBe(403);
   });
 });

@@ -12,6 +12,15 @@ describe('dashboard html', () => {
 
   test('only http(s) URLs become links', () => {
     expect(safeHref('https://example.pagerduty.com/incidents/P1')).toBe('https://example.pagerduty.com/incidents/P1');
-    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,x', '//evil.example', 'https://a b', undefined, null]) expect(safeHref(bad)).toBeNull();
+    for (const bad of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'data:text/html,x',
+      '//evil.example',
+      'https://a b',
+      undefined,
+      null,
+    ])
+      expect(safeHref(bad)).toBeNull();
   });
 });

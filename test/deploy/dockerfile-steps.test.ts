@@ -52,7 +52,10 @@ function parseEnv(args: string): [string, string][] {
     const [k, ...rest] = args.split(/\s+/);
     return [[k as string, rest.join(' ')]];
   }
-  return [...args.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g)].map((m) => [m[1] as string, (m[2] as string).replace(/^"(.*)"$/, '$1')]);
+  return [...args.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g)].map((m) => [
+    m[1] as string,
+    (m[2] as string).replace(/^"(.*)"$/, '$1'),
+  ]);
 }
 
 async function freePort(): Promise<number> {
@@ -85,7 +88,11 @@ let final: Stage;
 let server: ChildProcess | null = null;
 
 /** The environment steps run with: the host's tools, none of jest's or npm's own variables. */
-const hostEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' });
+const hostEnv = () => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/root',
+  LANG: 'C.UTF-8',
+});
 
 /** Absolute image paths (the stage's own directories) → the same paths inside the stage's scratch root. */
 function imagePathMapper(stage: Stage, instructions: Instruction[]): (s: string) => string {
@@ -118,7 +125,17 @@ function replay(): void {
     const from = (instructions[0] as Instruction).args;
     const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(from);
     if (!m) throw new Error(`FROM ${from}: cannot parse`);
-    const stage: Stage = { name: m[2] ?? null, root: join(scratch, `stage-${n}`), cwd: '/', env: {}, user: null, entrypoint: [], cmd: [], healthcheck: null, volumes: [] };
+    const stage: Stage = {
+      name: m[2] ?? null,
+      root: join(scratch, `stage-${n}`),
+      cwd: '/',
+      env: {},
+      user: null,
+      entrypoint: [],
+      cmd: [],
+      healthcheck: null,
+      volumes: [],
+    };
     mkdirSync(stage.root, { recursive: true });
     stage.cwd = stage.root;
     const map = imagePathMapper(stage, instructions);
@@ -147,7 +164,10 @@ function replay(): void {
           const intoDir = dest.endsWith('/') || words.length > 1;
           for (const src of words) {
             const from = fromStage ? join(fromStage.root, src) : join(ROOT, src);
-            if (!existsSync(from)) throw new Error(`${where}: ${src} does not exist${fromStage ? ` in stage ${fromStage.name}` : ' in the build context'}`);
+            if (!existsSync(from))
+              throw new Error(
+                `${where}: ${src} does not exist${fromStage ? ` in stage ${fromStage.name}` : ' in the build context'}`,
+              );
             const to = intoDir ? join(target, basename(src)) : target;
             mkdirSync(dirname(to), { recursive: true });
             cpSync(from, to, { recursive: true });
@@ -156,15 +176,29 @@ function replay(): void {
         }
         case 'RUN': {
           if (/\bapt-get\s+install\b/.test(i.args)) {
-            const pkgs = (/apt-get\s+install\s+([^&;|]*)/.exec(i.args)?.[1] ?? '').split(/\s+/).filter((w) => w && !w.startsWith('-'));
+            const pkgs = (/apt-get\s+install\s+([^&;|]*)/.exec(i.args)?.[1] ?? '')
+              .split(/\s+/)
+              .filter((w) => w && !w.startsWith('-'));
             const missing = pkgs.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
-            if (missing.length) throw new Error(`${where}: the image installs ${missing.join(', ')}, which this host lacks (apt-get install ${missing.join(' ')})`);
+            if (missing.length)
+              throw new Error(
+                `${where}: the image installs ${missing.join(', ')}, which this host lacks (apt-get install ${missing.join(' ')})`,
+              );
             break;
           }
           let command = map(i.args);
-          for (const [name, u] of Object.entries(IMAGE_USERS)) command = command.replace(new RegExp(`\\b${name}:${name}\\b`, 'g'), `${u.uid}:${u.gid}`);
-          const r = spawnSync('sh', ['-c', command], { cwd: stage.cwd, env: { ...hostEnv(), ...stage.env }, encoding: 'utf8', timeout: 150_000 });
-          if (r.status !== 0) throw new Error(`${where} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${r.stdout}\n${r.stderr}`);
+          for (const [name, u] of Object.entries(IMAGE_USERS))
+            command = command.replace(new RegExp(`\\b${name}:${name}\\b`, 'g'), `${u.uid}:${u.gid}`);
+          const r = spawnSync('sh', ['-c', command], {
+            cwd: stage.cwd,
+            env: { ...hostEnv(), ...stage.env },
+            encoding: 'utf8',
+            timeout: 150_000,
+          });
+          if (r.status !== 0)
+            throw new Error(
+              `${where} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${r.stdout}\n${r.stderr}`,
+            );
           break;
         }
         case 'USER':
@@ -221,7 +255,9 @@ describe('the Dockerfile, replayed step by step', () => {
     expect(existsSync(join(app, 'dist', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(join(app, 'node_modules', 'better-sqlite3'))).toBe(true);
     expect(existsSync(join(app, 'node_modules', 'prom-client'))).toBe(true);
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
     const devPresent = Object.keys(pkg.devDependencies).filter((d) => existsSync(join(app, 'node_modules', d)));
     expect(devPresent).toEqual([]);
     expect(existsSync(join(app, 'src'))).toBe(false); // the sources stay in the build stage
@@ -259,7 +295,9 @@ describe('the Dockerfile, replayed step by step', () => {
     });
     server.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     server.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => server?.once('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      server?.once('exit', (code, signal) => r({ code, signal })),
+    );
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20_000;
     let healthy: Response | null = null;
@@ -268,7 +306,8 @@ describe('the Dockerfile, replayed step by step', () => {
       if (healthy?.status === 200) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (healthy?.status !== 200) throw new Error(`/-/healthy never answered 200 within 20 s; server output:\n${output}`);
+    if (healthy?.status !== 200)
+      throw new Error(`/-/healthy never answered 200 within 20 s; server output:\n${output}`);
     expect(await healthy.text()).toBe('RUNE is Healthy.\n');
     const ready = await fetch(`${base}/-/ready`);
     expect(ready.status).toBe(200);
@@ -279,7 +318,12 @@ describe('the Dockerfile, replayed step by step', () => {
     expect(existsSync(final.env.RUNE_DB!)).toBe(true);
     // The image's HEALTHCHECK command, pointed at this port, as the image's user.
     const [hc, ...hcArgs] = final.healthcheck!.map((a) => a.replace('127.0.0.1:9095', `127.0.0.1:${port}`));
-    const check = spawnSync(hc as string, hcArgs, { env: { ...hostEnv(), ...final.env }, uid: user.uid, gid: user.gid, timeout: 10_000 });
+    const check = spawnSync(hc as string, hcArgs, {
+      env: { ...hostEnv(), ...final.env },
+      uid: user.uid,
+      gid: user.gid,
+      timeout: 10_000,
+    });
     expect(check.status).toBe(0);
     server.kill('SIGTERM');
     const timer = setTimeout(() => server?.kill('SIGKILL'), 15_000);
@@ -298,5 +342,8 @@ test('parseDockerfile joins continuations, skips comments, keeps line numbers', 
     { op: 'RUN', args: 'x   && y', line: 3 },
     { op: 'ENV', args: 'A=1      B="two words"', line: 6 },
   ]);
-  expect(parseEnv('A=1      B="two words"')).toEqual([['A', '1'], ['B', 'two words']]);
+  expect(parseEnv('A=1      B="two words"')).toEqual([
+    ['A', '1'],
+    ['B', 'two words'],
+  ]);
 });

@@ -38,7 +38,10 @@ test('promtool check rules rejects a broken rule (the check is real)', async () 
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'rune-promtool-'));
   try {
-    writeFileSync(join(dir, 'bad.yaml'), 'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(rune_jobs_total[5m]) > \n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(rune_jobs_total[5m]) > \n',
+    );
     const r = await promtool(['check', 'rules', join(dir, 'bad.yaml')]);
     expect(r.code).not.toBe(0);
   } finally {

@@ -16,7 +16,13 @@ import { openSqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
 import type { Alert } from '../../src/types';
 
-const spec = { name: 'restart', matchers: ['alertname="Down"'], node: '{{ labels.nodename }}', steps: [{ action: 'noop' }], budget: { max_runs: 1, per: '1h' } };
+const spec = {
+  name: 'restart',
+  matchers: ['alertname="Down"'],
+  node: '{{ labels.nodename }}',
+  steps: [{ action: 'noop' }],
+  budget: { max_runs: 1, per: '1h' },
+};
 const compiled = compileRules([spec]);
 const guards = resolveRuleGuards(spec, undefined, []);
 const registry = { plugins: new Map(), problems: [] } as unknown as PluginRegistry;
@@ -57,7 +63,15 @@ test('two concurrent notifications with a budget of 1: exactly one run is queued
   const skipped = jobs.find((j) => j.status === 'skipped')!;
   expect(skipped.reason).toBe('budget: rule restart used 1 of 1 runs per 1h');
   expect(skipped.result).toMatchObject({ status: 'skipped', summary: `skipped: ${skipped.reason}` });
-  expect([...a!.suppressed, ...b!.suppressed]).toEqual([{ rule: 'restart', node: skipped.request.node, fingerprint: skipped.trigger.alert_fingerprint, reason: skipped.reason, jobs: [skipped.id] }]);
+  expect([...a!.suppressed, ...b!.suppressed]).toEqual([
+    {
+      rule: 'restart',
+      node: skipped.request.node,
+      fingerprint: skipped.trigger.alert_fingerprint,
+      reason: skipped.reason,
+      jobs: [skipped.id],
+    },
+  ]);
   // A repeat of the refused episode is a duplicate, not a new decision.
   const again = await ingestAlerts([alert(skipped.trigger.alert_fingerprint!, skipped.request.node)], d);
   expect(again).toMatchObject({ jobs: [], duplicates: [skipped.id], suppressed: [] });
@@ -68,7 +82,10 @@ test('two stores on one database file (two replicas) share the budget', async ()
   const path = join(dir, 'shared.db');
   const first = openSqliteStore(path);
   const second = openSqliteStore(path);
-  const [x, y] = await Promise.all([ingestAlerts([alert('r1', 'web-1')], deps(first)), ingestAlerts([alert('r2', 'web-2')], deps(second))]);
+  const [x, y] = await Promise.all([
+    ingestAlerts([alert('r1', 'web-1')], deps(first)),
+    ingestAlerts([alert('r2', 'web-2')], deps(second)),
+  ]);
   expect([...x!.created, ...y!.created].map((j) => j.status).sort()).toEqual(['queued', 'skipped']);
   first.close();
   second.close();

@@ -3,6 +3,11 @@ import { hashToken } from '../../src/auth/hash-token';
 import type { Role } from '../../src/auth/actor';
 
 /** One line of RUNE_API_TOKENS_FILE for a known test token (what `rune tokens add` would append). */
-export function tokenLine(name: string, role: Role, token: string, scope: { actions?: string[]; nodes?: string[] } = {}): string {
+export function tokenLine(
+  name: string,
+  role: Role,
+  token: string,
+  scope: { actions?: string[]; nodes?: string[] } = {},
+): string {
   return `${formatTokenLine({ name, role, hash: hashToken(token), actions: scope.actions ?? null, nodes: scope.nodes ?? null })}\n`;
 }

@@ -35,7 +35,11 @@ export async function startFakePagerDuty(restToken: string): Promise<FakePagerDu
       const m = /^\/incidents\/([^/]+)\/(notes|alerts)$/.exec(url.pathname);
       const incident = m ? decodeURIComponent(m[1] as string) : '';
       if (req.method === 'POST' && m && m[2] === 'notes') {
-        notes.push({ incident, content: (JSON.parse(body) as { note: { content: string } }).note.content, headers: req.headers });
+        notes.push({
+          incident,
+          content: (JSON.parse(body) as { note: { content: string } }).note.content,
+          headers: req.headers,
+        });
         res.statusCode = 201;
         res.end(JSON.stringify({ note: { id: `N${notes.length}`, content: 'x' } }));
       } else if (req.method === 'GET' && m && m[2] === 'alerts') {
@@ -43,7 +47,21 @@ export async function startFakePagerDuty(restToken: string): Promise<FakePagerDu
         res.end(JSON.stringify(alerts.get(incident) ?? { alerts: [], more: false }));
       } else if (req.method === 'GET' && url.pathname === '/incidents') {
         const key = url.searchParams.get('incident_key');
-        res.end(JSON.stringify({ incidents: key ? [{ id: 'PINC123', type: 'incident', html_url: 'https://example.pagerduty.com/incidents/PINC123', incident_key: key }] : [], more: false }));
+        res.end(
+          JSON.stringify({
+            incidents: key
+              ? [
+                  {
+                    id: 'PINC123',
+                    type: 'incident',
+                    html_url: 'https://example.pagerduty.com/incidents/PINC123',
+                    incident_key: key,
+                  },
+                ]
+              : [],
+            more: false,
+          }),
+        );
       } else {
         res.statusCode = 404;
         res.end('{"error":{"message":"Not Found","code":2100}}');

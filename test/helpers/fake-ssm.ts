@@ -71,7 +71,8 @@ const ID = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
 const EXECUTION_TIMEOUT = /^(([1-9][0-9]{0,4})|(1[0-6][0-9]{4})|(17[0-1][0-9]{3})|(172[0-7][0-9]{2})|(172800))$/;
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
-const SIGV4 = /^AWS4-HMAC-SHA256 Credential=[A-Z0-9]+\/\d{8}\/[a-z0-9-]+\/ssm\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/;
+const SIGV4 =
+  /^AWS4-HMAC-SHA256 Credential=[A-Z0-9]+\/\d{8}\/[a-z0-9-]+\/ssm\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/;
 
 class AwsError extends Error {
   constructor(
@@ -99,7 +100,13 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
     mkdirSync(join(inv.dir, 'tmp'), { recursive: true });
     const scriptPath = join(inv.dir, '_script.sh');
     writeFileSync(scriptPath, inv.commands.join('\n'));
-    const env = { PATH: process.env.PATH, HOME: inv.dir, TMPDIR: join(inv.dir, 'tmp'), AWS_SSM_INSTANCE_ID: inv.instanceId, AWS_SSM_REGION_NAME: opts.region ?? 'eu-west-1' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: inv.dir,
+      TMPDIR: join(inv.dir, 'tmp'),
+      AWS_SSM_INSTANCE_ID: inv.instanceId,
+      AWS_SSM_REGION_NAME: opts.region ?? 'eu-west-1',
+    };
     const proc = spawn('sh', [scriptPath], { cwd: inv.dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     inv.proc = proc;
     const out: Buffer[] = [];
@@ -114,7 +121,8 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
       inv.stderr = Buffer.concat(err).toString('utf8');
       const rc = code ?? -1;
       // The agent appends this to stderr on a non-zero exit (PROTOCOLS.md §4.3, observed).
-      if (rc !== 0) inv.stderr += `${inv.stderr === '' || inv.stderr.endsWith('\n') ? '' : '\n'}failed to run commands: exit status ${rc}`;
+      if (rc !== 0)
+        inv.stderr += `${inv.stderr === '' || inv.stderr.endsWith('\n') ? '' : '\n'}failed to run commands: exit status ${rc}`;
       finish(inv, rc === 0 ? 'Success' : 'Failed', rc === 0 ? 'Success' : 'Failed', rc);
     });
   }
@@ -136,22 +144,37 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
   }
 
   function sendCommand(b: Record<string, any>): unknown {
-    if (b.DocumentName !== 'AWS-RunShellScript') throw new AwsError('InvalidDocument', `document ${b.DocumentName} not found`);
+    if (b.DocumentName !== 'AWS-RunShellScript')
+      throw new AwsError('InvalidDocument', `document ${b.DocumentName} not found`);
     const ids: unknown = b.InstanceIds;
-    if (!Array.isArray(ids) || ids.length < 1 || ids.length > 50) throw new AwsError('ValidationException', 'InstanceIds must hold 1 to 50 ids');
-    for (const id of ids) if (typeof id !== 'string' || !ID.test(id)) throw new AwsError('ValidationException', `Value '${String(id)}' at 'instanceIds' failed to satisfy constraint`);
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > 50)
+      throw new AwsError('ValidationException', 'InstanceIds must hold 1 to 50 ids');
+    for (const id of ids)
+      if (typeof id !== 'string' || !ID.test(id))
+        throw new AwsError(
+          'ValidationException',
+          `Value '${String(id)}' at 'instanceIds' failed to satisfy constraint`,
+        );
     if (new Set(ids).size !== ids.length) throw new AwsError('DuplicateInstanceId', 'duplicate instance id');
-    if (ids.some((id: string) => unmanaged.has(id))) throw new AwsError('InvalidInstanceId', 'Instances not in a valid state for account');
+    if (ids.some((id: string) => unmanaged.has(id)))
+      throw new AwsError('InvalidInstanceId', 'Instances not in a valid state for account');
     const p = b.Parameters as Record<string, unknown>;
     const commands = p?.commands;
-    if (!Array.isArray(commands) || commands.length < 1 || commands.some((c) => typeof c !== 'string')) throw new AwsError('InvalidParameters', 'commands must be a non-empty list of strings');
+    if (!Array.isArray(commands) || commands.length < 1 || commands.some((c) => typeof c !== 'string'))
+      throw new AwsError('InvalidParameters', 'commands must be a non-empty list of strings');
     const et = p.executionTimeout;
-    if (!Array.isArray(et) || et.length !== 1 || !EXECUTION_TIMEOUT.test(String(et[0]))) throw new AwsError('InvalidParameters', 'executionTimeout is invalid');
-    if (Buffer.byteLength(JSON.stringify(p)) > 64 * 1024) throw new AwsError('MaxDocumentSizeExceeded', 'The size limit of a document is 64 KB.');
-    if (!Number.isInteger(b.TimeoutSeconds) || b.TimeoutSeconds < 30 || b.TimeoutSeconds > 2592000) throw new AwsError('ValidationException', 'TimeoutSeconds must be 30 to 2592000');
-    if (b.MaxConcurrency !== undefined && !MAX_CONCURRENCY.test(b.MaxConcurrency)) throw new AwsError('ValidationException', 'MaxConcurrency is invalid');
-    if (b.MaxErrors !== undefined && !MAX_ERRORS.test(b.MaxErrors)) throw new AwsError('ValidationException', 'MaxErrors is invalid');
-    if (typeof b.Comment === 'string' && b.Comment.length > 100) throw new AwsError('ValidationException', 'Comment is longer than 100');
+    if (!Array.isArray(et) || et.length !== 1 || !EXECUTION_TIMEOUT.test(String(et[0])))
+      throw new AwsError('InvalidParameters', 'executionTimeout is invalid');
+    if (Buffer.byteLength(JSON.stringify(p)) > 64 * 1024)
+      throw new AwsError('MaxDocumentSizeExceeded', 'The size limit of a document is 64 KB.');
+    if (!Number.isInteger(b.TimeoutSeconds) || b.TimeoutSeconds < 30 || b.TimeoutSeconds > 2592000)
+      throw new AwsError('ValidationException', 'TimeoutSeconds must be 30 to 2592000');
+    if (b.MaxConcurrency !== undefined && !MAX_CONCURRENCY.test(b.MaxConcurrency))
+      throw new AwsError('ValidationException', 'MaxConcurrency is invalid');
+    if (b.MaxErrors !== undefined && !MAX_ERRORS.test(b.MaxErrors))
+      throw new AwsError('ValidationException', 'MaxErrors is invalid');
+    if (typeof b.Comment === 'string' && b.Comment.length > 100)
+      throw new AwsError('ValidationException', 'Comment is longer than 100');
     const commandId = randomUUID();
     for (const id of ids as string[]) {
       const script = scripts.get(id) ?? {};
@@ -212,7 +235,8 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
   }
 
   function getCommandInvocation(b: Record<string, any>): unknown {
-    if (typeof b.CommandId !== 'string' || b.CommandId.length !== 36) throw new AwsError('InvalidCommandId', 'bad command id');
+    if (typeof b.CommandId !== 'string' || b.CommandId.length !== 36)
+      throw new AwsError('InvalidCommandId', 'bad command id');
     const inv = invocations.get(key(b.CommandId, b.InstanceId));
     if (!inv) throw new AwsError('InvocationDoesNotExist', '');
     inv.polls++;
@@ -225,7 +249,12 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
       } else start(inv);
     }
     const never = inv.script.neverDelivered;
-    if (inv.phase === 'pending' && never && never !== 'forever' && inv.polls - (inv.script.notYet ?? 0) > never.afterPolls) {
+    if (
+      inv.phase === 'pending' &&
+      never &&
+      never !== 'forever' &&
+      inv.polls - (inv.script.notYet ?? 0) > never.afterPolls
+    ) {
       if (never.result === 'Delivery Timed Out') finish(inv, 'TimedOut', 'Delivery Timed Out', -1);
       else finish(inv, 'Failed', 'Undeliverable', -1);
     }
@@ -254,7 +283,10 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
   }
 
   function cancelCommand(b: Record<string, any>): unknown {
-    const ids: string[] = Array.isArray(b.InstanceIds) && b.InstanceIds.length > 0 ? b.InstanceIds : [...invocations.values()].filter((i) => i.commandId === b.CommandId).map((i) => i.instanceId);
+    const ids: string[] =
+      Array.isArray(b.InstanceIds) && b.InstanceIds.length > 0
+        ? b.InstanceIds
+        : [...invocations.values()].filter((i) => i.commandId === b.CommandId).map((i) => i.instanceId);
     let found = false;
     for (const id of ids) {
       const inv = invocations.get(key(b.CommandId, id));
@@ -289,10 +321,15 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
       }
       calls.push({ op: target.replace(/^AmazonSSM\./, ''), body, headers: req.headers });
       try {
-        if (req.method !== 'POST' || req.url !== '/') throw new AwsError('UnknownOperationException', `${req.method} ${req.url}`, 404);
-        if (req.headers['content-type'] !== 'application/x-amz-json-1.1') throw new AwsError('SerializationException', `content-type ${String(req.headers['content-type'])}`);
+        if (req.method !== 'POST' || req.url !== '/')
+          throw new AwsError('UnknownOperationException', `${req.method} ${req.url}`, 404);
+        if (req.headers['content-type'] !== 'application/x-amz-json-1.1')
+          throw new AwsError('SerializationException', `content-type ${String(req.headers['content-type'])}`);
         // SigV4 is present and scoped to ssm (the signature itself is not recomputed).
-        if (!SIGV4.test(String(req.headers.authorization ?? '')) || !/^\d{8}T\d{6}Z$/.test(String(req.headers['x-amz-date'] ?? ''))) {
+        if (
+          !SIGV4.test(String(req.headers.authorization ?? '')) ||
+          !/^\d{8}T\d{6}Z$/.test(String(req.headers['x-amz-date'] ?? ''))
+        ) {
           throw new AwsError('MissingAuthenticationTokenException', 'Request is missing Authentication Token', 403);
         }
         const handler = handlers[target];
@@ -342,7 +379,25 @@ export function fakeAwsEnv(url: string, dir: string): Record<string, string> {
   };
 }
 
-const AWS_KEYS = ['AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'RUNE_SSM_OUTPUT_S3_BUCKET'];
+const AWS_KEYS = [
+  'AWS_ENDPOINT_URL_SSM',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_PROFILE',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'RUNE_SSM_OUTPUT_S3_BUCKET',
+];
 
 /**
  * The SDK reads process.env itself (its default chain), so tests set the AWS variables there:

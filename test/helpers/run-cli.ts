@@ -7,7 +7,11 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with its own env and captured streams. */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, opts: { tty?: boolean; deps?: CliDeps } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { tty?: boolean; deps?: CliDeps } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(

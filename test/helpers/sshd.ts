@@ -133,7 +133,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   for (let i = 0; i < addresses.length; i += 15) {
     const chunk = addresses.slice(i, i + 15);
     const cfg = join(dir, `sshd_config.${i / 15}`);
-    writeFileSync(cfg, [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`, ...common].join('\n') + '\n');
+    writeFileSync(
+      cfg,
+      [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`, ...common].join(
+        '\n',
+      ) + '\n',
+    );
     const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr?.on('data', (c: Buffer) => {
       log = (log + c.toString()).slice(-4000);
@@ -147,7 +152,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     writeFileSync(p, lines.join('\n') + '\n');
     return p;
   };
-  const knownHosts = writeKnownHosts('known_hosts', addresses.map((a) => `[${a}]:${port} ${hostKeyLine}`));
+  const knownHosts = writeKnownHosts(
+    'known_hosts',
+    addresses.map((a) => `[${a}]:${port} ${hostKeyLine}`),
+  );
   return {
     port,
     dir,

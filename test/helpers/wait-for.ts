@@ -1,5 +1,10 @@
 /** Polls `fn` until it returns something truthy; fails with `what` after `ms`. */
-export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, ms = 10_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what: string,
+  ms = 10_000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -71,14 +71,20 @@ test('steps run in order; a failed step skips the rest of its chain', async () =
   await h.release('chain-a1');
   await h.queue.idle();
   expect(h.started).toEqual(['chain-a1']);
-  expect(h.store.getJob('chain-a2')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^previous_step_failed: step 1 \(noop\) ended failed/) });
+  expect(h.store.getJob('chain-a2')).toMatchObject({
+    status: 'skipped',
+    reason: expect.stringMatching(/^previous_step_failed: step 1 \(noop\) ended failed/),
+  });
   expect(h.store.getJob('chain-a2')!.result).toMatchObject({ status: 'skipped' });
   expect(h.store.getJob('chain-a3')!.status).toBe('skipped');
 });
 
 test('continue_on_error on the failed step lets the next one run', async () => {
-  const h = harness(5, { 'c1': 'failed' });
-  h.store.createJobs([newJob({ id: 'c1', chainId: 'c' }), newJob({ id: 'c2', chainId: 'c', step: 1, after: 'c1', stopOnFailureOf: false })]);
+  const h = harness(5, { c1: 'failed' });
+  h.store.createJobs([
+    newJob({ id: 'c1', chainId: 'c' }),
+    newJob({ id: 'c2', chainId: 'c', step: 1, after: 'c1', stopOnFailureOf: false }),
+  ]);
   h.queue.resume();
   await h.release('c1');
   await h.release('c2');
@@ -104,7 +110,12 @@ test('two mutating jobs never overlap on one node; a read-only one runs beside t
   await waitUntil(() => h.started.includes('m2'));
   for (const id of ['m2', 'r1', 'other']) await h.release(id);
   await h.queue.idle();
-  expect(['m1', 'm2', 'r1', 'other'].map((id) => h.store.getJob(id)!.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  expect(['m1', 'm2', 'r1', 'other'].map((id) => h.store.getJob(id)!.status)).toEqual([
+    'succeeded',
+    'succeeded',
+    'succeeded',
+    'succeeded',
+  ]);
 });
 
 test('the global concurrency limit holds', async () => {
@@ -137,7 +148,9 @@ test('the audit log is append-only', () => {
   const path = require('node:path').join(require('node:os').tmpdir(), `rune-audit-${process.pid}.db`);
   const fileStore = openSqliteStore(path);
   fileStore.audit({ at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} });
-  expect(fileStore.listAudit(5)).toEqual([{ at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} }]);
+  expect(fileStore.listAudit(5)).toEqual([
+    { at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} },
+  ]);
   fileStore.close();
   const raw = new Database(path);
   expect(() => raw.prepare("UPDATE audit SET actor = 'mallory'").run()).toThrow(/append-only/);
@@ -160,13 +173,22 @@ describe('guards in the queue', () => {
       nodeLockWaitMs: () => 100,
       suppressed: (_job, reason) => suppressed.push(reason),
       report: async (_job, r) => void reported.push(r),
-      run: (job) => new Promise<Result>((resolve) => releases.set(job.id, () => resolve(skippedResult(job, 'test', new Date(), 'succeeded')))),
+      run: (job) =>
+        new Promise<Result>((resolve) =>
+          releases.set(job.id, () => resolve(skippedResult(job, 'test', new Date(), 'succeeded'))),
+        ),
     });
-    store.createJobs([newJob({ id: 'holder', mutating: true, action: 'restart-docker' }), newJob({ id: 'waiter', mutating: true }), newJob({ id: 'reader', mutating: false })]);
+    store.createJobs([
+      newJob({ id: 'holder', mutating: true, action: 'restart-docker' }),
+      newJob({ id: 'waiter', mutating: true }),
+      newJob({ id: 'reader', mutating: false }),
+    ]);
     queue.resume();
     await waitUntil(() => releases.has('holder') && releases.has('reader'));
     await waitUntil(() => store.getJob('waiter')!.status === 'skipped', 3000);
-    expect(store.getJob('waiter')).toMatchObject({ reason: 'node_busy: web-1 stayed locked by mutating job holder (restart-docker) for longer than 100ms' });
+    expect(store.getJob('waiter')).toMatchObject({
+      reason: 'node_busy: web-1 stayed locked by mutating job holder (restart-docker) for longer than 100ms',
+    });
     expect(reported.map((r) => [r.job_id, r.status])).toEqual([['waiter', 'skipped']]);
     expect(suppressed).toEqual([expect.stringMatching(/^node_busy: /)]);
     releases.get('holder')!();
@@ -188,7 +210,7 @@ describe('guards in the queue', () => {
   test('the end of an automatic rule run is reported once: at the failed step that stops it, or at the last step', async () => {
     const store = openSqliteStore(':memory:');
     const ends: [string, boolean][] = [];
-    const outcomes: Record<string, JobStatus> = { 'f1': 'failed', 'k1': 'failed' };
+    const outcomes: Record<string, JobStatus> = { f1: 'failed', k1: 'failed' };
     const queue = createJobQueue({
       store,
       concurrency: 5,
@@ -211,16 +233,41 @@ describe('guards in the queue', () => {
     ]);
     queue.resume();
     await queue.idle();
-    expect(ends.sort()).toEqual([['f1', false], ['k2', true], ['s2', true]]);
+    expect(ends.sort()).toEqual([
+      ['f1', false],
+      ['k2', true],
+      ['s2', true],
+    ]);
   });
 
   test('jobs stored already finished are reported once per chain; dropped jobs never start', async () => {
     const reported: string[] = [];
     const store = openSqliteStore(':memory:');
-    const queue = createJobQueue({ store, concurrency: 1, now: () => new Date(), log: { error: () => undefined }, report: async (j) => void reported.push(j.id), run: async (job) => skippedResult(job, 'x', new Date(), 'succeeded') });
+    const queue = createJobQueue({
+      store,
+      concurrency: 1,
+      now: () => new Date(),
+      log: { error: () => undefined },
+      report: async (j) => void reported.push(j.id),
+      run: async (job) => skippedResult(job, 'x', new Date(), 'succeeded'),
+    });
     const [a, b] = store.createJobs([
-      newJob({ id: 'sk1', chainId: 'z', status: 'skipped', reason: 'budget: x', result: skippedResult(newJob({ id: 'sk1' }) as Job, 'budget: x', new Date()) }),
-      newJob({ id: 'sk2', chainId: 'z', step: 1, after: 'sk1', status: 'skipped', reason: 'budget: x', result: skippedResult(newJob({ id: 'sk2' }) as Job, 'budget: x', new Date()) }),
+      newJob({
+        id: 'sk1',
+        chainId: 'z',
+        status: 'skipped',
+        reason: 'budget: x',
+        result: skippedResult(newJob({ id: 'sk1' }) as Job, 'budget: x', new Date()),
+      }),
+      newJob({
+        id: 'sk2',
+        chainId: 'z',
+        step: 1,
+        after: 'sk1',
+        status: 'skipped',
+        reason: 'budget: x',
+        result: skippedResult(newJob({ id: 'sk2' }) as Job, 'budget: x', new Date()),
+      }),
     ]).jobs;
     const [q] = store.createJobs([newJob({ id: 'drop-me' })]).jobs;
     queue.add([q!]); // scheduled for the next turn; a resolve cancels it before that
@@ -234,10 +281,27 @@ describe('guards in the queue', () => {
 
 test('a resolve cancels the queued runs of its own firing episode only, not a newer episode of the same alert', () => {
   const store = openSqliteStore(':memory:');
-  const alert = (startsAt: string) => ({ source: 'alertmanager' as const, status: 'firing' as const, labels: { alertname: 'A' }, annotations: {}, startsAt, endsAt: null, fingerprint: 'f00d' });
+  const alert = (startsAt: string) => ({
+    source: 'alertmanager' as const,
+    status: 'firing' as const,
+    labels: { alertname: 'A' },
+    annotations: {},
+    startsAt,
+    endsAt: null,
+    fingerprint: 'f00d',
+  });
   const trigger = { kind: 'alert' as const, source: 'alertmanager', rule: 'r', alert_fingerprint: 'f00d' };
-  store.createJobs([newJob({ id: 'ep1', alert: alert('2026-11-24T10:00:40Z'), trigger }), newJob({ id: 'ep3', alert: alert('2026-11-24T10:00:48Z'), trigger })]);
-  const cancelled = store.cancelQueuedForAlert('f00d', '2026-11-24T10:00:40Z', 'resolved: test', new Date().toISOString(), (j) => skippedResult(j, 'resolved: test', new Date(), 'cancelled'));
+  store.createJobs([
+    newJob({ id: 'ep1', alert: alert('2026-11-24T10:00:40Z'), trigger }),
+    newJob({ id: 'ep3', alert: alert('2026-11-24T10:00:48Z'), trigger }),
+  ]);
+  const cancelled = store.cancelQueuedForAlert(
+    'f00d',
+    '2026-11-24T10:00:40Z',
+    'resolved: test',
+    new Date().toISOString(),
+    (j) => skippedResult(j, 'resolved: test', new Date(), 'cancelled'),
+  );
   expect(cancelled.map((j) => j.id)).toEqual(['ep1']);
   expect(store.getJob('ep1')!.status).toBe('cancelled');
   expect(store.getJob('ep3')!.status).toBe('queued');

@@ -7,7 +7,16 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import Ajv from 'ajv';
@@ -22,7 +31,22 @@ const SHIM_PATH = `${SHIMS_DIR}:${SYSTEM_PATH}`;
 const PLUGIN_FILES = ['noop.sh', 'gather-logs.sh', 'restart-docker.sh', 'restart-nomad.sh', 'disk-usage.py'];
 const BASH_PLUGINS = PLUGIN_FILES.filter((f) => f.endsWith('.sh'));
 /** What the plugins use from the system, for PATHs built by hand (a tool left out is "missing"). */
-const SYSTEM_TOOLS = ['bash', 'env', 'cat', 'jq', 'date', 'mktemp', 'rm', 'mv', 'mkdir', 'wc', 'tail', 'sleep', 'timeout', 'python3'];
+const SYSTEM_TOOLS = [
+  'bash',
+  'env',
+  'cat',
+  'jq',
+  'date',
+  'mktemp',
+  'rm',
+  'mv',
+  'mkdir',
+  'wc',
+  'tail',
+  'sleep',
+  'timeout',
+  'python3',
+];
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 interface PluginOutput {
@@ -73,7 +97,12 @@ function sandbox(extraEnv: Record<string, string> = {}, path = SHIM_PATH): Sandb
   return {
     dir,
     env: { PATH: path, HOME: dir, TMPDIR: tmp, LANG: 'C', SHIM_LOG: log, SHIM_STATE: state, ...extraEnv },
-    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []),
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+        : [],
     restarts: (unit) => {
       const f = join(state, `${unit}.restarts`);
       return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : 0;
@@ -193,44 +222,66 @@ describe('metadata and lint', () => {
     'disk-usage.py': false,
   };
 
-  test.each(PLUGIN_FILES)('%s: the metadata block is YAML with name = stem, semver, and a params schema that compiles', (file) => {
-    const meta = readMeta(file);
-    expect(Object.keys(meta).filter((k) => !['name', 'version', 'description', 'mutating', 'timeout', 'become', 'params'].includes(k))).toEqual([]);
-    expect(meta.name).toBe(basename(file, extname(file)));
-    expect(meta.version).toMatch(SEMVER);
-    expect(typeof meta.description).toBe('string');
-    expect(meta.mutating).toBe(mutating[file]);
-    expect(typeof meta.become).toBe('boolean');
-    expect(meta.timeout).toMatch(/^\d+(s|m)$/);
+  test.each(PLUGIN_FILES)(
+    '%s: the metadata block is YAML with name = stem, semver, and a params schema that compiles',
+    (file) => {
+      const meta = readMeta(file);
+      expect(
+        Object.keys(meta).filter(
+          (k) => !['name', 'version', 'description', 'mutating', 'timeout', 'become', 'params'].includes(k),
+        ),
+      ).toEqual([]);
+      expect(meta.name).toBe(basename(file, extname(file)));
+      expect(meta.version).toMatch(SEMVER);
+      expect(typeof meta.description).toBe('string');
+      expect(meta.mutating).toBe(mutating[file]);
+      expect(typeof meta.become).toBe('boolean');
+      expect(meta.timeout).toMatch(/^\d+(s|m)$/);
 
-    const params = meta.params as { type: string; additionalProperties: boolean; properties: Record<string, { description?: unknown }> };
-    expect(params.type).toBe('object');
-    expect(params.additionalProperties).toBe(false);
-    for (const [name, prop] of Object.entries(params.properties)) {
-      expect([name, typeof prop.description]).toEqual([name, 'string']);
-    }
-    const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(params);
-    const filled: Record<string, unknown> = {};
-    expect(validate(filled)).toBe(true); // every default satisfies the schema
-    expect(validate({ no_such_param: 1 })).toBe(false);
-    expect(statSync(join(PLUGINS_DIR, file)).mode & 0o777).toBe(0o755);
-  });
+      const params = meta.params as {
+        type: string;
+        additionalProperties: boolean;
+        properties: Record<string, { description?: unknown }>;
+      };
+      expect(params.type).toBe('object');
+      expect(params.additionalProperties).toBe(false);
+      for (const [name, prop] of Object.entries(params.properties)) {
+        expect([name, typeof prop.description]).toEqual([name, 'string']);
+      }
+      const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(params);
+      const filled: Record<string, unknown> = {};
+      expect(validate(filled)).toBe(true); // every default satisfies the schema
+      expect(validate({ no_such_param: 1 })).toBe(false);
+      expect(statSync(join(PLUGINS_DIR, file)).mode & 0o777).toBe(0o755);
+    },
+  );
 
   test('shellcheck prints nothing for plugins/*.sh', () => {
-    const r = spawnSync('shellcheck', BASH_PLUGINS.map((f) => join(PLUGINS_DIR, f)), { encoding: 'utf8' });
+    const r = spawnSync(
+      'shellcheck',
+      BASH_PLUGINS.map((f) => join(PLUGINS_DIR, f)),
+      { encoding: 'utf8' },
+    );
     expect(r.error).toBeUndefined();
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
   test('the shims are shellcheck-clean too', () => {
-    const r = spawnSync('shellcheck', SHIMS.map((f) => join(SHIMS_DIR, f)), { encoding: 'utf8' });
+    const r = spawnSync(
+      'shellcheck',
+      SHIMS.map((f) => join(SHIMS_DIR, f)),
+      { encoding: 'utf8' },
+    );
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
   test.each(BASH_PLUGINS)('%s: without jq on PATH prints the constant DEPENDENCY_MISSING object', async (file) => {
-    const bin = binWith(SYSTEM_TOOLS.filter((t) => t !== 'jq'), SHIMS);
+    const bin = binWith(
+      SYSTEM_TOOLS.filter((t) => t !== 'jq'),
+      SHIMS,
+    );
     const sb = sandbox({}, bin);
     const r = await runPlugin(file, payload(basename(file, '.sh'), {}), sb.env);
     expect(r.code).toBe(1);
@@ -293,7 +344,11 @@ describe('gather-logs', () => {
     const sb = sandbox();
     const file = logFile(20);
     const before = Math.floor(Date.now() / 1000);
-    const r = await runPlugin('gather-logs.sh', payload('gather-logs', { units: ['docker', 'containerd'], containers: ['web'], files: [file], lines: 10 }), sb.env);
+    const r = await runPlugin(
+      'gather-logs.sh',
+      payload('gather-logs', { units: ['docker', 'containerd'], containers: ['web'], files: [file], lines: 10 }),
+      sb.env,
+    );
     expect(r.out.status).toBe('ok');
     expect(r.out.summary).toMatch(/^gathered 4 sources \([\d.]+ (B|KiB)\) since 30m$/);
     const { since, since_time, sources } = r.out.data;
@@ -313,13 +368,21 @@ describe('gather-logs', () => {
       expect(s).toMatchObject({ truncated: false, error: null, bytes: Buffer.byteLength(s.content) });
     }
     const calls = sb.calls();
-    expect(calls).toContainEqual(expect.stringMatching(/^journalctl --unit=docker --since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d --no-pager -n 10 -o short-iso$/));
+    expect(calls).toContainEqual(
+      expect.stringMatching(
+        /^journalctl --unit=docker --since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d --no-pager -n 10 -o short-iso$/,
+      ),
+    );
     expect(calls).toContainEqual(expect.stringMatching(/^docker logs --timestamps --since \d+ --tail 10 -- web$/));
   });
 
   test('an ISO since is handed to journalctl and docker as the same instant', async () => {
     const sb = sandbox({ TZ: 'UTC' });
-    const r = await runPlugin('gather-logs.sh', payload('gather-logs', { since: '2024-05-01T10:00:00Z', containers: ['web'] }), sb.env);
+    const r = await runPlugin(
+      'gather-logs.sh',
+      payload('gather-logs', { since: '2024-05-01T10:00:00Z', containers: ['web'] }),
+      sb.env,
+    );
     expect(r.out.data.since_time).toBe('2024-05-01T10:00:00Z');
     expect(sb.calls()).toEqual([
       'journalctl --unit=docker --since 2024-05-01 10:00:00 --no-pager -n 500 -o short-iso',
@@ -330,14 +393,29 @@ describe('gather-logs', () => {
   test('a failing source is reported in its entry and does not fail the run', async () => {
     const sb = sandbox({ SHIM_JOURNAL_FAIL_UNITS: 'broken', SHIM_DOCKER_UNKNOWN: 'ghost' });
     const missing = `/nonexistent-${randomBytes(4).toString('hex')}.log`;
-    const r = await runPlugin('gather-logs.sh', payload('gather-logs', { units: ['docker', 'broken'], containers: ['ghost'], files: [missing] }), sb.env);
+    const r = await runPlugin(
+      'gather-logs.sh',
+      payload('gather-logs', { units: ['docker', 'broken'], containers: ['ghost'], files: [missing] }),
+      sb.env,
+    );
     expect(r.out.status).toBe('ok');
     expect(r.code).toBe(0);
     expect(r.out.summary).toMatch(/^gathered 1 of 4 sources .* since 30m; 3 failed$/);
     expect(r.out.data.sources).toEqual([
       expect.objectContaining({ kind: 'journal', name: 'docker', ok: true, error: null }),
-      expect.objectContaining({ kind: 'journal', name: 'broken', ok: false, content: '', error: "Failed to add match 'broken': Invalid argument" }),
-      expect.objectContaining({ kind: 'docker', name: 'ghost', ok: false, error: 'Error response from daemon: No such container: ghost' }),
+      expect.objectContaining({
+        kind: 'journal',
+        name: 'broken',
+        ok: false,
+        content: '',
+        error: "Failed to add match 'broken': Invalid argument",
+      }),
+      expect.objectContaining({
+        kind: 'docker',
+        name: 'ghost',
+        ok: false,
+        error: 'Error response from daemon: No such container: ghost',
+      }),
       expect.objectContaining({ kind: 'file', name: missing, ok: false, error: 'no such file' }),
     ]);
   });
@@ -350,7 +428,11 @@ describe('gather-logs', () => {
     expect(r.out.data.sources).toHaveLength(2);
 
     const noTools = sandbox({}, binWith(SYSTEM_TOOLS, []));
-    const m = await runPlugin('gather-logs.sh', payload('gather-logs', { units: ['docker'], containers: ['web'] }), noTools.env);
+    const m = await runPlugin(
+      'gather-logs.sh',
+      payload('gather-logs', { units: ['docker'], containers: ['web'] }),
+      noTools.env,
+    );
     expect(m.out.error?.code).toBe('DEPENDENCY_MISSING');
     expect(m.out.error?.message).toMatch(/journalctl is not installed.*docker is not installed/);
   });
@@ -359,7 +441,11 @@ describe('gather-logs', () => {
     const sb = sandbox({ SHIM_LOG_LINES: '200' });
     const file = logFile(1000);
     const cap = 300;
-    const r = await runPlugin('gather-logs.sh', payload('gather-logs', { units: ['docker'], containers: ['web'], files: [file], max_bytes: cap, lines: 10000 }), sb.env);
+    const r = await runPlugin(
+      'gather-logs.sh',
+      payload('gather-logs', { units: ['docker'], containers: ['web'], files: [file], max_bytes: cap, lines: 10000 }),
+      sb.env,
+    );
     expect(r.out.status).toBe('ok');
     for (const s of r.out.data.sources) {
       expect(s.ok).toBe(true);
@@ -394,7 +480,10 @@ describe('gather-logs', () => {
     const r = await runPlugin('gather-logs.sh', payload('gather-logs', { containers: ['web'] }, true), sb.env);
     expect(r.out.status).toBe('ok');
     expect(r.out.data.dry_run).toBe(true);
-    expect(r.out.data.would).toEqual([expect.stringMatching(/^journalctl --unit=docker /), expect.stringMatching(/^docker logs .* -- web$/)]);
+    expect(r.out.data.would).toEqual([
+      expect.stringMatching(/^journalctl --unit=docker /),
+      expect.stringMatching(/^docker logs .* -- web$/),
+    ]);
     expect(sb.calls()).toEqual([]);
   });
 
@@ -417,7 +506,12 @@ describe('gather-logs', () => {
     // an absolute path passes the pattern: it reaches tail as one argument and is just not found
     const r = await runPlugin('gather-logs.sh', payload('gather-logs', { files: [`/tmp/${evil}`] }), sb.env);
     expect(r.out.status).toBe('ok');
-    expect(r.out.data.sources[1]).toMatchObject({ kind: 'file', name: `/tmp/${evil}`, ok: false, error: 'no such file' });
+    expect(r.out.data.sources[1]).toMatchObject({
+      kind: 'file',
+      name: `/tmp/${evil}`,
+      ok: false,
+      error: 'no such file',
+    });
     expect(existsSync(pwned)).toBe(false);
   });
 });
@@ -486,7 +580,13 @@ describe('restart-docker', () => {
   test('bad params are INVALID_PARAMS (and the schema refuses them too)', async () => {
     const sb = sandbox();
     const validate = paramsValidator('restart-docker.sh');
-    for (const params of [{ wait_seconds: 'abc' }, { wait_seconds: 0 }, { wait_seconds: 601 }, { wait_seconds: 1.5 }, { wait: 5 }]) {
+    for (const params of [
+      { wait_seconds: 'abc' },
+      { wait_seconds: 0 },
+      { wait_seconds: 601 },
+      { wait_seconds: 1.5 },
+      { wait: 5 },
+    ]) {
       expect(validate({ ...params })).toBe(false);
       const r = await runPlugin('restart-docker.sh', payload('restart-docker', params), sb.env);
       expect(r.out.error?.code).toBe('INVALID_PARAMS');
@@ -548,7 +648,11 @@ describe('restart-nomad', () => {
     const sb = sandbox();
     const r = await runPlugin('restart-nomad.sh', payload('restart-nomad', {}, true), sb.env);
     expect(r.out.status).toBe('ok');
-    expect(r.out.data).toMatchObject({ dry_run: true, method: 'systemctl', would: expect.arrayContaining(['systemctl restart nomad']) });
+    expect(r.out.data).toMatchObject({
+      dry_run: true,
+      method: 'systemctl',
+      would: expect.arrayContaining(['systemctl restart nomad']),
+    });
     expect(sb.calls().filter((c) => /restart/.test(c))).toEqual([]);
     expect(sb.restarts('nomad')).toBe(0);
   });
@@ -559,7 +663,11 @@ describe('restart-nomad', () => {
     expect(r.out.error?.code).toBe('DEPENDENCY_MISSING');
     expect(r.out.error?.message).toMatch(/nomad/);
     const pwned = pwnedPath();
-    const bad = await runPlugin('restart-nomad.sh', payload('restart-nomad', { wait_seconds: `1; touch ${pwned}` }), sandbox().env);
+    const bad = await runPlugin(
+      'restart-nomad.sh',
+      payload('restart-nomad', { wait_seconds: `1; touch ${pwned}` }),
+      sandbox().env,
+    );
     expect(bad.out.error?.code).toBe('INVALID_PARAMS');
     expect(existsSync(pwned)).toBe(false);
   });
@@ -584,7 +692,11 @@ describe('disk-usage.py', () => {
   test('a missing path is reported with its error; the others still count', async () => {
     const sb = sandbox();
     const missing = `/nonexistent-${randomBytes(4).toString('hex')}`;
-    const r = await runPlugin('disk-usage.py', payload('disk-usage', { paths: ['/', missing], warn_percent: 1 }), sb.env);
+    const r = await runPlugin(
+      'disk-usage.py',
+      payload('disk-usage', { paths: ['/', missing], warn_percent: 1 }),
+      sb.env,
+    );
     expect(r.out.status).toBe('ok');
     expect(r.out.data.paths[1]).toEqual({ path: missing, error: 'No such file or directory' });
     expect(r.out.summary).toMatch(/^WARNING: \/ at or above 1%; fullest: \/ .*; 1 path could not be measured$/);
@@ -596,7 +708,14 @@ describe('disk-usage.py', () => {
 
   test('bad params are INVALID_PARAMS', async () => {
     const sb = sandbox();
-    for (const params of [{ warn_percent: 'high' }, { warn_percent: true }, { warn_percent: 101 }, { paths: '/' }, { paths: [] }, { extra: 1 }]) {
+    for (const params of [
+      { warn_percent: 'high' },
+      { warn_percent: true },
+      { warn_percent: 101 },
+      { paths: '/' },
+      { paths: [] },
+      { extra: 1 },
+    ]) {
       const r = await runPlugin('disk-usage.py', payload('disk-usage', params), sb.env);
       expect(r.out.error?.code).toBe('INVALID_PARAMS');
     }

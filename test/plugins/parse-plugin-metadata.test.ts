@@ -2,11 +2,24 @@ import Ajv from 'ajv';
 import { parsePluginMetadata } from '../../src/plugins/parse-plugin-metadata';
 
 const ajv = new Ajv({ strict: false });
-const file = (meta: string, shebang = '#!/usr/bin/env bash') => `${shebang}\n# ---\n${meta.trim().split('\n').map((l) => `# ${l}`).join('\n')}\n# ---\necho\n`;
+const file = (meta: string, shebang = '#!/usr/bin/env bash') =>
+  `${shebang}\n# ---\n${meta
+    .trim()
+    .split('\n')
+    .map((l) => `# ${l}`)
+    .join('\n')}\n# ---\necho\n`;
 
 test('a Python plugin is read like a Bash one: the shebang names the interpreter', () => {
-  const out = parsePluginMetadata(file('name: py\nversion: 0.1.0-beta.1\ndescription: d\nmutating: false\ntimeout: 90s', '#!/usr/bin/env python3'), 'py', '/p/py.py', ajv);
-  expect(out).toMatchObject({ ok: true, plugin: { name: 'py', interpreter: '/usr/bin/env python3', timeoutMs: 90_000, mutating: false, become: false } });
+  const out = parsePluginMetadata(
+    file('name: py\nversion: 0.1.0-beta.1\ndescription: d\nmutating: false\ntimeout: 90s', '#!/usr/bin/env python3'),
+    'py',
+    '/p/py.py',
+    ajv,
+  );
+  expect(out).toMatchObject({
+    ok: true,
+    plugin: { name: 'py', interpreter: '/usr/bin/env python3', timeoutMs: 90_000, mutating: false, become: false },
+  });
 });
 
 test('mutating defaults to true: unknown side effects count as changes', () => {

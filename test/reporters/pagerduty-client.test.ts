@@ -7,7 +7,9 @@ import { closedServerUrl, recordingSleep, type Reply } from './fake-server';
 const TOKEN = 'y_NbAkKc66ryYTWUXYEu';
 const FROM = 'rune-bot@example.com';
 const PD_ERROR_BODY = fixtureBytes('pagerduty/docs-rest-error-response.developer-docs.json').toString('utf8');
-const RATE_LIMIT_BODY = fixtureBytes('pagerduty/docs-rest-429-rate-limit-response.developer-docs.json').toString('utf8');
+const RATE_LIMIT_BODY = fixtureBytes('pagerduty/docs-rest-429-rate-limit-response.developer-docs.json').toString(
+  'utf8',
+);
 
 let pd: FakePagerDuty | null = null;
 afterEach(async () => {
@@ -15,14 +17,28 @@ afterEach(async () => {
   pd = null;
 });
 
-async function setup(fake: Partial<Parameters<typeof startFakePagerDuty>[0]> = {}, client: Partial<PagerDutyClientOptions> = {}) {
+async function setup(
+  fake: Partial<Parameters<typeof startFakePagerDuty>[0]> = {},
+  client: Partial<PagerDutyClientOptions> = {},
+) {
   pd = await startFakePagerDuty({ token: TOKEN, from: FROM, ...fake });
   const rec = recordingSleep();
-  const c = createPagerDutyClient({ baseUrl: pd.url, token: TOKEN, from: FROM, sleep: rec.sleep, random: () => 0, ...client });
+  const c = createPagerDutyClient({
+    baseUrl: pd.url,
+    token: TOKEN,
+    from: FROM,
+    sleep: rec.sleep,
+    random: () => 0,
+    ...client,
+  });
   return { pd, c, waits: rec.waits };
 }
 
-const status = (code: number, headers: Record<string, string> = {}, body = ''): Reply => ({ status: code, headers, body });
+const status = (code: number, headers: Record<string, string> = {}, body = ''): Reply => ({
+  status: code,
+  headers,
+  body,
+});
 
 test('a note lands with the exact §3.1 headers and body {"note":{"content":…}}', async () => {
   pd = await startFakePagerDuty({ token: TOKEN, from: FROM });
@@ -52,7 +68,9 @@ test('a wrong From is caught by the fake (the header check can fail)', async () 
 });
 
 test('429 with ratelimit-reset: 1, then 201: one note, the 1 s wait honoured', async () => {
-  const { pd, c, waits } = await setup({ script: [status(429, { 'ratelimit-reset': '1', 'content-type': 'application/json' }, RATE_LIMIT_BODY)] });
+  const { pd, c, waits } = await setup({
+    script: [status(429, { 'ratelimit-reset': '1', 'content-type': 'application/json' }, RATE_LIMIT_BODY)],
+  });
   const out = await c.createNote('PT4KHLK', 'hello');
   expect(out).toMatchObject({ ok: true, status: 201, attempts: 2 });
   expect(waits).toEqual([1000]);
@@ -81,14 +99,22 @@ test('500, 500, then 200: exactly one note, attempts 3, exponential backoff', as
 });
 
 test('400 with a PagerDuty error body: permanent at once, PD message and code in the outcome', async () => {
-  const { c, waits, pd } = await setup({ script: [status(400, { 'content-type': 'application/json' }, PD_ERROR_BODY)] });
+  const { c, waits, pd } = await setup({
+    script: [status(400, { 'content-type': 'application/json' }, PD_ERROR_BODY)],
+  });
   const out = await c.createNote('PT4KHLK', 'x');
   expect(out.ok).toBe(false);
   if (out.ok) return;
   expect(out.status).toBe(400);
   expect(out.attempts).toBe(1);
-  expect(out.pdError).toEqual({ message: 'Error Message String', code: 2001, errors: ['human-readable error details', 'more details'] });
-  expect(out.error).toBe('PagerDuty create note: HTTP 400: Error Message String (code 2001): human-readable error details; more details after 1 attempt');
+  expect(out.pdError).toEqual({
+    message: 'Error Message String',
+    code: 2001,
+    errors: ['human-readable error details', 'more details'],
+  });
+  expect(out.error).toBe(
+    'PagerDuty create note: HTTP 400: Error Message String (code 2001): human-readable error details; more details after 1 attempt',
+  );
   expect(waits).toEqual([]);
   expect(pd.requests).toHaveLength(1);
 });
@@ -107,7 +133,13 @@ test.each([408, 502, 503])('%i is retried', async (code) => {
 
 test('server gone (connection refused): retried up to maxAttempts, then a failed outcome', async () => {
   const rec = recordingSleep();
-  const c = createPagerDutyClient({ baseUrl: await closedServerUrl(), token: TOKEN, from: FROM, sleep: rec.sleep, random: () => 0 });
+  const c = createPagerDutyClient({
+    baseUrl: await closedServerUrl(),
+    token: TOKEN,
+    from: FROM,
+    sleep: rec.sleep,
+    random: () => 0,
+  });
   const out = await c.createNote('PT4KHLK', 'x');
   expect(out).toMatchObject({ ok: false, status: null, attempts: 5, timedOut: false });
   if (!out.ok) expect(out.error).toMatch(/^PagerDuty create note: network error: ECONNREFUSED after 5 attempts$/);
@@ -130,7 +162,21 @@ test('no answer within timeoutMs: each attempt times out, outcome says so', asyn
 });
 
 test('401: the token never appears in the outcome, even when the server echoes it back', async () => {
-  const { c } = await setup({ script: [status(401, {}, JSON.stringify({ error: { message: `Authentication failed for Token token=${TOKEN}`, code: 2006, errors: [`bad key ${TOKEN}`] } }))] });
+  const { c } = await setup({
+    script: [
+      status(
+        401,
+        {},
+        JSON.stringify({
+          error: {
+            message: `Authentication failed for Token token=${TOKEN}`,
+            code: 2006,
+            errors: [`bad key ${TOKEN}`],
+          },
+        }),
+      ),
+    ],
+  });
   const out = await c.createNote('PT4KHLK', 'x');
   expect(out).toMatchObject({ ok: false, status: 401, attempts: 1 });
   expect(JSON.stringify(out)).not.toContain(TOKEN);
@@ -150,7 +196,10 @@ test('incident ids are one encoded path segment; . and .. are refused without a 
   const { c, pd } = await setup();
   await c.createNote('../x', 'a');
   await c.listIncidentAlerts('a/../../b?c#d');
-  expect(pd.requests.map((r) => r.url)).toEqual(['/incidents/..%2Fx/notes', '/incidents/a%2F..%2F..%2Fb%3Fc%23d/alerts']);
+  expect(pd.requests.map((r) => r.url)).toEqual([
+    '/incidents/..%2Fx/notes',
+    '/incidents/a%2F..%2F..%2Fb%3Fc%23d/alerts',
+  ]);
   for (const bad of ['..', '.', '']) {
     expect(await c.createNote(bad, 'x')).toMatchObject({ ok: false, attempts: 0, status: null });
   }
@@ -159,13 +208,17 @@ test('incident ids are one encoded path segment; . and .. are refused without a 
 
 describe('findIncidentByKey with the Alertmanager fixtures (PROTOCOLS.md §1.5)', () => {
   const webhook = fixtureJson<{ groupKey: string }>('alertmanager/captured-am0.25-webhook-firing-1alert.json');
-  const trigger = fixtureJson<{ dedup_key: string }>('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json');
+  const trigger = fixtureJson<{ dedup_key: string }>(
+    'alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json',
+  );
   const key = alertmanagerIncidentKey(webhook.groupKey);
 
   test('sha256(groupKey) of the captured webhook is the captured dedup_key', () => {
     expect(key).toBe(trigger.dedup_key);
     expect(key).toBe('ebef90548b6b91aec5258ec10caf4b40eaf9cdf58de44f537de423ce3dde89a9');
-    const resolve = fixtureJson<{ dedup_key: string }>('alertmanager/captured-am0.25-to-pagerduty-events-v2-resolve.json');
+    const resolve = fixtureJson<{ dedup_key: string }>(
+      'alertmanager/captured-am0.25-to-pagerduty-events-v2-resolve.json',
+    );
     expect(resolve.dedup_key).toBe(key);
   });
 
@@ -178,7 +231,12 @@ describe('findIncidentByKey with the Alertmanager fixtures (PROTOCOLS.md §1.5)'
       ],
     });
     const out = await c.findIncidentByKey(key);
-    expect(out).toEqual({ ok: true, status: 200, attempts: 1, value: { provider: 'pagerduty', id: 'PT4KHLK', url: 'https://subdomain.pagerduty.com/incidents/PT4KHLK' } });
+    expect(out).toEqual({
+      ok: true,
+      status: 200,
+      attempts: 1,
+      value: { provider: 'pagerduty', id: 'PT4KHLK', url: 'https://subdomain.pagerduty.com/incidents/PT4KHLK' },
+    });
     expect(pd.requests[0]!.method).toBe('GET');
     expect(pd.requests[0]!.url).toBe(`/incidents?incident_key=${key}&statuses[]=triggered&statuses[]=acknowledged`);
   });
@@ -197,7 +255,12 @@ describe('findIncidentByKey with the Alertmanager fixtures (PROTOCOLS.md §1.5)'
 test('listIncidentAlerts returns the parsed alerts page', async () => {
   const { c, pd } = await setup();
   const out = await c.listIncidentAlerts('PT4KHLK');
-  expect(out).toEqual({ ok: true, status: 200, attempts: 1, value: fixtureJson('pagerduty/openapi-rest-list-incident-alerts.response.json') });
+  expect(out).toEqual({
+    ok: true,
+    status: 200,
+    attempts: 1,
+    value: fixtureJson('pagerduty/openapi-rest-list-incident-alerts.response.json'),
+  });
   expect(pd.requests[0]!.url).toBe('/incidents/PT4KHLK/alerts');
   expect(pd.requests[0]!.headers['authorization']).toBe(`Token token=${TOKEN}`);
 });

@@ -13,9 +13,15 @@ const FROM = 'rune-bot@example.com';
 const PUBLIC_URL = 'https://rune.example.com';
 const AT = new Date('2026-11-23T23:12:00.000Z');
 
-const webhook = fixtureJson<{ groupKey: string; alerts: { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; fingerprint: string }[] }>(
-  'alertmanager/captured-am0.25-webhook-firing-1alert.json',
-);
+const webhook = fixtureJson<{
+  groupKey: string;
+  alerts: {
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    fingerprint: string;
+  }[];
+}>('alertmanager/captured-am0.25-webhook-firing-1alert.json');
 const first = webhook.alerts[0]!;
 /** The captured Alertmanager alert, normalized as a source adapter would. */
 const amAlert: Alert = {
@@ -28,7 +34,9 @@ const amAlert: Alert = {
   fingerprint: first.fingerprint,
   groupKey: webhook.groupKey,
 };
-const KEY = fixtureJson<{ dedup_key: string }>('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').dedup_key;
+const KEY = fixtureJson<{ dedup_key: string }>(
+  'alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json',
+).dedup_key;
 
 let pd: FakePagerDuty | null = null;
 afterEach(async () => {
@@ -46,7 +54,15 @@ test('the incident in the context gets the rendered note', async () => {
   const { pd, reporter } = await setup();
   const result = sampleResult();
   const d = await reporter.report(result, { alert: null, incident: { provider: 'pagerduty', id: 'PT4KHLK' } });
-  expect(d).toEqual({ reporter: 'pagerduty', ok: true, status: 201, attempts: 1, target: 'PT4KHLK', error: null, at: AT.toISOString() });
+  expect(d).toEqual({
+    reporter: 'pagerduty',
+    ok: true,
+    status: 201,
+    attempts: 1,
+    target: 'PT4KHLK',
+    error: null,
+    at: AT.toISOString(),
+  });
   expect(pd.notes).toEqual([{ incidentPath: 'PT4KHLK', content: renderNote(result, { publicUrl: PUBLIC_URL }) }]);
   expect(pd.requests.filter((r) => r.method === 'GET')).toHaveLength(0); // no lookup needed
 });
@@ -73,7 +89,10 @@ test('the incident on a PagerDuty-sourced alert, or in the trigger, is used', as
   const pdAlert: Alert = { ...amAlert, source: 'pagerduty', incident: { provider: 'pagerduty', id: 'PFROMALERT' } };
   delete pdAlert.groupKey;
   await reporter.report(sampleResult(), { alert: pdAlert, incident: null });
-  await reporter.report(sampleResult({ trigger: { kind: 'manual', incident: { provider: 'pagerduty', id: 'PFROMTRIG' } } }), { alert: null, incident: null });
+  await reporter.report(
+    sampleResult({ trigger: { kind: 'manual', incident: { provider: 'pagerduty', id: 'PFROMTRIG' } } }),
+    { alert: null, incident: null },
+  );
   expect(pd.notes.map((n) => n.incidentPath)).toEqual(['PFROMALERT', 'PFROMTRIG']);
 });
 
@@ -92,7 +111,10 @@ test('a rejected note (resolved incident) is a failed Delivery with the PagerDut
     script: [{ status: 400, body: JSON.stringify({ error: { message: 'Incident Already Resolved', code: 1001 } }) }],
   });
   const client = createPagerDutyClient({ baseUrl: pd.url, token: TOKEN, from: FROM });
-  const d = await createPagerDutyReporter(client, { publicUrl: PUBLIC_URL }).report(sampleResult(), { alert: null, incident: { provider: 'pagerduty', id: 'PT4KHLK' } });
+  const d = await createPagerDutyReporter(client, { publicUrl: PUBLIC_URL }).report(sampleResult(), {
+    alert: null,
+    incident: { provider: 'pagerduty', id: 'PT4KHLK' },
+  });
   expect(d).toMatchObject({ ok: false, status: 400, attempts: 1, target: 'PT4KHLK' });
   expect(d.error).toContain('Incident Already Resolved (code 1001)');
   expect(Date.parse(d.at)).not.toBeNaN();
@@ -108,5 +130,13 @@ test('report() never throws, even when the client does', async () => {
     alert: null,
     incident: { provider: 'pagerduty', id: 'P1' },
   });
-  expect(d).toEqual({ reporter: 'pagerduty', ok: false, status: null, attempts: 0, target: null, error: 'internal error: bug', at: AT.toISOString() });
+  expect(d).toEqual({
+    reporter: 'pagerduty',
+    ok: false,
+    status: null,
+    attempts: 0,
+    target: null,
+    error: 'internal error: bug',
+    at: AT.toISOString(),
+  });
 });

@@ -24,7 +24,10 @@ test('a failed run adds the error code and message; a dry run says so', () => {
 });
 
 test('a skipped run shows the reason and no duration', () => {
-  const note = renderNote(sampleResult({ status: 'skipped', duration_ms: 0, summary: 'cooldown: last run 4m ago' }), opts);
+  const note = renderNote(
+    sampleResult({ status: 'skipped', duration_ms: 0, summary: 'cooldown: last run 4m ago' }),
+    opts,
+  );
   expect(note.split('\n')[0]).toBe('RUNE restart-docker on web-1: skipped — cooldown: last run 4m ago');
 });
 
@@ -59,7 +62,14 @@ describe('hostile plugin text stays on its own line, short', () => {
     const r = failedResult({
       node: 'web-1\nX-Injected: 1',
       job_id: '../../admin?x=1',
-      error: { code: 'PLUGIN_FAILED', message: `boom\r\n${'B'.repeat(20_000)}`, stage: 'plugin', retryable: false, trace_id: 't', details: {} },
+      error: {
+        code: 'PLUGIN_FAILED',
+        message: `boom\r\n${'B'.repeat(20_000)}`,
+        stage: 'plugin',
+        retryable: false,
+        trace_id: 't',
+        details: {},
+      },
     });
     const note = renderNote(r, opts);
     const lines = note.split('\n');
@@ -72,7 +82,10 @@ describe('hostile plugin text stays on its own line, short', () => {
 });
 
 test('Slack text escapes &, < and > so a summary cannot ping @channel or forge a link', () => {
-  const msg = renderSlackMessage(sampleResult({ summary: '<!channel> see <https://evil.example|the fix> & more' }), opts);
+  const msg = renderSlackMessage(
+    sampleResult({ summary: '<!channel> see <https://evil.example|the fix> & more' }),
+    opts,
+  );
   expect(msg.text).toContain('&lt;!channel&gt; see &lt;https://evil.example|the fix&gt; &amp; more');
   expect(msg.text).not.toMatch(/[<>]/);
   expect(msg.text.split('\n')[1]).toBe('Job: https://rune.example.com/jobs/job-0001');

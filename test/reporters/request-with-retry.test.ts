@@ -38,7 +38,9 @@ test('the request is rebuilt for every attempt; computed waits are capped by max
 test('a huge error body is read only up to the cap', async () => {
   const big = 'x'.repeat(5 * 1024 * 1024);
   const fakeFetch = (async () => new Response(big, { status: 400 })) as typeof fetch;
-  const out = await requestWithRetry(() => ({ method: 'GET', url: 'http://x.invalid/', headers: {} }), { fetch: fakeFetch });
+  const out = await requestWithRetry(() => ({ method: 'GET', url: 'http://x.invalid/', headers: {} }), {
+    fetch: fakeFetch,
+  });
   expect(out.body.length).toBe(64 * 1024);
   expect(describeFailure('hook', out).length).toBeLessThan(300);
 });
@@ -48,7 +50,11 @@ test('a network error message never carries the URL (Slack webhook URLs are secr
   const fakeFetch = (async () => {
     throw new TypeError(`Failed to parse URL from ${url}`);
   }) as typeof fetch;
-  const out = await requestWithRetry(() => ({ method: 'POST', url, headers: {} }), { fetch: fakeFetch, maxAttempts: 2, sleep: recordingSleep().sleep });
+  const out = await requestWithRetry(() => ({ method: 'POST', url, headers: {} }), {
+    fetch: fakeFetch,
+    maxAttempts: 2,
+    sleep: recordingSleep().sleep,
+  });
   expect(out).toMatchObject({ ok: false, status: null, attempts: 2 });
   expect(out.error).toBe('network error: Failed to parse URL from <url>');
   expect(urlSecrets(url)).toContain('SECRETSECRETSECRET');

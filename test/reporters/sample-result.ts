@@ -32,7 +32,14 @@ export function failedResult(over: Partial<Result> = {}): Result {
     status: 'failed',
     exit_code: 1,
     summary: 'docker did not come back',
-    error: { code: 'PLUGIN_FAILED', message: 'docker info failed after 60s', stage: 'plugin', retryable: false, trace_id: 'trace-abc', details: {} },
+    error: {
+      code: 'PLUGIN_FAILED',
+      message: 'docker info failed after 60s',
+      stage: 'plugin',
+      retryable: false,
+      trace_id: 'trace-abc',
+      details: {},
+    },
     ...over,
   });
 }

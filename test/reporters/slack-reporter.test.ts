@@ -17,7 +17,12 @@ async function setup(replies: Reply[]) {
   const queue = [...replies];
   server = await startFakeServer(() => queue.shift() ?? { status: 200, body: 'ok' });
   const rec = recordingSleep();
-  const reporter = createSlackReporter({ webhookUrl: `${server.url}${HOOK_PATH}`, publicUrl: PUBLIC_URL, sleep: rec.sleep, random: () => 0 });
+  const reporter = createSlackReporter({
+    webhookUrl: `${server.url}${HOOK_PATH}`,
+    publicUrl: PUBLIC_URL,
+    sleep: rec.sleep,
+    random: () => 0,
+  });
   return { server, reporter, waits: rec.waits };
 }
 
@@ -36,14 +41,24 @@ test('posts {text} as JSON to the webhook; Slack answers 200 ok', async () => {
 });
 
 test('429 with Retry-After: 2 waits 2 s, then delivers', async () => {
-  const { reporter, waits, server } = await setup([{ status: 429, headers: { 'retry-after': '2' }, body: 'rate_limited' }]);
-  expect(await reporter.report(sampleResult(), { alert: null, incident: null })).toMatchObject({ ok: true, attempts: 2 });
+  const { reporter, waits, server } = await setup([
+    { status: 429, headers: { 'retry-after': '2' }, body: 'rate_limited' },
+  ]);
+  expect(await reporter.report(sampleResult(), { alert: null, incident: null })).toMatchObject({
+    ok: true,
+    attempts: 2,
+  });
   expect(waits).toEqual([2000]);
   expect(server.requests).toHaveLength(2);
 });
 
 test('5xx is retried a few times (3 attempts by default), then fails', async () => {
-  const { reporter, server } = await setup([{ status: 500 }, { status: 502 }, { status: 503 }, { status: 200, body: 'ok' }]);
+  const { reporter, server } = await setup([
+    { status: 500 },
+    { status: 502 },
+    { status: 503 },
+    { status: 200, body: 'ok' },
+  ]);
   const d = await reporter.report(sampleResult(), { alert: null, incident: null });
   expect(d).toMatchObject({ ok: false, status: 503, attempts: 3 });
   expect(server.requests).toHaveLength(3);

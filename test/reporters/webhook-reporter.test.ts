@@ -14,7 +14,11 @@ afterEach(async () => {
 /** What a receiver does: HMAC over the raw bytes it got, constant-time compare. */
 function verifies(req: Recorded, secret: string): boolean {
   const ts = String(req.headers['x-rune-timestamp']);
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${ts}.`), req.body])).digest('hex')}`);
+  const expected = Buffer.from(
+    `sha256=${createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${ts}.`), req.body]))
+      .digest('hex')}`,
+  );
   const got = Buffer.from(String(req.headers['x-rune-signature']));
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
@@ -23,7 +27,13 @@ async function setup(replies: Reply[], clock: () => Date) {
   const queue = [...replies];
   server = await startFakeServer(() => queue.shift() ?? { status: 204 });
   const rec = recordingSleep();
-  const reporter = createWebhookReporter({ url: `${server.url}/hooks/rune?key=querysecret`, secret: SECRET, now: clock, sleep: rec.sleep, random: () => 0 });
+  const reporter = createWebhookReporter({
+    url: `${server.url}/hooks/rune?key=querysecret`,
+    secret: SECRET,
+    now: clock,
+    sleep: rec.sleep,
+    random: () => 0,
+  });
   return { server, reporter, waits: rec.waits };
 }
 
@@ -32,7 +42,15 @@ test('POSTs the Result JSON, signed over timestamp + "." + raw body', async () =
   const { server, reporter } = await setup([], () => at);
   const result = failedResult({ summary: 'ünïcödé ✓ "quotes" \n newline' });
   const d = await reporter.report(result, { alert: null, incident: null });
-  expect(d).toMatchObject({ reporter: 'webhook', ok: true, status: 204, attempts: 1, target: server.url, error: null, at: at.toISOString() });
+  expect(d).toMatchObject({
+    reporter: 'webhook',
+    ok: true,
+    status: 204,
+    attempts: 1,
+    target: server.url,
+    error: null,
+    at: at.toISOString(),
+  });
   const req = server.requests[0]!;
   expect(req.url).toBe('/hooks/rune?key=querysecret');
   expect(req.headers['content-type']).toBe('application/json');
@@ -52,14 +70,20 @@ test('a retry is signed afresh with the current timestamp', async () => {
   let t = Date.parse('2026-11-23T23:12:00.000Z');
   const clock = () => new Date((t += 30_000));
   const { server, reporter } = await setup([{ status: 503 }], clock);
-  expect(await reporter.report(failedResult(), { alert: null, incident: null })).toMatchObject({ ok: true, attempts: 2 });
+  expect(await reporter.report(failedResult(), { alert: null, incident: null })).toMatchObject({
+    ok: true,
+    attempts: 2,
+  });
   const [a, b] = server.requests;
   expect(a!.headers['x-rune-timestamp']).not.toBe(b!.headers['x-rune-timestamp']);
   expect(verifies(a!, SECRET) && verifies(b!, SECRET)).toBe(true);
 });
 
 test('4xx is permanent; neither the secret nor the URL query leaks into the Delivery', async () => {
-  const { server, reporter, waits } = await setup([{ status: 401, body: `bad signature for ${SECRET}` }], () => new Date());
+  const { server, reporter, waits } = await setup(
+    [{ status: 401, body: `bad signature for ${SECRET}` }],
+    () => new Date(),
+  );
   const d = await reporter.report(failedResult(), { alert: null, incident: null });
   expect(d).toMatchObject({ ok: false, status: 401, attempts: 1 });
   expect(d.error).toContain('bad signature');

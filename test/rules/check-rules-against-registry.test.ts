@@ -26,26 +26,56 @@ describe('checkRulesAgainstRegistry', () => {
         file: 'r.yaml',
         line: 7,
         path: 'rules[0].steps[1].action',
-        message: expect.stringMatching(/^unknown action "restart-dokcer" \(plugins in .*plugins: disk-usage, gather-logs, noop, restart-docker, restart-nomad\)$/),
+        message: expect.stringMatching(
+          /^unknown action "restart-dokcer" \(plugins in .*plugins: disk-usage, gather-logs, noop, restart-docker, restart-nomad\)$/,
+        ),
       },
     ]);
   });
 
   test("literal params are checked against the plugin's schema, each problem on its own line", () => {
-    const problems = check(rule('      - action: gather-logs\n        params:\n          since: yesterday\n          unitz: [docker]\n      - action: restart-docker\n        params: {wait_seconds: 0}\n'));
+    const problems = check(
+      rule(
+        '      - action: gather-logs\n        params:\n          since: yesterday\n          unitz: [docker]\n      - action: restart-docker\n        params: {wait_seconds: 0}\n',
+      ),
+    );
     expect(problems).toEqual([
-      { file: 'r.yaml', line: 9, path: 'rules[0].steps[0].params', message: 'gather-logs params: must NOT have additional properties (unknown param "unitz")' },
-      { file: 'r.yaml', line: 8, path: 'rules[0].steps[0].params.since', message: expect.stringMatching(/^gather-logs params: must match pattern/) },
-      { file: 'r.yaml', line: 11, path: 'rules[0].steps[1].params.wait_seconds', message: 'restart-docker params: must be >= 1' },
+      {
+        file: 'r.yaml',
+        line: 9,
+        path: 'rules[0].steps[0].params',
+        message: 'gather-logs params: must NOT have additional properties (unknown param "unitz")',
+      },
+      {
+        file: 'r.yaml',
+        line: 8,
+        path: 'rules[0].steps[0].params.since',
+        message: expect.stringMatching(/^gather-logs params: must match pattern/),
+      },
+      {
+        file: 'r.yaml',
+        line: 11,
+        path: 'rules[0].steps[1].params.wait_seconds',
+        message: 'restart-docker params: must be >= 1',
+      },
     ]);
   });
 
   test('a templated string is checked for its type only: it always renders a string', () => {
-    const ok = check(rule("      - action: gather-logs\n        params: {since: '{{ labels.window }}', units: ['{{ labels.unit }}']}\n"));
+    const ok = check(
+      rule(
+        "      - action: gather-logs\n        params: {since: '{{ labels.window }}', units: ['{{ labels.unit }}']}\n",
+      ),
+    );
     expect(ok).toEqual([]);
     const bad = check(rule("      - action: restart-docker\n        params: {wait_seconds: '{{ labels.wait }}'}\n"));
     expect(bad).toEqual([
-      { file: 'r.yaml', line: 7, path: 'rules[0].steps[0].params.wait_seconds', message: 'restart-docker params: must be integer (a template always renders a string)' },
+      {
+        file: 'r.yaml',
+        line: 7,
+        path: 'rules[0].steps[0].params.wait_seconds',
+        message: 'restart-docker params: must be integer (a template always renders a string)',
+      },
     ]);
   });
 
@@ -53,13 +83,20 @@ describe('checkRulesAgainstRegistry', () => {
     const out = validateConfig(rule('      - action: restart-docker\n'), 'r.yaml');
     checkRulesAgainstRegistry(out.value!, registry);
     expect(out.value!.rules[0]!.steps[0]!.params).toBeUndefined();
-    const withParams = validateConfig(rule('      - action: gather-logs\n        params: {units: [docker]}\n'), 'r.yaml');
+    const withParams = validateConfig(
+      rule('      - action: gather-logs\n        params: {units: [docker]}\n'),
+      'r.yaml',
+    );
     checkRulesAgainstRegistry(withParams.value!, registry);
     expect(withParams.value!.rules[0]!.steps[0]!.params).toEqual({ units: ['docker'] });
   });
 
   test('a mutating action in an on: resolved rule is allowed', () => {
-    expect(check(`rules:\n  - name: r\n    on: resolved\n    matchers: ['a="b"']\n    steps:\n      - action: restart-docker\n`)).toEqual([]);
+    expect(
+      check(
+        `rules:\n  - name: r\n    on: resolved\n    matchers: ['a="b"']\n    steps:\n      - action: restart-docker\n`,
+      ),
+    ).toEqual([]);
   });
 
   test('without a line map (a config built in code), lines are null and an explicit lineOf wins', () => {

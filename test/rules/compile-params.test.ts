@@ -1,7 +1,13 @@
 import { compileParams, renderParams } from '../../src/rules/compile-params';
 import type { TemplateAlert } from '../../src/rules/render-template';
 
-const alert: TemplateAlert = { status: 'firing', fingerprint: 'f1', startsAt: 't0', labels: { mountpoint: '/var', unit: 'docker', n: '5' }, annotations: {} };
+const alert: TemplateAlert = {
+  status: 'firing',
+  fingerprint: 'f1',
+  startsAt: 't0',
+  labels: { mountpoint: '/var', unit: 'docker', n: '5' },
+  annotations: {},
+};
 
 describe('compileParams / renderParams', () => {
   test('every string in nested objects and arrays is rendered; other values are kept as they are', () => {

@@ -31,7 +31,10 @@ function alertsOf(fixture: string): Alert[] {
 const cpuRule: RuleSpec = {
   name: 'cpu-high',
   matchers: ['alertname="HostHighCpuLoad"', 'severity=~"warning|critical"'],
-  steps: [{ action: 'gather-logs', params: { since: '15m', units: ['{{ labels.job }}-exporter'] } }, { action: 'noop', params: { message: '{{ annotations.summary }}' }, continue_on_error: true }],
+  steps: [
+    { action: 'gather-logs', params: { since: '15m', units: ['{{ labels.job }}-exporter'] } },
+    { action: 'noop', params: { message: '{{ annotations.summary }}' }, continue_on_error: true },
+  ],
   notify: ['pagerduty'],
 };
 
@@ -53,7 +56,12 @@ describe('matchRules', () => {
       ],
     ]);
     const [first, second] = outcomes.map((o) => o.invocations[1]!);
-    expect(first).toMatchObject({ rule: 'cpu-high', params: { message: 'Host high CPU load (instance 10.0.1.23:9100)' }, continueOnError: true, notify: ['pagerduty'] });
+    expect(first).toMatchObject({
+      rule: 'cpu-high',
+      params: { message: 'Host high CPU load (instance 10.0.1.23:9100)' },
+      continueOnError: true,
+      notify: ['pagerduty'],
+    });
     expect(second!.params).toEqual({ message: 'Host high CPU load (instance 10.0.2.57:9100)' });
     expect(second!.alert).toBe(alerts[1]);
     expect(outcomes[0]!.invocations[0]!.params).toEqual({ since: '15m', units: ['node-exporter'] });
@@ -69,16 +77,32 @@ describe('matchRules', () => {
       { name: 'on-resolve', matchers: matchAll, on: 'resolved', steps: [{ action: 'noop' }] },
     ]);
     expect(matchRules(rules, resolved!).invocations.map((i) => i.rule)).toEqual(['on-resolve']);
-    expect(matchRules(rules, { ...resolved!, status: 'firing', endsAt: null }).invocations.map((i) => i.rule)).toEqual(['on-fire', 'on-fire-explicit']);
+    expect(matchRules(rules, { ...resolved!, status: 'firing', endsAt: null }).invocations.map((i) => i.rule)).toEqual([
+      'on-fire',
+      'on-fire-explicit',
+    ]);
   });
 
   test('the shipped-style disk rule runs disk-usage on the fixture host with the alert mountpoint', () => {
     const [alert] = alertsOf('captured-am0.25-webhook-firing-1alert.json');
     const rules = compileRules([
-      { name: 'filesystem-almost-full', matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"'], steps: [{ action: 'disk-usage', params: { paths: ['{{ labels.mountpoint | default "/" }}'] } }] },
+      {
+        name: 'filesystem-almost-full',
+        matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"'],
+        steps: [{ action: 'disk-usage', params: { paths: ['{{ labels.mountpoint | default "/" }}'] } }],
+      },
     ]);
     expect(matchRules(rules, alert!).invocations).toEqual([
-      { rule: 'filesystem-almost-full', step: 0, action: 'disk-usage', node: '10.0.1.23', params: { paths: ['/'] }, continueOnError: false, notify: [], alert },
+      {
+        rule: 'filesystem-almost-full',
+        step: 0,
+        action: 'disk-usage',
+        node: '10.0.1.23',
+        params: { paths: ['/'] },
+        continueOnError: false,
+        notify: [],
+        alert,
+      },
     ]);
   });
 
@@ -97,10 +121,17 @@ describe('matchRules', () => {
     const { instance: _dropped, ...labels } = alert!.labels;
     const rules = compileRules([
       { name: 'needs-instance', matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"'], steps: [{ action: 'noop' }] },
-      { name: 'by-nodename', matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"'], node: '{{ labels.nodename }}', steps: [{ action: 'noop' }] },
+      {
+        name: 'by-nodename',
+        matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"'],
+        node: '{{ labels.nodename }}',
+        steps: [{ action: 'noop' }],
+      },
     ]);
     const out = matchRules(rules, { ...alert!, labels });
     expect(out.invocations.map((i) => [i.rule, i.node])).toEqual([['by-nodename', 'ip-10-0-1-23']]);
-    expect(out.problems).toEqual([{ rule: 'needs-instance', message: expect.stringMatching(/rendered empty for alert 8938c54a9647462a/) }]);
+    expect(out.problems).toEqual([
+      { rule: 'needs-instance', message: expect.stringMatching(/rendered empty for alert 8938c54a9647462a/) },
+    ]);
   });
 });

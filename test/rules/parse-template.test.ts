@@ -9,19 +9,32 @@ describe('parseTemplate', () => {
         source: 'host={{ labels.instance | hostname | default "none" | upper }}!',
         parts: [
           { kind: 'text', text: 'host=' },
-          { kind: 'expr', expr: { root: 'labels', key: 'instance', filters: [{ name: 'hostname' }, { name: 'default', arg: 'none' }, { name: 'upper' }] } },
+          {
+            kind: 'expr',
+            expr: {
+              root: 'labels',
+              key: 'instance',
+              filters: [{ name: 'hostname' }, { name: 'default', arg: 'none' }, { name: 'upper' }],
+            },
+          },
           { kind: 'text', text: '!' },
         ],
       },
     });
   });
 
-  test.each(['{{labels.x}}', '{{ annotations.summary }}', '{{ alert.status }}', '{{ alert.fingerprint | lower }}', '{{ alert.startsAt }}', '{{ labels.x | trim }}', 'no template', '{{ labels.x | default "a \\"b\\" }}" }}'])(
-    '%s parses',
-    (src) => {
-      expect(parseTemplate(src).ok).toBe(true);
-    },
-  );
+  test.each([
+    '{{labels.x}}',
+    '{{ annotations.summary }}',
+    '{{ alert.status }}',
+    '{{ alert.fingerprint | lower }}',
+    '{{ alert.startsAt }}',
+    '{{ labels.x | trim }}',
+    'no template',
+    '{{ labels.x | default "a \\"b\\" }}" }}',
+  ])('%s parses', (src) => {
+    expect(parseTemplate(src).ok).toBe(true);
+  });
 
   test.each([
     ['{{ constructor }}', 4, /"constructor" is refused/],

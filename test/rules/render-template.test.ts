@@ -5,7 +5,14 @@ const alert: TemplateAlert = {
   status: 'firing',
   fingerprint: '8938c54a9647462a',
   startsAt: '2026-11-23T23:11:16.374427234Z',
-  labels: { instance: '10.0.1.23:9100', job: 'Node', v6: '[::1]:9100', host: 'host.example.com:9100', padded: '  web-1 \n', empty: '' },
+  labels: {
+    instance: '10.0.1.23:9100',
+    job: 'Node',
+    v6: '[::1]:9100',
+    host: 'host.example.com:9100',
+    padded: '  web-1 \n',
+    empty: '',
+  },
   annotations: { summary: 'Filesystem has less than 5% space left.' },
 };
 
@@ -23,7 +30,10 @@ describe('renderTemplate', () => {
     ['{{ labels.job | lower }}-{{ labels.job | upper }}', 'node-NODE'],
     ['[{{ labels.padded | trim }}]', '[web-1]'],
     ['{{ annotations.summary }}', 'Filesystem has less than 5% space left.'],
-    ['{{ alert.status }} {{ alert.fingerprint }} {{ alert.startsAt }}', 'firing 8938c54a9647462a 2026-11-23T23:11:16.374427234Z'],
+    [
+      '{{ alert.status }} {{ alert.fingerprint }} {{ alert.startsAt }}',
+      'firing 8938c54a9647462a 2026-11-23T23:11:16.374427234Z',
+    ],
     ['[{{ labels.missing }}]', '[]'],
     ['{{ labels.missing | default "web-1" }}', 'web-1'],
     ['{{ labels.empty | default "x" }}', 'x'],
@@ -37,7 +47,13 @@ describe('renderTemplate', () => {
   test('hostile label values come out verbatim and are never rendered again', () => {
     const evil: TemplateAlert = {
       ...alert,
-      labels: { cmd: '"; rm -rf / #', nl: 'a\nb\r\nc', tpl: '{{ labels.secret }}', secret: 'S3CRET', proto: '__proto__' },
+      labels: {
+        cmd: '"; rm -rf / #',
+        nl: 'a\nb\r\nc',
+        tpl: '{{ labels.secret }}',
+        secret: 'S3CRET',
+        proto: '__proto__',
+      },
     };
     expect(render('{{ labels.cmd }}', evil)).toBe('"; rm -rf / #');
     expect(render('{{ labels.nl }}', evil)).toBe('a\nb\r\nc');

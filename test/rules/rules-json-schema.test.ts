@@ -10,7 +10,9 @@ test('rules.schema.json is what scripts/write-rules-schema.js writes from the cu
   const committed = readFileSync(join(ROOT, 'rules.schema.json'), 'utf8');
   const expected = rulesSchemaJson();
   if (committed !== expected) {
-    throw new Error('rules.schema.json is out of date with src/config/config-schema.ts: run `npm run build && node scripts/write-rules-schema.js` and commit the result');
+    throw new Error(
+      'rules.schema.json is out of date with src/config/config-schema.ts: run `npm run build && node scripts/write-rules-schema.js` and commit the result',
+    );
   }
   const doc = JSON.parse(committed) as Record<string, unknown>;
   expect(doc.$schema).toBe('http://json-schema.org/draft-07/schema#');
@@ -22,7 +24,9 @@ test('the shipped rules.yaml points editors at the schema on its first line, and
   const text = readFileSync(join(ROOT, 'rules.yaml'), 'utf8');
   expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./rules.schema.json');
   // A standard draft-07 validator (no RUNE code involved), as an editor would use.
-  const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'rules.schema.json'), 'utf8')) as object);
+  const validate = new Ajv({ strict: false }).compile(
+    JSON.parse(readFileSync(join(ROOT, 'rules.schema.json'), 'utf8')) as object,
+  );
   expect(validate(parse(text))).toBe(true);
   expect(validate({ rules: [{ name: 'x', matchers: ['a="b"'], steps: [{ action: 'noop', wait: 1 }] }] })).toBe(false);
 });

@@ -11,10 +11,24 @@ function capture() {
 test('fields that can carry credentials are censored by name', async () => {
   const { stream, out } = capture();
   const log = createLogger(stream);
-  log.warn({ headers: { authorization: 'Bearer abc123' }, token: 't0ken-value', nested: { secret: 's3cret-value', password: 'pw-value' } }, 'hello');
+  log.warn(
+    {
+      headers: { authorization: 'Bearer abc123' },
+      token: 't0ken-value',
+      nested: { secret: 's3cret-value', password: 'pw-value' },
+    },
+    'hello',
+  );
   await new Promise((r) => setImmediate(r));
   const line = JSON.parse(out[0] as string);
-  expect(line).toMatchObject({ level: 40, msg: 'hello', service: 'rune', headers: { authorization: '[redacted]' }, token: '[redacted]', nested: { secret: '[redacted]', password: '[redacted]' } });
+  expect(line).toMatchObject({
+    level: 40,
+    msg: 'hello',
+    service: 'rune',
+    headers: { authorization: '[redacted]' },
+    token: '[redacted]',
+    nested: { secret: '[redacted]', password: '[redacted]' },
+  });
 });
 
 test('a configured secret value is blanked wherever it appears: message, any field, an error, JSON-escaped', async () => {
@@ -32,7 +46,11 @@ test('a configured secret value is blanked wherever it appears: message, any fie
   const all = out.join('\n');
   expect(all).not.toContain('XyZsecretPath');
   expect(all).not.toContain(JSON.stringify(quoted).slice(1, -1));
-  expect(JSON.parse(out[0] as string)).toMatchObject({ msg: 'cannot post to [redacted]', detail: { where: 'at [redacted]?x=1' }, err: { message: 'POST [redacted] failed' } });
+  expect(JSON.parse(out[0] as string)).toMatchObject({
+    msg: 'cannot post to [redacted]',
+    detail: { where: 'at [redacted]?x=1' },
+    err: { message: 'POST [redacted] failed' },
+  });
   expect(JSON.parse(out[1] as string).value).toBe('[redacted]');
   expect(JSON.parse(out[2] as string)).toMatchObject({ word: 'abc', msg: 'short values are left alone: abc' });
 });

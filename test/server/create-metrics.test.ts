@@ -8,7 +8,9 @@ test('each server has its own registry: two never share counts or collide on reg
   const b = createMetrics();
   a.webhook('alertmanager', 'accepted');
   a.guardDecision('cooldown: rule x ran on web-1 at 10:00; next run after 10:30');
-  expect((await a.render()).text).toContain('rune_webhooks_received_total{source="alertmanager",outcome="accepted"} 1\n');
+  expect((await a.render()).text).toContain(
+    'rune_webhooks_received_total{source="alertmanager",outcome="accepted"} 1\n',
+  );
   expect((await a.render()).text).toContain('rune_guard_decisions_total{reason="cooldown"} 1\n');
   expect((await b.render()).text).not.toContain('rune_webhooks_received_total{');
 });
@@ -29,7 +31,16 @@ test('gauges read their sources at scrape time; breaker states map to 1 / 0.5 / 
     ready: () => false,
   });
   let text = (await m.render()).text;
-  for (const line of ['rune_paused 1', 'rune_breaker_open{rule="a"} 1', 'rune_breaker_open{rule="b"} 0.5', 'rune_breaker_open{rule="c"} 0', 'rune_queue_jobs{state="running"} 1', 'rune_queue_jobs{state="waiting"} 3', 'rune_ssh_pool_connections 0', 'rune_ready 0']) {
+  for (const line of [
+    'rune_paused 1',
+    'rune_breaker_open{rule="a"} 1',
+    'rune_breaker_open{rule="b"} 0.5',
+    'rune_breaker_open{rule="c"} 0',
+    'rune_queue_jobs{state="running"} 1',
+    'rune_queue_jobs{state="waiting"} 3',
+    'rune_ssh_pool_connections 0',
+    'rune_ready 0',
+  ]) {
     expect(text).toContain(`${line}\n`);
   }
   waiting = 0;
@@ -55,8 +66,13 @@ test('webhook outcomes from status and answer body', () => {
 
 test('docs/observability.md lists every rune_ metric with its type', async () => {
   const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'observability.md'), 'utf8');
-  const families = (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()) as unknown as { name: string; type: string }[];
+  const families = (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()) as unknown as {
+    name: string;
+    type: string;
+  }[];
   expect(families.length).toBe(12);
-  const undocumented = families.filter((f) => !doc.includes(`| \`${f.name}\` | ${f.type} |`)).map((f) => `${f.name} (${f.type})`);
+  const undocumented = families
+    .filter((f) => !doc.includes(`| \`${f.name}\` | ${f.type} |`))
+    .map((f) => `${f.name} (${f.type})`);
   expect(undocumented).toEqual([]);
 });

@@ -16,7 +16,16 @@ import { readSettings } from '../../src/cli/read-settings';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { createLocalTransport } from '../../src/transports/local-transport';
-import { checkExactlyOnce, FIRING_RULE, generateStorm, JOBS_SQL, RESOLVED_RULE, rulesYaml, type StormAnswer, type StoredJob } from '../../bench/storm/storm-workload';
+import {
+  checkExactlyOnce,
+  FIRING_RULE,
+  generateStorm,
+  JOBS_SQL,
+  RESOLVED_RULE,
+  rulesYaml,
+  type StormAnswer,
+  type StoredJob,
+} from '../../bench/storm/storm-workload';
 
 const PLUGINS = join(__dirname, '..', '..', 'plugins');
 const TOKEN = 'storm-token-0123456789';
@@ -37,7 +46,18 @@ afterAll(() => {
 function post(agent: Agent, port: number, body: Buffer): Promise<StormAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: '127.0.0.1', port, path: '/webhooks/alertmanager', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': body.length } },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path: '/webhooks/alertmanager',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${TOKEN}`,
+          'content-length': body.length,
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -63,7 +83,11 @@ test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) 
   // The workload is what the test means it to be.
   expect(storm.stats.resends / storm.stats.notifications).toBeGreaterThan(0.75);
   expect(storm.stats.resends / storm.stats.notifications).toBeLessThan(0.85);
-  expect(storm.notifications.filter((n) => n.resendOf !== null).every((n) => n.body === storm.notifications[n.resendOf as number]!.body)).toBe(true);
+  expect(
+    storm.notifications
+      .filter((n) => n.resendOf !== null)
+      .every((n) => n.body === storm.notifications[n.resendOf as number]!.body),
+  ).toBe(true);
   const flapped = [...storm.truth.firing].map((e) => e.split(' ')[0]);
   expect(flapped.length).toBeGreaterThan(new Set(flapped).size); // some alerts fired in several episodes
   expect(storm.truth.resolved.size).toBeGreaterThan(0);
@@ -71,10 +95,21 @@ test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) 
   const config = join(dir, 'rules.yaml');
   writeFileSync(config, rulesYaml());
   const dbPath = join(dir, 'storm.db');
-  const env = { RUNE_CONFIG: config, RUNE_PLUGINS_DIR: PLUGINS, RUNE_SSH_USER: 'storm', RUNE_WEBHOOK_TOKEN: TOKEN, RUNE_DB: dbPath };
+  const env = {
+    RUNE_CONFIG: config,
+    RUNE_PLUGINS_DIR: PLUGINS,
+    RUNE_SSH_USER: 'storm',
+    RUNE_WEBHOOK_TOKEN: TOKEN,
+    RUNE_DB: dbPath,
+  };
   const settings = readSettings({}, env);
   const serve = readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, env, (p) => readFileSync(p, 'utf8'));
-  const server: RunningServer = await startServer({ settings, serve, log: quiet, createTransports: () => ({ local: createLocalTransport() }) });
+  const server: RunningServer = await startServer({
+    settings,
+    serve,
+    log: quiet,
+    createTransports: () => ({ local: createLocalTransport() }),
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   const answers: StormAnswer[] = new Array(storm.notifications.length);
   try {
@@ -101,7 +136,15 @@ test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) 
   expect(verdict.unanswered).toBe(0);
   expect(answers.every((a) => a.status === 202)).toBe(true);
   const { missing, doubled, unexpected, answer } = verdict.samples;
-  expect({ missing: verdict.missing, doubled: verdict.doubled, unexpected: verdict.unexpected, wrongRule: verdict.wrongRule, answerMismatches: verdict.answerMismatches, reportedNewTwice: verdict.reportedNewTwice, samples: { missing, doubled, unexpected, answer } }).toEqual({
+  expect({
+    missing: verdict.missing,
+    doubled: verdict.doubled,
+    unexpected: verdict.unexpected,
+    wrongRule: verdict.wrongRule,
+    answerMismatches: verdict.answerMismatches,
+    reportedNewTwice: verdict.reportedNewTwice,
+    samples: { missing, doubled, unexpected, answer },
+  }).toEqual({
     missing: 0,
     doubled: 0,
     unexpected: 0,
@@ -110,7 +153,10 @@ test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) 
     reportedNewTwice: 0,
     samples: { missing: [], doubled: [], unexpected: [], answer: null },
   });
-  expect(verdict.jobsByRule).toEqual({ [FIRING_RULE]: storm.truth.firing.size, [RESOLVED_RULE]: storm.truth.resolved.size });
+  expect(verdict.jobsByRule).toEqual({
+    [FIRING_RULE]: storm.truth.firing.size,
+    [RESOLVED_RULE]: storm.truth.resolved.size,
+  });
   // Duplicates are reported as duplicates: every alert of every answer is a new job or a duplicate,
   // and exactly one answer per episode reported it new.
   expect(verdict.newReported).toBe(storm.truth.firing.size + storm.truth.resolved.size);
@@ -144,7 +190,8 @@ test('the exactly-once check itself catches a lost job, a doubled job and an ans
     }
     return answer;
   });
-  const check = (j: StoredJob[], a: StormAnswer[] = answers) => checkExactlyOnce({ notifications: storm.notifications, truth: storm.truth, answers: a, jobs: j });
+  const check = (j: StoredJob[], a: StormAnswer[] = answers) =>
+    checkExactlyOnce({ notifications: storm.notifications, truth: storm.truth, answers: a, jobs: j });
   expect(check(jobs).ok).toBe(true);
   expect(check(jobs).duplicatesReported).toBe(storm.stats.alerts - jobs.length);
 

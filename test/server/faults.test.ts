@@ -8,7 +8,19 @@
  * - Disk full: RUNE_DB on a small tmpfs mounted here (CI runs as root) and filled up.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,7 +60,12 @@ function runLog(path: string): { event: string; job: string; node: string; pgid:
     .filter(Boolean)
     .map((l) => {
       const [event, job, node, pg] = l.split(' ');
-      return { event: event as string, job: job as string, node: node as string, pgid: pg ? Number(pg.replace('pgid=', '')) : null };
+      return {
+        event: event as string,
+        job: job as string,
+        node: node as string,
+        pgid: pg ? Number(pg.replace('pgid=', '')) : null,
+      };
     });
 }
 
@@ -69,7 +86,11 @@ describe('rune serve as a process: kill -9 and SIGTERM', () => {
 
   beforeAll(() => {
     dist = join(scratch, 'dist');
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'pipe' });
+    execFileSync(
+      join(ROOT, 'node_modules', '.bin', 'tsc'),
+      ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', dist],
+      { stdio: 'pipe' },
+    );
     writeFileSync(join(scratch, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
   }, 60_000);
 
@@ -91,25 +112,38 @@ rules:
   }
 
   async function serve(name: string, port: number, extraArgs: string[] = []): Promise<Serve> {
-    const proc = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(dist, 'cli', 'main.js'))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, 'serve', '--listen', `127.0.0.1:${port}`, ...extraArgs], {
-      cwd: scratch,
-      // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
-      env: {
-        PATH: process.env.PATH,
-        NODE_PATH: join(ROOT, 'node_modules'),
-        HOME: scratch,
-        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-        RUNE_API_TOKENS_FILE: join(scratch, 'tokens'),
-        RUNE_CONFIG: join(scratch, `${name}.yaml`),
-        RUNE_PLUGINS_DIR: FAULT_PLUGINS,
-        RUNE_DB: join(scratch, `${name}.db`),
+    const proc = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(join(dist, 'cli', 'main.js'))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`,
+        'serve',
+        '--listen',
+        `127.0.0.1:${port}`,
+        ...extraArgs,
+      ],
+      {
+        cwd: scratch,
+        // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
+        env: {
+          PATH: process.env.PATH,
+          NODE_PATH: join(ROOT, 'node_modules'),
+          HOME: scratch,
+          RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+          RUNE_API_TOKENS_FILE: join(scratch, 'tokens'),
+          RUNE_CONFIG: join(scratch, `${name}.yaml`),
+          RUNE_PLUGINS_DIR: FAULT_PLUGINS,
+          RUNE_DB: join(scratch, `${name}.db`),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      proc.once('exit', (code, signal) => r({ code, signal })),
+    );
     await waitFor(() => {
       if (proc.exitCode !== null) throw new Error(`rune serve exited ${proc.exitCode}:\n${out}`);
       return out.includes(`serving on http://127.0.0.1:${port}`);
@@ -118,9 +152,15 @@ rules:
   }
 
   const amPost = (port: number, body: Buffer) =>
-    fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, { method: 'POST', headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' }, body });
+    fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' },
+      body,
+    });
   const getJob = async (port: number, id: string): Promise<Record<string, any>> =>
-    (await fetch(`http://127.0.0.1:${port}/api/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })).json() as Promise<Record<string, any>>;
+    (
+      await fetch(`http://127.0.0.1:${port}/api/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
+    ).json() as Promise<Record<string, any>>;
 
   test('kill -9 during a mutating run, then restart: interrupted and not re-run, the queued job runs once, the repeat is a duplicate', async () => {
     const log = join(scratch, 'kill9-runs.log');
@@ -128,7 +168,10 @@ rules:
     // Two alerts for the same node: both mutating, so the second waits behind the node lock.
     const body = alertmanagerPayload('{}:{alertname="SlowFix"}', [
       { labels: { alertname: 'SlowFix', instance: 'localhost:9100', seconds: '30' }, fingerprint: '000000000000000a' },
-      { labels: { alertname: 'SlowFix', instance: 'localhost:9100', seconds: '1', disk: 'sdb' }, fingerprint: '000000000000000b' },
+      {
+        labels: { alertname: 'SlowFix', instance: 'localhost:9100', seconds: '1', disk: 'sdb' },
+        fingerprint: '000000000000000b',
+      },
     ]);
     const port = await freePort();
     const first = await serve('kill9', port);
@@ -138,7 +181,11 @@ rules:
       const r = await amPost(port, body);
       expect(r.status).toBe(202);
       [a, b] = ((await r.json()) as { jobs: string[] }).jobs as [string, string];
-      await waitFor(async () => (await getJob(port, a)).status === 'running' && runLog(log).some((l) => l.event === 'start' && l.job === a), 'job a to be running on the node');
+      await waitFor(
+        async () =>
+          (await getJob(port, a)).status === 'running' && runLog(log).some((l) => l.event === 'start' && l.job === a),
+        'job a to be running on the node',
+      );
       expect((await getJob(port, b)).status).toBe('queued');
       first.proc.kill('SIGKILL');
       expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -163,7 +210,9 @@ rules:
       expect(repeat.jobs).toEqual([]);
       expect([...repeat.duplicates].sort()).toEqual([a, b].sort());
       await new Promise((r) => setTimeout(r, 300)); // room for a wrongful re-run to show up
-      const starts = runLog(log).filter((l) => l.event === 'start').map((l) => l.job);
+      const starts = runLog(log)
+        .filter((l) => l.event === 'start')
+        .map((l) => l.job);
       expect(starts).toEqual([a, b]); // each ran exactly once, a never again
       expect((await getJob(port, a)).status).toBe('interrupted');
       second.proc.kill('SIGTERM');
@@ -179,7 +228,9 @@ rules:
         { id: b, status: 'succeeded' },
       ]);
       expect((db.prepare('SELECT count(*) AS n FROM dedup').get() as { n: number }).n).toBe(2);
-      expect((db.prepare("SELECT count(*) AS n FROM audit WHERE actor = 'alertmanager'").get() as { n: number }).n).toBe(2);
+      expect(
+        (db.prepare("SELECT count(*) AS n FROM audit WHERE actor = 'alertmanager'").get() as { n: number }).n,
+      ).toBe(2);
     } finally {
       db.close();
     }
@@ -191,14 +242,27 @@ rules:
     const port = await freePort();
     const s = await serve('term', port);
     try {
-      const r = await amPost(port, alertmanagerPayload('g1', [{ labels: { alertname: 'SlowFix', instance: 'localhost', seconds: '2' }, fingerprint: '00000000000000c1' }]));
+      const r = await amPost(
+        port,
+        alertmanagerPayload('g1', [
+          { labels: { alertname: 'SlowFix', instance: 'localhost', seconds: '2' }, fingerprint: '00000000000000c1' },
+        ]),
+      );
       const [job] = ((await r.json()) as { jobs: string[] }).jobs as [string];
-      await waitFor(() => runLog(log).some((l) => l.event === 'start' && l.job === job), 'the job to start on the node');
+      await waitFor(
+        () => runLog(log).some((l) => l.event === 'start' && l.job === job),
+        'the job to start on the node',
+      );
       s.proc.kill('SIGTERM');
       await waitFor(() => s.output().includes('shutting down'), 'the shutdown to begin', 5000);
       // Alertmanager retries a 5xx and a refused connection alike (PROTOCOLS.md §1.1); a 2xx or
       // a 4xx here would lose the alert.
-      const late = await amPost(port, alertmanagerPayload('g2', [{ labels: { alertname: 'SlowFix', instance: 'localhost', seconds: '1' }, fingerprint: '00000000000000c2' }])).then(
+      const late = await amPost(
+        port,
+        alertmanagerPayload('g2', [
+          { labels: { alertname: 'SlowFix', instance: 'localhost', seconds: '1' }, fingerprint: '00000000000000c2' },
+        ]),
+      ).then(
         (res) => `HTTP ${res.status}`,
         (err: Error & { cause?: { code?: string } }) => `connection error ${err.cause?.code ?? err.message}`,
       );
@@ -224,9 +288,17 @@ rules:
     const s = await serve('grace', port, ['--shutdown-grace', '1s']);
     let pgid = '';
     try {
-      const r = await amPost(port, alertmanagerPayload('g-grace', [{ labels: { alertname: 'SlowFix', instance: 'localhost', seconds: '20' }, fingerprint: '00000000000000d1' }]));
+      const r = await amPost(
+        port,
+        alertmanagerPayload('g-grace', [
+          { labels: { alertname: 'SlowFix', instance: 'localhost', seconds: '20' }, fingerprint: '00000000000000d1' },
+        ]),
+      );
       const [job] = ((await r.json()) as { jobs: string[] }).jobs as [string];
-      await waitFor(() => runLog(log).some((l) => l.event === 'start' && l.job === job), 'the job to start on the node');
+      await waitFor(
+        () => runLog(log).some((l) => l.event === 'start' && l.job === job),
+        'the job to start on the node',
+      );
       pgid = String(runLog(log).find((l) => l.event === 'start')?.pgid ?? '');
       const t0 = Date.now();
       s.proc.kill('SIGTERM');
@@ -234,7 +306,10 @@ rules:
       expect(Date.now() - t0).toBeLessThan(8000); // the bound (1 s), not the plugin's 20 s
       const db = new Database(join(scratch, 'grace.db'), { readonly: true });
       try {
-        expect(db.prepare('SELECT status, reason FROM jobs WHERE id = ?').get(job)).toEqual({ status: 'interrupted', reason: expect.stringMatching(/^interrupted/) });
+        expect(db.prepare('SELECT status, reason FROM jobs WHERE id = ?').get(job)).toEqual({
+          status: 'interrupted',
+          reason: expect.stringMatching(/^interrupted/),
+        });
       } finally {
         db.close();
       }
@@ -321,13 +396,26 @@ nodes:
       `[127.0.0.5]:${b.port} ${b.hostKeyLine}`,
       `[127.0.0.6]:${b.port} ${b.hostKeyLine}`,
     ]);
-    const env = { PATH: process.env.PATH, HOME: scratch, RUNE_CONFIG: config, RUNE_PLUGINS_DIR: FAULT_PLUGINS, RUNE_SSH_KEY: a.userKey, RUNE_SSH_KNOWN_HOSTS: knownHosts, RUNE_SSH_USER: a.user };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: scratch,
+      RUNE_CONFIG: config,
+      RUNE_PLUGINS_DIR: FAULT_PLUGINS,
+      RUNE_SSH_KEY: a.userKey,
+      RUNE_SSH_KNOWN_HOSTS: knownHosts,
+      RUNE_SSH_USER: a.user,
+    };
     const nodes = ['ok-1', 'lost-1', 'rekeyed-1', 'blackholed-1', 'refused-1', 'ok-2'];
 
     // When lost-1's plugin has started, b's whole sshd goes away: daemon, sessions, the plugin.
     const sshdPid = Number(readFileSync(join(b.dir, 'sshd.0.pid'), 'utf8'));
     let killedAt = 0;
-    const killer = waitFor(() => runLog(log).some((l) => l.event === 'start' && l.node === 'lost-1'), 'lost-1 to start', 15_000, 10).then(() => {
+    const killer = waitFor(
+      () => runLog(log).some((l) => l.event === 'start' && l.node === 'lost-1'),
+      'lost-1 to start',
+      15_000,
+      10,
+    ).then(() => {
       // Daemons first: killed leaves-first, a session sshd could still forward the dying plugin's
       // exit status before its own turn came (seen under load), and that is not a lost connection.
       for (const pid of processTree(sshdPid)) {
@@ -342,7 +430,22 @@ nodes:
     });
     const started = Date.now();
     // Two at a time, in list order: refused-1 comes up only after b is gone.
-    const r = await runCli(['run', 'sleep-mutating', ...nodes.flatMap((n) => ['--node', n]), '--param', 'seconds=2', '--param', `log=${log}`, '--concurrency', '2', '--output', 'json'], env);
+    const r = await runCli(
+      [
+        'run',
+        'sleep-mutating',
+        ...nodes.flatMap((n) => ['--node', n]),
+        '--param',
+        'seconds=2',
+        '--param',
+        `log=${log}`,
+        '--concurrency',
+        '2',
+        '--output',
+        'json',
+      ],
+      env,
+    );
     await killer;
     const results = jsonLines(r.stdout);
     expect(results.map((x) => [x.node, x.status, x.error?.code ?? null])).toEqual([
@@ -360,12 +463,20 @@ nodes:
     expect(results.find((x) => x.node === 'lost-1')!.error.message).toMatch(/outcome is unknown/);
     expect(r.code).toBe(3); // DESIGN.md: 3 = a node could not be reached
     expect(killedAt - started).toBeLessThan(2000); // lost-1 really was mid-run when its sshd died
-    expect(runLog(log).filter((l) => l.event === 'finish').map((l) => l.node).sort()).toEqual(['ok-1', 'ok-2']);
+    expect(
+      runLog(log)
+        .filter((l) => l.event === 'finish')
+        .map((l) => l.node)
+        .sort(),
+    ).toEqual(['ok-1', 'ok-2']);
   }, 30_000);
 });
 
 /** A PagerDuty REST API (§3) whose note answers are scripted per incident; `hold` answers when released. */
-async function startScriptedPagerDuty(incidentsByKey: Map<string, string>, script: Record<string, (number | 'hold')[]>) {
+async function startScriptedPagerDuty(
+  incidentsByKey: Map<string, string>,
+  script: Record<string, (number | 'hold')[]>,
+) {
   const notePosts: { incident: string; at: number }[] = [];
   const landed: { incident: string; content: string }[] = [];
   const held: (() => void)[] = [];
@@ -380,7 +491,10 @@ async function startScriptedPagerDuty(incidentsByKey: Map<string, string>, scrip
       };
       if (req.method === 'GET' && url.pathname === '/incidents') {
         const id = incidentsByKey.get(url.searchParams.get('incident_key') ?? '');
-        reply(200, { incidents: id ? [{ id, type: 'incident', html_url: `https://example.pagerduty.com/incidents/${id}` }] : [], more: false });
+        reply(200, {
+          incidents: id ? [{ id, type: 'incident', html_url: `https://example.pagerduty.com/incidents/${id}` }] : [],
+          more: false,
+        });
         return;
       }
       const m = /^\/incidents\/([^/]+)\/notes$/.exec(url.pathname);
@@ -395,8 +509,10 @@ async function startScriptedPagerDuty(incidentsByKey: Map<string, string>, scrip
       };
       if (next === 'hold') held.push(land);
       else if (next === 201) land();
-      else if (next === 429) reply(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'ratelimit-reset': '1' });
-      else if (next === 400) reply(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Note content is too long'] } });
+      else if (next === 429)
+        reply(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'ratelimit-reset': '1' });
+      else if (next === 400)
+        reply(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Note content is too long'] } });
       else reply(next, { error: { message: 'Internal Server Error', code: 2000 } });
     });
   });
@@ -412,7 +528,9 @@ async function startScriptedPagerDuty(incidentsByKey: Map<string, string>, scrip
 
 describe('PagerDuty notes through the service: retried, recorded, never blocking others', () => {
   const groups = { flaky: 'g-flaky', bad: 'g-bad', stuck: 'g-stuck', other: 'g-other' } as const;
-  const incidents = new Map(Object.entries(groups).map(([k, g]) => [alertmanagerIncidentKey(g), `P${k.toUpperCase()}`]));
+  const incidents = new Map(
+    Object.entries(groups).map(([k, g]) => [alertmanagerIncidentKey(g), `P${k.toUpperCase()}`]),
+  );
   let pd: Awaited<ReturnType<typeof startScriptedPagerDuty>>;
   let s: RunningServer;
 
@@ -444,7 +562,12 @@ rules:
       RUNE_PAGERDUTY_API_URL: pd.url,
       RUNE_DB: join(dir, 'rune.db'),
     };
-    s = await startServer({ settings: readSettings({}, env), serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')), log: quiet, createTransports: defaultTransports });
+    s = await startServer({
+      settings: readSettings({}, env),
+      serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
+      log: quiet,
+      createTransports: defaultTransports,
+    });
   });
   afterAll(async () => {
     pd.held.forEach((release) => release());
@@ -453,17 +576,36 @@ rules:
   });
 
   const fire = async (name: keyof typeof groups): Promise<string> => {
-    const body = alertmanagerPayload(groups[name], [{ labels: { alertname: 'NoteMe', case: name }, fingerprint: `00000000000000${name.slice(0, 2)}` }]);
-    const r = await fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' }, body });
+    const body = alertmanagerPayload(groups[name], [
+      { labels: { alertname: 'NoteMe', case: name }, fingerprint: `00000000000000${name.slice(0, 2)}` },
+    ]);
+    const r = await fetch(`${s.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' },
+      body,
+    });
     expect(r.status).toBe(202);
     return ((await r.json()) as { jobs: string[] }).jobs[0] as string;
   };
-  const jobView = async (id: string) => (await fetch(`${s.url}/api/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })).json() as Promise<Record<string, any>>;
-  const delivered = (id: string) => waitFor(async () => ((await jobView(id)).deliveries.length > 0 ? jobView(id) : null), `the delivery of job ${id}`);
+  const jobView = async (id: string) =>
+    (
+      await fetch(`${s.url}/api/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
+    ).json() as Promise<Record<string, any>>;
+  const delivered = (id: string) =>
+    waitFor(async () => ((await jobView(id)).deliveries.length > 0 ? jobView(id) : null), `the delivery of job ${id}`);
 
   test('500, then 429 (ratelimit-reset: 1), then 201: the note is retried and lands exactly once', async () => {
     const job = await delivered(await fire('flaky'));
-    expect(job.deliveries).toEqual([expect.objectContaining({ reporter: 'pagerduty', ok: true, status: 201, target: 'PFLAKY', attempts: 4, error: null })]); // 1 lookup + 3 posts
+    expect(job.deliveries).toEqual([
+      expect.objectContaining({
+        reporter: 'pagerduty',
+        ok: true,
+        status: 201,
+        target: 'PFLAKY',
+        attempts: 4,
+        error: null,
+      }),
+    ]); // 1 lookup + 3 posts
     expect(pd.landed.filter((n) => n.incident === 'PFLAKY')).toHaveLength(1);
     const posts = pd.notePosts.filter((p) => p.incident === 'PFLAKY');
     expect(posts).toHaveLength(3);
@@ -473,8 +615,12 @@ rules:
   test('a permanent 400 is not retried and shows on the job as a failed delivery; the job itself succeeded', async () => {
     const job = await delivered(await fire('bad'));
     expect(job.status).toBe('succeeded');
-    expect(job.deliveries).toEqual([expect.objectContaining({ reporter: 'pagerduty', ok: false, status: 400, target: 'PBAD', attempts: 2 })]);
-    expect(job.deliveries[0].error).toMatch(/HTTP 400: Invalid Input Provided \(code 2001\): Note content is too long after 1 attempt/);
+    expect(job.deliveries).toEqual([
+      expect.objectContaining({ reporter: 'pagerduty', ok: false, status: 400, target: 'PBAD', attempts: 2 }),
+    ]);
+    expect(job.deliveries[0].error).toMatch(
+      /HTTP 400: Invalid Input Provided \(code 2001\): Note content is too long after 1 attempt/,
+    );
     expect(pd.notePosts.filter((p) => p.incident === 'PBAD')).toHaveLength(1);
   });
 
@@ -486,13 +632,18 @@ rules:
     expect((await jobView(stuck)).deliveries).toEqual([]); // still waiting on PagerDuty
     pd.held.shift()!();
     expect((await delivered(stuck)).deliveries[0]).toMatchObject({ ok: true, target: 'PSTUCK', attempts: 2 });
-    expect(pd.landed.map((n) => n.incident).filter((i) => i === 'POTHER' || i === 'PSTUCK')).toEqual(['POTHER', 'PSTUCK']);
+    expect(pd.landed.map((n) => n.incident).filter((i) => i === 'POTHER' || i === 'PSTUCK')).toEqual([
+      'POTHER',
+      'PSTUCK',
+    ]);
   });
 });
 
 describe('a stuck note does not hold the node lock', () => {
-  test('the next mutating job on the same node runs while the previous job\'s PagerDuty note hangs', async () => {
-    const pd = await startScriptedPagerDuty(new Map([[alertmanagerIncidentKey('g-lock'), 'PLOCK']]), { PLOCK: ['hold'] });
+  test("the next mutating job on the same node runs while the previous job's PagerDuty note hangs", async () => {
+    const pd = await startScriptedPagerDuty(new Map([[alertmanagerIncidentKey('g-lock'), 'PLOCK']]), {
+      PLOCK: ['hold'],
+    });
     const dir = join(scratch, 'lock');
     mkdirSync(dir);
     const log = join(dir, 'runs.log');
@@ -518,15 +669,26 @@ rules:
       RUNE_PAGERDUTY_API_URL: pd.url,
       RUNE_DB: join(dir, 'rune.db'),
     };
-    const s = await startServer({ settings: readSettings({}, env), serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')), log: quiet, createTransports: defaultTransports });
+    const s = await startServer({
+      settings: readSettings({}, env),
+      serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
+      log: quiet,
+      createTransports: defaultTransports,
+    });
     try {
       const post = (fp: string) =>
-        fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' }, body: alertmanagerPayload('g-lock', [{ labels: { alertname: 'Fix' }, fingerprint: fp }]) });
+        fetch(`${s.url}/webhooks/alertmanager`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' },
+          body: alertmanagerPayload('g-lock', [{ labels: { alertname: 'Fix' }, fingerprint: fp }]),
+        });
       await post('00000000000000e1');
       await waitFor(() => pd.held.length === 1, 'the first note to hang at PagerDuty');
       const [second] = ((await (await post('00000000000000e2')).json()) as { jobs: string[] }).jobs as [string];
       const ran = await waitFor(() => s.store.getJob(second)?.result, 'the second job', 3000).catch(() => null);
-      expect(ran?.status ?? 'still queued: the first job holds the node lock while its PagerDuty note is stuck').toBe('succeeded');
+      expect(ran?.status ?? 'still queued: the first job holds the node lock while its PagerDuty note is stuck').toBe(
+        'succeeded',
+      );
     } finally {
       pd.held.forEach((release) => release());
       await s.close(5000);
@@ -546,10 +708,24 @@ describe('the database disk is full', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs', mnt]);
     const dir = join(scratch, 'full');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'rules.yaml'), `nodes:\n  - {name: localhost, transport: local}\nrules:\n  - name: r\n    matchers: ['alertname="DiskTest"']\n    node: localhost\n    steps: [{action: noop}]\n`);
+    writeFileSync(
+      join(dir, 'rules.yaml'),
+      `nodes:\n  - {name: localhost, transport: local}\nrules:\n  - name: r\n    matchers: ['alertname="DiskTest"']\n    node: localhost\n    steps: [{action: noop}]\n`,
+    );
     writeFileSync(join(dir, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
-    const env = { RUNE_CONFIG: join(dir, 'rules.yaml'), RUNE_PLUGINS_DIR: SHIPPED_PLUGINS, RUNE_WEBHOOK_TOKEN: AM_TOKEN, RUNE_API_TOKENS_FILE: join(dir, 'tokens'), RUNE_DB: join(mnt, 'rune.db') };
-    s = await startServer({ settings: readSettings({}, env), serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')), log: quiet, createTransports: defaultTransports });
+    const env = {
+      RUNE_CONFIG: join(dir, 'rules.yaml'),
+      RUNE_PLUGINS_DIR: SHIPPED_PLUGINS,
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+      RUNE_DB: join(mnt, 'rune.db'),
+    };
+    s = await startServer({
+      settings: readSettings({}, env),
+      serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
+      log: quiet,
+      createTransports: defaultTransports,
+    });
   });
   afterAll(async () => {
     await s?.close(5000);
@@ -579,12 +755,22 @@ describe('the database disk is full', () => {
   }
 
   test('webhooks answer 5xx (never 202 for what was not stored), health stays up, and the same alert is stored once space is back', async () => {
-    const body = alertmanagerPayload('g-disk', [{ labels: { alertname: 'DiskTest' }, fingerprint: '00000000000000d1' }]);
-    const post = () => fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' }, body });
+    const body = alertmanagerPayload('g-disk', [
+      { labels: { alertname: 'DiskTest' }, fingerprint: '00000000000000d1' },
+    ]);
+    const post = () =>
+      fetch(`${s.url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${AM_TOKEN}`, 'Content-Type': 'application/json' },
+        body,
+      });
     const filler = fillUp();
     const refused = await post();
     expect(refused.status).toBe(503); // Alertmanager retries a 5xx (§1.1)
-    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toEqual({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('SQLITE_FULL') });
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringContaining('SQLITE_FULL'),
+    });
     expect(s.store.listJobs({ limit: 10 })).toEqual([]);
     expect((await fetch(`${s.url}/-/healthy`)).status).toBe(200);
     const list = await fetch(`${s.url}/api/v1/jobs`, { headers: { Authorization: `Bearer ${API_TOKEN}` } });

@@ -29,7 +29,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
   plugins = join(dir, 'plugins');
   mkdirSync(plugins);
-  for (const p of ['echo.sh', 'fail.sh']) copyFileSync(join(__dirname, '..', 'fixtures', 'plugins', p), join(plugins, p));
+  for (const p of ['echo.sh', 'fail.sh'])
+    copyFileSync(join(__dirname, '..', 'fixtures', 'plugins', p), join(plugins, p));
   // A mutating plugin that takes a while: holds its node's lock, or the only slot.
   writeFileSync(
     join(plugins, 'slow.sh'),
@@ -51,11 +52,19 @@ beforeAll(async () => {
       res.setHeader('content-type', 'application/json');
       const m = /^\/incidents\/([^/]+)\/notes$/.exec(url.pathname);
       if (req.method === 'POST' && m) {
-        notes.push({ incident: m[1] as string, content: (JSON.parse(body) as { note: { content: string } }).note.content });
+        notes.push({
+          incident: m[1] as string,
+          content: (JSON.parse(body) as { note: { content: string } }).note.content,
+        });
         res.statusCode = 201;
         res.end('{"note":{"id":"N1"}}');
       } else if (req.method === 'GET' && url.pathname === '/incidents') {
-        res.end(JSON.stringify({ incidents: [{ id: 'PGUARD1', type: 'incident', incident_key: url.searchParams.get('incident_key') }], more: false }));
+        res.end(
+          JSON.stringify({
+            incidents: [{ id: 'PGUARD1', type: 'incident', incident_key: url.searchParams.get('incident_key') }],
+            more: false,
+          }),
+        );
       } else {
         res.statusCode = 404;
         res.end('{}');
@@ -79,7 +88,11 @@ rules:
 ${rules}`;
 }
 
-async function start(name: string, rules: string, opts: { defaults?: string; flags?: Record<string, unknown>; keepConfig?: boolean } = {}): Promise<RunningServer> {
+async function start(
+  name: string,
+  rules: string,
+  opts: { defaults?: string; flags?: Record<string, unknown>; keepConfig?: boolean } = {},
+): Promise<RunningServer> {
   const config = join(dir, `${name}.yaml`);
   if (!opts.keepConfig) writeFileSync(config, configText(rules, opts.defaults));
   const env = {
@@ -99,13 +112,27 @@ async function start(name: string, rules: string, opts: { defaults?: string; fla
 
 let episode = 0;
 /** One Alertmanager v4 notification with one alert; a new fingerprint (a new episode) unless given. */
-function alert(alertname: string, nodename: string, o: { status?: 'firing' | 'resolved'; fingerprint?: string } = {}): Buffer {
+function alert(
+  alertname: string,
+  nodename: string,
+  o: { status?: 'firing' | 'resolved'; fingerprint?: string } = {},
+): Buffer {
   const status = o.status ?? 'firing';
   return Buffer.from(
     JSON.stringify({
       receiver: 'rune',
       status,
-      alerts: [{ status, labels: { alertname, nodename }, annotations: {}, startsAt: '2024-05-01T10:00:00Z', endsAt: status === 'resolved' ? '2024-05-01T10:05:00Z' : '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: o.fingerprint ?? `fp${++episode}` }],
+      alerts: [
+        {
+          status,
+          labels: { alertname, nodename },
+          annotations: {},
+          startsAt: '2024-05-01T10:00:00Z',
+          endsAt: status === 'resolved' ? '2024-05-01T10:05:00Z' : '0001-01-01T00:00:00Z',
+          generatorURL: '',
+          fingerprint: o.fingerprint ?? `fp${++episode}`,
+        },
+      ],
       groupLabels: { alertname },
       commonLabels: {},
       commonAnnotations: {},
@@ -118,7 +145,11 @@ function alert(alertname: string, nodename: string, o: { status?: 'firing' | 're
 }
 
 async function post(s: RunningServer, body: Buffer): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` }, body });
+  const res = await fetch(`${s.url}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}` },
+    body,
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -126,7 +157,12 @@ async function post(s: RunningServer, body: Buffer): Promise<{ status: number; b
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(args, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), env: { RUNE_API_TOKEN: API_TOKEN }, stderrIsTTY: false });
+  const code = await main(args, {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    env: { RUNE_API_TOKEN: API_TOKEN },
+    stderrIsTTY: false,
+  });
   return { code, out, err };
 }
 
@@ -152,9 +188,19 @@ describe('cooldown, budget and blast radius (dry run)', () => {
     expect(first.body.suppressed).toBeUndefined();
     const second = await post(s, alert('Cool', 'n1'));
     expect(second.status).toBe(202);
-    expect(second.body.suppressed).toEqual([expect.objectContaining({ rule: 'cool', node: 'n1', reason: expect.stringMatching(/^cooldown: rule cool ran on n1 at .*; cooldown 1h, next run allowed after /) })]);
+    expect(second.body.suppressed).toEqual([
+      expect.objectContaining({
+        rule: 'cool',
+        node: 'n1',
+        reason: expect.stringMatching(/^cooldown: rule cool ran on n1 at .*; cooldown 1h, next run allowed after /),
+      }),
+    ]);
     const skipped = s.store.getJob(second.body.jobs[0])!;
-    expect(skipped).toMatchObject({ status: 'skipped', reason: second.body.suppressed[0].reason, result: { status: 'skipped' } });
+    expect(skipped).toMatchObject({
+      status: 'skipped',
+      reason: second.body.suppressed[0].reason,
+      result: { status: 'skipped' },
+    });
     const other = await post(s, alert('Cool', 'n2'));
     expect(other.body.suppressed).toBeUndefined();
     await s.queue.idle();
@@ -166,7 +212,10 @@ describe('cooldown, budget and blast radius (dry run)', () => {
     const [a, b] = await Promise.all([post(s, alert('Budget', 'n1')), post(s, alert('Budget', 'n2'))]);
     const all = [...a.body.jobs, ...b.body.jobs].map((id: string) => s.store.getJob(id)!);
     expect(all).toHaveLength(4);
-    expect(all.filter((j) => j.status === 'skipped').map((j) => j.reason)).toEqual(['budget: rule budget used 1 of 1 runs per 1h', 'budget: rule budget used 1 of 1 runs per 1h']);
+    expect(all.filter((j) => j.status === 'skipped').map((j) => j.reason)).toEqual([
+      'budget: rule budget used 1 of 1 runs per 1h',
+      'budget: rule budget used 1 of 1 runs per 1h',
+    ]);
     await s.queue.idle();
     expect(all.map((j) => s.store.getJob(j.id)!.status).filter((st) => st === 'succeeded')).toHaveLength(2);
   });
@@ -174,22 +223,34 @@ describe('cooldown, budget and blast radius (dry run)', () => {
   test('blast radius: a third node in the window is skipped; a node already touched may run again', async () => {
     for (const n of ['n1', 'n2']) expect((await post(s, alert('Blast', n))).body.suppressed).toBeUndefined();
     const third = await post(s, alert('Blast', 'n3'));
-    expect(third.body.suppressed[0].reason).toBe('blast_radius: rule blast already ran on 2 nodes in the last 1h (max 2 nodes per 1h); n3 would be one more');
+    expect(third.body.suppressed[0].reason).toBe(
+      'blast_radius: rule blast already ran on 2 nodes in the last 1h (max 2 nodes per 1h); n3 would be one more',
+    );
     expect((await post(s, alert('Blast', 'n1'))).body.suppressed).toBeUndefined();
   });
 
   test('GET /api/v1/guards counts each suppression by reason; skipped jobs are listed with their reason', async () => {
     const g = await guardsOf(s);
-    expect(g).toMatchObject({ paused: null, breakers: [], counters: { suppressed: { cooldown: 1, budget: 1, blast_radius: 1 } } });
+    expect(g).toMatchObject({
+      paused: null,
+      breakers: [],
+      counters: { suppressed: { cooldown: 1, budget: 1, blast_radius: 1 } },
+    });
     const list = await request(s.url).get('/api/v1/jobs?status=skipped').set(auth);
-    expect(list.body.jobs.map((j: { reason: string }) => j.reason.split(':')[0]).sort()).toEqual(['blast_radius', 'budget', 'budget', 'cooldown']);
+    expect(list.body.jobs.map((j: { reason: string }) => j.reason.split(':')[0]).sort()).toEqual([
+      'blast_radius',
+      'budget',
+      'budget',
+      'cooldown',
+    ]);
     // The same counts as Prometheus metrics (token required).
     expect((await request(s.url).get('/metrics')).status).toBe(401);
     const m = await request(s.url).get('/metrics').set(auth);
     expect(m.status).toBe(200);
     expect(m.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(m.text).toContain('# TYPE rune_guard_decisions_total counter');
-    for (const reason of ['cooldown', 'budget', 'blast_radius']) expect(m.text).toContain(`rune_guard_decisions_total{reason="${reason}"} 1\n`);
+    for (const reason of ['cooldown', 'budget', 'blast_radius'])
+      expect(m.text).toContain(`rune_guard_decisions_total{reason="${reason}"} 1\n`);
     expect(m.text).toContain('rune_paused 0\n');
   });
 });
@@ -201,18 +262,31 @@ describe('pause switch', () => {
     let s = await start('pause', rules, { flags: { dryRun: true } });
     try {
       const paused = await cli(['pause', '--url', s.url, '--reason', 'db migration']);
-      expect(paused).toMatchObject({ code: 0, out: expect.stringMatching(/^automatic runs are PAUSED since \S+ by alice \(db migration\)\n$/) });
+      expect(paused).toMatchObject({
+        code: 0,
+        out: expect.stringMatching(/^automatic runs are PAUSED since \S+ by alice \(db migration\)\n$/),
+      });
       const ready = await request(s.url).get('/-/ready');
       expect(ready.status).toBe(200);
       expect(ready.text).toMatch(/^RUNE is Ready\. Automatic runs are PAUSED since \S+ by alice \(db migration\)\.\n$/);
       expect((await request(s.url).get('/metrics').set(auth)).text).toContain('rune_paused 1\n');
       const r = await post(s, alert('P', 'n1'));
-      expect(r.body.suppressed[0].reason).toMatch(/^paused: automatic runs are paused since \S+ by alice \(db migration\)$/);
+      expect(r.body.suppressed[0].reason).toMatch(
+        /^paused: automatic runs are paused since \S+ by alice \(db migration\)$/,
+      );
       expect(s.store.getJob(r.body.jobs[0])!.status).toBe('skipped');
-      const manual = await request(s.url).post('/api/v1/jobs').set(auth).set('Content-Type', 'application/json').send({ action: 'echo', node: 'n1' });
+      const manual = await request(s.url)
+        .post('/api/v1/jobs')
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send({ action: 'echo', node: 'n1' });
       expect(manual.status).toBe(409);
       expect(manual.body.error.code).toBe('PAUSED');
-      const forced = await request(s.url).post('/api/v1/jobs').set(auth).set('Content-Type', 'application/json').send({ action: 'echo', node: 'n1', while_paused: true });
+      const forced = await request(s.url)
+        .post('/api/v1/jobs')
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send({ action: 'echo', node: 'n1', while_paused: true });
       expect(forced.status).toBe(202);
       await s.queue.idle();
       expect(s.store.getJob(forced.body.job_id)!.status).toBe('succeeded');
@@ -251,7 +325,8 @@ describe('pause switch', () => {
 });
 
 describe('circuit breaker', () => {
-  const flaky = (action: string) => `  - {name: flaky, matchers: ['alertname="Flaky"'], node: "{{ labels.nodename }}", steps: [{action: ${action}}], notify: [pagerduty], breaker: {failures: 2, probe_after: 1s}}\n`;
+  const flaky = (action: string) =>
+    `  - {name: flaky, matchers: ['alertname="Flaky"'], node: "{{ labels.nodename }}", steps: [{action: ${action}}], notify: [pagerduty], breaker: {failures: 2, probe_after: 1s}}\n`;
   let s: RunningServer;
   beforeAll(async () => {
     s = await start('breaker', flaky('fail'));
@@ -261,7 +336,10 @@ describe('circuit breaker', () => {
   const runTo = async (status: string) => {
     const r = await post(s, alert('Flaky', 'n1'));
     const id = r.body.jobs[0] as string;
-    await waitFor(() => s.store.getJob(id)?.status === status && s.store.getJob(id)!.deliveries.length > 0, `job ${status}`);
+    await waitFor(
+      () => s.store.getJob(id)?.status === status && s.store.getJob(id)!.deliveries.length > 0,
+      `job ${status}`,
+    );
     return r;
   };
 
@@ -276,13 +354,25 @@ describe('circuit breaker', () => {
 
   test('opens after K failed runs (note on the incident), skips with breaker_open, closes by the operator, and after a re-open a successful probe closes it', async () => {
     await runTo('failed');
-    expect((await guardsOf(s)).breakers).toEqual([expect.objectContaining({ rule: 'flaky', state: 'closed', failures: 1 })]);
+    expect((await guardsOf(s)).breakers).toEqual([
+      expect.objectContaining({ rule: 'flaky', state: 'closed', failures: 1 }),
+    ]);
     await runTo('failed');
-    const opened = await waitFor(() => pd.notes.find((n) => n.content.includes('circuit breaker OPEN for rule flaky')), 'the breaker note');
+    const opened = await waitFor(
+      () => pd.notes.find((n) => n.content.includes('circuit breaker OPEN for rule flaky')),
+      'the breaker note',
+    );
     expect(opened.incident).toBe('PGUARD1');
-    expect(opened.content).toMatch(/2 failed runs in a row \(last: widget is broken\); its alerts are skipped \(breaker_open\) until an operator closes it \(rune breaker close flaky\)/);
+    expect(opened.content).toMatch(
+      /2 failed runs in a row \(last: widget is broken\); its alerts are skipped \(breaker_open\) until an operator closes it \(rune breaker close flaky\)/,
+    );
     const g = await guardsOf(s);
-    expect(g.breakers[0]).toMatchObject({ rule: 'flaky', state: 'open', failures: 2, last_failure: 'fail on n1: widget is broken' });
+    expect(g.breakers[0]).toMatchObject({
+      rule: 'flaky',
+      state: 'open',
+      failures: 2,
+      last_failure: 'fail on n1: widget is broken',
+    });
     expect(g.counters.breaker_opened).toEqual({ flaky: 1 });
     const m = (await request(s.url).get('/metrics').set(auth)).text;
     expect(m).toContain('rune_breaker_open{rule="flaky"} 1\n');
@@ -290,7 +380,10 @@ describe('circuit breaker', () => {
 
     const skipped = await post(s, alert('Flaky', 'n1'));
     expect(skipped.body.suppressed[0].reason).toMatch(/^breaker_open: rule flaky failed 2 runs in a row; open since /);
-    const skipNote = await waitFor(() => pd.notes.find((n) => n.content.includes(skipped.body.jobs[0])), 'the note of the skipped job');
+    const skipNote = await waitFor(
+      () => pd.notes.find((n) => n.content.includes(skipped.body.jobs[0])),
+      'the note of the skipped job',
+    );
     expect(skipNote.content).toMatch(/^RUNE fail on n1: skipped — skipped: breaker_open: /);
 
     const closed = await cli(['breaker', 'close', 'flaky', '--url', s.url]);
@@ -298,7 +391,10 @@ describe('circuit breaker', () => {
     expect(s.store.listAudit(5).map((a) => a.action)).toContain('breaker-close');
     await runTo('failed'); // runs again: 1 failure
     await runTo('failed'); // 2: open again
-    await waitFor(() => pd.notes.filter((n) => n.content.includes('circuit breaker OPEN for rule flaky')).length === 2, 'a second breaker note');
+    await waitFor(
+      () => pd.notes.filter((n) => n.content.includes('circuit breaker OPEN for rule flaky')).length === 2,
+      'a second breaker note',
+    );
 
     // The rule is fixed (reload); after probe_after the next match runs as a probe, and its success closes the breaker.
     writeFileSync(join(dir, 'breaker.yaml'), configText(flaky('echo')));
@@ -314,9 +410,13 @@ describe('circuit breaker', () => {
 
 describe('per-node lock bound and resolve', () => {
   test('a mutating job that waits for its node longer than node_lock_wait is skipped node_busy', async () => {
-    const s = await start('busy', `  - {name: slow, matchers: ['alertname="Slow"'], node: "{{ labels.nodename }}", steps: [{action: slow}]}\n`, {
-      defaults: 'defaults:\n  guards: {node_lock_wait: 300ms}\n',
-    });
+    const s = await start(
+      'busy',
+      `  - {name: slow, matchers: ['alertname="Slow"'], node: "{{ labels.nodename }}", steps: [{action: slow}]}\n`,
+      {
+        defaults: 'defaults:\n  guards: {node_lock_wait: 300ms}\n',
+      },
+    );
     try {
       const [a, b] = await Promise.all([post(s, alert('Slow', 'n1')), post(s, alert('Slow', 'n1'))]);
       const ids = [a.body.jobs[0], b.body.jobs[0]] as string[];
@@ -324,7 +424,9 @@ describe('per-node lock bound and resolve', () => {
       await waitFor(() => ids.every((id) => s.store.getJob(id)!.finishedAt), 'both jobs');
       const statuses = ids.map((id) => s.store.getJob(id)!);
       expect(statuses.map((j) => j.status).sort()).toEqual(['skipped', 'succeeded']);
-      expect(statuses.find((j) => j.status === 'skipped')!.reason).toMatch(/^node_busy: n1 stayed locked by mutating job \S+ \(slow\) for longer than 300ms$/);
+      expect(statuses.find((j) => j.status === 'skipped')!.reason).toMatch(
+        /^node_busy: n1 stayed locked by mutating job \S+ \(slow\) for longer than 300ms$/,
+      );
       expect((await guardsOf(s)).counters.suppressed).toEqual({ node_busy: 1 });
     } finally {
       await s.close(5000);
@@ -349,7 +451,12 @@ describe('per-node lock bound and resolve', () => {
       expect(resolved.body.cancelled.sort()).toEqual([...doomed.body.jobs].sort());
       await s.queue.idle();
       for (const id of doomed.body.jobs as string[]) {
-        expect(s.store.getJob(id)).toMatchObject({ status: 'cancelled', reason: 'resolved: alert fp-doomed resolved at 2024-05-01T10:05:00Z before its run started', startedAt: null, result: { status: 'cancelled' } });
+        expect(s.store.getJob(id)).toMatchObject({
+          status: 'cancelled',
+          reason: 'resolved: alert fp-doomed resolved at 2024-05-01T10:05:00Z before its run started',
+          startedAt: null,
+          result: { status: 'cancelled' },
+        });
       }
       expect((kept.body.jobs as string[]).map((id) => s.store.getJob(id)!.status)).toEqual(['succeeded', 'succeeded']);
       expect(s.store.getJob(busy.body.jobs[0])!.status).toBe('succeeded');
@@ -359,7 +466,7 @@ describe('per-node lock bound and resolve', () => {
     }
   });
 
-  test('cancel_running_on_resolve stops the resolved episode\'s running read-only step; mutating steps and other rules run on', async () => {
+  test("cancel_running_on_resolve stops the resolved episode's running read-only step; mutating steps and other rules run on", async () => {
     const s = await start(
       'cancel-running',
       `  - {name: inspect, matchers: ['alertname="Inspect"'], node: "{{ labels.nodename }}", cancel_running_on_resolve: true, steps: [{action: inspect}, {action: echo}], notify: [pagerduty]}
@@ -369,7 +476,7 @@ describe('per-node lock bound and resolve', () => {
     );
     const pidsFile = join(dir, 'inspect.pids');
     rmSync(pidsFile, { force: true });
-    const pids = () => (readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number));
+    const pids = () => readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number);
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -382,7 +489,18 @@ describe('per-node lock bound and resolve', () => {
       const inspect = await post(s, alert('Inspect', 'n1', { fingerprint: 'fp-insp' }));
       const keep = await post(s, alert('Keep', 'n2', { fingerprint: 'fp-keep' }));
       const fix = await post(s, alert('Fix', 'n3', { fingerprint: 'fp-fix' }));
-      await waitFor(() => s.queue.running() === 3 && (() => { try { return pids().length === 2; } catch { return false; } })(), 'three running jobs');
+      await waitFor(
+        () =>
+          s.queue.running() === 3 &&
+          (() => {
+            try {
+              return pids().length === 2;
+            } catch {
+              return false;
+            }
+          })(),
+        'three running jobs',
+      );
       const [inspectPid] = pids();
       const started = Date.now();
       const resolves = await Promise.all([
@@ -399,7 +517,13 @@ describe('per-node lock bound and resolve', () => {
       expect(Date.now() - started).toBeLessThan(5000);
       expect(s.store.getJob(first!)).toMatchObject({
         status: 'cancelled',
-        result: { status: 'cancelled', error: { code: 'RUN_CANCELLED' }, summary: expect.stringContaining('resolved: alert fp-insp resolved at 2024-05-01T10:05:00Z while inspect ran (cancel_running_on_resolve)') },
+        result: {
+          status: 'cancelled',
+          error: { code: 'RUN_CANCELLED' },
+          summary: expect.stringContaining(
+            'resolved: alert fp-insp resolved at 2024-05-01T10:05:00Z while inspect ran (cancel_running_on_resolve)',
+          ),
+        },
       });
       expect(s.store.getJob(second!)).toMatchObject({ status: 'cancelled', startedAt: null });
       await waitFor(() => !alive(inspectPid!), 'the plugin process to be gone');
@@ -407,7 +531,10 @@ describe('per-node lock bound and resolve', () => {
       await waitFor(() => s.store.getJob(fix.body.jobs[0])!.finishedAt, 'the mutating job');
       expect(s.store.getJob(fix.body.jobs[0])!.status).toBe('succeeded');
       expect(s.store.getJob(keep.body.jobs[0])!.status).toBe('running');
-      const note = await waitFor(() => pd.notes.find((n) => n.content.includes(first!)), 'the note of the stopped step');
+      const note = await waitFor(
+        () => pd.notes.find((n) => n.content.includes(first!)),
+        'the note of the stopped step',
+      );
       expect(note.content).toMatch(/cancelled/i);
       expect(note.content).toContain('cancel_running_on_resolve');
       expect((await guardsOf(s)).counters.suppressed).toEqual({ resolved: 2 });

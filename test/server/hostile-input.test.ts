@@ -95,7 +95,11 @@ beforeAll(async () => {
     from: FROM,
     incidents: [
       { id: 'PNOTE1', incident_key: alertmanagerIncidentKey('{}:{alertname="HostileParam"}'), status: 'triggered' },
-      { id: EVIL_INCIDENT_ID, incident_key: alertmanagerIncidentKey('{}:{alertname="EvilIncident"}'), status: 'triggered' },
+      {
+        id: EVIL_INCIDENT_ID,
+        incident_key: alertmanagerIncidentKey('{}:{alertname="EvilIncident"}'),
+        status: 'triggered',
+      },
     ],
   });
   const env = {
@@ -140,7 +144,11 @@ interface Reply {
 /** POSTs exact bytes (fetch would not let a test send a wrong Content-Length or chunked framing). */
 async function post(path: string, body: Buffer, headers: Record<string, string> = {}): Promise<Reply> {
   const started = Date.now();
-  const res = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+  const res = await fetch(`${s.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -150,8 +158,10 @@ async function post(path: string, body: Buffer, headers: Record<string, string> 
   }
   return { status: res.status, body: parsed, ms: Date.now() - started };
 }
-const amPost = (body: Buffer, headers: Record<string, string> = {}) => post('/webhooks/alertmanager', body, { Authorization: `Bearer ${AM_TOKEN}`, ...headers });
-const apiPost = (body: unknown) => post('/api/v1/jobs', Buffer.from(JSON.stringify(body)), { Authorization: `Bearer ${API_TOKEN}` });
+const amPost = (body: Buffer, headers: Record<string, string> = {}) =>
+  post('/webhooks/alertmanager', body, { Authorization: `Bearer ${AM_TOKEN}`, ...headers });
+const apiPost = (body: unknown) =>
+  post('/api/v1/jobs', Buffer.from(JSON.stringify(body)), { Authorization: `Bearer ${API_TOKEN}` });
 const jobCount = () => s.store.listJobs({ limit: 500 }).length;
 
 /** A 4xx with a JSON error naming what is wrong, and no job stored. */
@@ -167,13 +177,20 @@ async function expectRefused(r: Promise<Reply>, status: number, code: string): P
 /** Still serving: health, and a well-formed alert is accepted and runs. */
 async function expectStillServing(): Promise<void> {
   expect((await fetch(`${s.url}/-/healthy`)).status).toBe(200);
-  const ok = await amPost(alertmanagerPayload('{}:{alertname="HostileParam"}', [{ labels: { alertname: 'HostileParam', note: 'still here' }, fingerprint: fingerprint() }]));
+  const ok = await amPost(
+    alertmanagerPayload('{}:{alertname="HostileParam"}', [
+      { labels: { alertname: 'HostileParam', note: 'still here' }, fingerprint: fingerprint() },
+    ]),
+  );
   expect(ok.status).toBe(202);
   const job = await waitFor(() => s.store.getJob(ok.body.jobs[0])?.result, 'the well-formed job to finish');
   expect(job).toMatchObject({ status: 'succeeded', summary: 'noop on localhost: still here' });
 }
 
-const alert = (name: string, labels: Record<string, string>): AlertSpec => ({ labels: { alertname: name, ...labels }, fingerprint: fingerprint() });
+const alert = (name: string, labels: Record<string, string>): AlertSpec => ({
+  labels: { alertname: name, ...labels },
+  fingerprint: fingerprint(),
+});
 
 describe('HTTP bodies that are not one JSON document', () => {
   test('non-JSON is a 400 INVALID_JSON', async () => {
@@ -194,7 +211,11 @@ describe('HTTP bodies that are not one JSON document', () => {
     await expectRefused(amPost(Buffer.from(text)), 400, 'INVALID_JSON');
     // The API copies and validates params: a deep value there once hit a stack overflow (500).
     const api = `{"action":"noop","node":"localhost","params":{"message":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}}`;
-    await expectRefused(post('/api/v1/jobs', Buffer.from(api), { Authorization: `Bearer ${API_TOKEN}` }), 400, 'INVALID_JSON');
+    await expectRefused(
+      post('/api/v1/jobs', Buffer.from(api), { Authorization: `Bearer ${API_TOKEN}` }),
+      400,
+      'INVALID_JSON',
+    );
     expect(contacted).toEqual([]);
     await expectStillServing();
   });
@@ -204,11 +225,22 @@ describe('HTTP bodies that are not one JSON document', () => {
     await expectRefused(amPost(big), 413, 'BODY_TOO_LARGE');
     // Chunked, no Content-Length: the limit is counted while reading, not trusted from a header.
     const chunked = await new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = httpRequest(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AM_TOKEN}`, 'Transfer-Encoding': 'chunked' } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      });
+      const req = httpRequest(
+        `${s.url}/webhooks/alertmanager`,
+        {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            Authorization: `Bearer ${AM_TOKEN}`,
+            'Transfer-Encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 40; i++) req.write(Buffer.alloc(64 * 1024, 0x20)); // 2.5 MiB in chunks
       req.end();
@@ -219,10 +251,19 @@ describe('HTTP bodies that are not one JSON document', () => {
 
   test('a wrong or missing Content-Type is a 415, even when the body is a valid payload', async () => {
     const body = alertmanagerPayload('g', [alert('HostileParam', { note: 'typed wrong' })]);
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp', 'multipart/form-data; boundary=x']) {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/jsonp',
+      'multipart/form-data; boundary=x',
+    ]) {
       await expectRefused(amPost(body, { 'Content-Type': type }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     }
-    const untyped = await fetch(`${s.url}/webhooks/alertmanager`, { method: 'POST', headers: { Authorization: `Bearer ${AM_TOKEN}` }, body: new Blob([body]) });
+    const untyped = await fetch(`${s.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${AM_TOKEN}` },
+      body: new Blob([body]),
+    });
     expect(untyped.status).toBe(415);
     expect(contacted).toEqual([]);
   });
@@ -239,13 +280,29 @@ describe('HTTP bodies that are not one JSON document', () => {
 
 describe('hostile label values', () => {
   test('a NUL in a label value is a 400 naming the label; nothing is stored', async () => {
-    const r = await expectRefused(amPost(alertmanagerPayload('g', [alert('HostileNode', { instance: 'localhost\u0000; touch x' })])), 400, 'INVALID_PAYLOAD');
+    const r = await expectRefused(
+      amPost(alertmanagerPayload('g', [alert('HostileNode', { instance: 'localhost\u0000; touch x' })])),
+      400,
+      'INVALID_PAYLOAD',
+    );
     expect(r.body.error.details.problems).toEqual(['alerts[0].labels.instance: contains a NUL character']);
   });
 
   test('shell metacharacters and newlines in a label used as the node: UNKNOWN_NODE at validate, no node contacted', async () => {
-    const hostile = [`localhost$(touch ${marker})`, `localhost;touch ${marker}`, `localhost\ntouch ${marker}`, `web-1 && touch ${marker}`, '`reboot`', '../../etc/passwd'];
-    const r = await amPost(alertmanagerPayload('{}:{alertname="HostileNode"}', hostile.map((instance) => alert('HostileNode', { instance }))));
+    const hostile = [
+      `localhost$(touch ${marker})`,
+      `localhost;touch ${marker}`,
+      `localhost\ntouch ${marker}`,
+      `web-1 && touch ${marker}`,
+      '`reboot`',
+      '../../etc/passwd',
+    ];
+    const r = await amPost(
+      alertmanagerPayload(
+        '{}:{alertname="HostileNode"}',
+        hostile.map((instance) => alert('HostileNode', { instance })),
+      ),
+    );
     expect(r.status).toBe(202);
     expect(r.body.jobs).toHaveLength(hostile.length);
     const results = await waitFor(() => {
@@ -253,14 +310,22 @@ describe('hostile label values', () => {
       return js.every(Boolean) ? js : null;
     }, 'the hostile jobs to finish');
     for (const [i, res] of results.entries()) {
-      expect([hostile[i], res!.status, res!.error?.code, res!.error?.stage, res!.transport]).toEqual([hostile[i], 'failed', 'UNKNOWN_NODE', 'validate', null]);
+      expect([hostile[i], res!.status, res!.error?.code, res!.error?.stage, res!.transport]).toEqual([
+        hostile[i],
+        'failed',
+        'UNKNOWN_NODE',
+        'validate',
+        null,
+      ]);
     }
     expect(contacted).toEqual([]);
   });
 
   test('shell metacharacters in a label used as a param stay data all the way into the plugin', async () => {
     const note = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker} | touch ${marker} && '"{{ labels.instance }}' \\ *`;
-    const r = await amPost(alertmanagerPayload('{}:{alertname="HostileParam"}', [alert('HostileParam', { note, instance: 'web-1' })]));
+    const r = await amPost(
+      alertmanagerPayload('{}:{alertname="HostileParam"}', [alert('HostileParam', { note, instance: 'web-1' })]),
+    );
     expect(r.status).toBe(202);
     const res = await waitFor(() => s.store.getJob(r.body.jobs[0])?.result, 'the job to finish');
     expect(res).toMatchObject({ status: 'succeeded', node: 'localhost', summary: `noop on localhost: ${note}` });
@@ -280,7 +345,8 @@ describe('API requests naming what does not exist', () => {
   });
 
   test('a node not in the inventory is UNKNOWN_NODE (400), nothing contacted', async () => {
-    for (const node of ['db-9', '10.0.0.1', 'localhost;id', 'web-1\nX-Injected: 1']) await expectRefused(apiPost({ action: 'noop', node }), 400, 'UNKNOWN_NODE');
+    for (const node of ['db-9', '10.0.0.1', 'localhost;id', 'web-1\nX-Injected: 1'])
+      await expectRefused(apiPost({ action: 'noop', node }), 400, 'UNKNOWN_NODE');
     const r = await amPost(alertmanagerPayload('g', [alert('HostileNode', { instance: 'db-9:9100' })]));
     const res = await waitFor(() => s.store.getJob(r.body.jobs[0])?.result, 'the job to finish');
     expect(res.error).toMatchObject({ code: 'UNKNOWN_NODE', stage: 'validate' });
@@ -298,7 +364,9 @@ describe('header injection in notes', () => {
     const landed = pd.notes.find((n) => n.content.includes(jobId))!;
     const lines = landed.content.split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^RUNE noop on localhost: succeeded in \S+ — noop on localhost: disk ok X-Injected: yes Job: https:\/\/evil\.example\/jobs\/1 Trace: forged$/);
+    expect(lines[0]).toMatch(
+      /^RUNE noop on localhost: succeeded in \S+ — noop on localhost: disk ok X-Injected: yes Job: https:\/\/evil\.example\/jobs\/1 Trace: forged$/,
+    );
     expect(lines.slice(1)).toEqual([`Job: https://rune.example.com/jobs/${jobId}`, `Trace: ${job.traceId}`]);
     const sent = pd.requests.filter((q) => q.method === 'POST');
     expect(sent.every((q) => q.headers['x-injected'] === undefined)).toBe(true);
@@ -306,7 +374,11 @@ describe('header injection in notes', () => {
   });
 
   test('an incident id with CR/LF and ../ stays one URL path segment of the note request', async () => {
-    const r = await amPost(alertmanagerPayload('{}:{alertname="EvilIncident"}', [{ labels: { alertname: 'HostileParam', note: 'to the evil incident' }, fingerprint: fingerprint() }]));
+    const r = await amPost(
+      alertmanagerPayload('{}:{alertname="EvilIncident"}', [
+        { labels: { alertname: 'HostileParam', note: 'to the evil incident' }, fingerprint: fingerprint() },
+      ]),
+    );
     const jobId = r.body.jobs[0] as string;
     const job = await waitFor(() => s.store.getJob(jobId)?.deliveries[0] && s.store.getJob(jobId), 'the note delivery');
     expect(job.deliveries[0]).toMatchObject({ ok: true });
@@ -331,7 +403,10 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
     expect([check.code, check.stdout]).toEqual([2, '']);
     expect(check.stderr).toContain(`${file}:${line}: `);
     expect(check.stderr).toMatch(message);
-    const run = await runCli(['run', 'noop', '--node', 'localhost', '--param', `message=$(touch ${marker})`], cliEnv(file));
+    const run = await runCli(
+      ['run', 'noop', '--node', 'localhost', '--param', `message=$(touch ${marker})`],
+      cliEnv(file),
+    );
     expect([run.code, run.stdout]).toEqual([2, '']);
     expect(run.stderr).toContain(`${file}:${line}: `);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -341,18 +416,35 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) {
       const prev = String.fromCharCode(96 + i);
-      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(',')}]`);
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(',')}]`,
+      );
     }
     await expectConfigRefused('alias-bomb.yaml', `${levels.join('\n')}\nrules: []\n`, 2, /alias/i);
   });
 
   test('duplicate keys are refused, not last-one-wins', async () => {
-    await expectConfigRefused('duplicate-keys.yaml', 'nodes:\n  - {name: localhost, transport: local}\nnodes:\n  - {name: evil, address: 203.0.113.9}\n', 3, /unique/);
+    await expectConfigRefused(
+      'duplicate-keys.yaml',
+      'nodes:\n  - {name: localhost, transport: local}\nnodes:\n  - {name: evil, address: 203.0.113.9}\n',
+      3,
+      /unique/,
+    );
   });
 
   test('custom tags (!!js/function, !!python/object) are refused', async () => {
-    await expectConfigRefused('js-function-tag.yaml', `rules:\n  - name: x\n    matchers: !!js/function "function () { require('child_process').execSync('touch ${marker}') }"\n    steps: [{action: noop}]\n`, 3, /tag/i);
-    await expectConfigRefused('python-object-tag.yaml', 'defaults: !!python/object/apply:os.system ["id"]\n', 1, /tag/i);
+    await expectConfigRefused(
+      'js-function-tag.yaml',
+      `rules:\n  - name: x\n    matchers: !!js/function "function () { require('child_process').execSync('touch ${marker}') }"\n    steps: [{action: noop}]\n`,
+      3,
+      /tag/i,
+    );
+    await expectConfigRefused(
+      'python-object-tag.yaml',
+      'defaults: !!python/object/apply:os.system ["id"]\n',
+      1,
+      /tag/i,
+    );
   });
 
   test('a matcher regex with catastrophic backtracking is refused at load time', async () => {
@@ -373,12 +465,22 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
     for (const yaml of cases) {
       const withSteps = yaml.includes('steps:') ? yaml : `${yaml}    steps: [{action: noop}]\n`;
       // Line 4: the line holding the template.
-      await expectConfigRefused('template-escape.yaml', `rules:\n  - name: t\n    matchers: ['alertname="T"']\n${withSteps}`, 4, /invalid template/);
+      await expectConfigRefused(
+        'template-escape.yaml',
+        `rules:\n  - name: t\n    matchers: ['alertname="T"']\n${withSteps}`,
+        4,
+        /invalid template/,
+      );
     }
   });
 
   test('an action name with ../ in a rule is refused with its line', async () => {
-    await expectConfigRefused('action-traversal.yaml', `rules:\n  - name: t\n    matchers: ['alertname="T"']\n    steps: [{action: "../../../bin/sh"}]\n`, 4, /must match pattern/);
+    await expectConfigRefused(
+      'action-traversal.yaml',
+      `rules:\n  - name: t\n    matchers: ['alertname="T"']\n    steps: [{action: "../../../bin/sh"}]\n`,
+      4,
+      /must match pattern/,
+    );
   });
 
   test('rune run: ../ in the action and a hostile or unknown node exit 2 without contacting anything', async () => {
@@ -388,7 +490,9 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
       [['run', 'noop', '--node', 'db-9'], 'UNKNOWN_NODE'],
       [['run', 'noop', '--node', `localhost;touch ${marker}`], 'UNKNOWN_NODE'],
     ] as const) {
-      const r = await runCli([...argv, '--output', 'json'], cliEnv(ok), { deps: { createTransports: countingTransports } });
+      const r = await runCli([...argv, '--output', 'json'], cliEnv(ok), {
+        deps: { createTransports: countingTransports },
+      });
       expect([argv.join(' '), r.code, JSON.parse(r.stdout).error.code]).toEqual([argv.join(' '), 2, code]);
     }
     expect(contacted).toEqual([]);
@@ -397,7 +501,11 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
   test('a reload with any of these files is a 400 and the old rules keep serving', async () => {
     const original = readFileSync(config, 'utf8');
     try {
-      for (const bad of ['a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n', `${original}rules: []\n`, `${original.replace("'alertname=\"HostileNode\"'", "'instance=~\"(a+)+\"'")}`]) {
+      for (const bad of [
+        'a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
+        `${original}rules: []\n`,
+        `${original.replace('\'alertname="HostileNode"\'', '\'instance=~"(a+)+"\'')}`,
+      ]) {
         writeFileSync(config, bad);
         const r = await post('/-/reload', Buffer.from(''), { Authorization: `Bearer ${API_TOKEN}` });
         expect([r.status, r.body.error.code]).toEqual([400, 'CONFIG_INVALID']);

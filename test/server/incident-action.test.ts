@@ -37,7 +37,17 @@ function customAction(o: { incidentId?: string; id?: string } = {}): Record<stri
         id: o.id ?? m.id,
         event: 'incident.custom',
         incident: { ...m.incident, ...(o.incidentId ? { id: o.incidentId } : {}) },
-        log_entries: [{ id: 'R1CUSTOM', type: 'custom_log_entry', summary: 'Run RUNE', created_at: '2017-09-26T15:20:00Z', agent, channel: { type: 'web_ui' }, incident: m.log_entries[0].incident }],
+        log_entries: [
+          {
+            id: 'R1CUSTOM',
+            type: 'custom_log_entry',
+            summary: 'Run RUNE',
+            created_at: '2017-09-26T15:20:00Z',
+            agent,
+            channel: { type: 'web_ui' },
+            incident: m.log_entries[0].incident,
+          },
+        ],
       },
     ],
   };
@@ -58,12 +68,25 @@ beforeAll(async () => {
   pd = await startFakePagerDuty(PD_REST_TOKEN);
   const alerts = pd.alerts;
   // The incident of the documented payload carries the Alertmanager alert of the captured fixture (§1.5).
-  const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload.custom_details;
-  alerts.set('PRORDTY', { alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }], more: false });
-  alerts.set('PNOHOST', { alerts: [{ id: 'A2', alert_key: 'k2', status: 'triggered', body: { details: { summary: 'something' } } }], more: false });
+  const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
+    .custom_details;
+  alerts.set('PRORDTY', {
+    alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }],
+    more: false,
+  });
+  alerts.set('PNOHOST', {
+    alerts: [{ id: 'A2', alert_key: 'k2', status: 'triggered', body: { details: { summary: 'something' } } }],
+    more: false,
+  });
 
   const tokens = join(dir, 'tokens');
-  writeFileSync(tokens, tokenLine('pd-ext', 'operator', EXT_TOKEN) + tokenLine('pd-viewer', 'viewer', VIEWER_TOKEN) + tokenLine('pd-scoped', 'operator', SCOPED_TOKEN, { actions: ['echo'], nodes: ['web-*'] }) + tokenLine('ada', 'admin', ADMIN_TOKEN));
+  writeFileSync(
+    tokens,
+    tokenLine('pd-ext', 'operator', EXT_TOKEN) +
+      tokenLine('pd-viewer', 'viewer', VIEWER_TOKEN) +
+      tokenLine('pd-scoped', 'operator', SCOPED_TOKEN, { actions: ['echo'], nodes: ['web-*'] }) +
+      tokenLine('ada', 'admin', ADMIN_TOKEN),
+  );
   const config = `nodes:
   - {name: "ip-10-0-*", transport: local}
   - {name: "10.0.*", transport: local}
@@ -81,7 +104,13 @@ rules:
         params: {message: "second step"}
     notify: [pagerduty]
 `;
-  s = await startLocalServer({ dir, name: 'ia', config, plugins, env: { RUNE_API_TOKENS_FILE: tokens, RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN, RUNE_PAGERDUTY_API_URL: pd.url } });
+  s = await startLocalServer({
+    dir,
+    name: 'ia',
+    config,
+    plugins,
+    env: { RUNE_API_TOKENS_FILE: tokens, RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN, RUNE_PAGERDUTY_API_URL: pd.url },
+  });
 });
 afterAll(async () => {
   await s?.close(5000);
@@ -90,7 +119,7 @@ afterAll(async () => {
 });
 
 describe('POST /webhooks/pagerduty/incident-action', () => {
-  test('the documented v2 payload runs the matching rule on the incident\'s host, as the token and the clicking user; notes land on the incident', async () => {
+  test("the documented v2 payload runs the matching rule on the incident's host, as the token and the clicking user; notes land on the incident", async () => {
     const t0 = Date.now();
     const r = await post({ webhookId: 'w-rules-1' });
     expect(Date.now() - t0).toBeLessThan(5000); // PagerDuty wants an answer within 16 s (§2.5)
@@ -100,16 +129,42 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     const [first, second] = r.body.jobs as string[];
     await waitFor(() => s.store.getJob(second as string)?.deliveries.length, 'the second step to be reported');
     const one = s.store.getJob(first as string)!;
-    expect(one.request).toMatchObject({ action: 'echo', node: 'ip-10-0-1-23', params: { message: 'Filesystem has less than 5% space left.' } });
-    expect(one.trigger).toEqual({ kind: 'manual', source: 'pagerduty', actor: 'pd-ext (PagerDuty: Laura Haley)', rule: 'disk-almost-full', alert_fingerprint: 'k1', incident: { provider: 'pagerduty', id: 'PRORDTY', url: 'https://webdemo.pagerduty.com/incidents/PRORDTY' } });
+    expect(one.request).toMatchObject({
+      action: 'echo',
+      node: 'ip-10-0-1-23',
+      params: { message: 'Filesystem has less than 5% space left.' },
+    });
+    expect(one.trigger).toEqual({
+      kind: 'manual',
+      source: 'pagerduty',
+      actor: 'pd-ext (PagerDuty: Laura Haley)',
+      rule: 'disk-almost-full',
+      alert_fingerprint: 'k1',
+      incident: { provider: 'pagerduty', id: 'PRORDTY', url: 'https://webdemo.pagerduty.com/incidents/PRORDTY' },
+    });
     expect(one.result).toMatchObject({ status: 'succeeded' });
     const notes = await waitFor(() => {
-      const n = pd.notes.filter((x) => x.incident === 'PRORDTY' && (x.content.includes(first as string) || x.content.includes(second as string)));
+      const n = pd.notes.filter(
+        (x) =>
+          x.incident === 'PRORDTY' && (x.content.includes(first as string) || x.content.includes(second as string)),
+      );
       return n.length === 2 ? n : null;
     }, 'both notes');
     expect(notes[0]!.content).toContain('https://rune.example.com/jobs/');
-    const audit = s.store.queryAudit({ action: 'incident-action', limit: 10 }).find((a) => a.details.webhook_id === 'w-rules-1');
-    expect(audit).toMatchObject({ actor: 'pd-ext', target: 'incident PRORDTY', details: { agent: 'Laura Haley', agent_id: 'P553OPV', job_ids: [first, second], rules: ['disk-almost-full'], reason: 'Custom Incident Action pressed by Laura Haley' } });
+    const audit = s.store
+      .queryAudit({ action: 'incident-action', limit: 10 })
+      .find((a) => a.details.webhook_id === 'w-rules-1');
+    expect(audit).toMatchObject({
+      actor: 'pd-ext',
+      target: 'incident PRORDTY',
+      details: {
+        agent: 'Laura Haley',
+        agent_id: 'P553OPV',
+        job_ids: [first, second],
+        rules: ['disk-almost-full'],
+        reason: 'Custom Incident Action pressed by Laura Haley',
+      },
+    });
     expect(audit!.source).toMatch(/127\.0\.0\.1$/);
   });
 
@@ -121,12 +176,20 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     expect(s.store.listJobs({ limit: 500 })).toHaveLength(before);
   });
 
-  test('?action= runs that action on the node of the incident\'s alert; &node= overrides it without a look-up (bearer auth)', async () => {
+  test("?action= runs that action on the node of the incident's alert; &node= overrides it without a look-up (bearer auth)", async () => {
     const r = await post({ query: '?action=echo', auth: `Bearer ${EXT_TOKEN}` });
     expect(r.status).toBe(202);
-    const job = await waitFor(() => s.store.getJob(r.body.jobs[0])?.result && s.store.getJob(r.body.jobs[0]), 'the job');
+    const job = await waitFor(
+      () => s.store.getJob(r.body.jobs[0])?.result && s.store.getJob(r.body.jobs[0]),
+      'the job',
+    );
     expect(job.request).toMatchObject({ action: 'echo', node: '10.0.1.23' }); // instance, port stripped
-    expect(job.trigger).toMatchObject({ kind: 'manual', source: 'pagerduty', actor: 'pd-ext (PagerDuty: Laura Haley)', incident: { id: 'PRORDTY' } });
+    expect(job.trigger).toMatchObject({
+      kind: 'manual',
+      source: 'pagerduty',
+      actor: 'pd-ext (PagerDuty: Laura Haley)',
+      incident: { id: 'PRORDTY' },
+    });
     await waitFor(() => pd.notes.find((n) => n.content.includes(job.id)), 'the note');
 
     const lookups = pd.lookups.length;
@@ -134,7 +197,10 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     expect(o.status).toBe(202);
     expect(s.store.getJob(o.body.jobs[0])!.request.node).toBe('web-9');
     expect(pd.lookups).toHaveLength(lookups);
-    expect(s.store.queryAudit({ action: 'incident-action', limit: 1 })[0]).toMatchObject({ target: 'echo on web-9', details: { query_action: 'echo', query_node: 'web-9', job_ids: [o.body.jobs[0]] } });
+    expect(s.store.queryAudit({ action: 'incident-action', limit: 1 })[0]).toMatchObject({
+      target: 'echo on web-9',
+      details: { query_action: 'echo', query_node: 'web-9', job_ids: [o.body.jobs[0]] },
+    });
   });
 
   test('bad auth: none or a wrong password is 401, a viewer is 403; an operator scope narrows what runs', async () => {
@@ -149,18 +215,28 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     // The matching rule runs on ip-10-0-1-23, outside web-*: refused as a whole, and noted.
     const scopedRule = await post({ auth: basic(SCOPED_TOKEN) });
     expect(scopedRule.status).toBe(403);
-    expect(scopedRule.body.error.details.refused).toEqual([{ rule: 'disk-almost-full', reason: 'token pd-scoped may not run echo on ip-10-0-1-23' }]);
-    expect(s.store.queryAudit({ action: 'incident-action-refused', actor: 'pd-scoped', limit: 1 })[0]).toMatchObject({ details: { refused: 'FORBIDDEN', agent: 'Laura Haley' } });
+    expect(scopedRule.body.error.details.refused).toEqual([
+      { rule: 'disk-almost-full', reason: 'token pd-scoped may not run echo on ip-10-0-1-23' },
+    ]);
+    expect(s.store.queryAudit({ action: 'incident-action-refused', actor: 'pd-scoped', limit: 1 })[0]).toMatchObject({
+      details: { refused: 'FORBIDDEN', agent: 'Laura Haley' },
+    });
   });
 
   test('clear 4xx: malformed envelopes, unknown action, missing labels or node; other v2 events are ignored', async () => {
-    const notJson = await httpCall(s.url, 'POST', PATH, { rawBody: Buffer.from('{"messages": ['), authorization: basic(EXT_TOKEN) });
+    const notJson = await httpCall(s.url, 'POST', PATH, {
+      rawBody: Buffer.from('{"messages": ['),
+      authorization: basic(EXT_TOKEN),
+    });
     expect([notJson.status, notJson.body.error.code]).toEqual([400, 'INVALID_JSON']);
     for (const [body, problem] of [
       [{}, 'messages: must be an array'],
       [{ messages: [] }, 'messages: is empty'],
       [{ messages: [{ event: 'incident.custom', id: 'x' }] }, 'messages[0].incident: must be an object'],
-      [{ messages: [{ event: 'incident.custom', id: 'x', incident: { id: '../../x' } }] }, 'messages[0].incident.id: must be a PagerDuty id'],
+      [
+        { messages: [{ event: 'incident.custom', id: 'x', incident: { id: '../../x' } }] },
+        'messages[0].incident.id: must be a PagerDuty id',
+      ],
     ] as const) {
       const r = await post({ body });
       expect([r.status, r.body.error.code]).toEqual([400, 'INVALID_PAYLOAD']);
@@ -173,7 +249,10 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
 
     const noAlerts = await post({ body: customAction({ incidentId: 'PEMPTY1' }) });
     expect([noAlerts.status, noAlerts.body.error.code]).toEqual([422, 'INCIDENT_UNMATCHED']);
-    await waitFor(() => pd.notes.find((n) => n.incident === 'PEMPTY1' && n.content.includes('no host labels')), 'the note explaining why');
+    await waitFor(
+      () => pd.notes.find((n) => n.incident === 'PEMPTY1' && n.content.includes('no host labels')),
+      'the note explaining why',
+    );
     const noHost = await post({ body: customAction({ incidentId: 'PNOHOST' }), query: '?action=echo' });
     expect([noHost.status, noHost.body.error.code]).toEqual([422, 'INCIDENT_UNMATCHED']);
 
@@ -184,13 +263,19 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
   });
 
   test('while paused: 409 PAUSED, audited, and a note on the incident says RUNE is paused', async () => {
-    expect((await httpCall(s.url, 'POST', '/api/v1/pause', { token: ADMIN_TOKEN, body: { reason: 'db migration' } })).status).toBe(200);
+    expect(
+      (await httpCall(s.url, 'POST', '/api/v1/pause', { token: ADMIN_TOKEN, body: { reason: 'db migration' } })).status,
+    ).toBe(200);
     try {
       const before = s.store.listJobs({ limit: 500 }).length;
       const r = await post({ body: customAction({ incidentId: 'PPAUSED', id: 'msg-paused' }) });
       expect([r.status, r.body.error.code]).toEqual([409, 'PAUSED']);
       expect(s.store.listJobs({ limit: 500 })).toHaveLength(before);
-      expect(s.store.queryAudit({ action: 'incident-action-refused', limit: 1 })[0]).toMatchObject({ actor: 'pd-ext', target: 'incident PPAUSED', details: { refused: 'PAUSED', agent: 'Laura Haley' } });
+      expect(s.store.queryAudit({ action: 'incident-action-refused', limit: 1 })[0]).toMatchObject({
+        actor: 'pd-ext',
+        target: 'incident PPAUSED',
+        details: { refused: 'PAUSED', agent: 'Laura Haley' },
+      });
       const note = await waitFor(() => pd.notes.find((n) => n.incident === 'PPAUSED'), 'the paused note');
       expect(note.content).toMatch(/RUNE is paused since .* by ada \(db migration\)/);
     } finally {

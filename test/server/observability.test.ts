@@ -61,9 +61,17 @@ let metricsText = '';
 let slackUrl = '';
 
 const post = (path: string, headers: Record<string, string>, body: Buffer | string) =>
-  fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body }).then(async (r) => ({ status: r.status, body: JSON.parse((await r.text()) || 'null') }));
+  fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body }).then(
+    async (r) => ({ status: r.status, body: JSON.parse((await r.text()) || 'null') }),
+  );
 const am = (alertname: string, fingerprint: string, token = AM_TOKEN) =>
-  post('/webhooks/alertmanager', { Authorization: `Bearer ${token}` }, alertmanagerPayload(`{}:{alertname="${alertname}"}`, [{ labels: { alertname, nodename: alertname === 'Ok' ? 'ssh-node' : 'local-node' }, fingerprint }]));
+  post(
+    '/webhooks/alertmanager',
+    { Authorization: `Bearer ${token}` },
+    alertmanagerPayload(`{}:{alertname="${alertname}"}`, [
+      { labels: { alertname, nodename: alertname === 'Ok' ? 'ssh-node' : 'local-node' }, fingerprint },
+    ]),
+  );
 const api = (path: string, token = API_TOKEN) => post(path, { Authorization: `Bearer ${token}` }, '{}');
 const jobOf = (id: string) => s.store.getJob(id);
 
@@ -76,7 +84,9 @@ beforeAll(async () => {
   copyFileSync(join(ROOT, 'test', 'fixtures', 'plugins', 'fail.sh'), join(plugins, 'fail.sh'));
   slack = await recorder(() => [200, 'ok']);
   hook = await recorder(() => [400, 'bad request: no such receiver']); // a permanent failure: one attempt
-  pd = await recorder((path) => (path.startsWith('/incidents?') ? [200, '{"incidents":[],"more":false}'] : [404, '{}']));
+  pd = await recorder((path) =>
+    path.startsWith('/incidents?') ? [200, '{"incidents":[],"more":false}'] : [404, '{}'],
+  );
   slackUrl = `${slack.url}${SLACK_PATH}`;
   writeFileSync(join(dir, 'slack-url'), `${slackUrl}\n`);
   writeFileSync(join(dir, 'hook-secret'), `${HMAC_SECRET}\n`);
@@ -135,16 +145,34 @@ rules:
   // Auth failures with credentials that resemble the real ones.
   expect((await am('Ok', 'fp-x', AM_TOKEN.slice(0, -1) + 'f')).status).toBe(401);
   const basic = Buffer.from(`alertmanager:${AM_TOKEN.toUpperCase()}`).toString('base64');
-  expect((await post('/webhooks/alertmanager', { Authorization: `Basic ${basic}` }, alertmanagerPayload('g', []))).status).toBe(401);
+  expect(
+    (await post('/webhooks/alertmanager', { Authorization: `Basic ${basic}` }, alertmanagerPayload('g', []))).status,
+  ).toBe(401);
   expect((await api('/api/v1/pause', API_TOKEN.replace('operator', 'operat0r'))).status).toBe(401);
   const wrongSig = `v1=${createHmac('sha256', PD_SECRET.slice(1)).update(fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json')).digest('hex')}`;
-  expect((await post('/webhooks/pagerduty', { 'X-PagerDuty-Signature': wrongSig, 'X-Webhook-Id': 'w-bad' }, fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json'))).status).toBe(401);
+  expect(
+    (
+      await post(
+        '/webhooks/pagerduty',
+        { 'X-PagerDuty-Signature': wrongSig, 'X-Webhook-Id': 'w-bad' },
+        fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json'),
+      )
+    ).status,
+  ).toBe(401);
   // A bad body with the right token.
-  expect((await post('/webhooks/alertmanager', { Authorization: `Bearer ${AM_TOKEN}` }, '{"alerts": "nope"')).status).toBe(400);
+  expect(
+    (await post('/webhooks/alertmanager', { Authorization: `Bearer ${AM_TOKEN}` }, '{"alerts": "nope"')).status,
+  ).toBe(400);
   // PagerDuty: a signed ping, and its redelivery (same X-Webhook-Id).
   const ping = fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json');
-  expect((await post('/webhooks/pagerduty', { 'X-PagerDuty-Signature': PING_SIGNATURE, 'X-Webhook-Id': 'w-1' }, ping)).body.status).toBe('pong');
-  expect((await post('/webhooks/pagerduty', { 'X-PagerDuty-Signature': PING_SIGNATURE, 'X-Webhook-Id': 'w-1' }, ping)).body.status).toBe('duplicate');
+  expect(
+    (await post('/webhooks/pagerduty', { 'X-PagerDuty-Signature': PING_SIGNATURE, 'X-Webhook-Id': 'w-1' }, ping)).body
+      .status,
+  ).toBe('pong');
+  expect(
+    (await post('/webhooks/pagerduty', { 'X-PagerDuty-Signature': PING_SIGNATURE, 'X-Webhook-Id': 'w-1' }, ping)).body
+      .status,
+  ).toBe('duplicate');
   // A job that succeeds over SSH (its Slack note delivered), and the same episode re-sent.
   const ok = await am('Ok', 'fp-ok-1');
   expect(ok.status).toBe(202);
@@ -154,9 +182,18 @@ rules:
   const bad = await am('Bad', 'fp-bad-1');
   await s.queue.idle();
   // The failed job's note and the breaker-open note both go to the (refusing) webhook.
-  await waitFor(() => jobOf(bad.body.jobs[0])!.deliveries.length >= 2 && jobOf(ok.body.jobs[0])?.deliveries.length, 'the notes');
+  await waitFor(
+    () => jobOf(bad.body.jobs[0])!.deliveries.length >= 2 && jobOf(ok.body.jobs[0])?.deliveries.length,
+    'the notes',
+  );
   expect(jobOf(ok.body.jobs[0])).toMatchObject({ status: 'succeeded', deliveries: [{ reporter: 'slack', ok: true }] });
-  expect(jobOf(bad.body.jobs[0])).toMatchObject({ status: 'failed', deliveries: [{ reporter: 'webhook', ok: false, status: 400 }, { reporter: 'webhook', ok: false }] });
+  expect(jobOf(bad.body.jobs[0])).toMatchObject({
+    status: 'failed',
+    deliveries: [
+      { reporter: 'webhook', ok: false, status: 400 },
+      { reporter: 'webhook', ok: false },
+    ],
+  });
   // A guard skip: the open breaker.
   const skipped = await am('Bad', 'fp-bad-2');
   expect(skipped.body.suppressed[0].reason).toMatch(/^breaker_open: /);
@@ -250,7 +287,9 @@ describe('GET /metrics after the scripted run', () => {
   });
 
   test('every rune_ metric that examples/prometheus-rules.yaml uses exists in /metrics (the alerts cannot drift from the code)', () => {
-    const doc = parse(readFileSync(join(ROOT, 'examples', 'prometheus-rules.yaml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
+    const doc = parse(readFileSync(join(ROOT, 'examples', 'prometheus-rules.yaml'), 'utf8')) as {
+      groups: { rules: { alert?: string; expr: string }[] }[];
+    };
     const exprs = doc.groups.flatMap((g) => g.rules.map((r) => r.expr));
     const used = new Set(exprs.flatMap((e) => e.match(/\brune_[a-z_]+\b/g) ?? []));
     expect(used.size).toBeGreaterThanOrEqual(6);
@@ -265,15 +304,38 @@ describe('logs of the scripted run', () => {
 
   test('every line is JSON, and no configured secret appears in any of them', () => {
     expect(lines.length).toBeGreaterThan(10);
-    const secrets = [AM_TOKEN, API_TOKEN, PD_SECRET, PD_OLD_SECRET, PD_REST_TOKEN, slackUrl, SLACK_PATH, 'slackSecretPart5e7d1', HMAC_SECRET];
+    const secrets = [
+      AM_TOKEN,
+      API_TOKEN,
+      PD_SECRET,
+      PD_OLD_SECRET,
+      PD_REST_TOKEN,
+      slackUrl,
+      SLACK_PATH,
+      'slackSecretPart5e7d1',
+      HMAC_SECRET,
+    ];
     const all = lines.join('\n');
     for (const secret of secrets) {
-      if (all.includes(secret)) throw new Error(`secret ${JSON.stringify(secret)} found in the log:\n${lines.filter((l) => l.includes(secret)).join('\n')}`);
+      if (all.includes(secret))
+        throw new Error(
+          `secret ${JSON.stringify(secret)} found in the log:\n${lines.filter((l) => l.includes(secret)).join('\n')}`,
+        );
       expect(all).not.toContain(JSON.stringify(secret).slice(1, -1));
     }
     // The flow produced what it should have logged: auth failures, jobs, a failed note, the breaker.
     const msgs = entries().map((e) => String(e.msg));
-    for (const want of [/wrong webhook token/, /unknown API token/, /signature/i, /^job succeeded/, /^job failed/, /^report not delivered$/, /^circuit breaker OPEN/, /^rule run skipped: breaker_open/, /^automatic runs PAUSED$/]) {
+    for (const want of [
+      /wrong webhook token/,
+      /unknown API token/,
+      /signature/i,
+      /^job succeeded/,
+      /^job failed/,
+      /^report not delivered$/,
+      /^circuit breaker OPEN/,
+      /^rule run skipped: breaker_open/,
+      /^automatic runs PAUSED$/,
+    ]) {
       expect(msgs.some((m) => want.test(m))).toBe(true);
     }
   });
@@ -282,7 +344,10 @@ describe('logs of the scripted run', () => {
     const aboutJobs = entries().filter((e) => 'job_id' in e || /^(job|report|rule run)\b/.test(String(e.msg)));
     expect(aboutJobs.length).toBeGreaterThanOrEqual(6);
     for (const e of aboutJobs) {
-      expect(e).toMatchObject({ job_id: expect.stringMatching(/\S/), trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      expect(e).toMatchObject({
+        job_id: expect.stringMatching(/\S/),
+        trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
       const job = s.store.getJob(e.job_id as string);
       expect(job?.traceId).toBe(e.trace_id);
     }

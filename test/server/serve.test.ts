@@ -59,7 +59,11 @@ rules:
 ${extraRule}`;
 }
 
-async function start(name: string, env: Record<string, string> = {}, flags: Record<string, unknown> = {}): Promise<RunningServer> {
+async function start(
+  name: string,
+  env: Record<string, string> = {},
+  flags: Record<string, unknown> = {},
+): Promise<RunningServer> {
   const config = join(dir, `${name}.yaml`);
   writeFileSync(config, rulesYaml());
   const fullEnv = {
@@ -78,7 +82,9 @@ async function start(name: string, env: Record<string, string> = {}, flags: Reco
     ...env,
   };
   const settings = readSettings({}, fullEnv);
-  const serve = readServeSettings({ listen: '127.0.0.1:0', ...flags }, fullEnv, (p) => require('node:fs').readFileSync(p, 'utf8'));
+  const serve = readServeSettings({ listen: '127.0.0.1:0', ...flags }, fullEnv, (p) =>
+    require('node:fs').readFileSync(p, 'utf8'),
+  );
   return startServer({ settings, serve, log: quiet, createTransports: defaultTransports });
 }
 
@@ -93,14 +99,22 @@ async function waitFor<T>(fn: () => T | undefined | null | false, ms = 15_000): 
 }
 
 /** POSTs exact bytes (supertest would JSON-encode a Buffer under a JSON content type). */
-async function postRaw(url: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: any }> {
+async function postRaw(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 const amPost = (s: RunningServer, body: Buffer, token = AM_TOKEN) =>
-  postRaw(`${s.url}/webhooks/alertmanager`, { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body);
+  postRaw(
+    `${s.url}/webhooks/alertmanager`,
+    { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body,
+  );
 
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.1', '127.0.0.2'] });
@@ -133,8 +147,19 @@ describe('Alertmanager webhook', () => {
       return j && j.finishedAt && j.deliveries.length > 0 ? j : null;
     });
     const one = s.store.getJob(first as string)!;
-    expect(one.result).toMatchObject({ status: 'succeeded', action: 'noop', node: 'ip-10-0-1-23', transport: 'ssh', summary: 'noop on ip-10-0-1-23: Filesystem has less than 5% space left.' });
-    expect(one.result!.trigger).toMatchObject({ kind: 'alert', source: 'alertmanager', rule: 'disk-almost-full', alert_fingerprint: '8938c54a9647462a' });
+    expect(one.result).toMatchObject({
+      status: 'succeeded',
+      action: 'noop',
+      node: 'ip-10-0-1-23',
+      transport: 'ssh',
+      summary: 'noop on ip-10-0-1-23: Filesystem has less than 5% space left.',
+    });
+    expect(one.result!.trigger).toMatchObject({
+      kind: 'alert',
+      source: 'alertmanager',
+      rule: 'disk-almost-full',
+      alert_fingerprint: '8938c54a9647462a',
+    });
     expect(done.result).toMatchObject({ status: 'succeeded', action: 'disk-usage' });
     expect((done.result!.data as { paths: { path: string }[] }).paths[0]!.path).toBe('/');
     expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(Date.parse(one.finishedAt!));
@@ -147,7 +172,13 @@ describe('Alertmanager webhook', () => {
 
     const api = await request(s.url).get(`/api/v1/jobs/${second}`).set('Authorization', `Bearer ${API_TOKEN}`);
     expect(api.status).toBe(200);
-    expect(api.body).toMatchObject({ id: second, status: 'succeeded', rule: 'disk-almost-full', step: 1, after: first });
+    expect(api.body).toMatchObject({
+      id: second,
+      status: 'succeeded',
+      rule: 'disk-almost-full',
+      step: 1,
+      after: first,
+    });
   });
 
   test('a repeated delivery of the same firing episode creates no second job', async () => {
@@ -179,7 +210,13 @@ describe('Alertmanager webhook', () => {
     });
     expect(jobs.map((j) => j.result!.status)).toEqual(['succeeded', 'succeeded']);
     const nodes = jobs.map((j) => j.result!.node);
-    expect(new Set(nodes)).toEqual(new Set(fixtureJson('alertmanager/captured-am0.25-webhook-firing-2instances.json').alerts.map((a: { labels: { nodename: string } }) => a.labels.nodename)));
+    expect(new Set(nodes)).toEqual(
+      new Set(
+        fixtureJson('alertmanager/captured-am0.25-webhook-firing-2instances.json').alerts.map(
+          (a: { labels: { nodename: string } }) => a.labels.nodename,
+        ),
+      ),
+    );
   });
 
   test('every shipped Alertmanager webhook fixture is accepted as sent, in its own words', async () => {
@@ -200,9 +237,17 @@ describe('Alertmanager webhook', () => {
   test('basic auth with the token as password is accepted too (Alertmanager http_config.basic_auth)', async () => {
     const body = fixtureBytes('alertmanager/DERIVED-am0.34-webhook-firing-1alert.json');
     const basic = (pw: string) => `Basic ${Buffer.from(`alertmanager:${pw}`).toString('base64')}`;
-    const ok = await postRaw(`${s.url}/webhooks/alertmanager`, { 'Content-Type': 'application/json', Authorization: basic(AM_TOKEN) }, body);
+    const ok = await postRaw(
+      `${s.url}/webhooks/alertmanager`,
+      { 'Content-Type': 'application/json', Authorization: basic(AM_TOKEN) },
+      body,
+    );
     expect(ok.status).toBe(202);
-    const wrong = await postRaw(`${s.url}/webhooks/alertmanager`, { 'Content-Type': 'application/json', Authorization: basic('guess') }, body);
+    const wrong = await postRaw(
+      `${s.url}/webhooks/alertmanager`,
+      { 'Content-Type': 'application/json', Authorization: basic('guess') },
+      body,
+    );
     expect(wrong.status).toBe(401);
   });
 
@@ -218,7 +263,11 @@ describe('Alertmanager webhook', () => {
     const notJson = await amPost(s, Buffer.from('{"alerts": [oops'));
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('INVALID_JSON');
-    const wrongType = await postRaw(`${s.url}/webhooks/alertmanager`, { 'Content-Type': 'text/plain', Authorization: `Bearer ${AM_TOKEN}` }, body);
+    const wrongType = await postRaw(
+      `${s.url}/webhooks/alertmanager`,
+      { 'Content-Type': 'text/plain', Authorization: `Bearer ${AM_TOKEN}` },
+      body,
+    );
     expect(wrongType.status).toBe(415);
     const huge = await amPost(s, Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(huge.status).toBe(413);
@@ -243,10 +292,18 @@ describe('PagerDuty webhook', () => {
     await s.close(5000);
   });
   const pdPost = (body: Buffer, signature: string, webhookId: string) =>
-    postRaw(`${s.url}/webhooks/pagerduty`, { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': signature, 'X-Webhook-Id': webhookId }, body);
+    postRaw(
+      `${s.url}/webhooks/pagerduty`,
+      { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': signature, 'X-Webhook-Id': webhookId },
+      body,
+    );
 
   test('the real signed ping verifies with the second of two secrets and is answered', async () => {
-    const r = await pdPost(fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json'), 'v1=0e83584cbab86f98c51517cf96a70c90e910532d3d2f067d58c753cc8980a05b', 'w-ping-1');
+    const r = await pdPost(
+      fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json'),
+      'v1=0e83584cbab86f98c51517cf96a70c90e910532d3d2f067d58c753cc8980a05b',
+      'w-ping-1',
+    );
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('pong');
   });
@@ -262,8 +319,12 @@ describe('PagerDuty webhook', () => {
   test('incident.triggered: the host comes from the incident alerts; the same X-Webhook-Id again is a duplicate', async () => {
     const body = fixtureBytes('pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json');
     const incidentId = JSON.parse(body.toString()).event.data.id as string;
-    const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload.custom_details;
-    pd.alerts.set(incidentId, { alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }], more: false });
+    const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
+      .custom_details;
+    pd.alerts.set(incidentId, {
+      alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }],
+      more: false,
+    });
     const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
     const r = await pdPost(body, sig, 'w-trig-1');
     expect(r.status).toBe(202);
@@ -292,7 +353,11 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
     const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
     pd.alerts.delete(incidentId); // PagerDuty has not filled the incident's alert yet
     const first = await start('pd-pending');
-    const r = await postRaw(`${first.url}/webhooks/pagerduty`, { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' }, body);
+    const r = await postRaw(
+      `${first.url}/webhooks/pagerduty`,
+      { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' },
+      body,
+    );
     expect(r.status).toBe(202);
     await first.close(5000); // RUNE stops while it is still waiting for the incident's alert
     const Database = require('better-sqlite3');
@@ -300,8 +365,12 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
     expect(db.prepare('SELECT key FROM pending_incidents').all()).toEqual([{ key: 'pagerduty:w-pending-1' }]);
     db.close();
 
-    const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload.custom_details;
-    pd.alerts.set(incidentId, { alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }], more: false });
+    const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
+      .custom_details;
+    pd.alerts.set(incidentId, {
+      alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }],
+      more: false,
+    });
     const second = await start('pd-pending');
     try {
       const jobs = await waitFor(() => {
@@ -312,7 +381,11 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
       await waitFor(() => second.store.pendingIncidents().length === 0);
       expect(second.store.listAudit(50).filter((a) => a.action === 'incident-matched')).toHaveLength(1);
       // PagerDuty's retry of the same delivery is a duplicate: nothing more runs.
-      const again = await postRaw(`${second.url}/webhooks/pagerduty`, { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' }, body);
+      const again = await postRaw(
+        `${second.url}/webhooks/pagerduty`,
+        { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' },
+        body,
+      );
       expect(again.body.status).toBe('duplicate');
       await second.queue.idle();
       expect(second.store.listJobs({ incident: incidentId })).toHaveLength(2);
@@ -329,14 +402,28 @@ describe('API, reload and restart', () => {
       const auth = { Authorization: `Bearer ${API_TOKEN}` };
       expect((await request(s.url).get('/api/v1/jobs')).status).toBe(401);
       const actions = await request(s.url).get('/api/v1/actions').set(auth);
-      expect(actions.body.actions.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['noop', 'gather-logs', 'restart-docker', 'restart-nomad']));
-      const bad = await request(s.url).post('/api/v1/jobs').set(auth).set('Content-Type', 'application/json').send({ action: 'noop', node: 'nowhere' });
+      expect(actions.body.actions.map((a: { name: string }) => a.name)).toEqual(
+        expect.arrayContaining(['noop', 'gather-logs', 'restart-docker', 'restart-nomad']),
+      );
+      const bad = await request(s.url)
+        .post('/api/v1/jobs')
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send({ action: 'noop', node: 'nowhere' });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('UNKNOWN_NODE');
-      const r = await request(s.url).post('/api/v1/jobs').set(auth).set('Content-Type', 'application/json').send({ action: 'noop', node: 'ip-10-0-2-57', params: { message: 'by hand' } });
+      const r = await request(s.url)
+        .post('/api/v1/jobs')
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send({ action: 'noop', node: 'ip-10-0-2-57', params: { message: 'by hand' } });
       expect(r.status).toBe(202);
       const job = await waitFor(() => s.store.getJob(r.body.job_id)?.result);
-      expect(job).toMatchObject({ status: 'succeeded', summary: 'noop on ip-10-0-2-57: by hand', trigger: { kind: 'api', actor: 'alice' } });
+      expect(job).toMatchObject({
+        status: 'succeeded',
+        summary: 'noop on ip-10-0-2-57: by hand',
+        trigger: { kind: 'api', actor: 'alice' },
+      });
       const retry = await request(s.url).post(`/api/v1/jobs/${r.body.job_id}/retry`).set(auth);
       expect(retry.status).toBe(202);
       await waitFor(() => s.store.getJob(retry.body.job_id)?.result);
@@ -351,7 +438,10 @@ describe('API, reload and restart', () => {
   test('a reload with an invalid file keeps the old rules serving and says where the problem is', async () => {
     const s = await start('reload');
     try {
-      writeFileSync(join(dir, 'reload.yaml'), rulesYaml('  - name: broken\n    matchers: [\'alertname=~"(unclosed"\']\n    steps: [{action: noop}]\n'));
+      writeFileSync(
+        join(dir, 'reload.yaml'),
+        rulesYaml('  - name: broken\n    matchers: [\'alertname=~"(unclosed"\']\n    steps: [{action: noop}]\n'),
+      );
       const r = await request(s.url).post('/-/reload').set('Authorization', `Bearer ${API_TOKEN}`);
       expect(r.status).toBe(400);
       expect(JSON.stringify(r.body.error.details.problems)).toMatch(/reload\.yaml:\d+/);
@@ -373,7 +463,9 @@ describe('API, reload and restart', () => {
     const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'restart.db'));
     db.prepare("UPDATE jobs SET status = 'running', finished_at = NULL WHERE id = ?").run(a);
-    db.prepare("INSERT INTO jobs (id, trace_id, status, action, node, request, trigger_json, created_at) VALUES ('queued-1', 't', 'queued', 'noop', 'ip-10-0-1-23', ?, '{\"kind\":\"api\"}', ?)").run(
+    db.prepare(
+      "INSERT INTO jobs (id, trace_id, status, action, node, request, trigger_json, created_at) VALUES ('queued-1', 't', 'queued', 'noop', 'ip-10-0-1-23', ?, '{\"kind\":\"api\"}', ?)",
+    ).run(
       JSON.stringify({ action: 'noop', node: 'ip-10-0-1-23', params: {}, dryRun: false, pluginDryRun: false }),
       new Date().toISOString(),
     );

@@ -22,7 +22,15 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const alert = (fingerprint: string): Alert => ({ source: 'alertmanager', status: 'firing', labels: { alertname: 'A', instance: 'web-1:9100' }, annotations: { summary: 's' }, startsAt: '2024-05-01T10:00:00Z', endsAt: null, fingerprint });
+const alert = (fingerprint: string): Alert => ({
+  source: 'alertmanager',
+  status: 'firing',
+  labels: { alertname: 'A', instance: 'web-1:9100' },
+  annotations: { summary: 's' },
+  startsAt: '2024-05-01T10:00:00Z',
+  endsAt: null,
+  fingerprint,
+});
 const job = (id: string): NewJob => ({
   id,
   traceId: 't',
@@ -38,12 +46,21 @@ const job = (id: string): NewJob => ({
   mutating: true,
   createdAt: '2024-05-01T10:00:01Z',
 });
-const hook = (at: string, id: string, fps = ['fp']): WebhookRecord => ({ receivedAt: at, source: 'alertmanager', id, alerts: fps.map(alert) });
+const hook = (at: string, id: string, fps = ['fp']): WebhookRecord => ({
+  receivedAt: at,
+  source: 'alertmanager',
+  id,
+  alerts: fps.map(alert),
+});
 
 function storedHooks(path: string): { id: string; receivedAt: string; alerts: Alert[] }[] {
   const h = openHistory(path);
   try {
-    return [...h.webhooks(0, Number.MAX_SAFE_INTEGER)].map((w) => ({ id: w.id, receivedAt: w.receivedAt, alerts: w.alerts }));
+    return [...h.webhooks(0, Number.MAX_SAFE_INTEGER)].map((w) => ({
+      id: w.id,
+      receivedAt: w.receivedAt,
+      alerts: w.alerts,
+    }));
   } finally {
     h.close();
   }
@@ -52,12 +69,24 @@ function storedHooks(path: string): { id: string; receivedAt: string; alerts: Al
 test('a notification is stored with its alerts in the same transaction as its jobs, and read back read-only', () => {
   const path = join(dir, 'rune.db');
   const store = openSqliteStore(path);
-  store.createJobGroups([{ jobs: [job('j1')], dedupKey: 'k1' }], [], [hook('2024-05-01T10:00:01.000Z', '{}:{alertname="A"}', ['fp', 'fp2'])]);
+  store.createJobGroups(
+    [{ jobs: [job('j1')], dedupKey: 'k1' }],
+    [],
+    [hook('2024-05-01T10:00:01.000Z', '{}:{alertname="A"}', ['fp', 'fp2'])],
+  );
   // A transaction that fails (the job id exists) stores neither its jobs nor its webhook.
-  expect(() => store.createJobGroups([{ jobs: [job('j2'), job('j1')], dedupKey: 'k2' }], [], [hook('2024-05-01T10:00:02.000Z', 'second')])).toThrow(/UNIQUE/);
+  expect(() =>
+    store.createJobGroups(
+      [{ jobs: [job('j2'), job('j1')], dedupKey: 'k2' }],
+      [],
+      [hook('2024-05-01T10:00:02.000Z', 'second')],
+    ),
+  ).toThrow(/UNIQUE/);
   expect(store.getJob('j2')).toBeNull();
   const stored = storedHooks(path);
-  expect(stored).toEqual([{ id: '{}:{alertname="A"}', receivedAt: '2024-05-01T10:00:01.000Z', alerts: [alert('fp'), alert('fp2')] }]);
+  expect(stored).toEqual([
+    { id: '{}:{alertname="A"}', receivedAt: '2024-05-01T10:00:01.000Z', alerts: [alert('fp'), alert('fp2')] },
+  ]);
   // The history reader also finds the jobs of that episode by its dedup key, and only while the store is open elsewhere.
   const h = openHistory(path);
   expect(h.jobsForKey('k1')?.map((j) => j.id)).toEqual(['j1']);
@@ -75,7 +104,14 @@ test('the history is opened read-only: it cannot write, and a missing file is an
   const before = readFileSync(path);
   const h = openHistory(path);
   expect([...h.webhooks(0, Number.MAX_SAFE_INTEGER)]).toHaveLength(1);
-  expect(h.guardFacts.facts({ rule: 'r', node: 'web-1', at: Date.now(), windows: { cooldownMs: 1, budgetMs: 1, blastMs: 1 } }).runsInBudgetWindow).toBe(0);
+  expect(
+    h.guardFacts.facts({
+      rule: 'r',
+      node: 'web-1',
+      at: Date.now(),
+      windows: { cooldownMs: 1, budgetMs: 1, blastMs: 1 },
+    }).runsInBudgetWindow,
+  ).toBe(0);
   h.close();
   expect(readFileSync(path).equals(before)).toBe(true);
   expect(() => openHistory(join(dir, 'missing.db'))).toThrow(/cannot open the database .*missing\.db read-only/);
@@ -115,21 +151,46 @@ test('retention by count: only the newest N are kept', () => {
 test('retention settings: RUNE_WEBHOOK_RETENTION and _COUNT, with defaults and clear errors', () => {
   const read = (env: NodeJS.ProcessEnv) => readServeSettings({}, env, () => '').webhookRetention;
   expect(read({})).toEqual({ maxAgeMs: 7 * 86_400_000, maxCount: 100_000 });
-  expect(read({ RUNE_WEBHOOK_RETENTION: '36h', RUNE_WEBHOOK_RETENTION_COUNT: '0' })).toEqual({ maxAgeMs: 36 * 3_600_000, maxCount: 0 });
+  expect(read({ RUNE_WEBHOOK_RETENTION: '36h', RUNE_WEBHOOK_RETENTION_COUNT: '0' })).toEqual({
+    maxAgeMs: 36 * 3_600_000,
+    maxCount: 0,
+  });
   expect(() => read({ RUNE_WEBHOOK_RETENTION: 'a week' })).toThrow(/RUNE_WEBHOOK_RETENTION must be a duration/);
-  expect(() => read({ RUNE_WEBHOOK_RETENTION_COUNT: '-5' })).toThrow(/RUNE_WEBHOOK_RETENTION_COUNT must be a whole number/);
+  expect(() => read({ RUNE_WEBHOOK_RETENTION_COUNT: '-5' })).toThrow(
+    /RUNE_WEBHOOK_RETENTION_COUNT must be a whole number/,
+  );
 });
 
 test('a real server records each notification, prunes at start, and records none with RUNE_WEBHOOK_RETENTION_COUNT=0', async () => {
   const config = join(dir, 'rules.yaml');
-  writeFileSync(config, 'nodes:\n  - {name: web-1, address: 10.0.1.23}\nrules:\n  - name: r\n    matchers: [\'alertname="A"\']\n    steps: [{action: noop}]\n');
+  writeFileSync(
+    config,
+    'nodes:\n  - {name: web-1, address: 10.0.1.23}\nrules:\n  - name: r\n    matchers: [\'alertname="A"\']\n    steps: [{action: noop}]\n',
+  );
   const path = join(dir, 'served.db');
   const boot = async (extra: NodeJS.ProcessEnv) => {
-    const env = { RUNE_CONFIG: config, RUNE_PLUGINS_DIR: join(__dirname, '..', '..', 'plugins'), RUNE_DB: path, RUNE_WEBHOOK_TOKEN: 'tok', ...extra };
-    return startServer({ settings: readSettings({}, env), serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, env, (p) => readFileSync(p, 'utf8')), log: { info: () => undefined, warn: () => undefined, error: () => undefined }, createTransports: defaultTransports });
+    const env = {
+      RUNE_CONFIG: config,
+      RUNE_PLUGINS_DIR: join(__dirname, '..', '..', 'plugins'),
+      RUNE_DB: path,
+      RUNE_WEBHOOK_TOKEN: 'tok',
+      ...extra,
+    };
+    return startServer({
+      settings: readSettings({}, env),
+      serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, env, (p) => readFileSync(p, 'utf8')),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      createTransports: defaultTransports,
+    });
   };
   const post = async (url: string, fp: string) => {
-    const res = await fetch(`${url}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tok' }, body: alertmanagerPayload('{}:{alertname="A"}', [{ labels: { alertname: 'A', instance: '10.0.1.23:9100' }, fingerprint: fp }]) });
+    const res = await fetch(`${url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+      body: alertmanagerPayload('{}:{alertname="A"}', [
+        { labels: { alertname: 'A', instance: '10.0.1.23:9100' }, fingerprint: fp },
+      ]),
+    });
     expect(res.status).toBe(202);
   };
   let s = await boot({});

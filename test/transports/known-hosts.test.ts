@@ -1,5 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { hostKeyAlgorithmsFor, hostMatches, knownHostsName, parseKnownHosts, verifyHostKey } from '../../src/transports/known-hosts';
+import {
+  hostKeyAlgorithmsFor,
+  hostMatches,
+  knownHostsName,
+  parseKnownHosts,
+  verifyHostKey,
+} from '../../src/transports/known-hosts';
 
 function blob(type: string, body: string): Buffer {
   const t = Buffer.from(type);
@@ -32,15 +38,34 @@ test('hashed entries (|1|salt|hash) match only their host', () => {
 
 test('verdicts: ok, unknown, mismatch, revoked; comments and junk lines skipped', () => {
   const entries = parseKnownHosts(
-    [`# comment`, `web-1 ssh-ed25519 ${keyA.toString('base64')}`, 'garbage', `@revoked * ssh-ed25519 ${keyB.toString('base64')}`, `@cert-authority * ssh-ed25519 ${keyA.toString('base64')}`].join('\n'),
+    [
+      `# comment`,
+      `web-1 ssh-ed25519 ${keyA.toString('base64')}`,
+      'garbage',
+      `@revoked * ssh-ed25519 ${keyB.toString('base64')}`,
+      `@cert-authority * ssh-ed25519 ${keyA.toString('base64')}`,
+    ].join('\n'),
   );
   expect(entries).toHaveLength(3);
   expect(verifyHostKey(entries, 'web-1', 22, keyA)).toEqual({ ok: true });
-  expect(verifyHostKey(entries, 'web-2', 22, keyA)).toMatchObject({ ok: false, reason: 'unknown', offeredType: 'ssh-ed25519' });
-  expect(verifyHostKey(entries, 'web-1', 22, blob('ssh-ed25519', 'C'.repeat(32)))).toMatchObject({ ok: false, reason: 'mismatch', knownTypes: ['ssh-ed25519'] });
+  expect(verifyHostKey(entries, 'web-2', 22, keyA)).toMatchObject({
+    ok: false,
+    reason: 'unknown',
+    offeredType: 'ssh-ed25519',
+  });
+  expect(verifyHostKey(entries, 'web-1', 22, blob('ssh-ed25519', 'C'.repeat(32)))).toMatchObject({
+    ok: false,
+    reason: 'mismatch',
+    knownTypes: ['ssh-ed25519'],
+  });
   expect(verifyHostKey(entries, 'web-1', 22, keyB)).toMatchObject({ ok: false, reason: 'revoked' });
 });
 
 test('an RSA entry asks the server for RSA signature algorithms', () => {
-  expect(hostKeyAlgorithmsFor(['ssh-rsa', 'ssh-ed25519'])).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+  expect(hostKeyAlgorithmsFor(['ssh-rsa', 'ssh-ed25519'])).toEqual([
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+    'ssh-ed25519',
+  ]);
 });

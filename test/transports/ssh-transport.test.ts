@@ -54,11 +54,33 @@ afterAll(async () => {
 });
 
 test('a run over SSH succeeds: payload arrives on stdin, the temp file is gone afterwards', async () => {
-  const r = await runCli(['run', 'echo', '--node', 'node-a', '--param', 'message=hi there', '--output', 'json'], envFor());
+  const r = await runCli(
+    ['run', 'echo', '--node', 'node-a', '--param', 'message=hi there', '--output', 'json'],
+    envFor(),
+  );
   expect(r.code).toBe(0);
   const [res] = jsonLines(r.stdout);
-  expect(res).toMatchObject({ status: 'succeeded', node: 'node-a', transport: 'ssh', action: 'echo', action_version: '1.0.0', exit_code: 0, summary: 'echo hi there', error: null, truncated: false });
-  expect(res!.data.input).toMatchObject({ contract: 'rune.plugin/v1', action: 'echo', node: 'node-a', dry_run: false, params: { message: 'hi there' }, job_id: res!.job_id, trace_id: res!.trace_id, alert: null });
+  expect(res).toMatchObject({
+    status: 'succeeded',
+    node: 'node-a',
+    transport: 'ssh',
+    action: 'echo',
+    action_version: '1.0.0',
+    exit_code: 0,
+    summary: 'echo hi there',
+    error: null,
+    truncated: false,
+  });
+  expect(res!.data.input).toMatchObject({
+    contract: 'rune.plugin/v1',
+    action: 'echo',
+    node: 'node-a',
+    dry_run: false,
+    params: { message: 'hi there' },
+    job_id: res!.job_id,
+    trace_id: res!.trace_id,
+    alert: null,
+  });
   expect(res!.data.user).toBe(sshd.user);
   expect(res!.data.self).toMatch(new RegExp(`^${sshd.remoteTmp}/rune\\.[A-Za-z0-9]+/plugin$`));
   expect(existsSync(res!.data.self)).toBe(false);
@@ -67,11 +89,16 @@ test('a run over SSH succeeds: payload arrives on stdin, the temp file is gone a
 
 test('a node whose host key is not in known_hosts is refused with HOST_KEY_UNKNOWN (exit 3)', async () => {
   const empty = sshd.writeKnownHosts('kh-empty', ['# nothing here']);
-  const r = await runCli(['run', 'echo', '--node', 'node-a', '--output', 'json'], envFor({ RUNE_SSH_KNOWN_HOSTS: empty }));
+  const r = await runCli(
+    ['run', 'echo', '--node', 'node-a', '--output', 'json'],
+    envFor({ RUNE_SSH_KNOWN_HOSTS: empty }),
+  );
   expect(r.code).toBe(3);
   const [res] = jsonLines(r.stdout);
   expect(res!.error).toMatchObject({ code: 'HOST_KEY_UNKNOWN', stage: 'transport' });
-  const fp = execFileSync('ssh-keygen', ['-l', '-f', join(sshd.dir, 'host_ed25519.pub')]).toString().split(' ')[1];
+  const fp = execFileSync('ssh-keygen', ['-l', '-f', join(sshd.dir, 'host_ed25519.pub')])
+    .toString()
+    .split(' ')[1];
   expect(res!.error.message).toContain(fp);
   expect(res!.error.message).toContain('ssh-keyscan');
 });
@@ -79,7 +106,10 @@ test('a node whose host key is not in known_hosts is refused with HOST_KEY_UNKNO
 test('a changed host key is refused with HOST_KEY_MISMATCH (exit 3)', async () => {
   const otherPub = readFileSync(`${sshd.wrongKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
   const changed = sshd.writeKnownHosts('kh-changed', [`[127.0.0.1]:${sshd.port} ${otherPub}`]);
-  const r = await runCli(['run', 'echo', '--node', 'node-a', '--output', 'json'], envFor({ RUNE_SSH_KNOWN_HOSTS: changed }));
+  const r = await runCli(
+    ['run', 'echo', '--node', 'node-a', '--output', 'json'],
+    envFor({ RUNE_SSH_KNOWN_HOSTS: changed }),
+  );
   expect(r.code).toBe(3);
   expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'HOST_KEY_MISMATCH', stage: 'transport' });
 });
@@ -88,12 +118,18 @@ test('hashed known_hosts entries (ssh-keygen -H) are understood', async () => {
   const hashed = sshd.writeKnownHosts('kh-hashed', [`[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}`]);
   execFileSync('ssh-keygen', ['-H', '-f', hashed], { stdio: 'ignore' });
   expect(readFileSync(hashed, 'utf8')).toMatch(/^\|1\|/);
-  const r = await runCli(['run', 'echo', '--node', 'node-a', '--output', 'json'], envFor({ RUNE_SSH_KNOWN_HOSTS: hashed }));
+  const r = await runCli(
+    ['run', 'echo', '--node', 'node-a', '--output', 'json'],
+    envFor({ RUNE_SSH_KNOWN_HOSTS: hashed }),
+  );
   expect(r.code).toBe(0);
 });
 
 test('a key the node does not accept gives SSH_AUTH_FAILED (exit 3)', async () => {
-  const r = await runCli(['run', 'echo', '--node', 'node-a', '--output', 'json'], envFor({ RUNE_SSH_KEY: sshd.wrongKey }));
+  const r = await runCli(
+    ['run', 'echo', '--node', 'node-a', '--output', 'json'],
+    envFor({ RUNE_SSH_KEY: sshd.wrongKey }),
+  );
   expect(r.code).toBe(3);
   const [res] = jsonLines(r.stdout);
   expect(res!.error).toMatchObject({ code: 'SSH_AUTH_FAILED', stage: 'transport' });
@@ -111,7 +147,10 @@ test('connection refused gives CONNECT_REFUSED with a clear message (exit 3)', a
 });
 
 test('no credentials at all is a configuration error (exit 2) before any connection', async () => {
-  const r = await runCli(['run', 'echo', '--node', 'node-a', '--output', 'json'], envFor({ RUNE_SSH_KEY: '' , SSH_AUTH_SOCK: '' }));
+  const r = await runCli(
+    ['run', 'echo', '--node', 'node-a', '--output', 'json'],
+    envFor({ RUNE_SSH_KEY: '', SSH_AUTH_SOCK: '' }),
+  );
   expect(r.code).toBe(2);
   expect(jsonLines(r.stdout)[0]!.error.code).toBe('SSH_NO_CREDENTIALS');
 });
@@ -119,7 +158,10 @@ test('no credentials at all is a configuration error (exit 2) before any connect
 test('a plugin past its timeout is killed on the node: RUN_TIMEOUT (exit 4), process gone, no temp file left', async () => {
   const pidfile = join(sshd.shared, 'forever.pid');
   const started = Date.now();
-  const r = await runCli(['run', 'forever', '--node', 'node-a', '--timeout', '1s', '--param', `pidfile=${pidfile}`, '--output', 'json'], envFor());
+  const r = await runCli(
+    ['run', 'forever', '--node', 'node-a', '--timeout', '1s', '--param', `pidfile=${pidfile}`, '--output', 'json'],
+    envFor(),
+  );
   expect(r.code).toBe(4);
   const [res] = jsonLines(r.stdout);
   expect(res).toMatchObject({ status: 'timed_out', error: { code: 'RUN_TIMEOUT', stage: 'plugin' } });
@@ -151,10 +193,17 @@ test('5 MiB of stderr is capped and flagged truncated; the result still parses',
 });
 
 test('5 MiB of stdout is capped: PLUGIN_BAD_OUTPUT with truncated set', async () => {
-  const r = await runCli(['run', 'flood', '--node', 'node-a', '--param', 'stream=stdout', '--output', 'json'], envFor());
+  const r = await runCli(
+    ['run', 'flood', '--node', 'node-a', '--param', 'stream=stdout', '--output', 'json'],
+    envFor(),
+  );
   expect(r.code).toBe(1);
   const [res] = jsonLines(r.stdout);
-  expect(res).toMatchObject({ status: 'failed', truncated: true, error: { code: 'PLUGIN_BAD_OUTPUT', details: { truncated: true } } });
+  expect(res).toMatchObject({
+    status: 'failed',
+    truncated: true,
+    error: { code: 'PLUGIN_BAD_OUTPUT', details: { truncated: true } },
+  });
   expect(res!.error.message).toContain('cut at the output cap');
 });
 
@@ -163,7 +212,10 @@ test('a hostile param value stays data: nothing is executed from it', async () =
   const hostile = `x"; touch ${marker}; "`;
   const hostile2 = `$(touch ${marker}) \`touch ${marker}\` ' ; touch ${marker}`;
   for (const value of [hostile, hostile2]) {
-    const r = await runCli(['run', 'echo', '--node', 'node-a', '--param', `message=${value}`, '--output', 'json'], envFor());
+    const r = await runCli(
+      ['run', 'echo', '--node', 'node-a', '--param', `message=${value}`, '--output', 'json'],
+      envFor(),
+    );
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)[0]!.data.input.params.message).toBe(value);
   }
@@ -174,7 +226,16 @@ test('a plugin reporting an error the contract way is PLUGIN_FAILED (exit 1) wit
   const r = await runCli(['run', 'fail', '--node', 'node-a', '--output', 'json'], envFor());
   expect(r.code).toBe(1);
   const [res] = jsonLines(r.stdout);
-  expect(res).toMatchObject({ status: 'failed', exit_code: 1, summary: 'widget is broken', error: { code: 'PLUGIN_FAILED', message: 'the widget did not answer', details: { plugin_error: { code: 'WIDGET_BROKEN' } } } });
+  expect(res).toMatchObject({
+    status: 'failed',
+    exit_code: 1,
+    summary: 'widget is broken',
+    error: {
+      code: 'PLUGIN_FAILED',
+      message: 'the widget did not answer',
+      details: { plugin_error: { code: 'WIDGET_BROKEN' } },
+    },
+  });
   expect(res!.stderr_tail).toContain('checking the widget');
 });
 
@@ -210,7 +271,11 @@ test('--dry-run opens no connection and prints the plan', async () => {
     deps: {
       createTransports: (s) => {
         const real = defaultTransports(s);
-        const count = (t: Transport): Transport => ({ kind: t.kind, close: () => t.close(), exec: (req) => ((execs += 1), t.exec(req)) });
+        const count = (t: Transport): Transport => ({
+          kind: t.kind,
+          close: () => t.close(),
+          exec: (req) => ((execs += 1), t.exec(req)),
+        });
         return { ssh: count(real.ssh!), local: count(real.local!) };
       },
     },
@@ -229,9 +294,19 @@ test('connections are reused across runs to one node', async () => {
   const { loadRegistry } = await import('../../src/plugins/load-registry');
   const plugin = loadRegistry(FIXTURES).plugins.get('echo')!;
   const script = readFileSync(plugin.path);
-  const target = { node: 'node-a', transport: 'ssh' as const, address: '127.0.0.1', port: sshd.port, user: sshd.user, connectTimeoutMs: 5000 };
+  const target = {
+    node: 'node-a',
+    transport: 'ssh' as const,
+    address: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user,
+    connectTimeoutMs: 5000,
+  };
   const payload = JSON.stringify({ contract: 'rune.plugin/v1', params: { message: 'x' } });
-  const sessions = () => execFileSync('sh', ['-c', `ps -eo args | grep -c '^sshd: ${sshd.user}@notty' || true`]).toString().trim();
+  const sessions = () =>
+    execFileSync('sh', ['-c', `ps -eo args | grep -c '^sshd: ${sshd.user}@notty' || true`])
+      .toString()
+      .trim();
   for (let i = 0; i < 5; i++) {
     const o = await t.exec({ target, plugin, script, payload, timeoutMs: 10_000 });
     expect(o.exitCode).toBe(0);
@@ -249,11 +324,25 @@ test('an aborted run is stopped on the node: TERM reaches the plugin, outcome ca
   const plugin = loadRegistry(FIXTURES).plugins.get('forever')!;
   const pidfile = join(sshd.shared, 'cancel.pid');
   rmSync(pidfile, { force: true });
-  const target = { node: 'node-a', transport: 'ssh' as const, address: '127.0.0.1', port: sshd.port, user: sshd.user, connectTimeoutMs: 5000 };
+  const target = {
+    node: 'node-a',
+    transport: 'ssh' as const,
+    address: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user,
+    connectTimeoutMs: 5000,
+  };
   const controller = new AbortController();
   const started = Date.now();
   try {
-    const running = t.exec({ target, plugin, script: readFileSync(plugin.path), payload: JSON.stringify({ contract: 'rune.plugin/v1', params: { pidfile } }), timeoutMs: 60_000, signal: controller.signal });
+    const running = t.exec({
+      target,
+      plugin,
+      script: readFileSync(plugin.path),
+      payload: JSON.stringify({ contract: 'rune.plugin/v1', params: { pidfile } }),
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
     for (let i = 0; i < 200 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 25));
     const pids = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
     expect(pids.every(isRunning)).toBe(true);
@@ -267,7 +356,13 @@ test('an aborted run is stopped on the node: TERM reaches the plugin, outcome ca
     expect(remoteTmpEntries()).toEqual([]);
     // The connection survives a cancel: the next run on it works.
     const echo = loadRegistry(FIXTURES).plugins.get('echo')!;
-    const next = await t.exec({ target, plugin: echo, script: readFileSync(echo.path), payload: JSON.stringify({ contract: 'rune.plugin/v1', params: { message: 'x' } }), timeoutMs: 10_000 });
+    const next = await t.exec({
+      target,
+      plugin: echo,
+      script: readFileSync(echo.path),
+      payload: JSON.stringify({ contract: 'rune.plugin/v1', params: { message: 'x' } }),
+      timeoutMs: 10_000,
+    });
     expect(next.exitCode).toBe(0);
     expect(t.poolSize()).toBe(1);
   } finally {
@@ -323,8 +418,15 @@ describe('jump host (ProxyJump, one hop)', () => {
 
   beforeAll(async () => {
     // The bastion lets its users open tunnels to fleet-1's address only.
-    jump = await startSshd({ addresses: ['127.0.0.1'], alsoAccept: sshd.userKey, extraConfig: ['AllowTcpForwarding yes', `PermitOpen ${NODES[0]}:${sshd.port}`] });
-    bothKnown = sshd.writeKnownHosts('kh-with-jump', [readFileSync(sshd.knownHosts, 'utf8').trim(), `[127.0.0.1]:${jump.port} ${jump.hostKeyLine}`]);
+    jump = await startSshd({
+      addresses: ['127.0.0.1'],
+      alsoAccept: sshd.userKey,
+      extraConfig: ['AllowTcpForwarding yes', `PermitOpen ${NODES[0]}:${sshd.port}`],
+    });
+    bothKnown = sshd.writeKnownHosts('kh-with-jump', [
+      readFileSync(sshd.knownHosts, 'utf8').trim(),
+      `[127.0.0.1]:${jump.port} ${jump.hostKeyLine}`,
+    ]);
     jumpConfig = join(sshd.dir, 'jump.yaml');
     writeFileSync(
       jumpConfig,
@@ -343,7 +445,10 @@ describe('jump host (ProxyJump, one hop)', () => {
   });
 
   test('a node behind a jump host runs through it', async () => {
-    const r = await runCli(['run', 'echo', '--node', 'behind-1', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }));
+    const r = await runCli(
+      ['run', 'echo', '--node', 'behind-1', '--output', 'json'],
+      envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }),
+    );
     expect(r.code).toBe(0);
     const [res] = jsonLines(r.stdout);
     expect(res).toMatchObject({ status: 'succeeded', node: 'behind-1', transport: 'ssh' });
@@ -352,15 +457,23 @@ describe('jump host (ProxyJump, one hop)', () => {
   });
 
   test('the tunnel really goes through the jump host: a destination it does not permit is refused there', async () => {
-    const r = await runCli(['run', 'echo', '--node', 'behind-2', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }));
+    const r = await runCli(
+      ['run', 'echo', '--node', 'behind-2', '--output', 'json'],
+      envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }),
+    );
     expect(r.code).toBe(3);
     const [res] = jsonLines(r.stdout);
     expect(res!.error).toMatchObject({ code: 'NODE_UNREACHABLE', stage: 'transport' });
-    expect(res!.error.message).toContain(`jump host 127.0.0.1:${jump.port} could not open a connection to ${NODES[1]}:${sshd.port}`);
+    expect(res!.error.message).toContain(
+      `jump host 127.0.0.1:${jump.port} could not open a connection to ${NODES[1]}:${sshd.port}`,
+    );
   });
 
   test("the jump host's own key is verified: not in known_hosts gives HOST_KEY_UNKNOWN naming it", async () => {
-    const r = await runCli(['run', 'echo', '--node', 'behind-1', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig }));
+    const r = await runCli(
+      ['run', 'echo', '--node', 'behind-1', '--output', 'json'],
+      envFor({ RUNE_CONFIG: jumpConfig }),
+    );
     expect(r.code).toBe(3);
     const [res] = jsonLines(r.stdout);
     expect(res!.error.code).toBe('HOST_KEY_UNKNOWN');
@@ -368,7 +481,10 @@ describe('jump host (ProxyJump, one hop)', () => {
   });
 
   test('a jump host that is down gives CONNECT_REFUSED naming it', async () => {
-    const r = await runCli(['run', 'echo', '--node', 'via-dead', '--output', 'json'], envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }));
+    const r = await runCli(
+      ['run', 'echo', '--node', 'via-dead', '--output', 'json'],
+      envFor({ RUNE_CONFIG: jumpConfig, RUNE_SSH_KNOWN_HOSTS: bothKnown }),
+    );
     expect(r.code).toBe(3);
     const [res] = jsonLines(r.stdout);
     expect(res!.error.code).toBe('CONNECT_REFUSED');

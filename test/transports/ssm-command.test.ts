@@ -2,7 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSsmCommands, deliveryTimeoutSeconds, executionTimeoutSeconds, inputLine, parametersBytes, ssmParameters } from '../../src/transports/ssm-command';
+import {
+  buildSsmCommands,
+  deliveryTimeoutSeconds,
+  executionTimeoutSeconds,
+  inputLine,
+  parametersBytes,
+  ssmParameters,
+} from '../../src/transports/ssm-command';
 import { isSsmInstanceId } from '../../src/transports/ssm-instance-id';
 
 const script = Buffer.from('#!/bin/sh\nprintf \'{"status":"ok","summary":"%s"}\' "$(cat)"\n');
@@ -11,7 +18,17 @@ const B = 'mi-0123456789abcdef0';
 
 test("SSM's instance id pattern, exactly as documented (\\w, 8 or 17 after i-, 17 after mi-)", () => {
   for (const ok of [A, 'i-12345678', B, 'i-ABCDEF_123456789A']) expect(isSsmInstanceId(ok)).toBe(true);
-  for (const bad of ['i-123', 'i-0123456789abcdef', `${A}\n`, "i-0123456'; id", 'mi-12345678', 'web-1', '', 'i-0123456789abcdef0 ']) expect(isSsmInstanceId(bad)).toBe(false);
+  for (const bad of [
+    'i-123',
+    'i-0123456789abcdef',
+    `${A}\n`,
+    "i-0123456'; id",
+    'mi-12345678',
+    'web-1',
+    '',
+    'i-0123456789abcdef0 ',
+  ])
+    expect(isSsmInstanceId(bad)).toBe(false);
   expect(() => inputLine({ instanceId: 'i-$(reboot)x', payload: '{}' })).toThrow(/not an SSM instance id/);
 });
 
@@ -26,8 +43,13 @@ test('timeouts: executionTimeout is the plugin timeout + kill grace + margin, ca
 
 test('hostile payloads reach the command only as base64; each instance adds exactly the bytes of its line', () => {
   const hostile = JSON.stringify({ params: { m: "'; poweroff-hostile #", n: '$(id)`id`\n"\\' } });
-  const fixed = parametersBytes(ssmParameters(buildSsmCommands({ pluginName: 'echo', script, timeoutMs: 1000, become: false, inputs: [] }), 1000));
-  const inputs = [{ instanceId: A, payload: hostile }, { instanceId: B, payload: '{}' }];
+  const fixed = parametersBytes(
+    ssmParameters(buildSsmCommands({ pluginName: 'echo', script, timeoutMs: 1000, become: false, inputs: [] }), 1000),
+  );
+  const inputs = [
+    { instanceId: A, payload: hostile },
+    { instanceId: B, payload: '{}' },
+  ];
   const commands = buildSsmCommands({ pluginName: 'echo', script, timeoutMs: 1000, become: false, inputs });
   const text = commands.join('\n');
   expect(text).not.toContain('poweroff-hostile');
@@ -39,11 +61,23 @@ test('hostile payloads reach the command only as base64; each instance adds exac
 
 test('run by sh as the agent would: each instance reads its own input; an unknown instance and an unset variable fail clearly; nothing is left in TMPDIR', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rune-ssm-cmd-'));
-  const commands = buildSsmCommands({ pluginName: 'echo', script, timeoutMs: 5000, become: false, inputs: [{ instanceId: A, payload: 'for-a' }, { instanceId: B, payload: "for-b '$(id)'" }] });
+  const commands = buildSsmCommands({
+    pluginName: 'echo',
+    script,
+    timeoutMs: 5000,
+    become: false,
+    inputs: [
+      { instanceId: A, payload: 'for-a' },
+      { instanceId: B, payload: "for-b '$(id)'" },
+    ],
+  });
   const runAs = (id: string | null) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, TMPDIR: tmp, ...(id ? { AWS_SSM_INSTANCE_ID: id } : {}) };
     try {
-      return { code: 0, out: execFileSync('sh', ['-c', commands.join('\n')], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString() };
+      return {
+        code: 0,
+        out: execFileSync('sh', ['-c', commands.join('\n')], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
+      };
     } catch (err) {
       const e = err as { status: number; stderr: Buffer };
       return { code: e.status, out: e.stderr.toString() };

@@ -12,13 +12,20 @@ test('120 small runs make 3 commands of 50, 50 and 20, in arrival order', () => 
 });
 
 test('the byte budget splits commands before the id count does', () => {
-  const { batches } = packBatches(Array.from({ length: 10 }, (_, i) => item(i, 2500)), limits);
+  const { batches } = packBatches(
+    Array.from({ length: 10 }, (_, i) => item(i, 2500)),
+    limits,
+  );
   expect(batches.map((b) => b.length)).toEqual([3, 3, 3, 1]); // 1000 + 3 × 2500 ≤ 10 000 < 1000 + 4 × 2500
 });
 
 test('one instance never appears twice in a command (DuplicateInstanceId)', () => {
   const { batches } = packBatches([item(1), item(2), item(1), item(1)], limits);
-  expect(batches.map((b) => b.map((x) => x.instanceId))).toEqual([[item(1).instanceId, item(2).instanceId], [item(1).instanceId], [item(1).instanceId]]);
+  expect(batches.map((b) => b.map((x) => x.instanceId))).toEqual([
+    [item(1).instanceId, item(2).instanceId],
+    [item(1).instanceId],
+    [item(1).instanceId],
+  ]);
 });
 
 test('a run that cannot fit even alone comes back in tooLarge; smaller ones still fill the gaps', () => {

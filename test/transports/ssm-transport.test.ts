@@ -39,7 +39,9 @@ const env = { PATH: process.env.PATH, HOME: dir, RUNE_CONFIG: config, RUNE_PLUGI
 const FAST: SsmOptions = { pollMs: 20, maxPollMs: 100, coalesceMs: 30, notFoundGraceMs: 3000 };
 
 function run(args: string[], ssm: SsmOptions = {}) {
-  return runCli(['run', ...args, '--output', 'json'], env, { deps: { createTransports: (s) => ({ ...defaultTransports(s), ssm: createSsmTransport({ ...FAST, ...ssm }) }) } });
+  return runCli(['run', ...args, '--output', 'json'], env, {
+    deps: { createTransports: (s) => ({ ...defaultTransports(s), ssm: createSsmTransport({ ...FAST, ...ssm }) }) },
+  });
 }
 
 const sent = (since: number) => fake.calls.slice(since).filter((c) => c.op === 'SendCommand');
@@ -62,23 +64,46 @@ test('success: the real SDK signs the calls, the node picks its own input, temp 
   const r = await run(['echo', '--node', 'ec2-web-1', '--param', `message=${hostile}`]);
   expect(r.code).toBe(0);
   const [res] = jsonLines(r.stdout);
-  expect(res).toMatchObject({ status: 'succeeded', node: 'ec2-web-1', transport: 'ssm', exit_code: 0, error: null, truncated: false, summary: `echo ${hostile}` });
-  expect(res!.data.input).toMatchObject({ contract: 'rune.plugin/v1', node: 'ec2-web-1', params: { message: hostile }, job_id: res!.job_id });
+  expect(res).toMatchObject({
+    status: 'succeeded',
+    node: 'ec2-web-1',
+    transport: 'ssm',
+    exit_code: 0,
+    error: null,
+    truncated: false,
+    summary: `echo ${hostile}`,
+  });
+  expect(res!.data.input).toMatchObject({
+    contract: 'rune.plugin/v1',
+    node: 'ec2-web-1',
+    params: { message: hostile },
+    job_id: res!.job_id,
+  });
   // The plugin ran from a private temp dir that is removed, and so is the decoded input.
   expect(existsSync(res!.data.self)).toBe(false);
   expect(readdirSync(res!.data.tmpdir)).toEqual([]);
   expect(existsSync(join(dir, 'pwned'))).toBe(false);
 
   const [send] = sent(mark);
-  expect(send!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000\/\d{8}\/eu-west-1\/ssm\/aws4_request, /);
-  expect(send!.body).toMatchObject({ DocumentName: 'AWS-RunShellScript', InstanceIds: [WEB], TimeoutSeconds: 30, Parameters: { executionTimeout: ['30'] } });
+  expect(send!.headers.authorization).toMatch(
+    /^AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000\/\d{8}\/eu-west-1\/ssm\/aws4_request, /,
+  );
+  expect(send!.body).toMatchObject({
+    DocumentName: 'AWS-RunShellScript',
+    InstanceIds: [WEB],
+    TimeoutSeconds: 30,
+    Parameters: { executionTimeout: ['30'] },
+  });
   expect(send!.body.MaxConcurrency).toBeUndefined();
   expect(send!.body.OutputS3BucketName).toBeUndefined();
   // No label or param value is ever shell text: the params only travel as base64.
   const text = (send!.body.Parameters.commands as string[]).join('\n');
   expect(text).not.toContain('pwned');
   expect(text).not.toContain('quoted');
-  expect(ops(mark, 'GetCommandInvocation')[0]!.body).toEqual({ CommandId: expect.stringMatching(/^[0-9a-f-]{36}$/), InstanceId: WEB });
+  expect(ops(mark, 'GetCommandInvocation')[0]!.body).toEqual({
+    CommandId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    InstanceId: WEB,
+  });
 });
 
 test('--node <instance id> --ssm resolves through the inventory: a literal instance_id, or a glob; unlisted ids are refused', async () => {
@@ -97,7 +122,11 @@ test('a non-zero exit is PLUGIN_FAILED with the exit code; the agent\'s "failed 
   const r = await run(['fail', '--node', 'ec2-web-1']);
   expect(r.code).toBe(1);
   const [res] = jsonLines(r.stdout);
-  expect(res).toMatchObject({ status: 'failed', exit_code: 1, error: { code: 'PLUGIN_FAILED', stage: 'plugin', message: 'the widget did not answer' } });
+  expect(res).toMatchObject({
+    status: 'failed',
+    exit_code: 1,
+    error: { code: 'PLUGIN_FAILED', stage: 'plugin', message: 'the widget did not answer' },
+  });
   expect(res!.stderr_tail).toContain('checking the widget');
   expect(res!.stderr_tail).not.toContain('failed to run commands');
 });
@@ -109,7 +138,9 @@ test('InvocationDoesNotExist right after SendCommand is "not yet"; Delayed is wa
   const r = await run(['echo', '--node', iid(0x10), '--node', iid(0x11)]);
   expect(r.code).toBe(0);
   expect(jsonLines(r.stdout).map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
-  expect(ops(mark, 'GetCommandInvocation').filter((c) => c.body.InstanceId === iid(0x10)).length).toBeGreaterThanOrEqual(4);
+  expect(
+    ops(mark, 'GetCommandInvocation').filter((c) => c.body.InstanceId === iid(0x10)).length,
+  ).toBeGreaterThanOrEqual(4);
   expect(sent(mark)).toHaveLength(1); // both went in one command
 });
 
@@ -118,7 +149,11 @@ test('InvocationDoesNotExist past the grace period is an SSM_API_ERROR, not an e
   const started = Date.now();
   const r = await run(['echo', '--node', iid(0x12)], { notFoundGraceMs: 300 });
   expect(r.code).toBe(3);
-  expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'SSM_API_ERROR', stage: 'transport', details: { aws_error: 'InvocationDoesNotExist', instance_id: iid(0x12) } });
+  expect(jsonLines(r.stdout)[0]!.error).toMatchObject({
+    code: 'SSM_API_ERROR',
+    stage: 'transport',
+    details: { aws_error: 'InvocationDoesNotExist', instance_id: iid(0x12) },
+  });
   expect(Date.now() - started).toBeLessThan(3000);
 });
 
@@ -128,23 +163,56 @@ test('Delivery Timed Out and Undeliverable are transport errors (exit 3) naming 
   const r = await run(['echo', '--node', iid(0x20), '--node', iid(0x21)]);
   expect(r.code).toBe(3);
   const [late, lost] = jsonLines(r.stdout);
-  expect(late).toMatchObject({ status: 'failed', exit_code: null, error: { code: 'SSM_DELIVERY_TIMEOUT', stage: 'transport', retryable: true, details: { instance_id: iid(0x20), ssm_status: 'TimedOut' } } });
+  expect(late).toMatchObject({
+    status: 'failed',
+    exit_code: null,
+    error: {
+      code: 'SSM_DELIVERY_TIMEOUT',
+      stage: 'transport',
+      retryable: true,
+      details: { instance_id: iid(0x20), ssm_status: 'TimedOut' },
+    },
+  });
   expect(late!.error.message).toContain('SSM Agent');
-  expect(lost).toMatchObject({ status: 'failed', error: { code: 'SSM_UNDELIVERABLE', details: { instance_id: iid(0x21), ssm_status_details: 'Undeliverable' } } });
+  expect(lost).toMatchObject({
+    status: 'failed',
+    error: { code: 'SSM_UNDELIVERABLE', details: { instance_id: iid(0x21), ssm_status_details: 'Undeliverable' } },
+  });
   expect(late!.error.details.command_id).toMatch(/^[0-9a-f-]{36}$/);
 });
 
 test("the agent's Execution Timed Out is RUN_TIMEOUT (exit 4)", async () => {
   fake.setInstance(iid(0x22), { executionTimeoutMs: 300 });
-  const r = await run(['forever', '--node', iid(0x22), '--timeout', '1s', '--param', `pidfile=${join(dir, 'exec-timeout.pid')}`]);
+  const r = await run([
+    'forever',
+    '--node',
+    iid(0x22),
+    '--timeout',
+    '1s',
+    '--param',
+    `pidfile=${join(dir, 'exec-timeout.pid')}`,
+  ]);
   expect(r.code).toBe(4);
   // exit_code null: the agent killed it (ResponseCode -1), not the wrapper's `timeout` (124), which comes later.
-  expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'timed_out', transport: 'ssm', exit_code: null, error: { code: 'RUN_TIMEOUT', stage: 'plugin' } });
+  expect(jsonLines(r.stdout)[0]).toMatchObject({
+    status: 'timed_out',
+    transport: 'ssm',
+    exit_code: null,
+    error: { code: 'RUN_TIMEOUT', stage: 'plugin' },
+  });
 });
 
-test('the wrapper\'s own timeout on the node also gives RUN_TIMEOUT, with executionTimeout as a backstop behind it', async () => {
+test("the wrapper's own timeout on the node also gives RUN_TIMEOUT, with executionTimeout as a backstop behind it", async () => {
   const mark = fake.calls.length;
-  const r = await run(['forever', '--node', iid(0x23), '--timeout', '1s', '--param', `pidfile=${join(dir, 'wrapper-timeout.pid')}`]);
+  const r = await run([
+    'forever',
+    '--node',
+    iid(0x23),
+    '--timeout',
+    '1s',
+    '--param',
+    `pidfile=${join(dir, 'wrapper-timeout.pid')}`,
+  ]);
   expect(r.code).toBe(4);
   expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'timed_out', exit_code: 124, error: { code: 'RUN_TIMEOUT' } });
   expect(sent(mark)[0]!.body.Parameters.executionTimeout).toEqual(['11']); // 1 s + kill grace + margin
@@ -175,12 +243,22 @@ test('ThrottlingException is retried by the SDK and the run still succeeds', asy
 });
 
 test('an IAM denial while polling ends the wait at once with SSM_ACCESS_DENIED (no waiter-style retry)', async () => {
-  fake.failNext('GetCommandInvocation', 1, 'AccessDeniedException', 'User: arn:aws:iam::123456789012:user/rune is not authorized to perform: ssm:GetCommandInvocation');
+  fake.failNext(
+    'GetCommandInvocation',
+    1,
+    'AccessDeniedException',
+    'User: arn:aws:iam::123456789012:user/rune is not authorized to perform: ssm:GetCommandInvocation',
+  );
   const started = Date.now();
   const r = await run(['echo', '--node', iid(0x41)]);
   expect(r.code).toBe(3);
   const [res] = jsonLines(r.stdout);
-  expect(res!.error).toMatchObject({ code: 'SSM_ACCESS_DENIED', stage: 'transport', retryable: false, details: { aws_error: 'AccessDeniedException', operation: 'GetCommandInvocation' } });
+  expect(res!.error).toMatchObject({
+    code: 'SSM_ACCESS_DENIED',
+    stage: 'transport',
+    retryable: false,
+    details: { aws_error: 'AccessDeniedException', operation: 'GetCommandInvocation' },
+  });
   expect(res!.error.message).toContain('ssm:GetCommandInvocation');
   expect(Date.now() - started).toBeLessThan(2000);
 });
@@ -190,21 +268,32 @@ test('an instance SSM does not manage fails alone (SSM_INSTANCE_UNAVAILABLE); th
   const nodes = [0x50, 0x51, 0x52, 0x53].map(iid);
   const r = await run(['echo', ...nodes.flatMap((n) => ['--node', n])]);
   expect(r.code).toBe(3);
-  expect(jsonLines(r.stdout).map((x) => x.error?.code ?? x.status)).toEqual(['succeeded', 'succeeded', 'SSM_INSTANCE_UNAVAILABLE', 'succeeded']);
+  expect(jsonLines(r.stdout).map((x) => x.error?.code ?? x.status)).toEqual([
+    'succeeded',
+    'succeeded',
+    'SSM_INSTANCE_UNAVAILABLE',
+    'succeeded',
+  ]);
 });
 
 test('stdout over 24,000 characters: truncated, and a JSON cut by SSM says so and what to do', async () => {
   const r = await run(['echo', '--node', iid(0x60), '--param', `message=${'x'.repeat(15_000)}`]);
   expect(r.code).toBe(1);
   const [res] = jsonLines(r.stdout);
-  expect(res).toMatchObject({ status: 'failed', truncated: true, error: { code: 'PLUGIN_BAD_OUTPUT', details: { truncated: true } } });
+  expect(res).toMatchObject({
+    status: 'failed',
+    truncated: true,
+    error: { code: 'PLUGIN_BAD_OUTPUT', details: { truncated: true } },
+  });
   expect(res!.error.message).toContain('stdout was cut by SSM at 24,000 characters');
   expect(res!.error.message).toContain('RUNE_SSM_OUTPUT_S3_BUCKET');
 });
 
 test('with an output bucket, SendCommand names it and the cut message points to S3 instead', async () => {
   const mark = fake.calls.length;
-  const r = await run(['echo', '--node', iid(0x61), '--param', `message=${'x'.repeat(15_000)}`], { outputS3Bucket: 'rune-ssm-output' });
+  const r = await run(['echo', '--node', iid(0x61), '--param', `message=${'x'.repeat(15_000)}`], {
+    outputS3Bucket: 'rune-ssm-output',
+  });
   expect(sent(mark)[0]!.body.OutputS3BucketName).toBe('rune-ssm-output');
   const [res] = jsonLines(r.stdout);
   expect(res).toMatchObject({ truncated: true, error: { code: 'PLUGIN_BAD_OUTPUT' } });
@@ -219,14 +308,23 @@ test('a plugin and input too large for one 64 KB command fail alone with SSM_COM
   expect(sent(mark)).toHaveLength(0);
 });
 
-test('120 nodes: 3 SendCommands of at most 50 ids with the flags\' rate controls, one Result per node with its own input', async () => {
+test("120 nodes: 3 SendCommands of at most 50 ids with the flags' rate controls, one Result per node with its own input", async () => {
   const nodes = Array.from({ length: 120 }, (_, i) => iid(0x1000 + i));
   const mark = fake.calls.length;
-  const r = await run(['echo', ...nodes.flatMap((n) => ['--node', n]), '--max-concurrency', '10', '--max-errors', '5%']);
+  const r = await run([
+    'echo',
+    ...nodes.flatMap((n) => ['--node', n]),
+    '--max-concurrency',
+    '10',
+    '--max-errors',
+    '5%',
+  ]);
   expect(r.code).toBe(0);
   const results = jsonLines(r.stdout);
   expect(results.map((x) => x.node)).toEqual(nodes);
-  expect(results.every((x) => x.status === 'succeeded' && x.data.input.node === x.node && x.data.input.job_id === x.job_id)).toBe(true);
+  expect(
+    results.every((x) => x.status === 'succeeded' && x.data.input.node === x.node && x.data.input.job_id === x.job_id),
+  ).toBe(true);
   const sends = sent(mark);
   expect(sends.map((s) => (s.body.InstanceIds as string[]).length).sort((a, b) => b - a)).toEqual([50, 50, 20]);
   expect(new Set(sends.flatMap((s) => s.body.InstanceIds as string[])).size).toBe(120);
@@ -246,7 +344,12 @@ test('inputs too large to share one 64 KB command are split over several, each u
 });
 
 test('bad --max-concurrency / --max-errors are usage errors; without SSM nodes they are refused', async () => {
-  for (const bad of [['--max-concurrency', '0'], ['--max-concurrency', '101%'], ['--max-errors', '-1'], ['--max-errors', '12345678']]) {
+  for (const bad of [
+    ['--max-concurrency', '0'],
+    ['--max-concurrency', '101%'],
+    ['--max-errors', '-1'],
+    ['--max-errors', '12345678'],
+  ]) {
     const r = await run(['echo', '--node', WEB, '--ssm', ...bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(bad[0]);
@@ -288,7 +391,10 @@ describe('before anything is sent', () => {
 });
 
 test('the default transports include SSM: the real defaults reach the fake through AWS_ENDPOINT_URL_SSM', async () => {
-  const r = await runCli(['run', 'echo', '--node', 'ec2-web-1', '--output', 'json'], { ...env, RUNE_SSM_OUTPUT_S3_BUCKET: 'rune-out' });
+  const r = await runCli(['run', 'echo', '--node', 'ec2-web-1', '--output', 'json'], {
+    ...env,
+    RUNE_SSM_OUTPUT_S3_BUCKET: 'rune-out',
+  });
   expect(r.code).toBe(0);
   expect(jsonLines(r.stdout)[0]).toMatchObject({ status: 'succeeded', transport: 'ssm' });
   expect(fake.calls.filter((c) => c.op === 'SendCommand').pop()!.body.OutputS3BucketName).toBe('rune-out');
@@ -324,29 +430,72 @@ test("an alert's rule runs over SSM: the node's instance_id template is rendered
   const ssm = createSsmTransport(FAST);
   try {
     const result = await runAction(
-      { action: inv!.action, node: inv!.node, params: inv!.params, dryRun: false, pluginDryRun: false, trigger: { kind: 'alert', source: 'alertmanager', rule: inv!.rule }, alert: alertRef(alert), jobId: 'job-1', traceId: 'trace-1' },
-      { registry: loadRegistry(FIXTURES), config: rules, env: { fallbackUser: 'rune' }, transports: { ssm }, readScript: (p) => readFile(p), now: () => new Date() },
+      {
+        action: inv!.action,
+        node: inv!.node,
+        params: inv!.params,
+        dryRun: false,
+        pluginDryRun: false,
+        trigger: { kind: 'alert', source: 'alertmanager', rule: inv!.rule },
+        alert: alertRef(alert),
+        jobId: 'job-1',
+        traceId: 'trace-1',
+      },
+      {
+        registry: loadRegistry(FIXTURES),
+        config: rules,
+        env: { fallbackUser: 'rune' },
+        transports: { ssm },
+        readScript: (p) => readFile(p),
+        now: () => new Date(),
+      },
     );
-    expect(result).toMatchObject({ status: 'succeeded', node: 'ip-10-0-1-23', transport: 'ssm', summary: 'echo /var', trigger: { rule: 'gather-on-ec2' } });
-    expect(result.data).toMatchObject({ input: { node: 'ip-10-0-1-23', alert: { labels: { instance_id: iid(0x70) } } } });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      node: 'ip-10-0-1-23',
+      transport: 'ssm',
+      summary: 'echo /var',
+      trigger: { rule: 'gather-on-ec2' },
+    });
+    expect(result.data).toMatchObject({
+      input: { node: 'ip-10-0-1-23', alert: { labels: { instance_id: iid(0x70) } } },
+    });
   } finally {
     await ssm.close();
   }
   expect(sent(mark)[0]!.body).toMatchObject({ InstanceIds: [iid(0x70)], MaxConcurrency: '25%', MaxErrors: '1' });
 });
 
-test('a run RUNE cancels (AbortSignal) sends CancelCommand for its instance and ends cancelled with RUNE\'s reason', async () => {
+test("a run RUNE cancels (AbortSignal) sends CancelCommand for its instance and ends cancelled with RUNE's reason", async () => {
   fake.setInstance(iid(0x80), { neverDelivered: 'forever' });
   const mark = fake.calls.length;
   const ssm = createSsmTransport(FAST);
   const controller = new AbortController();
   try {
     const pending = runAction(
-      { action: 'echo', node: iid(0x80), params: { message: 'x' }, dryRun: false, pluginDryRun: false, trigger: { kind: 'manual', actor: 'test' }, alert: null, jobId: 'job-c', traceId: 'trace-c' },
-      { registry: loadRegistry(FIXTURES), config: validateConfig(`nodes:\n  - {name: "i-*", transport: ssm}\n`, 'rules.yaml').value!, env: { fallbackUser: 'rune' }, transports: { ssm }, readScript: (p) => readFile(p), now: () => new Date() },
+      {
+        action: 'echo',
+        node: iid(0x80),
+        params: { message: 'x' },
+        dryRun: false,
+        pluginDryRun: false,
+        trigger: { kind: 'manual', actor: 'test' },
+        alert: null,
+        jobId: 'job-c',
+        traceId: 'trace-c',
+      },
+      {
+        registry: loadRegistry(FIXTURES),
+        config: validateConfig(`nodes:\n  - {name: "i-*", transport: ssm}\n`, 'rules.yaml').value!,
+        env: { fallbackUser: 'rune' },
+        transports: { ssm },
+        readScript: (p) => readFile(p),
+        now: () => new Date(),
+      },
       controller.signal,
     );
-    for (let i = 0; i < 100 && ops(mark, 'GetCommandInvocation').length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && ops(mark, 'GetCommandInvocation').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     controller.abort('resolved: alert fp9 resolved while echo ran (cancel_running_on_resolve)');
     const result = await pending;
     expect(result).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } });

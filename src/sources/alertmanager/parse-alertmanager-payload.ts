@@ -27,8 +27,7 @@ export interface AlertmanagerNotification {
 }
 
 export type ParseAlertmanagerResult =
-  | { ok: true; value: AlertmanagerNotification; warnings: string[] }
-  | { ok: false; problems: string[] };
+  { ok: true; value: AlertmanagerNotification; warnings: string[] } | { ok: false; problems: string[] };
 
 export const MAX_ALERTS = 1000;
 /** Annotations are free text (descriptions, runbook links): same count bound, longer values. */
@@ -63,7 +62,8 @@ export function parseAlertmanagerPayload(body: unknown): ParseAlertmanagerResult
 
   let groupKey: string | null = null;
   if (body.groupKey === undefined) warnings.push('no "groupKey" field: alerts carry no notification group');
-  else if (typeof body.groupKey !== 'string') problems.push(`groupKey: must be a string, got ${describe(body.groupKey)}`);
+  else if (typeof body.groupKey !== 'string')
+    problems.push(`groupKey: must be a string, got ${describe(body.groupKey)}`);
   else groupKey = body.groupKey;
 
   const receiver = optionalString(body, 'receiver', '', problems);
@@ -78,7 +78,11 @@ export function parseAlertmanagerPayload(body: unknown): ParseAlertmanagerResult
 
   let truncatedAlerts = 0;
   if (body.truncatedAlerts !== undefined) {
-    if (typeof body.truncatedAlerts === 'number' && Number.isSafeInteger(body.truncatedAlerts) && body.truncatedAlerts >= 0) {
+    if (
+      typeof body.truncatedAlerts === 'number' &&
+      Number.isSafeInteger(body.truncatedAlerts) &&
+      body.truncatedAlerts >= 0
+    ) {
       truncatedAlerts = body.truncatedAlerts;
     } else {
       problems.push(`truncatedAlerts: must be a non-negative integer, got ${describe(body.truncatedAlerts)}`);
@@ -100,7 +104,9 @@ export function parseAlertmanagerPayload(body: unknown): ParseAlertmanagerResult
   if (!Array.isArray(body.alerts)) {
     problems.push(`alerts: must be an array, got ${describe(body.alerts)}`);
   } else if (body.alerts.length > MAX_ALERTS) {
-    problems.push(`alerts: ${body.alerts.length} alerts, at most ${MAX_ALERTS} are accepted in one notification (set max_alerts on the receiver)`);
+    problems.push(
+      `alerts: ${body.alerts.length} alerts, at most ${MAX_ALERTS} are accepted in one notification (set max_alerts on the receiver)`,
+    );
   } else {
     body.alerts.forEach((raw: unknown, i: number) => {
       const alert = parseAlert(raw, `alerts[${i}]`, groupKey, problems, warnings);
@@ -133,7 +139,13 @@ export function parseAlertmanagerPayload(body: unknown): ParseAlertmanagerResult
   };
 }
 
-function parseAlert(raw: unknown, path: string, groupKey: string | null, problems: string[], warnings: string[]): Alert | null {
+function parseAlert(
+  raw: unknown,
+  path: string,
+  groupKey: string | null,
+  problems: string[],
+  warnings: string[],
+): Alert | null {
   if (!isJsonObject(raw)) {
     problems.push(`${path}: must be an object, got ${describe(raw)}`);
     return null;
@@ -191,7 +203,13 @@ function checkTime(value: unknown, path: string, problems: string[], required: b
   return value;
 }
 
-function optionalString(obj: Record<string, unknown>, key: string, fallback: string, problems: string[], parent?: string): string {
+function optionalString(
+  obj: Record<string, unknown>,
+  key: string,
+  fallback: string,
+  problems: string[],
+  parent?: string,
+): string {
   const value = obj[key];
   if (value === undefined) return fallback;
   if (typeof value === 'string') return value;
@@ -199,12 +217,22 @@ function optionalString(obj: Record<string, unknown>, key: string, fallback: str
   return fallback;
 }
 
-function optionalMap(value: unknown, path: string, kind: 'label' | 'annotation', problems: string[]): Record<string, string> {
+function optionalMap(
+  value: unknown,
+  path: string,
+  kind: 'label' | 'annotation',
+  problems: string[],
+): Record<string, string> {
   return value === undefined ? {} : checkMap(value, path, kind, problems);
 }
 
 /** A string→string map within the label bounds; every bad entry is reported with its path. */
-function checkMap(value: unknown, path: string, kind: 'label' | 'annotation', problems: string[]): Record<string, string> {
+function checkMap(
+  value: unknown,
+  path: string,
+  kind: 'label' | 'annotation',
+  problems: string[],
+): Record<string, string> {
   if (!isJsonObject(value)) {
     problems.push(`${path}: must be an object of strings, got ${describe(value)}`);
     return {};
@@ -242,6 +270,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return value.length > 64 ? `${JSON.stringify(value.slice(0, 64))}…` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 64 ? `${JSON.stringify(value.slice(0, 64))}…` : JSON.stringify(value);
   return `${typeof value} ${String(value)}`;
 }

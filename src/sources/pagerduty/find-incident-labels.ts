@@ -3,10 +3,7 @@ import { LABEL_LIMITS, labelProblem } from '../label-limits';
 
 /** Which part of the PagerDuty alert the labels came from (kept in the job's history). */
 export type IncidentLabelSource =
-  | 'body.details'
-  | 'body.details.firing[0].labels'
-  | 'body.details.firing (text)'
-  | 'body.cef_details.source_origin';
+  'body.details' | 'body.details.firing[0].labels' | 'body.details.firing (text)' | 'body.cef_details.source_origin';
 
 export interface IncidentLabels {
   labels: Record<string, string>;
@@ -37,7 +34,10 @@ const ALERTMANAGER_CLIENT = 'Alertmanager';
  * (PROTOCOLS.md §2.7). Retries while PagerDuty has not filled the alert yet (body.details was seen
  * null ~700 ms after creation, §2.7 item 2). Returns null when nothing usable is found.
  */
-export async function findIncidentLabels(incidentId: string, deps: FindIncidentLabelsDeps): Promise<IncidentLabels | null> {
+export async function findIncidentLabels(
+  incidentId: string,
+  deps: FindIncidentLabelsDeps,
+): Promise<IncidentLabels | null> {
   const attempts = Math.max(1, Math.floor(deps.attempts ?? 4));
   const delayMs = deps.delayMs ?? 1000;
   for (let attempt = 1; ; attempt++) {
@@ -71,7 +71,11 @@ function labelsOf(alert: Record<string, unknown>): IncidentLabels | null {
   const alertKey = typeof alert.alert_key === 'string' && alert.alert_key !== '' ? alert.alert_key : null;
   const body = isJsonObject(alert.body) ? alert.body : {};
   const details = isJsonObject(body.details) ? body.details : {};
-  const result = (labels: Record<string, string>, annotations: Record<string, string>, from: IncidentLabelSource): IncidentLabels => ({
+  const result = (
+    labels: Record<string, string>,
+    annotations: Record<string, string>,
+    from: IncidentLabelSource,
+  ): IncidentLabels => ({
     labels,
     annotations,
     from,
@@ -93,14 +97,16 @@ function labelsOf(alert: Record<string, unknown>): IncidentLabels | null {
     }
   } else if (typeof firing === 'string') {
     const parsed = parseFiringText(firing);
-    if (Object.keys(parsed.labels).length > 0) fromFiring = result(parsed.labels, parsed.annotations, 'body.details.firing (text)');
+    if (Object.keys(parsed.labels).length > 0)
+      fromFiring = result(parsed.labels, parsed.annotations, 'body.details.firing (text)');
   }
 
   // 1. Keys set on purpose in pagerduty_configs.details (§1.5) win; the firing alert's other labels
   //    (severity, …) stay underneath so rules can match on them. Alertmanager renders a missing
   //    label as "", so empty values count as absent.
   const configured = sanitize(CONFIGURED_KEYS.map((key): [string, unknown] => [key, details[key]]));
-  if (HOST_KEYS.some((key) => key in configured)) return result({ ...(fromFiring?.labels ?? {}), ...configured }, fromFiring?.annotations ?? {}, 'body.details');
+  if (HOST_KEYS.some((key) => key in configured))
+    return result({ ...(fromFiring?.labels ?? {}), ...configured }, fromFiring?.annotations ?? {}, 'body.details');
   // 2./3. Otherwise the firing alert's labels as they are.
   if (fromFiring) return fromFiring;
 

@@ -9,7 +9,8 @@ import type { PagerDutyIncidentEvent } from './parse-pagerduty-event';
 export function pagerDutyIncidentToAlert(event: PagerDutyIncidentEvent, found: IncidentLabels): Alert {
   const { incident } = event;
   // Status from data.status (§2.1); when PagerDuty sent one we do not know, the event type decides.
-  const resolved = incident.status === undefined ? event.eventType === 'incident.resolved' : incident.status === 'resolved';
+  const resolved =
+    incident.status === undefined ? event.eventType === 'incident.resolved' : incident.status === 'resolved';
   const alert: Alert = {
     source: 'pagerduty',
     status: resolved ? 'resolved' : 'firing',

@@ -22,12 +22,14 @@ export type ParseIncidentActionResult =
  * 09-V2-Overview). One click sends one message; the first `incident.custom` message is taken.
  */
 export function parseIncidentAction(body: unknown): ParseIncidentActionResult {
-  if (!isJsonObject(body) || !Array.isArray(body.messages)) return { ok: false, problems: ['messages: must be an array (PagerDuty v2 envelope {"messages": [{…}]})'] };
+  if (!isJsonObject(body) || !Array.isArray(body.messages))
+    return { ok: false, problems: ['messages: must be an array (PagerDuty v2 envelope {"messages": [{…}]})'] };
   if (body.messages.length === 0) return { ok: false, problems: ['messages: is empty'] };
   const events: string[] = [];
   for (const [i, m] of body.messages.entries()) {
     if (!isJsonObject(m)) return { ok: false, problems: [`messages[${i}]: must be an object`] };
-    if (typeof m.event !== 'string' || m.event === '') return { ok: false, problems: [`messages[${i}].event: must be a non-empty string`] };
+    if (typeof m.event !== 'string' || m.event === '')
+      return { ok: false, problems: [`messages[${i}].event: must be a non-empty string`] };
     if (m.event !== 'incident.custom') {
       events.push(m.event);
       continue;
@@ -44,7 +46,15 @@ export function parseIncidentAction(body: unknown): ParseIncidentActionResult {
     if (typeof inc.html_url === 'string') incident.url = inc.html_url;
     if (typeof inc.title === 'string') incident.title = inc.title;
     if (typeof inc.created_at === 'string') incident.createdAt = inc.created_at;
-    return { ok: true, value: { messageId, incident, agent: agentOf(m.log_entries), createdOn: typeof m.created_on === 'string' ? m.created_on : null } };
+    return {
+      ok: true,
+      value: {
+        messageId,
+        incident,
+        agent: agentOf(m.log_entries),
+        createdOn: typeof m.created_on === 'string' ? m.created_on : null,
+      },
+    };
   }
   return { ok: true, ignored: events };
 }
@@ -53,9 +63,16 @@ export function parseIncidentAction(body: unknown): ParseIncidentActionResult {
 function agentOf(entries: unknown): IncidentAction['agent'] {
   if (!Array.isArray(entries)) return null;
   const objects = entries.filter(isJsonObject);
-  const entry = objects.find((e) => e.type === 'custom_log_entry' && isJsonObject(e.agent)) ?? objects.find((e) => isJsonObject(e.agent));
+  const entry =
+    objects.find((e) => e.type === 'custom_log_entry' && isJsonObject(e.agent)) ??
+    objects.find((e) => isJsonObject(e.agent));
   const agent = entry && isJsonObject(entry.agent) ? entry.agent : null;
   if (!agent) return null;
-  const summary = typeof agent.summary === 'string' && agent.summary.trim() !== '' ? agent.summary.trim().slice(0, 200) : typeof agent.id === 'string' ? agent.id : 'unknown user';
+  const summary =
+    typeof agent.summary === 'string' && agent.summary.trim() !== ''
+      ? agent.summary.trim().slice(0, 200)
+      : typeof agent.id === 'string'
+        ? agent.id
+        : 'unknown user';
   return { id: typeof agent.id === 'string' ? agent.id : null, summary };
 }

@@ -65,9 +65,11 @@ export function parsePagerDutyEvent(body: unknown): ParsePagerDutyEventResult {
     };
     if (typeof data.html_url === 'string') incident.url = data.html_url;
     if (typeof data.title === 'string') incident.title = data.title;
-    if (typeof data.status === 'string' && STATUSES.has(data.status)) incident.status = data.status as PagerDutyIncidentStatus;
+    if (typeof data.status === 'string' && STATUSES.has(data.status))
+      incident.status = data.status as PagerDutyIncidentStatus;
     if (typeof data.created_at === 'string') incident.createdAt = data.created_at;
-    if (isJsonObject(data.service) && typeof data.service.summary === 'string') incident.serviceName = data.service.summary;
+    if (isJsonObject(data.service) && typeof data.service.summary === 'string')
+      incident.serviceName = data.service.summary;
     return { ok: true, value: { kind: 'incident', eventId, eventType, occurredAt, incident } };
   }
 
@@ -83,7 +85,8 @@ function incidentIdOf(data: Record<string, unknown>): string | undefined {
   if (isJsonObject(data.incident) && isNonEmptyString(data.incident.id)) return data.incident.id;
   if (Array.isArray(data.incident_role_assignments)) {
     const first: unknown = data.incident_role_assignments[0];
-    if (isJsonObject(first) && isJsonObject(first.incident) && isNonEmptyString(first.incident.id)) return first.incident.id;
+    if (isJsonObject(first) && isJsonObject(first.incident) && isNonEmptyString(first.incident.id))
+      return first.incident.id;
   }
   return undefined;
 }

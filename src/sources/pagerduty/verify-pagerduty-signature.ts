@@ -16,11 +16,17 @@ const V1_HEX = /^[0-9a-fA-F]{64}$/;
  * three dropped deliveries in a row PagerDuty disables the subscription for 24 h (§2.5): a wrong
  * secret must be logged loudly by the caller.
  */
-export function verifyPagerDutySignature(rawBody: Buffer, header: string | undefined, secrets: string[]): SignatureVerdict {
+export function verifyPagerDutySignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  secrets: string[],
+): SignatureVerdict {
   // An empty secret is a key everyone knows: it would make any body "signed".
   const usable = secrets.filter((s) => s.trim() !== '');
-  if (usable.length === 0) return { ok: false, status: 401, reason: 'no PagerDuty webhook secrets configured (RUNE_PAGERDUTY_SECRETS)' };
-  if (header === undefined || header.trim() === '') return { ok: false, status: 401, reason: 'missing X-PagerDuty-Signature' };
+  if (usable.length === 0)
+    return { ok: false, status: 401, reason: 'no PagerDuty webhook secrets configured (RUNE_PAGERDUTY_SECRETS)' };
+  if (header === undefined || header.trim() === '')
+    return { ok: false, status: 401, reason: 'missing X-PagerDuty-Signature' };
   if (rawBody.length === 0) return { ok: false, status: 400, reason: 'empty body' };
 
   // Several entries when PagerDuty signs with more than one secret during rotation (§2.3).

@@ -25,7 +25,9 @@ test('equals the fingerprint a real Alertmanager 0.25 sent for every captured al
     'alertmanager/captured-am0.25-webhook-resolved-1alert.json',
     'alertmanager/captured-am0.25-webhook-firing-2instances.json',
   ];
-  const alerts = files.flatMap((f) => fixtureJson(f).alerts as { labels: Record<string, string>; fingerprint: string }[]);
+  const alerts = files.flatMap(
+    (f) => fixtureJson(f).alerts as { labels: Record<string, string>; fingerprint: string }[],
+  );
   expect(alerts).toHaveLength(4);
   for (const a of alerts) expect(alertmanagerFingerprint(a.labels)).toBe(a.fingerprint);
 });
@@ -53,7 +55,10 @@ test('agrees with the BigInt reference on non-ASCII and astral names, where UTF-
 test('agrees with the BigInt reference on 500 pseudo-random label sets', () => {
   let seed = 42;
   const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  const text = () => Array.from({ length: rand() % 20 }, () => String.fromCodePoint(rand() % 3 === 0 ? 0x80 + (rand() % 0x2000) : 0x20 + (rand() % 95))).join('');
+  const text = () =>
+    Array.from({ length: rand() % 20 }, () =>
+      String.fromCodePoint(rand() % 3 === 0 ? 0x80 + (rand() % 0x2000) : 0x20 + (rand() % 95)),
+    ).join('');
   for (let i = 0; i < 500; i++) {
     const labels: Record<string, string> = {};
     for (let j = rand() % 8; j > 0; j--) labels[`k${text()}`] = text();

@@ -1,5 +1,8 @@
 import { alertmanagerFingerprint } from '../../../src/sources/alertmanager/alertmanager-fingerprint';
-import { parseAlertmanagerPayload, type ParseAlertmanagerResult } from '../../../src/sources/alertmanager/parse-alertmanager-payload';
+import {
+  parseAlertmanagerPayload,
+  type ParseAlertmanagerResult,
+} from '../../../src/sources/alertmanager/parse-alertmanager-payload';
 import { fixtureJson } from '../../helpers/fixtures';
 
 const FIRING = 'alertmanager/captured-am0.25-webhook-firing-1alert.json';
@@ -26,7 +29,16 @@ describe('real Alertmanager payloads', () => {
     const { value, warnings } = ok(parseAlertmanagerPayload(fixtureJson(FIRING)));
     expect(warnings).toEqual([]);
     const groupKey = '{}/{}:{alertname="NodeFilesystemAlmostOutOfSpace", instance="10.0.1.23:9100"}';
-    expect(value).toMatchObject({ version: '4', groupKey, receiver: 'remediation-webhook', status: 'firing', externalURL: 'http://alertmanager.example.internal:9093', truncatedAlerts: 0, notificationReason: null, routeLabels: {} });
+    expect(value).toMatchObject({
+      version: '4',
+      groupKey,
+      receiver: 'remediation-webhook',
+      status: 'firing',
+      externalURL: 'http://alertmanager.example.internal:9093',
+      truncatedAlerts: 0,
+      notificationReason: null,
+      routeLabels: {},
+    });
     expect(value.groupLabels).toEqual({ alertname: 'NodeFilesystemAlmostOutOfSpace', instance: '10.0.1.23:9100' });
     expect(value.alerts).toEqual([
       {
@@ -62,7 +74,11 @@ describe('real Alertmanager payloads', () => {
   test('0.25 resolved: the alert is resolved and keeps its real endsAt', () => {
     const { value } = ok(parseAlertmanagerPayload(fixtureJson(RESOLVED)));
     expect(value.status).toBe('resolved');
-    expect(value.alerts[0]).toMatchObject({ status: 'resolved', endsAt: '2026-11-23T23:11:25Z', fingerprint: '8938c54a9647462a' });
+    expect(value.alerts[0]).toMatchObject({
+      status: 'resolved',
+      endsAt: '2026-11-23T23:11:25Z',
+      fingerprint: '8938c54a9647462a',
+    });
   });
 
   test('two hosts in one group: each alert has its own instance although commonLabels has none', () => {
@@ -152,7 +168,9 @@ describe('lenient about what is optional or unknown', () => {
   });
 
   test('a label named __proto__ stays an ordinary label and pollutes nothing', () => {
-    const body = JSON.parse('{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"__proto__":"x","instance":"a"},"startsAt":"2026-01-01T00:00:00Z"}]}');
+    const body = JSON.parse(
+      '{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"__proto__":"x","instance":"a"},"startsAt":"2026-01-01T00:00:00Z"}]}',
+    );
     const { value } = ok(parseAlertmanagerPayload(body));
     const labels = value.alerts[0]!.labels;
     expect(Object.keys(labels)).toEqual(['__proto__', 'instance']);
@@ -165,7 +183,9 @@ describe('lenient about what is optional or unknown', () => {
     body.alerts[0].annotations.description = 'd'.repeat(20000);
     expect(parseAlertmanagerPayload(body).ok).toBe(true);
     body.alerts[0].annotations.description = 'd'.repeat(65537);
-    expect(problems(parseAlertmanagerPayload(body))).toEqual(['alerts[0].annotations.description: longer than 65536 characters']);
+    expect(problems(parseAlertmanagerPayload(body))).toEqual([
+      'alerts[0].annotations.description: longer than 65536 characters',
+    ]);
   });
 });
 
@@ -253,7 +273,9 @@ describe('hostile and broken bodies', () => {
     body.alerts[0].startsAt = '2026-13-45T99:11:16Z'; // the right shape, not a date
     body.alerts[1].startsAt = '2026-11-23T23:11:16Z';
     delete body.alerts[1].endsAt;
-    expect(problems(parseAlertmanagerPayload(body))).toEqual(['alerts[0].startsAt: must be an RFC 3339 time string, got "2026-13-45T99:11:16Z"']);
+    expect(problems(parseAlertmanagerPayload(body))).toEqual([
+      'alerts[0].startsAt: must be an RFC 3339 time string, got "2026-13-45T99:11:16Z"',
+    ]);
     delete body.alerts[0].startsAt;
     expect(problems(parseAlertmanagerPayload(body))).toEqual(['alerts[0].startsAt: is required (RFC 3339 time)']);
   });
@@ -271,7 +293,11 @@ describe('hostile and broken bodies', () => {
 
   test('1000 alerts (the bound) are accepted', () => {
     const body = valid();
-    body.alerts = Array.from({ length: 1000 }, (_, i) => ({ ...body.alerts[0], labels: { instance: `h${i}` }, fingerprint: '' }));
+    body.alerts = Array.from({ length: 1000 }, (_, i) => ({
+      ...body.alerts[0],
+      labels: { instance: `h${i}` },
+      fingerprint: '',
+    }));
     const { value, warnings } = ok(parseAlertmanagerPayload(body));
     expect(value.alerts).toHaveLength(1000);
     expect(new Set(value.alerts.map((a) => a.fingerprint)).size).toBe(1000);
@@ -283,7 +309,9 @@ describe('hostile and broken bodies', () => {
     body.alerts[0].labels = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`l${i}`, 'v']));
     expect(parseAlertmanagerPayload(body).ok).toBe(true);
     body.alerts[0].labels.one_more = 'v';
-    expect(problems(parseAlertmanagerPayload(body))).toEqual(['alerts[0].labels: 257 labels, at most 256 are accepted']);
+    expect(problems(parseAlertmanagerPayload(body))).toEqual([
+      'alerts[0].labels: 257 labels, at most 256 are accepted',
+    ]);
   });
 
   test('oversized label name and value are problems, with the name cut in the path', () => {

@@ -78,7 +78,7 @@ describe('Alertmanager through PagerDuty', () => {
     expect(sleeps).toEqual([]);
   });
 
-  test('Alertmanager >= 0.30: the first firing alert\'s structured labels', async () => {
+  test("Alertmanager >= 0.30: the first firing alert's structured labels", async () => {
     const { deps } = fakes(listResponse(pdAlert(fixtureJson(AM030_TRIGGER))));
     expect(await findIncidentLabels('Q1', deps)).toEqual({
       labels: LABELS,
@@ -90,7 +90,12 @@ describe('Alertmanager through PagerDuty', () => {
 
   test('details configured as PROTOCOLS.md §1.5 recommends win over the firing labels, which stay underneath; an empty rendered label counts as absent', async () => {
     const event = fixtureJson(AM025_TRIGGER);
-    Object.assign(event.payload.custom_details, { instance: '10.0.1.23:9100', instance_id: '', nodename: 'configured-name', alertname: 'NodeFilesystemAlmostOutOfSpace' });
+    Object.assign(event.payload.custom_details, {
+      instance: '10.0.1.23:9100',
+      instance_id: '',
+      nodename: 'configured-name',
+      alertname: 'NodeFilesystemAlmostOutOfSpace',
+    });
     const { deps } = fakes(listResponse(pdAlert(event)));
     const found = await findIncidentLabels('Q1', deps);
     expect(found).toMatchObject({ from: 'body.details', alertKey: DEDUP_KEY });
@@ -115,8 +120,14 @@ describe('Alertmanager through PagerDuty', () => {
     // What Alertmanager's __text_alert_list renders for captured-am0.25-webhook-firing-2instances.json.
     const webhook = fixtureJson('alertmanager/captured-am0.25-webhook-firing-2instances.json');
     const render = (a: any) =>
-      `Labels:\n${Object.keys(a.labels).sort().map((k) => ` - ${k} = ${a.labels[k]}\n`).join('')}` +
-      `Annotations:\n${Object.keys(a.annotations).sort().map((k) => ` - ${k} = ${a.annotations[k]}\n`).join('')}` +
+      `Labels:\n${Object.keys(a.labels)
+        .sort()
+        .map((k) => ` - ${k} = ${a.labels[k]}\n`)
+        .join('')}` +
+      `Annotations:\n${Object.keys(a.annotations)
+        .sort()
+        .map((k) => ` - ${k} = ${a.annotations[k]}\n`)
+        .join('')}` +
       `Source: ${a.generatorURL}\n`;
     const event = fixtureJson(AM025_TRIGGER);
     event.payload.custom_details.firing = webhook.alerts.map(render).join('');
@@ -124,11 +135,16 @@ describe('Alertmanager through PagerDuty', () => {
     const found = await findIncidentLabels('Q1', deps);
     expect(found?.labels).toEqual(webhook.alerts[0].labels);
     expect(found?.labels.instance).toBe('10.0.1.23:9100');
-    expect(found?.annotations).toEqual({ description: 'CPU load is > 80%\n  VALUE = 93.4', summary: 'Host high CPU load (instance 10.0.1.23:9100)' });
+    expect(found?.annotations).toEqual({
+      description: 'CPU load is > 80%\n  VALUE = 93.4',
+      summary: 'Host high CPU load (instance 10.0.1.23:9100)',
+    });
   });
 
   test('the first alert without usable data is skipped for the next one', async () => {
-    const openshift = fixtureJson<unknown[]>('pagerduty/public-rest-incident-alerts-array.alertmanager-origin.openshift-cad.json')[0];
+    const openshift = fixtureJson<unknown[]>(
+      'pagerduty/public-rest-incident-alerts-array.alertmanager-origin.openshift-cad.json',
+    )[0];
     const { deps } = fakes(listResponse(openshift, pdAlert(fixtureJson(AM030_TRIGGER), 'PALERT2')));
     expect((await findIncidentLabels('Q1', deps))?.labels.instance).toBe('10.0.1.23:9100');
   });
@@ -188,7 +204,9 @@ describe('payload.source as a last resort', () => {
   test('custom details too big for PagerDuty (replaced by an error) but source set to the host', async () => {
     const event = fixtureJson(AM025_TRIGGER);
     event.payload.source = 'ip-10-0-1-23';
-    event.payload.custom_details = { error: 'Custom details have been removed because the original event exceeds the maximum size of 512KB' };
+    event.payload.custom_details = {
+      error: 'Custom details have been removed because the original event exceeds the maximum size of 512KB',
+    };
     const { deps } = fakes(listResponse(pdAlert(event)));
     expect(await findIncidentLabels('Q1', deps)).toEqual({
       labels: { instance: 'ip-10-0-1-23' },
@@ -230,7 +248,12 @@ describe('hostile alert lists', () => {
 
   test('labels with NUL, numbers, empty values or oversized values are dropped, the rest kept', async () => {
     const event = fixtureJson(AM030_TRIGGER);
-    Object.assign(event.payload.custom_details.firing[0].labels, { evil: 'a\u0000b', port: 9100, empty: '', huge: 'x'.repeat(16385) });
+    Object.assign(event.payload.custom_details.firing[0].labels, {
+      evil: 'a\u0000b',
+      port: 9100,
+      empty: '',
+      huge: 'x'.repeat(16385),
+    });
     const { deps } = fakes(listResponse(pdAlert(event)));
     expect((await findIncidentLabels('Q1', deps))?.labels).toEqual(LABELS);
   });
@@ -254,7 +277,9 @@ describe('hostile alert lists', () => {
 
   test('more than 256 labels are cut to 256', async () => {
     const event = fixtureJson(AM030_TRIGGER);
-    event.payload.custom_details.firing[0].labels = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`l${i}`, 'v']));
+    event.payload.custom_details.firing[0].labels = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [`l${i}`, 'v']),
+    );
     const { deps } = fakes(listResponse(pdAlert(event)));
     expect(Object.keys((await findIncidentLabels('Q1', deps))?.labels ?? {})).toHaveLength(256);
   });

@@ -16,21 +16,35 @@ const FOUND: IncidentLabels = {
 };
 
 test('incident.triggered: a firing alert keyed by the PagerDuty alert_key, linked to the incident', () => {
-  expect(pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.triggered.aldaviva-real-signed.json'), FOUND)).toEqual({
+  expect(
+    pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.triggered.aldaviva-real-signed.json'), FOUND),
+  ).toEqual({
     source: 'pagerduty',
     status: 'firing',
-    labels: { alertname: 'NodeFilesystemAlmostOutOfSpace', instance: '10.0.1.23:9100', pagerduty_incident_id: 'Q2CKYRLH85UNN4' },
+    labels: {
+      alertname: 'NodeFilesystemAlmostOutOfSpace',
+      instance: '10.0.1.23:9100',
+      pagerduty_incident_id: 'Q2CKYRLH85UNN4',
+    },
     annotations: { summary: 'Filesystem has less than 5% space left.' },
     startsAt: '2025-04-07T03:47:13Z',
     endsAt: null,
     fingerprint: FOUND.alertKey,
-    incident: { provider: 'pagerduty', id: 'Q2CKYRLH85UNN4', url: 'https://aldaviva.pagerduty.com/incidents/Q2CKYRLH85UNN4' },
+    incident: {
+      provider: 'pagerduty',
+      id: 'Q2CKYRLH85UNN4',
+      url: 'https://aldaviva.pagerduty.com/incidents/Q2CKYRLH85UNN4',
+    },
   });
 });
 
 test('acknowledged is still firing; resolved is resolved and ends when the event occurred', () => {
-  expect(pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.acknowledged.aldaviva-real-signed.json'), FOUND)).toMatchObject({ status: 'firing', endsAt: null });
-  expect(pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.resolved.aldaviva-real-signed.json'), FOUND)).toMatchObject({
+  expect(
+    pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.acknowledged.aldaviva-real-signed.json'), FOUND),
+  ).toMatchObject({ status: 'firing', endsAt: null });
+  expect(
+    pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.resolved.aldaviva-real-signed.json'), FOUND),
+  ).toMatchObject({
     status: 'resolved',
     startsAt: '2025-04-07T03:47:13Z',
     endsAt: '2025-04-07T03:49:36.358Z',
@@ -38,7 +52,10 @@ test('acknowledged is still firing; resolved is resolved and ends when the event
 });
 
 test('no alert_key: the incident id is the fingerprint', () => {
-  const alert = pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.triggered.via-events-api-v2-integration.nudgebee.json'), { ...FOUND, alertKey: null });
+  const alert = pagerDutyIncidentToAlert(
+    incidentEvent('webhook-v3-incident.triggered.via-events-api-v2-integration.nudgebee.json'),
+    { ...FOUND, alertKey: null },
+  );
   expect(alert.fingerprint).toBe('QEXAMPLE1');
 });
 
@@ -53,12 +70,18 @@ test('no created_at, html_url or status: occurredAt, no url, and the event type 
 
 test('no label is invented (no alertname from the title) and the found labels are not mutated', () => {
   const found: IncidentLabels = { ...FOUND, labels: { instance: 'web-1' } };
-  const alert = pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.triggered.aldaviva-real-signed.json'), found);
+  const alert = pagerDutyIncidentToAlert(
+    incidentEvent('webhook-v3-incident.triggered.aldaviva-real-signed.json'),
+    found,
+  );
   expect(alert.labels).toEqual({ instance: 'web-1', pagerduty_incident_id: 'Q2CKYRLH85UNN4' });
   expect(found.labels).toEqual({ instance: 'web-1' });
 });
 
 test('a found label called pagerduty_incident_id cannot point the alert at another incident', () => {
   const found: IncidentLabels = { ...FOUND, labels: { instance: 'web-1', pagerduty_incident_id: 'QOTHER' } };
-  expect(pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.triggered.aldaviva-real-signed.json'), found).labels.pagerduty_incident_id).toBe('Q2CKYRLH85UNN4');
+  expect(
+    pagerDutyIncidentToAlert(incidentEvent('webhook-v3-incident.triggered.aldaviva-real-signed.json'), found).labels
+      .pagerduty_incident_id,
+  ).toBe('Q2CKYRLH85UNN4');
 });

@@ -1,6 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePagerDutyEvent, type ParsePagerDutyEventResult } from '../../../src/sources/pagerduty/parse-pagerduty-event';
+import {
+  parsePagerDutyEvent,
+  type ParsePagerDutyEventResult,
+} from '../../../src/sources/pagerduty/parse-pagerduty-event';
 import { SHARED_FIXTURES, fixtureJson } from '../../helpers/fixtures';
 
 const PD_DIR = join(SHARED_FIXTURES, 'pagerduty');
@@ -29,13 +32,21 @@ function wrap(eventType: string, data: unknown): unknown {
 
 describe('real deliveries', () => {
   test('every webhook-v3-*.json fixture parses', () => {
-    const files = readdirSync(PD_DIR).filter((f) => f.startsWith('webhook-v3-') || f.startsWith('docs-webhook-v3-incident.') || f.startsWith('docs-webhook-v3-service.'));
+    const files = readdirSync(PD_DIR).filter(
+      (f) =>
+        f.startsWith('webhook-v3-') ||
+        f.startsWith('docs-webhook-v3-incident.') ||
+        f.startsWith('docs-webhook-v3-service.'),
+    );
     expect(files.length).toBeGreaterThanOrEqual(9);
     for (const f of files) expect([f, parsePagerDutyEvent(fixtureJson(`pagerduty/${f}`)).ok]).toEqual([f, true]);
   });
 
   test('pagey.ping (Aldaviva, and the n8n README body) is a ping', () => {
-    expect(parseFixture('webhook-v3-pagey.ping.aldaviva-real-signed.json')).toEqual({ kind: 'ping', eventId: '01FKZOXA868SHYEE4DVNWB5P9W' });
+    expect(parseFixture('webhook-v3-pagey.ping.aldaviva-real-signed.json')).toEqual({
+      kind: 'ping',
+      eventId: '01FKZOXA868SHYEE4DVNWB5P9W',
+    });
     const n8n = fixtureJson('pagerduty/public-webhook-v3-pagey.ping-with-request-headers.n8n-readme.json');
     expect(value(parsePagerDutyEvent(n8n.body))).toEqual({ kind: 'ping', eventId: '01D8FYLHB5WAOASD!BWY4P3M' });
   });
@@ -62,20 +73,35 @@ describe('real deliveries', () => {
     ['webhook-v3-incident.acknowledged.aldaviva-real-signed.json', 'incident.acknowledged', 'acknowledged'],
     ['webhook-v3-incident.resolved.aldaviva-real-signed.json', 'incident.resolved', 'resolved'],
   ])('%s carries its status', (file, eventType, status) => {
-    expect(parseFixture(file)).toMatchObject({ kind: 'incident', eventType, incident: { id: 'Q2CKYRLH85UNN4', status } });
+    expect(parseFixture(file)).toMatchObject({
+      kind: 'incident',
+      eventType,
+      incident: { id: 'Q2CKYRLH85UNN4', status },
+    });
   });
 
   test('incident made by an Events API v2 integration (nudgebee): incident_key null', () => {
     expect(parseFixture('webhook-v3-incident.triggered.via-events-api-v2-integration.nudgebee.json')).toMatchObject({
       kind: 'incident',
-      incident: { id: 'QEXAMPLE1', incidentKey: null, status: 'triggered', title: 'up rule triggered on nn ', serviceName: 'Test-Service' },
+      incident: {
+        id: 'QEXAMPLE1',
+        incidentKey: null,
+        status: 'triggered',
+        title: 'up rule triggered on nn ',
+        serviceName: 'Test-Service',
+      },
     });
   });
 
   test('nudgebee resolved: the incident id is data.id even where html_url names another (hand-edited sample)', () => {
     expect(parseFixture('webhook-v3-incident.resolved.nudgebee.json')).toMatchObject({
       kind: 'incident',
-      incident: { id: 'QEXAMPLE1', url: 'https://example-inc.pagerduty.com/incidents/QEXAMPLE2', status: 'resolved', incidentKey: null },
+      incident: {
+        id: 'QEXAMPLE1',
+        url: 'https://example-inc.pagerduty.com/incidents/QEXAMPLE2',
+        status: 'resolved',
+        incidentKey: null,
+      },
     });
   });
 
@@ -92,7 +118,12 @@ describe('real deliveries', () => {
     expect(parseFixture('docs-webhook-v3-incident.priority_updated.developer-docs.json')).toMatchObject({
       kind: 'incident',
       eventType: 'incident.priority_updated',
-      incident: { id: 'PGR0VU2', title: 'A little bump in the road', serviceName: 'API Service', incidentKey: 'd3640fbd41094207a1c11e58e46b1662' },
+      incident: {
+        id: 'PGR0VU2',
+        title: 'A little bump in the road',
+        serviceName: 'API Service',
+        incidentKey: 'd3640fbd41094207a1c11e58e46b1662',
+      },
     });
     expect(parseFixture('docs-webhook-v3-service.updated.developer-docs.json')).toEqual({
       kind: 'other',
@@ -121,7 +152,9 @@ describe('docs event.data examples, one per data.type (PROTOCOLS.md §2.4)', () 
 
   test('every docs-webhook-v3-event-data file is covered here', () => {
     const files = readdirSync(PD_DIR).filter((f) => f.startsWith('docs-webhook-v3-event-data.'));
-    const covered = new Set(['incident', ...CASES.map(([t]) => t)].map((t) => `docs-webhook-v3-event-data.${t}.developer-docs.json`));
+    const covered = new Set(
+      ['incident', ...CASES.map(([t]) => t)].map((t) => `docs-webhook-v3-event-data.${t}.developer-docs.json`),
+    );
     expect(files.filter((f) => !covered.has(f))).toEqual([]);
   });
 
@@ -131,13 +164,23 @@ describe('docs event.data examples, one per data.type (PROTOCOLS.md §2.4)', () 
       kind: 'incident',
       eventType: 'incident.reopened',
       occurredAt: '2020-10-02T18:45:22.169Z',
-      incident: { id: 'PGR0VU2', status: 'triggered', createdAt: '2020-04-09T15:16:27Z', url: 'https://acme.pagerduty.com/incidents/PGR0VU2' },
+      incident: {
+        id: 'PGR0VU2',
+        status: 'triggered',
+        createdAt: '2020-04-09T15:16:27Z',
+        url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
+      },
     });
   });
 
   test.each(CASES)('%s (%s) is "other" with incident id %s', (type, eventType, incidentId) => {
     const data = fixtureJson(`pagerduty/docs-webhook-v3-event-data.${type}.developer-docs.json`);
-    const expected = { kind: 'other', eventId: '01TESTEVENT0000000000000000', eventType, ...(incidentId ? { incidentId } : {}) };
+    const expected = {
+      kind: 'other',
+      eventId: '01TESTEVENT0000000000000000',
+      eventType,
+      ...(incidentId ? { incidentId } : {}),
+    };
     expect(value(parsePagerDutyEvent(wrap(eventType, data)))).toEqual(expected);
   });
 });
@@ -153,18 +196,26 @@ describe('hostile and broken bodies', () => {
     ['event as an array', { event: [] }],
     ['event null', { event: null }],
   ])('non-envelope body (%s) is refused', (_name, body) => {
-    expect(parsePagerDutyEvent(body)).toEqual({ ok: false, problems: ['event: must be an object (PagerDuty v3 envelope {"event": {…}})'] });
+    expect(parsePagerDutyEvent(body)).toEqual({
+      ok: false,
+      problems: ['event: must be an object (PagerDuty v3 envelope {"event": {…}})'],
+    });
   });
 
   test('the v2 envelope of Custom Incident Actions is not a v3 event', () => {
-    expect(parsePagerDutyEvent(fixtureJson('pagerduty/docs-webhook-v2-incident.trigger.developer-docs.json')).ok).toBe(false);
+    expect(parsePagerDutyEvent(fixtureJson('pagerduty/docs-webhook-v2-incident.trigger.developer-docs.json')).ok).toBe(
+      false,
+    );
   });
 
   test('event id and event_type missing, empty or not strings', () => {
     const body = triggered();
     body.event.id = 12345;
     delete body.event.event_type;
-    expect(parsePagerDutyEvent(body)).toEqual({ ok: false, problems: ['event.id: must be a non-empty string', 'event.event_type: must be a non-empty string'] });
+    expect(parsePagerDutyEvent(body)).toEqual({
+      ok: false,
+      problems: ['event.id: must be a non-empty string', 'event.event_type: must be a non-empty string'],
+    });
     body.event.id = '';
     body.event.event_type = 'pagey.ping';
     expect(parsePagerDutyEvent(body)).toEqual({ ok: false, problems: ['event.id: must be a non-empty string'] });
@@ -174,7 +225,10 @@ describe('hostile and broken bodies', () => {
     const body = triggered();
     body.event.data.id = null;
     delete body.event.occurred_at;
-    expect(parsePagerDutyEvent(body)).toEqual({ ok: false, problems: ['event.data.id: must be a non-empty string', 'event.occurred_at: must be a non-empty string'] });
+    expect(parsePagerDutyEvent(body)).toEqual({
+      ok: false,
+      problems: ['event.data.id: must be a non-empty string', 'event.occurred_at: must be a non-empty string'],
+    });
   });
 
   test('status "weird", wrong-typed title and service are tolerated and left out (a refusal would disable the subscription)', () => {
@@ -197,7 +251,11 @@ describe('hostile and broken bodies', () => {
   test('data missing or not an object: the event is "other" without an incident id', () => {
     const body = triggered();
     delete body.event.data;
-    expect(value(parsePagerDutyEvent(body))).toEqual({ kind: 'other', eventId: '01FKZSRAPTMF55RE69G8BQHGC6', eventType: 'incident.triggered' });
+    expect(value(parsePagerDutyEvent(body))).toEqual({
+      kind: 'other',
+      eventId: '01FKZSRAPTMF55RE69G8BQHGC6',
+      eventType: 'incident.triggered',
+    });
     body.event.data = 'Q2CKYRLH85UNN4';
     expect(value(parsePagerDutyEvent(body))).toMatchObject({ kind: 'other' });
   });

@@ -46,7 +46,11 @@ describe('test vectors', () => {
     expect(verifyPagerDutySignature(body, header, [GO_SECRET])).toEqual({ ok: true });
     expect(verifyPagerDutySignature(body, header, [ALDAVIVA])).toEqual(NO_MATCH);
     // go-pagerduty's own "mismatch" case.
-    expect(verifyPagerDutySignature(body, 'v1=7020c8a7ec668a9b7012bc3dd82e483394b038f4230acc6785efbf2a7d8bcaf5', [GO_SECRET])).toEqual(NO_MATCH);
+    expect(
+      verifyPagerDutySignature(body, 'v1=7020c8a7ec668a9b7012bc3dd82e483394b038f4230acc6785efbf2a7d8bcaf5', [
+        GO_SECRET,
+      ]),
+    ).toEqual(NO_MATCH);
   });
 });
 
@@ -82,7 +86,9 @@ describe('raw bytes', () => {
 
 describe('rotation: several secrets, several v1 entries', () => {
   test('two secrets where only the second is right verifies', () => {
-    expect(verifyPagerDutySignature(fixtureBytes(TRIGGERED), TRIGGERED_SIG, ['old-secret-no-longer-used', ALDAVIVA])).toEqual({ ok: true });
+    expect(
+      verifyPagerDutySignature(fixtureBytes(TRIGGERED), TRIGGERED_SIG, ['old-secret-no-longer-used', ALDAVIVA]),
+    ).toEqual({ ok: true });
   });
 
   test('several v1 entries, the right one first or last, with or without spaces', () => {
@@ -95,7 +101,9 @@ describe('rotation: several secrets, several v1 entries', () => {
   });
 
   test('uppercase hex of the right signature verifies (compared as bytes, like go-pagerduty)', () => {
-    expect(verifyPagerDutySignature(fixtureBytes(TRIGGERED), `v1=${TRIGGERED_SIG.slice(3).toUpperCase()}`, [ALDAVIVA])).toEqual({ ok: true });
+    expect(
+      verifyPagerDutySignature(fixtureBytes(TRIGGERED), `v1=${TRIGGERED_SIG.slice(3).toUpperCase()}`, [ALDAVIVA]),
+    ).toEqual({ ok: true });
   });
 });
 
@@ -123,11 +131,19 @@ describe('hostile and malformed headers', () => {
     ['empty', ''],
     ['blank', '   '],
   ])('a missing header (%s) is 401 "missing X-PagerDuty-Signature"', (_name, header) => {
-    expect(verifyPagerDutySignature(body, header, [ALDAVIVA])).toEqual({ ok: false, status: 401, reason: 'missing X-PagerDuty-Signature' });
+    expect(verifyPagerDutySignature(body, header, [ALDAVIVA])).toEqual({
+      ok: false,
+      status: 401,
+      reason: 'missing X-PagerDuty-Signature',
+    });
   });
 
   test('no secrets configured refuses everything, even a correctly signed delivery', () => {
-    const expected = { ok: false, status: 401, reason: 'no PagerDuty webhook secrets configured (RUNE_PAGERDUTY_SECRETS)' };
+    const expected = {
+      ok: false,
+      status: 401,
+      reason: 'no PagerDuty webhook secrets configured (RUNE_PAGERDUTY_SECRETS)',
+    };
     expect(verifyPagerDutySignature(body, TRIGGERED_SIG, [])).toEqual(expected);
     expect(verifyPagerDutySignature(body, TRIGGERED_SIG, ['', '  '])).toEqual(expected);
   });
@@ -137,6 +153,10 @@ describe('hostile and malformed headers', () => {
   });
 
   test('an empty body is 400', () => {
-    expect(verifyPagerDutySignature(Buffer.alloc(0), sign(ALDAVIVA, Buffer.alloc(0)), [ALDAVIVA])).toEqual({ ok: false, status: 400, reason: 'empty body' });
+    expect(verifyPagerDutySignature(Buffer.alloc(0), sign(ALDAVIVA, Buffer.alloc(0)), [ALDAVIVA])).toEqual({
+      ok: false,
+      status: 400,
+      reason: 'empty body',
+    });
   });
 });
