@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes rules.test.schema.json (the JSON Schema editors use for rules.test.yaml) from RULE_TESTS_SCHEMA.
 // Run after changing src/rules/rule-tests-schema.ts:  npm run build && node scripts/write-rule-tests-schema.js
-// test/rules/read-rule-tests.test.ts fails while the committed file is out of date.
+// test/unit/cli/rules-test-file.test.ts fails while the committed file is out of date.
 'use strict';
 const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');

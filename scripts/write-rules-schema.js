@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes rules.schema.json (the JSON Schema editors use for rules.yaml) from CONFIG_SCHEMA.
 // Run after changing src/config/config-schema.ts:  npm run build && node scripts/write-rules-schema.js
-// test/rules/rules-json-schema.test.ts fails while the committed file is out of date.
+// test/unit/rules/rules-json-schema.test.ts fails while the committed file is out of date.
 'use strict';
 const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');

@@ -5,7 +5,7 @@
  *
  *   npm run build && node bench/storm/run.js [--rate 1000] [--duration 30] [--check]
  *
- * - Workload (storm-workload.js, seeded, the same generator as test/server/exactly-once.test.ts):
+ * - Workload (storm-workload.js, seeded, the same generator as test/scenarios/exactly-once.test.ts):
  *   rate × duration notifications of 1–10 alerts from a pool of 200 alerts in 20 groups, 80% of
  *   them byte-identical re-sends of earlier ones, alerts flapping (firing → resolved → firing with
  *   a new startsAt = a new episode). Built before the run, with its ground truth.

@@ -2,7 +2,7 @@
 /**
  * The alert storm of issue #5, as data: a seeded, pure generator of Alertmanager v4 webhook bodies
  * with repeats and flapping, plus the ground truth (which firing and resolved episodes they hold)
- * and the exactly-once check. Shared by bench/storm/run.js and test/server/exactly-once.test.ts, so
+ * and the exactly-once check. Shared by bench/storm/run.js and test/scenarios/exactly-once.test.ts, so
  * the benchmark and `npm test` send the same kind of storm and judge it the same way. No I/O.
  *
  * The model (PROTOCOLS.md §1.4, Alertmanager's behaviour):

@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** `../shared/fixtures` beside the checkout (CI clones main with shared/ beside it). */
-export const SHARED_FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures');
+/**
+ * Real payloads (Alertmanager captures, PagerDuty deliveries with real signatures, SSM answers),
+ * kept byte for byte in test/fixtures/; test/fixtures/SOURCES.md says where each one comes from.
+ */
+export const FIXTURES = join(__dirname, '..', 'fixtures');
 
-/** A shared fixture's exact bytes (signatures are over raw bytes: never re-serialize). */
+/** A fixture's exact bytes (signatures are over raw bytes: never re-serialize). */
 export function fixtureBytes(relPath: string): Buffer {
-  return readFileSync(join(SHARED_FIXTURES, relPath));
+  return readFileSync(join(FIXTURES, relPath));
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- payloads are read field by field in tests
 export function fixtureJson<T = any>(relPath: string): T {
   return JSON.parse(fixtureBytes(relPath).toString('utf8')) as T;
 }

@@ -1,0 +1,26 @@
+import { escapeHtml, html, safeHref } from '../../../src/dashboard/html';
+
+describe('dashboard html', () => {
+  test('every interpolated value is escaped, nested html is not escaped twice', () => {
+    const label = `<script>alert('x')</script> & "q"`;
+    const inner = html`<b>${label}</b>`;
+    expect(html`<p title="${label}">${inner}${[label, null, undefined, false, 0]}</p>`.value).toBe(
+      '<p title="&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"><b>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</b>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;0</p>',
+    );
+    expect(escapeHtml('a&b')).toBe('a&amp;b');
+  });
+
+  test('only http(s) URLs become links', () => {
+    expect(safeHref('https://example.pagerduty.com/incidents/P1')).toBe('https://example.pagerduty.com/incidents/P1');
+    for (const bad of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'data:text/html,x',
+      '//evil.example',
+      'https://a b',
+      undefined,
+      null,
+    ])
+      expect(safeHref(bad)).toBeNull();
+  });
+});

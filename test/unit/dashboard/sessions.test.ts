@@ -1,0 +1,54 @@
+import type { Actor } from '../../../src/auth/actor';
+import { createSessions } from '../../../src/dashboard/sessions';
+
+const vera: Actor = { name: 'vera', role: 'viewer', actions: null, nodes: null };
+
+describe('dashboard sessions', () => {
+  test('ids and CSRF tokens are random, 256 bits, and differ', () => {
+    const sessions = createSessions(() => 0);
+    const a = sessions.create(vera);
+    const b = sessions.create(vera);
+    expect(a.id).toMatch(/^[\w-]{43}$/);
+    expect(new Set([a.id, b.id, a.csrf, b.csrf]).size).toBe(4);
+  });
+
+  test('a session unused for the idle time is gone; use keeps it alive', () => {
+    let t = 0;
+    const sessions = createSessions(() => t, { maxSessions: 10, idleMs: 1000, absoluteMs: 10_000 });
+    const kept = sessions.create(vera);
+    const idle = sessions.create(vera);
+    t = 900;
+    expect(sessions.get(kept.id)).not.toBeNull();
+    t = 1800;
+    expect(sessions.get(kept.id)).not.toBeNull(); // 900 ms since its last use
+    expect(sessions.get(idle.id)).toBeNull(); // 1800 ms unused
+  });
+
+  test('however active, a session ends at the absolute limit', () => {
+    let t = 0;
+    const sessions = createSessions(() => t, { maxSessions: 10, idleMs: 1000, absoluteMs: 3000 });
+    const s = sessions.create(vera);
+    for (t = 500; t < 3000; t += 500) expect(sessions.get(s.id)).not.toBeNull();
+    t = 3000;
+    expect(sessions.get(s.id)).toBeNull();
+  });
+
+  test('the count is bounded: the least recently used session goes first', () => {
+    let t = 0;
+    const sessions = createSessions(() => t, { maxSessions: 3, idleMs: 60_000, absoluteMs: 60_000 });
+    const [a, b, c] = [sessions.create(vera), sessions.create(vera), sessions.create(vera)];
+    t = 10;
+    sessions.get(a.id); // a is now more recent than b
+    const d = sessions.create(vera);
+    expect(sessions.size()).toBe(3);
+    expect(sessions.get(b.id)).toBeNull();
+    expect([a, c, d].every((x) => sessions.get(x.id) !== null)).toBe(true);
+  });
+
+  test('destroy signs out', () => {
+    const sessions = createSessions(() => 0);
+    const s = sessions.create(vera);
+    sessions.destroy(s.id);
+    expect(sessions.get(s.id)).toBeNull();
+  });
+});

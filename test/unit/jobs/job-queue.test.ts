@@ -1,0 +1,308 @@
+import { createJobQueue } from '../../../src/jobs/job-queue';
+import { skippedResult } from '../../../src/jobs/skipped-result';
+import { openSqliteStore } from '../../../src/store/sqlite-store';
+import type { Job, NewJob, Store } from '../../../src/store/store';
+import type { JobStatus, Result } from '../../../src/types';
+
+let serial = 0;
+function newJob(over: Partial<NewJob> & { node?: string; action?: string } = {}): NewJob {
+  const { node = 'web-1', action = 'noop', ...rest } = over;
+  return {
+    id: `job-${++serial}`,
+    traceId: 't',
+    request: { action, node, params: {}, dryRun: false, pluginDryRun: false },
+    trigger: { kind: 'api' },
+    alert: null,
+    incident: null,
+    chainId: null,
+    step: 0,
+    after: null,
+    stopOnFailureOf: true,
+    notify: [],
+    mutating: false,
+    createdAt: new Date().toISOString(),
+    ...rest,
+  };
+}
+
+/** A queue whose "run" is controlled by the test: each job waits until released, then ends as told. */
+function harness(concurrency: number, outcomes: Record<string, JobStatus> = {}) {
+  const store: Store = openSqliteStore(':memory:');
+  const started: string[] = [];
+  const releases = new Map<string, () => void>();
+  let maxRunning = 0;
+  const queue = createJobQueue({
+    store,
+    concurrency,
+    now: () => new Date(),
+    log: { error: () => undefined },
+    report: async () => undefined,
+    run: (job: Job) =>
+      new Promise<Result>((resolve) => {
+        started.push(job.id);
+        maxRunning = Math.max(maxRunning, queue.running());
+        releases.set(job.id, () => resolve(skippedResult(job, 'test', new Date(), outcomes[job.id] ?? 'succeeded')));
+      }),
+  });
+  const release = async (id: string) => {
+    await waitUntil(() => releases.has(id));
+    releases.get(id)!();
+    releases.delete(id);
+  };
+  return { store, queue, started, release, maxRunning: () => maxRunning };
+}
+
+async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+const tick = () => new Promise((r) => setTimeout(r, 30));
+
+test('steps run in order; a failed step skips the rest of its chain', async () => {
+  const h = harness(5, { 'chain-a1': 'failed' });
+  const a1 = newJob({ id: 'chain-a1', chainId: 'a' });
+  const a2 = newJob({ id: 'chain-a2', chainId: 'a', step: 1, after: 'chain-a1' });
+  const a3 = newJob({ id: 'chain-a3', chainId: 'a', step: 2, after: 'chain-a2' });
+  h.store.createJobs([a1, a2, a3]);
+  h.queue.resume();
+  await h.release('chain-a1');
+  await h.queue.idle();
+  expect(h.started).toEqual(['chain-a1']);
+  expect(h.store.getJob('chain-a2')).toMatchObject({
+    status: 'skipped',
+    reason: expect.stringMatching(/^previous_step_failed: step 1 \(noop\) ended failed/),
+  });
+  expect(h.store.getJob('chain-a2')!.result).toMatchObject({ status: 'skipped' });
+  expect(h.store.getJob('chain-a3')!.status).toBe('skipped');
+});
+
+test('continue_on_error on the failed step lets the next one run', async () => {
+  const h = harness(5, { c1: 'failed' });
+  h.store.createJobs([
+    newJob({ id: 'c1', chainId: 'c' }),
+    newJob({ id: 'c2', chainId: 'c', step: 1, after: 'c1', stopOnFailureOf: false }),
+  ]);
+  h.queue.resume();
+  await h.release('c1');
+  await h.release('c2');
+  await h.queue.idle();
+  expect(h.started).toEqual(['c1', 'c2']);
+  expect(h.store.getJob('c2')!.status).toBe('succeeded');
+});
+
+test('two mutating jobs never overlap on one node; a read-only one runs beside them; other nodes are free', async () => {
+  const h = harness(10);
+  h.store.createJobs([
+    newJob({ id: 'm1', mutating: true }),
+    newJob({ id: 'm2', mutating: true }),
+    newJob({ id: 'r1', mutating: false }),
+    newJob({ id: 'other', node: 'web-2', mutating: true }),
+  ]);
+  h.queue.resume();
+  await waitUntil(() => h.started.length === 3);
+  await tick();
+  expect(h.started.sort()).toEqual(['m1', 'other', 'r1']);
+  expect(h.store.getJob('m2')!.status).toBe('queued');
+  await h.release('m1');
+  await waitUntil(() => h.started.includes('m2'));
+  for (const id of ['m2', 'r1', 'other']) await h.release(id);
+  await h.queue.idle();
+  expect(['m1', 'm2', 'r1', 'other'].map((id) => h.store.getJob(id)!.status)).toEqual([
+    'succeeded',
+    'succeeded',
+    'succeeded',
+    'succeeded',
+  ]);
+});
+
+test('the global concurrency limit holds', async () => {
+  const h = harness(3);
+  const jobs = Array.from({ length: 8 }, (_, i) => newJob({ id: `g${i}`, node: `n${i}` }));
+  h.store.createJobs(jobs);
+  h.queue.resume();
+  await waitUntil(() => h.started.length === 3);
+  await tick();
+  expect(h.started).toHaveLength(3);
+  for (const j of jobs) await h.release(j.id);
+  await h.queue.idle();
+  expect(h.maxRunning()).toBeLessThanOrEqual(3);
+  expect(h.started).toHaveLength(8);
+});
+
+test('a dedup key admits one set of jobs; the second attempt returns the first jobs', () => {
+  const store = openSqliteStore(':memory:');
+  const first = store.createJobs([newJob({ id: 'd1' })], 'episode-1');
+  const second = store.createJobs([newJob({ id: 'd2' })], 'episode-1');
+  expect(first.duplicate).toBe(false);
+  expect(second).toMatchObject({ duplicate: true, jobs: [{ id: 'd1' }] });
+  expect(store.getJob('d2')).toBeNull();
+  expect(store.rememberKey('w-1')).toBe(true);
+  expect(store.rememberKey('w-1')).toBe(false);
+});
+
+test('the audit log is append-only', () => {
+  const Database = require('better-sqlite3');
+  const path = require('node:path').join(require('node:os').tmpdir(), `rune-audit-${process.pid}.db`);
+  const fileStore = openSqliteStore(path);
+  fileStore.audit({ at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} });
+  expect(fileStore.listAudit(5)).toEqual([
+    { at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} },
+  ]);
+  fileStore.close();
+  const raw = new Database(path);
+  expect(() => raw.prepare("UPDATE audit SET actor = 'mallory'").run()).toThrow(/append-only/);
+  expect(() => raw.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+  raw.close();
+  require('node:fs').rmSync(path, { force: true });
+});
+
+describe('guards in the queue', () => {
+  test('a mutating job that waits for its node lock longer than the bound is skipped node_busy and reported', async () => {
+    const store = openSqliteStore(':memory:');
+    const reported: Result[] = [];
+    const suppressed: string[] = [];
+    const releases = new Map<string, () => void>();
+    const queue = createJobQueue({
+      store,
+      concurrency: 5,
+      now: () => new Date(),
+      log: { error: () => undefined },
+      nodeLockWaitMs: () => 100,
+      suppressed: (_job, reason) => suppressed.push(reason),
+      report: async (_job, r) => void reported.push(r),
+      run: (job) =>
+        new Promise<Result>((resolve) =>
+          releases.set(job.id, () => resolve(skippedResult(job, 'test', new Date(), 'succeeded'))),
+        ),
+    });
+    store.createJobs([
+      newJob({ id: 'holder', mutating: true, action: 'restart-docker' }),
+      newJob({ id: 'waiter', mutating: true }),
+      newJob({ id: 'reader', mutating: false }),
+    ]);
+    queue.resume();
+    await waitUntil(() => releases.has('holder') && releases.has('reader'));
+    await waitUntil(() => store.getJob('waiter')!.status === 'skipped', 3000);
+    expect(store.getJob('waiter')).toMatchObject({
+      reason: 'node_busy: web-1 stayed locked by mutating job holder (restart-docker) for longer than 100ms',
+    });
+    expect(reported.map((r) => [r.job_id, r.status])).toEqual([['waiter', 'skipped']]);
+    expect(suppressed).toEqual([expect.stringMatching(/^node_busy: /)]);
+    releases.get('holder')!();
+    releases.get('reader')!();
+    await queue.idle();
+    expect(store.getJob('holder')!.status).toBe('succeeded');
+  });
+
+  test('a waiter within the bound runs once the lock is free', async () => {
+    const h = harness(5);
+    h.store.createJobs([newJob({ id: 'l1', mutating: true }), newJob({ id: 'l2', mutating: true })]);
+    h.queue.resume();
+    await h.release('l1');
+    await h.release('l2');
+    await h.queue.idle();
+    expect(h.store.getJob('l2')!.status).toBe('succeeded');
+  });
+
+  test('the end of an automatic rule run is reported once: at the failed step that stops it, or at the last step', async () => {
+    const store = openSqliteStore(':memory:');
+    const ends: [string, boolean][] = [];
+    const outcomes: Record<string, JobStatus> = { f1: 'failed', k1: 'failed' };
+    const queue = createJobQueue({
+      store,
+      concurrency: 5,
+      now: () => new Date(),
+      log: { error: () => undefined },
+      report: async () => undefined,
+      ruleRunEnded: (job, _r, ok) => void ends.push([job.id, ok]),
+      run: async (job) => skippedResult(job, 'x', new Date(), outcomes[job.id] ?? 'succeeded'),
+    });
+    const alert = { kind: 'alert' as const, rule: 'r' };
+    store.createJobs([
+      newJob({ id: 's1', chainId: 's', trigger: alert }),
+      newJob({ id: 's2', chainId: 's', step: 1, after: 's1', trigger: alert }),
+      newJob({ id: 'f1', chainId: 'f', trigger: alert }),
+      newJob({ id: 'f2', chainId: 'f', step: 1, after: 'f1', trigger: alert }),
+      // continue_on_error on k1: the run goes on and ends with k2's success.
+      newJob({ id: 'k1', chainId: 'k', trigger: alert }),
+      newJob({ id: 'k2', chainId: 'k', step: 1, after: 'k1', stopOnFailureOf: false, trigger: alert }),
+      newJob({ id: 'manual', trigger: { kind: 'api' } }),
+    ]);
+    queue.resume();
+    await queue.idle();
+    expect(ends.sort()).toEqual([
+      ['f1', false],
+      ['k2', true],
+      ['s2', true],
+    ]);
+  });
+
+  test('jobs stored already finished are reported once per chain; dropped jobs never start', async () => {
+    const reported: string[] = [];
+    const store = openSqliteStore(':memory:');
+    const queue = createJobQueue({
+      store,
+      concurrency: 1,
+      now: () => new Date(),
+      log: { error: () => undefined },
+      report: async (j) => void reported.push(j.id),
+      run: async (job) => skippedResult(job, 'x', new Date(), 'succeeded'),
+    });
+    const [a, b] = store.createJobs([
+      newJob({
+        id: 'sk1',
+        chainId: 'z',
+        status: 'skipped',
+        reason: 'budget: x',
+        result: skippedResult(newJob({ id: 'sk1' }) as Job, 'budget: x', new Date()),
+      }),
+      newJob({
+        id: 'sk2',
+        chainId: 'z',
+        step: 1,
+        after: 'sk1',
+        status: 'skipped',
+        reason: 'budget: x',
+        result: skippedResult(newJob({ id: 'sk2' }) as Job, 'budget: x', new Date()),
+      }),
+    ]).jobs;
+    const [q] = store.createJobs([newJob({ id: 'drop-me' })]).jobs;
+    queue.add([q!]); // scheduled for the next turn; a resolve cancels it before that
+    queue.drop(['drop-me']);
+    queue.add([a!, b!]);
+    await queue.idle();
+    expect(reported).toEqual(['sk1']);
+    expect(store.getJob(q!.id)!.status).toBe('queued');
+  });
+});
+
+test('a resolve cancels the queued runs of its own firing episode only, not a newer episode of the same alert', () => {
+  const store = openSqliteStore(':memory:');
+  const alert = (startsAt: string) => ({
+    source: 'alertmanager' as const,
+    status: 'firing' as const,
+    labels: { alertname: 'A' },
+    annotations: {},
+    startsAt,
+    endsAt: null,
+    fingerprint: 'f00d',
+  });
+  const trigger = { kind: 'alert' as const, source: 'alertmanager', rule: 'r', alert_fingerprint: 'f00d' };
+  store.createJobs([
+    newJob({ id: 'ep1', alert: alert('2026-11-24T10:00:40Z'), trigger }),
+    newJob({ id: 'ep3', alert: alert('2026-11-24T10:00:48Z'), trigger }),
+  ]);
+  const cancelled = store.cancelQueuedForAlert(
+    'f00d',
+    '2026-11-24T10:00:40Z',
+    'resolved: test',
+    new Date().toISOString(),
+    (j) => skippedResult(j, 'resolved: test', new Date(), 'cancelled'),
+  );
+  expect(cancelled.map((j) => j.id)).toEqual(['ep1']);
+  expect(store.getJob('ep1')!.status).toBe('cancelled');
+  expect(store.getJob('ep3')!.status).toBe('queued');
+});

@@ -1,0 +1,61 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describeFailure, requestWithRetry, urlSecrets } from '../../../src/reporters/request-with-retry';
+import { recordingSleep } from './fake-server';
+
+test('a response whose headers come but whose body never ends times out too', async () => {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"partial":');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  try {
+    const out = await requestWithRetry(() => ({ method: 'GET', url, headers: {} }), { timeoutMs: 200, maxAttempts: 1 });
+    expect(out).toMatchObject({ ok: false, status: null, attempts: 1, timedOut: true });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('the request is rebuilt for every attempt; computed waits are capped by maxWaitMs', async () => {
+  const rec = recordingSleep();
+  const seen: number[] = [];
+  const fakeFetch = (async () => new Response('', { status: 500 })) as typeof fetch;
+  const out = await requestWithRetry(
+    (attempt) => {
+      seen.push(attempt);
+      return { method: 'POST', url: 'http://x.invalid/', headers: {}, body: '' };
+    },
+    { fetch: fakeFetch, sleep: rec.sleep, random: () => 1, maxAttempts: 6, maxWaitMs: 3000 },
+  );
+  expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(out).toMatchObject({ ok: false, status: 500, attempts: 6 });
+  expect(rec.waits).toEqual([500, 1000, 2000, 3000, 3000]);
+});
+
+test('a huge error body is read only up to the cap', async () => {
+  const big = 'x'.repeat(5 * 1024 * 1024);
+  const fakeFetch = (async () => new Response(big, { status: 400 })) as typeof fetch;
+  const out = await requestWithRetry(() => ({ method: 'GET', url: 'http://x.invalid/', headers: {} }), {
+    fetch: fakeFetch,
+  });
+  expect(out.body.length).toBe(64 * 1024);
+  expect(describeFailure('hook', out).length).toBeLessThan(300);
+});
+
+test('a network error message never carries the URL (Slack webhook URLs are secrets)', async () => {
+  const url = 'https://hooks.slack.com/services/T0/B0/SECRETSECRETSECRET';
+  const fakeFetch = (async () => {
+    throw new TypeError(`Failed to parse URL from ${url}`);
+  }) as typeof fetch;
+  const out = await requestWithRetry(() => ({ method: 'POST', url, headers: {} }), {
+    fetch: fakeFetch,
+    maxAttempts: 2,
+    sleep: recordingSleep().sleep,
+  });
+  expect(out).toMatchObject({ ok: false, status: null, attempts: 2 });
+  expect(out.error).toBe('network error: Failed to parse URL from <url>');
+  expect(urlSecrets(url)).toContain('SECRETSECRETSECRET');
+});

@@ -1,0 +1,76 @@
+import { parseMatcher } from '../../../src/rules/parse-matcher';
+
+describe('parseMatcher: Alertmanager syntax', () => {
+  test.each([
+    ['alertname="DockerDaemonDown"', 'alertname', '=', 'DockerDaemonDown'],
+    ['severity!="info"', 'severity', '!=', 'info'],
+    ['severity=~"critical|page"', 'severity', '=~', 'critical|page'],
+    ['job!~"node|blackbox"', 'job', '!~', 'node|blackbox'],
+    ['  team = "sre"  ', 'team', '=', 'sre'],
+    ['severity=critical', 'severity', '=', 'critical'],
+    ['instance=10.0.1.23:9100', 'instance', '=', '10.0.1.23:9100'],
+    ['summary="say \\"hi\\" \\\\ bye\\n"', 'summary', '=', 'say "hi" \\ bye\n'],
+    ['foo=""', 'foo', '=', ''],
+    ['_x1="Σ 🙂"', '_x1', '=', 'Σ 🙂'],
+  ])('%s', (text, name, op, value) => {
+    const out = parseMatcher(text);
+    expect(out).toMatchObject({ ok: true, matcher: { name, op, value, text } });
+  });
+
+  test('regex operators get a fully anchored regex; equality operators none', () => {
+    const re = parseMatcher('severity=~"critical|page"');
+    expect(re.ok && re.matcher.regex?.source).toBe('^(?:critical|page)$');
+    const eq = parseMatcher('severity="critical"');
+    expect(eq.ok && eq.matcher.regex).toBeNull();
+  });
+
+  test("RE2's leading (?i) becomes the i flag", () => {
+    const out = parseMatcher('env=~"(?i)prod"');
+    expect(out.ok && out.matcher.regex?.test('PROD')).toBe(true);
+    const dotAll = parseMatcher('msg=~"(?is)a.b"');
+    expect(dotAll.ok && dotAll.matcher.regex?.test('A\nB')).toBe(true);
+    const plain = parseMatcher('msg=~"a.b"');
+    expect(plain.ok && plain.matcher.regex?.test('a\nb')).toBe(false);
+  });
+
+  test.each([
+    ['', 1, /empty matcher/],
+    ['1abc="x"', 1, /expected a label name/],
+    ['"quoted"="x"', 1, /quoted label names are not supported/],
+    ['{a="b"}', 1, /one matcher per list item/],
+    ['alertname', 10, /expected an operator/],
+    ['alertname=="x"', 11, /unexpected "="; quote the value/],
+    ['alertname=', 11, /missing value after =/],
+    ['alertname="x', 11, /unterminated quoted value/],
+    ['alertname="a\\d"', 13, /unknown escape \\d/],
+    ['a="b", c="d"', 6, /one matcher per list item/],
+    ['a="b" junk', 7, /unexpected "junk" after the value/],
+    ['a=~"(unclosed"', 4, /invalid regex/],
+    ['a=~"(?m)^x"', 4, /\(\?m\) flag is not supported/],
+  ])('%j is refused at column %d', (text, column, reason) => {
+    const out = parseMatcher(text);
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.column).toBe(column);
+    expect(out.reason).toMatch(reason);
+  });
+
+  test.each([
+    ['(a+)+', /nested quantifier/],
+    ['(a*)*', /nested quantifier/],
+    ['(a|a)*', /same character/],
+    ['(x)\\1', /backreferences/],
+    ['(?=a)a', /lookarounds/],
+    ['.*a.*a.*', /more than two repetitions/],
+  ])('the regex %s is a backtracking risk and refused with a reason', (re, reason) => {
+    const out = parseMatcher(`label=~"${re.replace(/\\/g, '\\\\')}"`);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.reason).toMatch(reason);
+  });
+
+  test('a regex longer than 1024 characters is refused', () => {
+    const out = parseMatcher(`a=~"${'x'.repeat(1025)}"`);
+    expect(out).toMatchObject({ ok: false, reason: expect.stringMatching(/1025 characters long \(at most 1024\)/) });
+    expect(parseMatcher(`a=~"${'x'.repeat(1024)}"`).ok).toBe(true);
+  });
+});
