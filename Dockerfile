@@ -1,4 +1,4 @@
-# RUNE container image (docs/deployment.md, DESIGN.md "Deployment and scale").
+# RUNE container image (docs/deployment.md, docs/architecture.md "Deployment and scale").
 # Build: docker build -t rune .
 # Run:   docker run -p 127.0.0.1:9095:9095 -e RUNE_WEBHOOK_TOKEN_FILE=/run/secrets/rune_webhook_token \
 #          -v rune-data:/var/lib/rune -v ./rules:/etc/rune/rules:ro -v ./keys:/etc/rune/keys:ro rune

@@ -2,7 +2,7 @@ import type { ErrorStage, ResultError } from './types';
 
 /**
  * The error catalogue: every failure RUNE reports carries one of these codes.
- * `exit` is the CLI exit code class (DESIGN.md, CLI); docs/errors.md lists them all.
+ * `exit` is the CLI exit code class (docs/architecture.md, CLI); docs/errors.md lists them all.
  */
 export const ERROR_CATALOGUE = {
   USAGE: { stage: 'validate', retryable: false, exit: 2, text: 'the command line is wrong' },
@@ -182,7 +182,7 @@ export function isRuneError(err: unknown): err is RuneError {
   return err instanceof RuneError;
 }
 
-/** The Result-shaped rendering of a RuneError (DESIGN.md, Results and errors). */
+/** The Result-shaped rendering of a RuneError (docs/architecture.md, Results and errors). */
 export function toResultError(err: RuneError, traceId: string): ResultError {
   return {
     code: err.code,

@@ -1,4 +1,4 @@
-/** Shared vocabulary of RUNE (DESIGN.md: Plugins, Results and errors). */
+/** Shared vocabulary of RUNE (docs/architecture.md: Plugins, Results and errors). */
 
 export type JobStatus =
   'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'interrupted';
@@ -89,7 +89,7 @@ export interface IncidentRef {
 }
 
 /**
- * One alert, normalized from any source (DESIGN.md, Data flow). Source adapters build these; the
+ * One alert, normalized from any source (docs/architecture.md, Data flow). Source adapters build these; the
  * rule engine matches on `labels`; the payload's `alert` field is the AlertRef subset.
  */
 export interface Alert {
@@ -97,7 +97,7 @@ export interface Alert {
   status: 'firing' | 'resolved';
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** RFC 3339 as sent; with fingerprint it identifies one firing episode (PROTOCOLS.md §1.4). */
+  /** RFC 3339 as sent; with fingerprint it identifies one firing episode (docs/protocols.md §1.4). */
   startsAt: string;
   /** null while firing (Alertmanager sends the zero time 0001-01-01T00:00:00Z then). */
   endsAt: string | null;

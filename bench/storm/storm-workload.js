@@ -5,7 +5,7 @@
  * and the exactly-once check. Shared by bench/storm/run.js and test/scenarios/exactly-once.test.ts, so
  * the benchmark and `npm test` send the same kind of storm and judge it the same way. No I/O.
  *
- * The model (PROTOCOLS.md §1.4, Alertmanager's behaviour):
+ * The model (docs/protocols.md §1.4, Alertmanager's behaviour):
  *   - a pool of `alertnames × instances` alerts (default 20 × 10 = 200), one notification group
  *     per alertname; every alert has Alertmanager's fingerprint (FNV-1a 64 over its labels);
  *   - a *new* notification advances a virtual clock by `stepMs`, picks a group and 1–`maxAlerts`
@@ -184,7 +184,7 @@ function generateStorm(opts = {}) {
       groupKey: `{}:{alertname="${group.alertname}"}`,
       truncatedAlerts: 0,
     };
-    // Go's json.Encoder ends the body with a newline (PROTOCOLS.md §1.1).
+    // Go's json.Encoder ends the body with a newline (docs/protocols.md §1.1).
     const body = Buffer.from(`${JSON.stringify(payload)}\n`, 'utf8');
     fresh.push(notifications.length);
     notifications.push({ body, resendOf: null, alerts });

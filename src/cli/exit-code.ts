@@ -1,7 +1,7 @@
 import { ERROR_CATALOGUE } from '../errors';
 import type { Result } from '../types';
 
-/** DESIGN.md exit codes: 0 ok, 1 ran and failed, 2 usage/config, 3 unreachable/auth, 4 timeout. */
+/** docs/architecture.md exit codes: 0 ok, 1 ran and failed, 2 usage/config, 3 unreachable/auth, 4 timeout. */
 export function exitCodeFor(result: Result): number {
   if (result.status === 'succeeded' || result.status === 'skipped') return 0;
   if (result.status === 'timed_out') return 4;

@@ -75,7 +75,7 @@ export function defaultTransports(s: Settings): Partial<Record<TransportKind, Tr
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** The CLI entry: the only place where errors become exit codes (DESIGN.md, CLI). */
+/** The CLI entry: the only place where errors become exit codes (docs/architecture.md, CLI). */
 export async function main(argv: string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
   let exitCode = 0;
   const program = new Command('rune')
@@ -409,7 +409,7 @@ async function runCommand(action: string, o: RunFlags, io: CliIo, deps: CliDeps)
   const env = { fallbackUser: settings.fallbackUser };
   const nodes = [...new Set(o.node)];
   // AWS's MaxConcurrency paces SSM nodes, not --concurrency: they all go to the transport at once,
-  // so it can put up to 50 of them in each SendCommand (DESIGN.md, Deployment and scale).
+  // so it can put up to 50 of them in each SendCommand (docs/architecture.md, Deployment and scale).
   const overSsm = (node: string): boolean => {
     if (o.ssm) return true;
     try {

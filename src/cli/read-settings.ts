@@ -3,7 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG_PATH } from '../config/read-config';
 
-/** Service and CLI settings (DESIGN.md settings table). Pure apart from the two look-ups passed in. */
+/** Service and CLI settings (docs/architecture.md settings table). Pure apart from the two look-ups passed in. */
 export interface Settings {
   configPath: string;
   /** True when the user named the config (flag or RUNE_CONFIG): then it must exist. */

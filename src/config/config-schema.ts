@@ -15,7 +15,7 @@ const jump = {
   description: 'Jump host (bastion) to reach the node through, as [user@]host[:port]; none for a direct connection',
   examples: ['ops@bastion-1', 'bastion.example.com:2222', 'none'],
 };
-/** SendCommand's MaxConcurrency / MaxErrors (PROTOCOLS.md §4.1): a YAML integer or a string such as "25%". */
+/** SendCommand's MaxConcurrency / MaxErrors (docs/protocols.md §4.1): a YAML integer or a string such as "25%". */
 const ssm = {
   type: 'object',
   additionalProperties: false,
@@ -201,7 +201,7 @@ export const CONFIG_SCHEMA = {
           },
           instance_id: {
             type: 'string',
-            // SSM's InstanceId pattern (PROTOCOLS.md §4.1), or a template such as {{ labels.instance_id }}.
+            // SSM's InstanceId pattern (docs/protocols.md §4.1), or a template such as {{ labels.instance_id }}.
             pattern: '^(i-(\\w{8}|\\w{17})|mi-\\w{17}|.*\\{\\{.*\\}\\}.*)$',
             description:
               'SSM managed instance id (i-… or mi-…), or a template rendered from the alert such as "{{ labels.instance_id }}"',

@@ -25,7 +25,7 @@ export interface ConfigOutcome {
 }
 
 /**
- * Pure: YAML text → schema check → semantic checks → config (CONVENTIONS.md, config pipeline).
+ * Pure: YAML text → schema check → semantic checks → config (docs/architecture.md, config pipeline).
  * `file` only labels the problems.
  */
 export function validateConfig(text: string, file: string): ConfigOutcome {

@@ -1,4 +1,4 @@
-/** Shared vocabulary of the guards (DESIGN.md, Safety guards; docs/safety.md). */
+/** Shared vocabulary of the guards (docs/architecture.md, Safety guards; docs/safety.md). */
 
 /** A rule's guards with defaults applied and durations in milliseconds (resolveRuleGuards). */
 export interface RuleGuards {

@@ -12,7 +12,7 @@ export function byRule(invocations: readonly Invocation[]): Map<string, Invocati
 
 /**
  * One rule run as a chain of jobs, its steps in order: each waits for the one before, and stops
- * the chain when that one fails unless it said continue_on_error (DESIGN.md). One trace id for
+ * the chain when that one fails unless it said continue_on_error (docs/architecture.md). One trace id for
  * the whole run. Used by automatic runs (ingest-alerts) and runs asked for by hand
  * (manual-rule-jobs) alike.
  */

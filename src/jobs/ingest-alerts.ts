@@ -55,7 +55,7 @@ export function alertRef(a: Alert): AlertRef {
   };
 }
 
-/** One run per (rule, fingerprint, startsAt) firing episode (DESIGN.md, Safety guards: dedup). */
+/** One run per (rule, fingerprint, startsAt) firing episode (docs/architecture.md, Safety guards: dedup). */
 export function episodeKey(rule: string, a: Alert): string {
   // startsAt first: keys of new episodes then sort near each other, so inserting them touches few
   // index pages (bench/ingest); the rest makes the key unique per rule, status and alert.

@@ -173,7 +173,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         }
         const holder = entry.mutating ? lockedNodes.get(entry.node) : undefined;
         if (holder) {
-          // Per-node lock: wait, but not for ever (DESIGN.md, Safety guards; docs/safety.md node_busy).
+          // Per-node lock: wait, but not for ever (docs/architecture.md, Safety guards; docs/safety.md node_busy).
           const now = deps.now().getTime();
           const since = lockWaitSince.get(entry.id) ?? now;
           lockWaitSince.set(entry.id, since);

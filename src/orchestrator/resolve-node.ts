@@ -80,7 +80,7 @@ export function resolveNode(
 /**
  * The node's SSM instance id: its `instance_id` (rendered with the alert's labels when it is a
  * template), else its name when that is an instance id (`--node i-0123456789abcdef0`). Checked
- * against SSM's own pattern (PROTOCOLS.md §4.1) before it goes anywhere.
+ * against SSM's own pattern (docs/protocols.md §4.1) before it goes anywhere.
  */
 function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): string {
   const fail = (why: string): never => {

@@ -13,7 +13,7 @@ export type ParseOutcome = { ok: true; plugin: PluginMeta } | { ok: false; reaso
 
 /**
  * Reads the metadata block of a plugin file: comment lines between two `# ---` lines right
- * after the shebang (DESIGN.md, Plugins). `stem` is the file name without extension.
+ * after the shebang (docs/architecture.md, Plugins). `stem` is the file name without extension.
  */
 export function parsePluginMetadata(source: string, stem: string, path: string, ajv: Ajv): ParseOutcome {
   const lines = source.split('\n');

@@ -2,7 +2,7 @@ import type { IncidentRef } from '../types';
 import { plainLine } from './plain-line';
 import { requestWithRetry, type HttpOutcome, type HttpRequest, type RetryOptions } from './request-with-retry';
 
-/** The `{"error":{message, code, errors}}` body of a failed PagerDuty REST call (PROTOCOLS.md §3.2). */
+/** The `{"error":{message, code, errors}}` body of a failed PagerDuty REST call (docs/protocols.md §3.2). */
 export interface PagerDutyApiError {
   message: string | null;
   code: number | null;
@@ -22,11 +22,11 @@ export type PagerDutyOutcome<T> =
     };
 
 export interface PagerDutyClient {
-  /** POST /incidents/{id}/notes (PROTOCOLS.md §3.1). */
+  /** POST /incidents/{id}/notes (docs/protocols.md §3.1). */
   createNote(incidentId: string, content: string): Promise<PagerDutyOutcome<{ noteId: string | null }>>;
   /** The first open (triggered or acknowledged) incident whose incident_key is `incidentKey`, or null. */
   findIncidentByKey(incidentKey: string): Promise<PagerDutyOutcome<IncidentRef | null>>;
-  /** GET /incidents/{id}/alerts, parsed JSON, first page only (PROTOCOLS.md §2.7). */
+  /** GET /incidents/{id}/alerts, parsed JSON, first page only (docs/protocols.md §2.7). */
   listIncidentAlerts(incidentId: string): Promise<PagerDutyOutcome<unknown>>;
 }
 

@@ -15,7 +15,7 @@ export interface PagerDutyReporterOptions {
  * Posts the Result as a note on the job's PagerDuty incident. The incident is, in order: the one in
  * the context, the one on the alert (PagerDuty webhooks), the one in the job's trigger (a re-run
  * from the incident page), else, for an Alertmanager alert, the open incident whose incident_key is
- * sha256(groupKey) (PROTOCOLS.md §1.5).
+ * sha256(groupKey) (docs/protocols.md §1.5).
  */
 export function createPagerDutyReporter(client: PagerDutyClient, opts: PagerDutyReporterOptions): Reporter {
   const name = opts.name ?? 'pagerduty';

@@ -3,7 +3,7 @@ import { formatDuration } from '../util/duration';
 import { plainLine, truncate } from './plain-line';
 
 export interface RenderOptions {
-  /** RUNE_PUBLIC_URL: where the job page lives (DESIGN.md, settings). */
+  /** RUNE_PUBLIC_URL: where the job page lives (docs/architecture.md, settings). */
   publicUrl: string;
 }
 

@@ -23,11 +23,11 @@ export interface Delivery {
 }
 
 /**
- * Posts a job's Result where the responder looks (DESIGN.md, Data flow: reporters).
+ * Posts a job's Result where the responder looks (docs/architecture.md, Data flow: reporters).
  *
- * report() never throws: a failed delivery is a Delivery with ok:false (CONVENTIONS.md 7).
+ * report() never throws: a failed delivery is a Delivery with ok:false (docs/architecture.md 7).
  *
- * Calls are independent: there is no queue or lock shared between jobs. PROTOCOLS.md §3.3 advises
+ * Calls are independent: there is no queue or lock shared between jobs. docs/protocols.md §3.3 advises
  * serial requests per PagerDuty token, but one stuck incident (timeout × attempts, minutes) would
  * then hold back every other job's note, and RUNE's note volume is far below the 960 requests/min
  * limit. Instead each request has its own timeout, and a 429 is honoured by the call that got it.

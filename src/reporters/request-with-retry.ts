@@ -1,7 +1,7 @@
 /**
  * The one retry loop every reporter uses (PagerDuty REST, Slack, generic webhook).
  *
- * Rules (PROTOCOLS.md §3.2, §3.3, §5 item 4):
+ * Rules (docs/protocols.md §3.2, §3.3, §5 item 4):
  * - any 2xx is success (PagerDuty documents 200 for a note; some mocks answer 201);
  * - 429 (and 503) wait what the server asks (`ratelimit-reset` / `Retry-After`, in seconds) when
  *   it says, capped by `maxWaitMs`, else exponential backoff;

@@ -21,7 +21,7 @@ export interface WebhookReporterOptions extends RetryOptions {
  * with a constant-time compare (crypto.timingSafeEqual), and reject timestamps more than a few
  * minutes from their clock, so a captured request cannot be replayed later. The timestamp is
  * inside the signed text, so it cannot be swapped. (The same scheme as Slack's and Stripe's
- * request signing; compare PagerDuty's v1 signatures, PROTOCOLS.md §2.3.)
+ * request signing; compare PagerDuty's v1 signatures, docs/protocols.md §2.3.)
  */
 export function signWebhookBody(secret: string, timestamp: number, rawBody: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;

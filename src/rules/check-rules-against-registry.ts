@@ -3,7 +3,7 @@ import type { PluginRegistry } from '../plugins/load-registry';
 import { isTemplate } from './parse-template';
 
 /**
- * The checks of rules.yaml that need the plugins (DESIGN.md, Configuration): every step names a
+ * The checks of rules.yaml that need the plugins (docs/architecture.md, Configuration): every step names a
  * known action, and params without templates satisfy that plugin's JSON Schema. Pure: the registry
  * is already loaded. `rune rules check` and `rune serve` run it after validateConfig.
  *

@@ -16,7 +16,7 @@ export interface MatchOutcome {
 }
 
 /**
- * The rule engine (DESIGN.md, Data flow): every rule whose `on` equals the alert's status and whose
+ * The rule engine (docs/architecture.md, Data flow): every rule whose `on` equals the alert's status and whose
  * matchers all match its labels gives one Invocation per step, in order, with node and params
  * rendered for this alert. Pure. A firing rule never runs for a resolved alert.
  *

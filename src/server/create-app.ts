@@ -124,7 +124,7 @@ const JOB_STATUSES: JobStatus[] = [
   'interrupted',
 ];
 
-/** The HTTP surface of `rune serve` (DESIGN.md, Service: HTTP surface). Thin: the work is in jobs/ and sources/. */
+/** The HTTP surface of `rune serve` (docs/architecture.md, Service: HTTP surface). Thin: the work is in jobs/ and sources/. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -257,7 +257,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
   /**
-   * A resolve cancels the queued runs of that alert's firing episode(s) (DESIGN.md, Safety guards):
+   * A resolve cancels the queued runs of that alert's firing episode(s) (docs/architecture.md, Safety guards):
    * they are stored as cancelled with reason `resolved: …`, forgotten by the queue and reported.
    */
   const cancelResolved = (alerts: Alert[]): string[] => {
@@ -410,7 +410,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'reloaded' });
   });
 
-  // ---- Alertmanager (PROTOCOLS.md §1): bearer or basic auth; 4xx are not retried by Alertmanager, 5xx are.
+  // ---- Alertmanager (docs/protocols.md §1): bearer or basic auth; 4xx are not retried by Alertmanager, 5xx are.
   app.post('/webhooks/alertmanager', raw, async (req, res) => {
     notWhileStopping();
     if (!deps.auth.insecureNoAuth) {
@@ -461,7 +461,7 @@ export function createApp(deps: AppDeps): express.Express {
     respondIngest(res, outcome, parsed.warnings.length ? { warnings: parsed.warnings } : {});
   });
 
-  // ---- PagerDuty v3 (PROTOCOLS.md §2): signature over the raw bytes; dedup on X-Webhook-Id.
+  // ---- PagerDuty v3 (docs/protocols.md §2): signature over the raw bytes; dedup on X-Webhook-Id.
   app.post('/webhooks/pagerduty', raw, (req, res) => {
     notWhileStopping();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -612,7 +612,7 @@ export function createApp(deps: AppDeps): express.Express {
   };
   if (deps.pagerduty) setImmediate(resumePendingIncidents);
 
-  // ---- PagerDuty Custom Incident Action (PROTOCOLS.md §2.8): a button on the incident page runs
+  // ---- PagerDuty Custom Incident Action (docs/protocols.md §2.8): a button on the incident page runs
   // the rules matching the incident's alert, or `?action=NAME[&node=…]`, as a manual run by the
   // token (operator or admin) and the PagerDuty user who clicked; the Result becomes a note.
   app.post('/webhooks/pagerduty/incident-action', raw, async (req, res) => {
@@ -696,7 +696,7 @@ export function createApp(deps: AppDeps): express.Express {
         );
       const pd = deps.pagerduty as NonNullable<AppDeps['pagerduty']>;
       try {
-        // The button's request must be answered within 16 s (PROTOCOLS.md §2.5): the look-up gets 10.
+        // The button's request must be answered within 16 s (docs/protocols.md §2.5): the look-up gets 10.
         found = await withDeadline(
           findIncidentLabels(incident.id, {
             getIncidentAlerts: pd.getIncidentAlerts,

@@ -21,7 +21,7 @@ function jsonEscaped(s: string): string {
 }
 
 /**
- * pino JSON lines on stderr. Secrets are redacted by configuration, not by hope (CONVENTIONS.md):
+ * pino JSON lines on stderr. Secrets are redacted by configuration, not by hope (docs/architecture.md):
  * any field that can carry a credential is censored wherever it appears, and every secret value
  * RUNE was configured with (redactValues) is replaced by [redacted] in the finished line.
  */

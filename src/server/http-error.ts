@@ -16,7 +16,7 @@ export class HttpError extends Error {
 /** better-sqlite3 error codes that mean "cannot write now", not a bug (https://www.sqlite.org/rescode.html). */
 const STORE_DOWN = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN)/;
 
-/** The one place RUNE's errors get an HTTP status (CONVENTIONS.md: mapping in the error handler only). */
+/** The one place RUNE's errors get an HTTP status (docs/architecture.md: mapping in the error handler only). */
 export function httpStatusFor(err: unknown): {
   status: number;
   code: string;
@@ -33,7 +33,7 @@ export function httpStatusFor(err: unknown): {
   // express.raw's own errors carry status/type (body too large, bad encoding, aborted).
   const e = err as { status?: number; type?: string; message?: string; limit?: number; code?: unknown };
   // SQLite could not write (disk full, read-only or failing disk, locked too long): nothing was
-  // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (PROTOCOLS.md §1.1, §2.5).
+  // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (docs/protocols.md §1.1, §2.5).
   if (e && typeof e.code === 'string' && STORE_DOWN.test(e.code)) {
     return {
       status: 503,

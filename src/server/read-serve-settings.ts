@@ -5,7 +5,7 @@ import { DEFAULT_WEBHOOK_RETENTION, type WebhookRetention } from '../store/prune
 import { parseDuration } from '../util/duration';
 import type { NamedToken } from './create-app';
 
-/** `rune serve` settings (DESIGN.md settings table); names are part of the product. */
+/** `rune serve` settings (docs/architecture.md settings table); names are part of the product. */
 export interface ServeSettings {
   host: string;
   port: number;

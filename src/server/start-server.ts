@@ -111,7 +111,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   hideSecrets();
   for (const w of notifiers.warnings) o.log.warn({ config: runtime.config.source }, w);
   const store = openSqliteStore(o.serve.dbPath);
-  // DESIGN.md, State: a job that was running when RUNE died is interrupted, and never re-run automatically.
+  // docs/architecture.md, State: a job that was running when RUNE died is interrupted, and never re-run automatically.
   for (const job of store.interruptRunning(now().toISOString())) {
     o.log.warn(
       {

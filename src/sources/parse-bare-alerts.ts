@@ -2,7 +2,7 @@ import type { Alert } from '../types';
 import { parseAlertmanagerPayload } from './alertmanager/parse-alertmanager-payload';
 import { isJsonObject } from './is-json-object';
 
-/** The fields a bare alert may have: Alertmanager's own alert object (PROTOCOLS.md §1.3). */
+/** The fields a bare alert may have: Alertmanager's own alert object (docs/protocols.md §1.3). */
 const ALERT_KEYS = new Set(['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint']);
 
 export type ParseBareAlertsResult = { ok: true; alerts: Alert[] } | { ok: false; problems: string[] };

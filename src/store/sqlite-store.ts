@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS pending_incidents (
   received_at TEXT NOT NULL,
   event TEXT NOT NULL
 );
--- The audit log is append-only (DESIGN.md, HTTP surface).
+-- The audit log is append-only (docs/architecture.md, HTTP surface).
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 `;
@@ -131,7 +131,7 @@ export interface JobRow {
   finished_at: string | null;
 }
 
-/** One firing episode of one alert (PROTOCOLS.md §1.4: fingerprint + startsAt). */
+/** One firing episode of one alert (docs/protocols.md §1.4: fingerprint + startsAt). */
 function alertEpisode(fingerprint: string, startsAt: string): string {
   return `${fingerprint}\u0000${startsAt}`;
 }

@@ -121,7 +121,7 @@ export interface AuditFilter {
 export type AuditEntry = AuditRecord & { seq: number };
 
 /**
- * All of RUNE's state behind one interface (DESIGN.md, State): SQLite now, a shared PostgreSQL later.
+ * All of RUNE's state behind one interface (docs/architecture.md, State): SQLite now, a shared PostgreSQL later.
  * Methods are synchronous because better-sqlite3 is; a networked store would wrap them.
  */
 export interface Store {

@@ -52,7 +52,7 @@ interface PooledConnection {
 }
 
 /**
- * SSH transport on ssh2 (DESIGN.md, Remote execution): strict known_hosts, key and/or agent,
+ * SSH transport on ssh2 (docs/architecture.md, Remote execution): strict known_hosts, key and/or agent,
  * optional jump host, one pooled connection per user@host:port reused across runs and closed when idle.
  */
 export function createSshTransport(opts: SshOptions): Transport & { poolSize(): number } {

@@ -1,6 +1,6 @@
 import { RuneError } from '../errors';
 
-/** What RUNE reads of an error thrown by the SDK (PROTOCOLS.md §4.5). */
+/** What RUNE reads of an error thrown by the SDK (docs/protocols.md §4.5). */
 interface SdkErrorShape {
   name?: string;
   message?: string;

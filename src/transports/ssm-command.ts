@@ -2,14 +2,14 @@ import { BACKSTOP_MARGIN_MS, KILL_GRACE_MS } from './transport';
 import { isSsmInstanceId } from './ssm-instance-id';
 import { buildWrapperScript, WRAPPER_SETUP_EXIT } from './wrapper-script';
 
-/** SendCommand refuses documents over 64 KB (MaxDocumentSizeExceeded, PROTOCOLS.md §4.1). */
+/** SendCommand refuses documents over 64 KB (MaxDocumentSizeExceeded, docs/protocols.md §4.1). */
 export const SSM_MAX_DOCUMENT_BYTES = 64 * 1024;
 /**
  * ⚠ Which bytes SSM counts is not documented: RUNE measures the JSON of `Parameters` and keeps
  * this much room for the rest of the AWS-RunShellScript document (its own text is ~1 KB).
  */
 export const SSM_DOCUMENT_HEADROOM_BYTES = 4 * 1024;
-/** The AWS-RunShellScript document (PROTOCOLS.md §4.2). */
+/** The AWS-RunShellScript document (docs/protocols.md §4.2). */
 export const SSM_DOCUMENT = 'AWS-RunShellScript';
 /** executionTimeout's maximum: 48 hours (§4.2). */
 export const SSM_MAX_EXECUTION_TIMEOUT_S = 172_800;
@@ -51,7 +51,7 @@ export function inputLine(input: SsmInput): string {
 
 /**
  * The node-side script of one SendCommand, one line per `commands` item (SSM joins them with
- * newlines into one sh script). SSM has no stdin (PROTOCOLS.md §4.2), so each node picks its own
+ * newlines into one sh script). SSM has no stdin (docs/protocols.md §4.2), so each node picks its own
  * base64 payload by `$AWS_SSM_INSTANCE_ID`, which the SSM Agent sets for aws:runShellScript ⚠
  * (AWS docs, Run Command environment variables), decodes it into a private temp file and feeds it
  * to the same wrapper SSH uses (wrapper-script.ts: private staging, `timeout`, `sudo -n`).

@@ -9,7 +9,7 @@ export interface PackLimits {
   fixedBytes: number;
   /** The most a command may weigh. */
   maxBytes: number;
-  /** InstanceIds holds at most 50 (PROTOCOLS.md §4.1). */
+  /** InstanceIds holds at most 50 (docs/protocols.md §4.1). */
   maxInstances: number;
 }
 

@@ -16,7 +16,7 @@ export type PollEnd = { kind: 'finished'; state: Exclude<InvocationState, { kind
 
 /**
  * Polls GetCommandInvocation until the invocation is final or `deadline` passes. A loop of its own
- * rather than `waitUntilCommandExecuted`, whose acceptors retry on any error (PROTOCOLS.md §4.4):
+ * rather than `waitUntilCommandExecuted`, whose acceptors retry on any error (docs/protocols.md §4.4):
  * here only InvocationDoesNotExist (within the grace period) and transient faults are waited out.
  * Throttling is retried inside the SDK first (§4.5).
  */

@@ -1,5 +1,5 @@
 /**
- * SendCommand's rate controls (PROTOCOLS.md §4.1): strings of 1–7 characters, a count or a
+ * SendCommand's rate controls (docs/protocols.md §4.1): strings of 1–7 characters, a count or a
  * percentage. SSM applies them per command, so per batch of up to 50 instances.
  */
 export interface SsmRateControls {

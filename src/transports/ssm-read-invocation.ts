@@ -1,7 +1,7 @@
 import { RuneError } from '../errors';
 import type { ExecOutcome } from './transport';
 
-/** GetCommandInvocation returns the first 24,000 characters of stdout and 8,000 of stderr (PROTOCOLS.md §4.3). */
+/** GetCommandInvocation returns the first 24,000 characters of stdout and 8,000 of stderr (docs/protocols.md §4.3). */
 export const SSM_STDOUT_LIMIT = 24_000;
 export const SSM_STDERR_LIMIT = 8_000;
 
@@ -50,7 +50,7 @@ function isoDurationMs(text: string | undefined): number | null {
 /**
  * One GetCommandInvocation answer → still waiting, a finished run, or a transport error. Pure.
  * StatusDetails is read first: it tells the two TimedOut cases and the three kinds of Failed apart
- * (PROTOCOLS.md §4.3, §4.7); ResponseCode is the exit code, -1 when the script never started.
+ * (docs/protocols.md §4.3, §4.7); ResponseCode is the exit code, -1 when the script never started.
  */
 export function readInvocation(inv: InvocationView, ctx: InvocationContext): InvocationState {
   const details = inv.StatusDetails ?? '';

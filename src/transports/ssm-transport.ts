@@ -32,7 +32,7 @@ import {
   type Transport,
 } from './transport';
 
-/** SendCommand's InstanceIds holds at most 50 (PROTOCOLS.md §4.1). */
+/** SendCommand's InstanceIds holds at most 50 (docs/protocols.md §4.1). */
 export const SSM_MAX_INSTANCES_PER_COMMAND = 50;
 
 export interface SsmOptions {
@@ -72,7 +72,7 @@ interface Group {
 }
 
 /**
- * AWS SSM Run Command transport (DESIGN.md, Remote execution; PROTOCOLS.md §4). exec() calls that
+ * AWS SSM Run Command transport (docs/architecture.md, Remote execution; docs/protocols.md §4). exec() calls that
  * arrive together for the same plugin, timeout, become and rate controls are coalesced: one
  * SendCommand carries the plugin once and every node's input, for up to 50 instances and 64 KB.
  * Each node's invocation is then polled on its own and becomes its own ExecOutcome.

@@ -265,7 +265,7 @@ describe('the Dockerfile, replayed step by step', () => {
     expect(existsSync(join(final.env.RUNE_PLUGINS_DIR!, 'restart-docker.sh'))).toBe(true);
   });
 
-  test('declares what DESIGN.md asks: non-root user, 0.0.0.0:9095, volumes for data, rules, plugins and keys, a health check', () => {
+  test('declares what docs/architecture.md asks: non-root user, 0.0.0.0:9095, volumes for data, rules, plugins and keys, a health check', () => {
     expect(final.user).toBe('node');
     expect(final.env.RUNE_LISTEN).toBe('0.0.0.0:9095');
     expect(final.env.NODE_OPTIONS).toBe('--max-semi-space-size=2');

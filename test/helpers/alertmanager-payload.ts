@@ -1,4 +1,4 @@
-/** One alert of a hand-built Alertmanager v4 webhook body (PROTOCOLS.md §1.3). */
+/** One alert of a hand-built Alertmanager v4 webhook body (docs/protocols.md §1.3). */
 export interface AlertSpec {
   labels: Record<string, string>;
   annotations?: Record<string, string>;

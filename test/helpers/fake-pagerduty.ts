@@ -13,7 +13,7 @@ export interface FakePagerDuty {
 }
 
 /**
- * A local PagerDuty REST API v2 for the real client (PROTOCOLS.md §3): `Token token=` auth (else
+ * A local PagerDuty REST API v2 for the real client (docs/protocols.md §3): `Token token=` auth (else
  * 401 code 2006), notes (201), incident alerts, and `GET /incidents?incident_key=` finding one
  * incident `PINC123` per key; anything else 404 code 2100.
  */

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * A local AWS SSM endpoint speaking the AWS JSON 1.1 protocol (PROTOCOLS.md §4): SendCommand,
+ * A local AWS SSM endpoint speaking the AWS JSON 1.1 protocol (docs/protocols.md §4): SendCommand,
  * GetCommandInvocation and CancelCommand, for the real @aws-sdk/client-ssm pointed at it with
  * AWS_ENDPOINT_URL_SSM. It really runs each command: the `commands` lines become `_script.sh` in a
  * scratch folder per instance, run by `sh` with AWS_SSM_INSTANCE_ID set, as the SSM Agent does.
@@ -120,7 +120,7 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
       inv.stdout = Buffer.concat(out).toString('utf8');
       inv.stderr = Buffer.concat(err).toString('utf8');
       const rc = code ?? -1;
-      // The agent appends this to stderr on a non-zero exit (PROTOCOLS.md §4.3, observed).
+      // The agent appends this to stderr on a non-zero exit (docs/protocols.md §4.3, observed).
       if (rc !== 0)
         inv.stderr += `${inv.stderr === '' || inv.stderr.endsWith('\n') ? '' : '\n'}failed to run commands: exit status ${rc}`;
       finish(inv, rc === 0 ? 'Success' : 'Failed', rc === 0 ? 'Success' : 'Failed', rc);

@@ -255,7 +255,7 @@ rules:
       );
       s.proc.kill('SIGTERM');
       await waitFor(() => s.output().includes('shutting down'), 'the shutdown to begin', 5000);
-      // Alertmanager retries a 5xx and a refused connection alike (PROTOCOLS.md §1.1); a 2xx or
+      // Alertmanager retries a 5xx and a refused connection alike (docs/protocols.md §1.1); a 2xx or
       // a 4xx here would lose the alert.
       const late = await amPost(
         port,
@@ -461,7 +461,7 @@ nodes:
       expect(x.error.message).toContain(x.node); // each error names its node
     }
     expect(results.find((x) => x.node === 'lost-1')!.error.message).toMatch(/outcome is unknown/);
-    expect(r.code).toBe(3); // DESIGN.md: 3 = a node could not be reached
+    expect(r.code).toBe(3); // docs/architecture.md: 3 = a node could not be reached
     expect(killedAt - started).toBeLessThan(2000); // lost-1 really was mid-run when its sshd died
     expect(
       runLog(log)

@@ -1,5 +1,5 @@
 /**
- * PagerDuty Custom Incident Action (PROTOCOLS.md §2.8): the documented v2 envelope, through the
+ * PagerDuty Custom Incident Action (docs/protocols.md §2.8): the documented v2 envelope, through the
  * real service on 127.0.0.1 with the local transport, and a local fake PagerDuty REST server that
  * serves the incident's alerts and records the notes posted on it.
  */

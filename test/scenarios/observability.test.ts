@@ -26,7 +26,7 @@ const ROOT = join(__dirname, '..', '..');
 // Every secret RUNE can be configured with, each distinctive so a leak is unmistakable.
 const AM_TOKEN = 'am-webhook-token-7f3a9c1e5b';
 const API_TOKEN = 'api-token-operator-4d8e2b6a0c';
-const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz'; // PROTOCOLS.md §2.3: signs the ping fixture
+const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz'; // docs/protocols.md §2.3: signs the ping fixture
 const PD_OLD_SECRET = 'pd-old-rotation-secret-93e1c7';
 const PD_REST_TOKEN = 'u+pd-rest-token-Zx81Qw27';
 const SLACK_PATH = '/services/T0RUNE/B0RUNE/slackSecretPart5e7d1';

@@ -20,7 +20,7 @@ import { tokenLine } from '../helpers/api-tokens';
 const PLUGINS = join(__dirname, '..', '..', 'plugins');
 const AM_TOKEN = 'am-token-0123456789';
 const API_TOKEN = 'api-token-abcdef';
-const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz'; // PROTOCOLS.md §2.3
+const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz'; // docs/protocols.md §2.3
 const PD_REST_TOKEN = 'pd-rest-token-xyz';
 
 let sshd: TestSshd;
@@ -163,7 +163,7 @@ describe('Alertmanager webhook', () => {
     expect(done.result).toMatchObject({ status: 'succeeded', action: 'disk-usage' });
     expect((done.result!.data as { paths: { path: string }[] }).paths[0]!.path).toBe('/');
     expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(Date.parse(one.finishedAt!));
-    // Alertmanager's PagerDuty receiver keys the incident sha256(groupKey) (PROTOCOLS.md §1.5).
+    // Alertmanager's PagerDuty receiver keys the incident sha256(groupKey) (docs/protocols.md §1.5).
     const note = await waitFor(() => pd.notes.find((n) => n.content.includes(second as string)));
     expect(note.incident).toBe('PINC123');
     expect(note.content).toContain('https://rune.example.com/jobs/');

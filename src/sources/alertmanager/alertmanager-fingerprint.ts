@@ -11,7 +11,7 @@ const SEPARATOR = Uint8Array.of(0xff);
  * Alertmanager's own alert fingerprint: FNV-1a 64 over the label names sorted bytewise, each name
  * and value followed by 0xff, printed as 16 hex digits (prometheus/common `model/signature.go`
  * `labelSetToFingerprint`, `Fingerprint.String()`). Used when a payload carries no fingerprint
- * (pre-v4 senders, PROTOCOLS.md §1.3), so the same alert gets the same id from either shape.
+ * (pre-v4 senders, docs/protocols.md §1.3), so the same alert gets the same id from either shape.
  */
 export function alertmanagerFingerprint(labels: Record<string, string>): string {
   const names = Object.keys(labels)

@@ -3,7 +3,7 @@ import { isJsonObject } from '../is-json-object';
 import { LABEL_LIMITS, labelProblem } from '../label-limits';
 import { alertmanagerFingerprint } from './alertmanager-fingerprint';
 
-/** One Alertmanager webhook notification (PROTOCOLS.md §1.3), its alerts normalized. */
+/** One Alertmanager webhook notification (docs/protocols.md §1.3), its alerts normalized. */
 export interface AlertmanagerNotification {
   /** "4"; null for older senders that had no `version` field. */
   version: string | null;

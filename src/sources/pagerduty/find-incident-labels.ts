@@ -23,7 +23,7 @@ export interface FindIncidentLabelsDeps {
   delayMs?: number;
 }
 
-/** The keys PROTOCOLS.md §1.5 recommends adding to `pagerduty_configs.details`. */
+/** The keys docs/protocols.md §1.5 recommends adding to `pagerduty_configs.details`. */
 const HOST_KEYS = ['instance', 'instance_id', 'nodename'] as const;
 const CONFIGURED_KEYS = [...HOST_KEYS, 'alertname'] as const;
 /** Alertmanager's default Events v2 `source` is its client name, not a host (§1.5). */
@@ -31,7 +31,7 @@ const ALERTMANAGER_CLIENT = 'Alertmanager';
 
 /**
  * Finds the labels of the alert behind a PagerDuty incident, since v3 incident webhooks carry none
- * (PROTOCOLS.md §2.7). Retries while PagerDuty has not filled the alert yet (body.details was seen
+ * (docs/protocols.md §2.7). Retries while PagerDuty has not filled the alert yet (body.details was seen
  * null ~700 ms after creation, §2.7 item 2). Returns null when nothing usable is found.
  */
 export async function findIncidentLabels(

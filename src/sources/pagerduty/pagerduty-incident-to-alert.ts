@@ -4,7 +4,7 @@ import type { PagerDutyIncidentEvent } from './parse-pagerduty-event';
 
 /**
  * The normalized Alert for a PagerDuty incident event, with the labels found on its alert
- * (PROTOCOLS.md §2.7). No label is invented: only the found ones plus `pagerduty_incident_id`.
+ * (docs/protocols.md §2.7). No label is invented: only the found ones plus `pagerduty_incident_id`.
  */
 export function pagerDutyIncidentToAlert(event: PagerDutyIncidentEvent, found: IncidentLabels): Alert {
   const { incident } = event;

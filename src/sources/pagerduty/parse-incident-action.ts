@@ -1,6 +1,6 @@
 import { isJsonObject } from '../is-json-object';
 
-/** A click on a Custom Incident Action (PROTOCOLS.md §2.8): which incident, and who clicked. */
+/** A click on a Custom Incident Action (docs/protocols.md §2.8): which incident, and who clicked. */
 export interface IncidentAction {
   /** The v2 message id (used for dedup when X-Webhook-Id is missing). */
   messageId: string;
@@ -18,7 +18,7 @@ export type ParseIncidentActionResult =
 
 /**
  * Reads the legacy v2 envelope `{"messages": [{"id", "event": "incident.custom", "incident": {…},
- * "log_entries": [{"type": "custom_log_entry", "agent": {…}}]}]}` (PROTOCOLS.md §2.8; PD-DOCS
+ * "log_entries": [{"type": "custom_log_entry", "agent": {…}}]}]}` (docs/protocols.md §2.8; PD-DOCS
  * 09-V2-Overview). One click sends one message; the first `incident.custom` message is taken.
  */
 export function parseIncidentAction(body: unknown): ParseIncidentActionResult {

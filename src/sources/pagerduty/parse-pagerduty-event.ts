@@ -2,7 +2,7 @@ import { isJsonObject } from '../is-json-object';
 
 export type PagerDutyIncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 
-/** An `incident.*` event whose `data.type` is `incident` (PROTOCOLS.md §2.1). */
+/** An `incident.*` event whose `data.type` is `incident` (docs/protocols.md §2.1). */
 export interface PagerDutyIncidentEvent {
   kind: 'incident';
   eventId: string;

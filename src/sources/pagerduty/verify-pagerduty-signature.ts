@@ -8,7 +8,7 @@ const V1_PREFIX = 'v1=';
 const V1_HEX = /^[0-9a-fA-F]{64}$/;
 
 /**
- * Checks `X-PagerDuty-Signature` over the exact request bytes (PROTOCOLS.md §2.3): authentic when
+ * Checks `X-PagerDuty-Signature` over the exact request bytes (docs/protocols.md §2.3): authentic when
  * any `v1=` entry equals HMAC-SHA256(secret, rawBody) for any configured secret (rotation).
  *
  * Status codes: PagerDuty drops a delivery without retry on any 4xx except 429 (§2.5), so the

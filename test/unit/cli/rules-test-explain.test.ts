@@ -142,7 +142,7 @@ test('PagerDuty: a v3 incident.triggered alone says it carries no labels; the al
     expect(doc.payload.notes[0]).toMatch(/no host labels found in 1 alert\(s\), so RUNE would run nothing/);
   }
 
-  // The same list as PagerDuty answers it once pagerduty_configs.details carries the host (PROTOCOLS.md §1.5).
+  // The same list as PagerDuty answers it once pagerduty_configs.details carries the host (docs/protocols.md §1.5).
   const list = JSON.parse(readFileSync(join(PD, 'openapi-rest-list-incident-alerts.response.json'), 'utf8'));
   list.alerts[0].status = 'triggered';
   list.alerts[0].body.details = { alertname: 'NodeFilesystemAlmostOutOfSpace', instance: '10.0.1.24:9100' };

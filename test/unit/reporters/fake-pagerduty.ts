@@ -10,12 +10,12 @@ export interface FakeIncident {
 export interface FakePagerDuty extends FakeServer {
   /** Notes that landed: one per accepted POST /incidents/{id}/notes. */
   notes: { incidentPath: string; content: string }[];
-  /** Requests whose headers were not exactly PROTOCOLS.md §3.1's. */
+  /** Requests whose headers were not exactly docs/protocols.md §3.1's. */
   headerProblems: string[];
 }
 
 /**
- * A fake PagerDuty REST API speaking the documented wire format (PROTOCOLS.md §3): it checks the
+ * A fake PagerDuty REST API speaking the documented wire format (docs/protocols.md §3): it checks the
  * exact headers, records notes, lists incidents by incident_key and statuses[], serves the
  * OpenAPI alerts example. `script` answers the first requests instead (`'route'` = behave normally).
  */

@@ -206,7 +206,7 @@ test('incident ids are one encoded path segment; . and .. are refused without a 
   expect(pd.requests).toHaveLength(2);
 });
 
-describe('findIncidentByKey with the Alertmanager fixtures (PROTOCOLS.md §1.5)', () => {
+describe('findIncidentByKey with the Alertmanager fixtures (docs/protocols.md §1.5)', () => {
   const webhook = fixtureJson<{ groupKey: string }>('alertmanager/captured-am0.25-webhook-firing-1alert.json');
   const trigger = fixtureJson<{ dedup_key: string }>(
     'alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json',

@@ -67,7 +67,7 @@ test('the incident in the context gets the rendered note', async () => {
   expect(pd.requests.filter((r) => r.method === 'GET')).toHaveLength(0); // no lookup needed
 });
 
-test('an Alertmanager alert finds its incident by sha256(groupKey) (PROTOCOLS.md §1.5)', async () => {
+test('an Alertmanager alert finds its incident by sha256(groupKey) (docs/protocols.md §1.5)', async () => {
   expect(alertmanagerIncidentKey(webhook.groupKey)).toBe(KEY);
   const { pd, reporter } = await setup([{ id: 'PAMINC1', incident_key: KEY, status: 'triggered' }]);
   const d = await reporter.report(sampleResult(), { alert: amAlert, incident: null });

@@ -1,6 +1,6 @@
 import type { Result } from '../../../src/types';
 
-/** A succeeded restart-docker run, as DESIGN.md shows it; override any field. */
+/** A succeeded restart-docker run, as docs/architecture.md shows it; override any field. */
 export function sampleResult(over: Partial<Result> = {}): Result {
   return {
     job_id: 'job-0001',

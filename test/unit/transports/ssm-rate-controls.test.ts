@@ -41,7 +41,7 @@ const request = (over: Partial<RunRequest>): RunRequest => ({
   ...over,
 });
 
-test("SSM's patterns (PROTOCOLS.md §4.1): counts and percentages, at most 7 characters", () => {
+test("SSM's patterns (docs/protocols.md §4.1): counts and percentages, at most 7 characters", () => {
   for (const ok of ['1', '50', '1%', '99%', '100%', '1234567'])
     expect(rateControlProblem('max_concurrency', ok)).toBeNull();
   for (const bad of ['0', '01', '101%', '0%', '12345678', '10 ', '5x'])

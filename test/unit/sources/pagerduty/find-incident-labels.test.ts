@@ -23,7 +23,7 @@ const ANNOTATIONS = {
 
 /**
  * One element of GET /incidents/{id}/alerts as PagerDuty builds it from an Events v2 event
- * (PROTOCOLS.md §2.7): alert_key = dedup_key, body.details = custom_details, body.cef_details.
+ * (docs/protocols.md §2.7): alert_key = dedup_key, body.details = custom_details, body.cef_details.
  */
 function pdAlert(event: any, id = 'PALERT1'): Record<string, unknown> {
   return {
@@ -88,7 +88,7 @@ describe('Alertmanager through PagerDuty', () => {
     });
   });
 
-  test('details configured as PROTOCOLS.md §1.5 recommends win over the firing labels, which stay underneath; an empty rendered label counts as absent', async () => {
+  test('details configured as docs/protocols.md §1.5 recommends win over the firing labels, which stay underneath; an empty rendered label counts as absent', async () => {
     const event = fixtureJson(AM025_TRIGGER);
     Object.assign(event.payload.custom_details, {
       instance: '10.0.1.23:9100',

@@ -133,7 +133,7 @@ describe('real deliveries', () => {
   });
 });
 
-describe('docs event.data examples, one per data.type (PROTOCOLS.md §2.4)', () => {
+describe('docs event.data examples, one per data.type (docs/protocols.md §2.4)', () => {
   // [data.type file suffix, an event_type that carries it, the incident id expected]
   const CASES: [string, string, string | undefined][] = [
     ['incident_note', 'incident.annotated', 'PGR0VU2'],

@@ -12,7 +12,7 @@ interface Vector {
   expect_valid: boolean;
 }
 const VECTORS = fixtureJson<{ vectors: Vector[] }>('pagerduty/signature-test-vectors.json').vectors;
-/** PROTOCOLS.md §2.3: the secret of the real Aldaviva deliveries. */
+/** docs/protocols.md §2.3: the secret of the real Aldaviva deliveries. */
 const ALDAVIVA = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz';
 const TRIGGERED = 'pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json';
 const TRIGGERED_SIG = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
