@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { parseTokensFile, type StoredToken } from './parse-tokens-file';
 
 /**

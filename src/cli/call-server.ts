@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 
 export interface ServerTarget {
   /** --server (alias --url), else RUNE_PUBLIC_URL, else http://127.0.0.1:9095 (the default listen address). */

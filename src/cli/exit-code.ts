@@ -1,5 +1,5 @@
-import { ERROR_CATALOGUE } from '../errors';
-import type { Result } from '../types';
+import { ERROR_CATALOGUE } from '../core/errors';
+import type { Result } from '../core/types';
 
 /** docs/architecture.md exit codes: 0 ok, 1 ran and failed, 2 usage/config, 3 unreachable/auth, 4 timeout. */
 export function exitCodeFor(result: Result): number {

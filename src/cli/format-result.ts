@@ -1,6 +1,6 @@
 import { stringify as toYaml } from 'yaml';
 import type { PluginMeta } from '../plugins/plugin-meta';
-import type { Result } from '../types';
+import type { Result } from '../core/types';
 import { formatDuration } from '../util/duration';
 
 export type OutputFormat = 'json' | 'yaml' | 'text';

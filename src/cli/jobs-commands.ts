@@ -1,6 +1,6 @@
 import { stringify as toYaml } from 'yaml';
-import { isRuneError } from '../errors';
-import type { Result } from '../types';
+import { isRuneError } from '../core/errors';
+import type { Result } from '../core/types';
 import { callServer, serverTarget } from './call-server';
 import { formatResults, type OutputFormat } from './format-result';
 

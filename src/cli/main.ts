@@ -5,17 +5,17 @@ import { stringify as toYaml } from 'yaml';
 import { Command, CommanderError, Option } from 'commander';
 import { readConfig, formatProblem } from '../config/read-config';
 import { validateConfig } from '../config/validate-config';
-import { ERROR_CATALOGUE, isRuneError, RuneError } from '../errors';
+import { ERROR_CATALOGUE, isRuneError, RuneError } from '../core/errors';
 import { loadRegistry } from '../plugins/load-registry';
 import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
 import { resolveNode } from '../orchestrator/resolve-node';
 import { mapBounded, runAction } from '../orchestrator/run-action';
 import { createLocalTransport } from '../transports/local-transport';
 import { createSshTransport } from '../transports/ssh-transport';
-import { rateControlProblem, type SsmRateControlsSpec } from '../transports/ssm-rate-controls';
+import { rateControlProblem } from '../transports/ssm-rate-controls';
+import type { SsmRateControlsSpec, Result, TransportKind } from '../core/types';
 import { createSsmTransport } from '../transports/ssm-transport';
 import type { Transport } from '../transports/transport';
-import type { Result, TransportKind } from '../types';
 import { parseDuration, formatDuration } from '../util/duration';
 import { callServer, serverTarget } from './call-server';
 import { exitCodeForAll } from './exit-code';
@@ -24,20 +24,13 @@ import { jobsCancel, jobsList, jobsRetry, jobsShow, type JobsListFlags, type Job
 import { parseCliParams } from './parse-params';
 import { tokensAdd, tokensList, tokensRemove, type TokensAddFlags } from './tokens-commands';
 import { readSettings, type Settings } from './read-settings';
-import type { Logger } from '../server/create-app';
+import type { Logger } from '../core/logger';
 import { createLogger } from '../server/create-logger';
 import { readServeSettings } from '../server/read-serve-settings';
 import { rulesReplayCommand, type ReplayFlags } from './rules-replay-command';
 import { rulesTestCommand, type RulesTestFlags } from './rules-test-command';
 import { startServer } from '../server/start-server';
-
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** Progress lines are drawn only on a terminal. */
-  stderrIsTTY: boolean;
-}
+import type { CliIo } from './cli-io';
 
 export interface CliDeps {
   /** Builds the transports for a run; tests may wrap the real ones. */

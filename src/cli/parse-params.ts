@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../util/json-depth';
 
 type PropSchema = { type?: string | string[]; items?: { type?: string } };

@@ -1,13 +1,13 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { episodeKey } from '../jobs/ingest-alerts';
 import { compareDecisions, type ActualStep, type Decision, type RuleChange } from '../rules/compare-decisions';
 import { compileRules } from '../rules/compile-rules';
 import { matchRules } from '../rules/match-rules';
 import { loadRuntime } from '../server/start-server';
 import { openHistory } from '../store/open-history';
-import type { Job } from '../store/store';
+import type { Job } from '../core/job';
 import { parseDuration } from '../util/duration';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { readSettings } from './read-settings';
 
 export interface ReplayFlags {

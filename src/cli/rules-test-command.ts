@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { formatProblem } from '../config/read-config';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { explainAlert } from '../orchestrator/explain-alert';
 import { loadRuntime } from '../server/start-server';
 import { compileRules } from '../rules/compile-rules';
@@ -9,7 +9,7 @@ import { runRuleTest, type CaseResult } from '../rules/run-rule-tests';
 import { parseAnyPayload } from '../sources/parse-any-payload';
 import { openHistory } from '../store/open-history';
 import { formatExplanationText, summarize, type ExplainDocument } from './format-explanation';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 import { readSettings } from './read-settings';
 
 export interface RulesTestFlags {

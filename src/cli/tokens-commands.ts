@@ -4,7 +4,7 @@ import { formatTokenLine } from '../auth/format-token-line';
 import { generateToken } from '../auth/generate-token';
 import { hashToken } from '../auth/hash-token';
 import { nameProblem, parseTokensFile, roleProblem, scopeProblem, type StoredToken } from '../auth/parse-tokens-file';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 
 export interface TokensIo {
   stdout: (s: string) => void;

@@ -1,5 +1,4 @@
-import type { SsmRateControlsSpec } from '../transports/ssm-rate-controls';
-import type { TransportKind } from '../types';
+import type { SsmRateControlsSpec, TransportKind } from '../core/types';
 
 /** One inventory entry of `nodes:` in rules.yaml. `name` may be a glob (`ip-10-0-*`). */
 export interface NodeSpec {

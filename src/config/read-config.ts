@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { EMBEDDED_CONFIG, type ConfigProblem, type RuneConfig } from './config-types';
 import { validateConfig } from './validate-config';
 

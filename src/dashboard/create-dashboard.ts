@@ -1,10 +1,12 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { allows, type Actor } from '../auth/actor';
-import type { Logger, Runtime } from '../server/create-app';
+import type { Logger } from '../core/logger';
+import type { Runtime } from '../server/create-app';
 import { tokenMatches } from '../server/check-token';
 import { httpStatusFor } from '../server/http-error';
-import type { Job, JobFilter, Store } from '../store/store';
-import type { JobStatus } from '../types';
+import type { Job } from '../core/job';
+import type { JobFilter, Store } from '../store/store';
+import type { JobStatus } from '../core/types';
 import { DASHBOARD_CSS } from './dashboard-css';
 import { EXTRA_FIELD, formValues, paramFields, readParamForm, type ParamField } from './param-form';
 import { renderActionsPage } from './render-actions-page';

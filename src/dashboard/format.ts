@@ -1,4 +1,4 @@
-import type { Job } from '../store/store';
+import type { Job } from '../core/job';
 import { html, type SafeHtml } from './html';
 
 /** A job status as a coloured badge. */

@@ -1,4 +1,4 @@
-import type { Job } from '../store/store';
+import type { Job } from '../core/job';
 import { html, safeHref, type SafeHtml } from './html';
 import { describeTrigger, formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { csrfField, renderPage, type PageFrame } from './render-page';

@@ -1,4 +1,4 @@
-import type { Job } from '../store/store';
+import type { Job } from '../core/job';
 import { html } from './html';
 import { describeTrigger, formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { renderPage, type PageFrame } from './render-page';

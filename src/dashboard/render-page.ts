@@ -1,5 +1,5 @@
 import type { Actor } from '../auth/actor';
-import type { PauseState } from '../guards/types';
+import type { PauseState } from '../core/guard-state';
 import { html, type HtmlPart, type SafeHtml } from './html';
 
 /** What every dashboard page shows around its content. */

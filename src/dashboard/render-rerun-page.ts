@@ -1,4 +1,4 @@
-import type { Job } from '../store/store';
+import type { Job } from '../core/job';
 import { html, type SafeHtml } from './html';
 import { jobPath, statusBadge } from './format';
 import { EXTRA_FIELD, type ParamField } from './param-form';

@@ -1,6 +1,7 @@
 import type { RuleSpec } from '../config/config-types';
-import type { BreakerState, RuleGuards } from '../guards/types';
-import type { Job } from '../store/store';
+import type { BreakerState } from '../core/guard-state';
+import type { RuleGuards } from '../guards/types';
+import type { Job } from '../core/job';
 import { formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { html } from './html';
 import { renderPage, type PageFrame } from './render-page';

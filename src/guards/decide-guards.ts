@@ -1,4 +1,5 @@
-import type { GuardFacts, GuardVerdict, RuleGuards } from './types';
+import type { GuardFacts, GuardVerdict } from '../core/guard-state';
+import type { RuleGuards } from './types';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,4 +1,4 @@
-import { closedBreaker, type BreakerState } from './types';
+import { closedBreaker, type BreakerState } from '../core/guard-state';
 
 /** How a rule run (its chain of steps) ended, as the breaker counts it. */
 export interface RunEnd {

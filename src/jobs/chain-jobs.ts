@@ -1,6 +1,6 @@
 import type { PluginRegistry } from '../plugins/load-registry';
-import type { NewJob } from '../store/store';
-import type { Alert, Invocation, Trigger } from '../types';
+import type { NewJob } from '../core/job';
+import type { Alert, Invocation, Trigger } from '../core/types';
 
 /** A rule's invocations, grouped by rule, each group in step order. */
 export function byRule(invocations: readonly Invocation[]): Map<string, Invocation[]> {

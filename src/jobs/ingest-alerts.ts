@@ -3,8 +3,9 @@ import type { RuleGuards } from '../guards/types';
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { MatchOutcome } from '../rules/match-rules';
 import type { GroupCommit } from '../store/create-group-committer';
-import type { AuditRecord, Job, JobGroup, WebhookRecord } from '../store/store';
-import type { Alert, AlertRef, Trigger } from '../types';
+import type { AuditRecord, JobGroup, WebhookRecord } from '../store/store';
+import type { Job } from '../core/job';
+import type { Alert, AlertRef, Trigger } from '../core/types';
 import { byRule, chainJobs } from './chain-jobs';
 import { skippedResult } from './skipped-result';
 

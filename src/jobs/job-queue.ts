@@ -1,5 +1,6 @@
-import type { Job, QueuedEntry, Store } from '../store/store';
-import type { JobStatus, Result } from '../types';
+import type { Job, QueuedEntry } from '../core/job';
+import type { Store } from '../store/store';
+import type { JobStatus, Result } from '../core/types';
 import { DEFAULT_NODE_LOCK_WAIT_MS } from '../guards/resolve-rule-guards';
 import { windowText } from '../guards/decide-guards';
 import { skippedResult } from './skipped-result';

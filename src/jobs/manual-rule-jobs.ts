@@ -1,6 +1,6 @@
 import type { PluginRegistry } from '../plugins/load-registry';
-import type { NewJob } from '../store/store';
-import type { Alert, Invocation, Trigger } from '../types';
+import type { NewJob } from '../core/job';
+import type { Alert, Invocation, Trigger } from '../core/types';
 import { byRule, chainJobs } from './chain-jobs';
 
 export interface ManualRuleJobsDeps {

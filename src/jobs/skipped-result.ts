@@ -1,5 +1,5 @@
-import type { Job } from '../store/store';
-import type { JobStatus, Result } from '../types';
+import type { Job } from '../core/job';
+import type { JobStatus, Result } from '../core/types';
 
 /** The Result of a job that never reached a node (skipped by a guard, cancelled, or failed inside RUNE). */
 export function skippedResult(

@@ -1,7 +1,7 @@
-import { isRuneError, RuneError, toResultError } from '../errors';
-import type { Plan } from '../orchestrator/plan-run';
+import { isRuneError, RuneError, toResultError } from '../core/errors';
+import type { Plan } from './plan';
 import { abortReason, type ExecOutcome, type Transport } from '../transports/transport';
-import type { Result, TransportKind } from '../types';
+import type { Result, TransportKind } from '../core/types';
 import { interpretOutcome } from './interpret-outcome';
 
 export interface MediatorDeps {

@@ -1,6 +1,6 @@
-import type { ErrorCode } from '../errors';
+import type { ErrorCode } from '../core/errors';
 import type { ExecOutcome } from '../transports/transport';
-import type { JobStatus, PluginOutput } from '../types';
+import type { JobStatus, PluginOutput } from '../core/types';
 import { WRAPPER_SETUP_EXIT } from '../transports/wrapper-script';
 
 export interface Interpretation {

@@ -1,39 +1,13 @@
 import type { RuneConfig } from '../config/config-types';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import type { PluginMeta } from '../plugins/plugin-meta';
 import type { PluginRegistry } from '../plugins/load-registry';
-import { mergeRateControls, type SsmRateControlsSpec } from '../transports/ssm-rate-controls';
+import { mergeRateControls } from '../transports/ssm-rate-controls';
+import type { SsmRateControlsSpec, AlertRef, PluginPayload, TransportKind, Trigger, RunRequest } from '../core/types';
 import type { Target } from '../transports/transport';
-import type { AlertRef, PluginPayload, TransportKind, Trigger } from '../types';
 import { parseDuration } from '../util/duration';
 import { resolveNode, type ResolveEnv } from './resolve-node';
-
-/** What somebody asked for: from the CLI, the API or a rule. */
-export interface RunRequest {
-  action: string;
-  node: string;
-  params: Record<string, unknown>;
-  /** RUNE's own dry run: plan only, no node contacted. */
-  dryRun: boolean;
-  /** The plugin's dry run: run it on the node with `dry_run: true`. */
-  pluginDryRun: boolean;
-  timeoutMs?: number;
-  transport?: TransportKind;
-  /** SSM MaxConcurrency / MaxErrors from the command line; they win over the rule's and defaults. */
-  ssm?: SsmRateControlsSpec;
-  trigger: Trigger;
-  alert: AlertRef | null;
-  jobId: string;
-  traceId: string;
-}
-
-export interface Plan {
-  request: RunRequest;
-  plugin: PluginMeta;
-  target: Target;
-  payload: PluginPayload;
-  timeoutMs: number;
-}
+import type { Plan } from '../mediator/plan';
 
 /**
  * The orchestrator's pure part: validate action and params (defaults applied), resolve the node,

@@ -1,11 +1,11 @@
 import type { NodeSpec, RuneConfig } from '../config/config-types';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { isTemplate, parseTemplate } from '../rules/parse-template';
 import { renderTemplate } from '../rules/render-template';
 import { isSsmInstanceId } from '../transports/ssm-instance-id';
 import { parseDuration } from '../util/duration';
 import type { JumpHost, Target } from '../transports/transport';
-import type { AlertRef, TransportKind } from '../types';
+import type { AlertRef, TransportKind } from '../core/types';
 
 // A host name (RFC 1123 labels), an IPv4 address or a bracket-less IPv6 address. Anything else
 // (spaces, quotes, `;`, `/`, newlines) is refused before it can reach a connection or a log line.

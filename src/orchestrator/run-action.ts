@@ -1,9 +1,9 @@
 import type { RuneConfig } from '../config/config-types';
-import { isRuneError, toResultError } from '../errors';
+import { isRuneError, toResultError } from '../core/errors';
 import { executePlan, type MediatorDeps } from '../mediator/execute-plan';
 import type { PluginRegistry } from '../plugins/load-registry';
-import type { Result } from '../types';
-import { planRun, type RunRequest } from './plan-run';
+import type { Result, RunRequest } from '../core/types';
+import { planRun } from './plan-run';
 import type { ResolveEnv } from './resolve-node';
 
 export interface RunnerDeps extends MediatorDeps {

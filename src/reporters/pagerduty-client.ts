@@ -1,4 +1,4 @@
-import type { IncidentRef } from '../types';
+import type { IncidentRef } from '../core/types';
 import { plainLine } from './plain-line';
 import { requestWithRetry, type HttpOutcome, type HttpRequest, type RetryOptions } from './request-with-retry';
 

@@ -1,8 +1,8 @@
-import type { IncidentRef, Result } from '../types';
+import type { IncidentRef, Result, Delivery } from '../core/types';
 import { alertmanagerIncidentKey } from './alertmanager-incident-key';
 import type { PagerDutyClient } from './pagerduty-client';
 import { renderNote } from './render-note';
-import { internalFailure, type Delivery, type ReportContext, type Reporter } from './reporter';
+import { internalFailure, type ReportContext, type Reporter } from './reporter';
 
 export interface PagerDutyReporterOptions {
   publicUrl: string;

@@ -1,4 +1,4 @@
-import type { JobStatus, Result } from '../types';
+import type { JobStatus, Result } from '../core/types';
 import { formatDuration } from '../util/duration';
 import { plainLine, truncate } from './plain-line';
 

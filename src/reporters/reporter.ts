@@ -1,25 +1,10 @@
-import type { Alert, IncidentRef, Result } from '../types';
+import type { Alert, IncidentRef, Result, Delivery } from '../core/types';
 import { plainLine } from './plain-line';
 
 /** What a reporter knows about where a job came from. */
 export interface ReportContext {
   alert: Alert | null;
   incident: IncidentRef | null;
-}
-
-/** One attempt to post one Result to one place; stored with the job. */
-export interface Delivery {
-  reporter: string;
-  ok: boolean;
-  /** Last HTTP status; null when nothing answered (or nothing was sent). */
-  status: number | null;
-  /** HTTP requests made for this delivery (lookups included). */
-  attempts: number;
-  /** Where it went, without secrets: an incident id, an origin. */
-  target: string | null;
-  error: string | null;
-  /** ISO 8601, when the delivery finished. */
-  at: string;
 }
 
 /**

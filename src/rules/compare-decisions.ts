@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Job } from '../store/store';
-import type { Invocation } from '../types';
+import type { Job } from '../core/job';
+import type { Invocation } from '../core/types';
 
 /** One step a rule would run (or ran) for an alert. */
 export interface Decision {

@@ -1,5 +1,5 @@
 import type { NotifierName, RuleSpec } from '../config/config-types';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { compileParams, type CompiledValue } from './compile-params';
 import { parseMatcher, type Matcher } from './parse-matcher';
 import { parseTemplate, type Template } from './parse-template';

@@ -1,4 +1,4 @@
-import type { Alert } from '../types';
+import type { Alert } from '../core/types';
 import type { CompiledRule } from './compile-rules';
 import { labelValue, matcherMatches } from './matches-labels';
 import type { MatchOp } from './parse-matcher';

@@ -1,4 +1,4 @@
-import type { Alert, Invocation } from '../types';
+import type { Alert, Invocation } from '../core/types';
 import type { CompiledRule } from './compile-rules';
 import { renderParams } from './compile-params';
 import { matchesLabels } from './matches-labels';

@@ -1,4 +1,4 @@
-import type { Alert } from '../types';
+import type { Alert } from '../core/types';
 import type { Filter, Template, TemplateExpr } from './parse-template';
 import { stripPort } from './strip-port';
 

@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { createPagerDutyClient, type PagerDutyClient } from '../reporters/pagerduty-client';
 import { createPagerDutyReporter } from '../reporters/pagerduty-reporter';
 import type { Reporter } from '../reporters/reporter';

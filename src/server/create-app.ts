@@ -4,7 +4,8 @@ import { createFailedAuthLimiter } from '../auth/failed-auth-limiter';
 import type { RuneConfig } from '../config/config-types';
 import { createDashboard } from '../dashboard/create-dashboard';
 import type { GuardCounters } from '../guards/guard-counters';
-import { closedBreaker, type BreakerState, type PauseState, type RuleGuards } from '../guards/types';
+import { closedBreaker, type BreakerState, type PauseState } from '../core/guard-state';
+import type { RuleGuards } from '../guards/types';
 import { alertRef, ingestAlerts, type IngestOutcome } from '../jobs/ingest-alerts';
 import { skippedResult } from '../jobs/skipped-result';
 import type { MatchOutcome } from '../rules/match-rules';
@@ -16,8 +17,9 @@ import { pagerDutyIncidentToAlert } from '../sources/pagerduty/pagerduty-inciden
 import { parsePagerDutyEvent, type PagerDutyIncidentEvent } from '../sources/pagerduty/parse-pagerduty-event';
 import { verifyPagerDutySignature } from '../sources/pagerduty/verify-pagerduty-signature';
 import { createGroupCommitter } from '../store/create-group-committer';
-import type { AuditFilter, Job, JobFilter, Store } from '../store/store';
-import type { Alert, AlertSource, IncidentRef, JobStatus, Trigger } from '../types';
+import type { AuditFilter, JobFilter, Store } from '../store/store';
+import type { Job } from '../core/job';
+import type { Alert, AlertSource, IncidentRef, JobStatus, Trigger } from '../core/types';
 import { manualRuleJobs } from '../jobs/manual-rule-jobs';
 import { findIncidentLabels, type IncidentLabels } from '../sources/pagerduty/find-incident-labels';
 import { parseIncidentAction } from '../sources/pagerduty/parse-incident-action';
@@ -27,6 +29,7 @@ import { countWebhooks } from './count-webhooks';
 import type { RuneMetrics } from './create-metrics';
 import { HttpError, httpStatusFor } from './http-error';
 import { parseJsonBody } from './parse-json-body';
+import type { Logger } from '../core/logger';
 
 /** What the rules file and plugins folder give the service; replaced as a whole on reload. */
 export interface Runtime {
@@ -40,12 +43,6 @@ export interface Runtime {
 export interface NamedToken {
   name: string;
   token: string;
-}
-
-export interface Logger {
-  info: (obj: object, msg: string) => void;
-  warn: (obj: object, msg: string) => void;
-  error: (obj: object, msg: string) => void;
 }
 
 export interface AppDeps {
@@ -143,7 +140,6 @@ export function createApp(deps: AppDeps): express.Express {
     const wait = limiter.blockedFor(source(req));
     if (wait > 0)
       throw new HttpError(
-        429,
         'TOO_MANY_FAILURES',
         `too many failed authentications from ${source(req)}; retry in ${wait} s`,
         { retry_after_s: wait },
@@ -155,7 +151,7 @@ export function createApp(deps: AppDeps): express.Express {
         { source: source(req), path: req.path },
         `failed authentication limit reached for ${source(req)}: further requests get 429 for the rest of the minute`,
       );
-    return new HttpError(401, 'UNAUTHENTICATED', what);
+    return new HttpError('UNAUTHENTICATED', what);
   };
   /**
    * The caller's Actor, or 401 (no or unknown token: counted for the rate limit) / 403 (a known
@@ -208,7 +204,7 @@ export function createApp(deps: AppDeps): express.Express {
       target: target ? `${target.action} on ${target.node}` : what,
       details: record,
     });
-    return new HttpError(403, 'FORBIDDEN', message);
+    return new HttpError('FORBIDDEN', message);
   };
   const forbidden = (
     req: Request,
@@ -220,11 +216,11 @@ export function createApp(deps: AppDeps): express.Express {
   /** `reason` from a request body, for the audit log ("why"). */
   const reasonOf = (body: Record<string, unknown>): string | null => {
     if (body.reason === undefined) return null;
-    if (typeof body.reason !== 'string') throw new HttpError(400, 'BAD_REQUEST', 'reason must be a string');
+    if (typeof body.reason !== 'string') throw new HttpError('BAD_REQUEST', 'reason must be a string');
     return body.reason.slice(0, 500);
   };
   const notWhileStopping = () => {
-    if (!deps.accepting()) throw new HttpError(503, 'SHUTTING_DOWN', 'RUNE is shutting down; retry later');
+    if (!deps.accepting()) throw new HttpError('SHUTTING_DOWN', 'RUNE is shutting down; retry later');
   };
   const respondIngest = (
     res: Response,
@@ -249,7 +245,6 @@ export function createApp(deps: AppDeps): express.Express {
     const pause = deps.store.getPause();
     if (pause && whilePaused !== true) {
       throw new HttpError(
-        409,
         'PAUSED',
         `automatic runs are paused ${describePause(pause)}; to run by hand anyway, send "while_paused": true`,
         { paused: pauseView(pause) },
@@ -402,7 +397,6 @@ export function createApp(deps: AppDeps): express.Express {
     audit(req, actor.name, 'reload', 'rules and tokens', { ok: outcome.ok, problems: outcome.problems, reason });
     if (!outcome.ok)
       throw new HttpError(
-        400,
         'CONFIG_INVALID',
         'the reload was refused: each invalid file keeps its old version serving (rules, tokens)',
         { problems: outcome.problems },
@@ -416,7 +410,6 @@ export function createApp(deps: AppDeps): express.Express {
     if (!deps.auth.insecureNoAuth) {
       if (deps.auth.webhookTokens.length === 0)
         throw new HttpError(
-          401,
           'UNAUTHENTICATED',
           'the Alertmanager webhook is closed: set RUNE_WEBHOOK_TOKEN (or RUNE_WEBHOOK_TOKEN_FILE)',
         );
@@ -431,7 +424,6 @@ export function createApp(deps: AppDeps): express.Express {
     const parsed = parseAlertmanagerPayload(body);
     if (!parsed.ok)
       throw new HttpError(
-        400,
         'INVALID_PAYLOAD',
         `not an Alertmanager v4 webhook payload: ${parsed.problems.slice(0, 5).join('; ')}`,
         { problems: parsed.problems },
@@ -468,17 +460,14 @@ export function createApp(deps: AppDeps): express.Express {
     if (!deps.auth.insecureNoAuth) {
       const verdict = verifyPagerDutySignature(rawBody, req.get('x-pagerduty-signature'), deps.auth.pagerdutySecrets);
       if (!verdict.ok)
-        throw new HttpError(verdict.status, verdict.status === 400 ? 'BAD_REQUEST' : 'BAD_SIGNATURE', verdict.reason);
+        throw new HttpError(verdict.status === 400 ? 'EMPTY_BODY' : 'BAD_SIGNATURE', verdict.reason);
     }
     const body = parseJsonBody(rawBody, req.get('content-type'));
     const parsed = parsePagerDutyEvent(body);
     if (!parsed.ok)
-      throw new HttpError(
-        400,
-        'INVALID_PAYLOAD',
-        `not a PagerDuty v3 webhook: ${parsed.problems.slice(0, 5).join('; ')}`,
-        { problems: parsed.problems },
-      );
+      throw new HttpError('INVALID_PAYLOAD', `not a PagerDuty v3 webhook: ${parsed.problems.slice(0, 5).join('; ')}`, {
+        problems: parsed.problems,
+      });
     const event = parsed.value;
     const webhookId = req.get('x-webhook-id');
     const dedupKey = webhookId ? `pagerduty-webhook\u0000${webhookId}` : null;
@@ -510,14 +499,11 @@ export function createApp(deps: AppDeps): express.Express {
         { incident: event.incident.id },
         'PagerDuty incident received but RUNE_PAGERDUTY_TOKEN is not set: cannot look up its alerts',
       );
-      res
-        .status(202)
-        .json({
-          status: 'accepted',
-          incident: event.incident.id,
-          warning:
-            'no PagerDuty REST token configured (RUNE_PAGERDUTY_TOKEN): the incident cannot be matched to a host',
-        });
+      res.status(202).json({
+        status: 'accepted',
+        incident: event.incident.id,
+        warning: 'no PagerDuty REST token configured (RUNE_PAGERDUTY_TOKEN): the incident cannot be matched to a host',
+      });
       return;
     }
     // PagerDuty wants a 2xx within 5 s (§2.5): answer now, look up the incident's alerts afterwards.
@@ -621,25 +607,22 @@ export function createApp(deps: AppDeps): express.Express {
     const unknownQuery = Object.keys(req.query).filter((k) => k !== 'action' && k !== 'node');
     if (unknownQuery.length)
       throw new HttpError(
-        400,
         'BAD_REQUEST',
         `unknown query parameter(s) in the extension URL: ${unknownQuery.join(', ')} (action, node)`,
       );
     const queryString = (k: string): string | null => {
       const v = req.query[k];
       if (v === undefined) return null;
-      if (typeof v !== 'string' || v === '')
-        throw new HttpError(400, 'BAD_REQUEST', `?${k}= must be given once, not empty`);
+      if (typeof v !== 'string' || v === '') throw new HttpError('BAD_REQUEST', `?${k}= must be given once, not empty`);
       return v;
     };
     const action = queryString('action');
     const queryNode = queryString('node');
     if (queryNode !== null && action === null)
-      throw new HttpError(400, 'BAD_REQUEST', '?node= needs ?action= (the rules choose their own node)');
+      throw new HttpError('BAD_REQUEST', '?node= needs ?action= (the rules choose their own node)');
     const parsed = parseIncidentAction(parseJsonBody(req.body, req.get('content-type')));
     if (!parsed.ok)
       throw new HttpError(
-        400,
         'INVALID_PAYLOAD',
         `not a PagerDuty Custom Incident Action (v2 envelope): ${parsed.problems.join('; ')}`,
         { problems: parsed.problems },
@@ -651,7 +634,7 @@ export function createApp(deps: AppDeps): express.Express {
     const { incident, agent } = parsed.value;
     const rt = deps.runtime();
     if (action !== null && !rt.registry.plugins.has(action))
-      throw new HttpError(400, 'UNKNOWN_ACTION', `?action=${action}: no plugin of that name (rune actions lists them)`);
+      throw new HttpError('UNKNOWN_ACTION', `?action=${action}: no plugin of that name (rune actions lists them)`);
     const clicked = agent?.summary ?? 'an unknown PagerDuty user';
     const who = `${actor.name} (PagerDuty: ${clicked})`;
     const webhookId = req.get('x-webhook-id') || parsed.value.messageId;
@@ -676,7 +659,7 @@ export function createApp(deps: AppDeps): express.Express {
     const pause = deps.store.getPause();
     if (pause)
       refuse(
-        new HttpError(409, 'PAUSED', `RUNE is paused ${describePause(pause)}; nothing was run`, {
+        new HttpError('PAUSED', `RUNE is paused ${describePause(pause)}; nothing was run`, {
           paused: pauseView(pause),
         }),
         `RUNE is paused ${describePause(pause)}. An admin can lift it with \`rune resume\`.`,
@@ -688,7 +671,6 @@ export function createApp(deps: AppDeps): express.Express {
       if (!deps.pagerduty)
         refuse(
           new HttpError(
-            422,
             'INCIDENT_UNMATCHED',
             "RUNE has no PagerDuty REST token (RUNE_PAGERDUTY_TOKEN) to read the incident's alerts; set it, or add &node= with ?action= to the extension URL",
           ),
@@ -709,7 +691,6 @@ export function createApp(deps: AppDeps): express.Express {
       } catch (err) {
         deps.log.error({ err, incident: incident.id }, 'PagerDuty incident lookup failed');
         throw new HttpError(
-          502,
           'PAGERDUTY_UNAVAILABLE',
           `cannot read the alerts of incident ${incident.id} from PagerDuty: ${(err as Error).message}`,
         );
@@ -717,7 +698,6 @@ export function createApp(deps: AppDeps): express.Express {
       if (!found)
         refuse(
           new HttpError(
-            422,
             'INCIDENT_UNMATCHED',
             `no host labels found in the alerts of incident ${incident.id} (GET /incidents/{id}/alerts); add &node= with ?action= to the extension URL`,
           ),
@@ -743,7 +723,6 @@ export function createApp(deps: AppDeps): express.Express {
       if (!node)
         refuse(
           new HttpError(
-            422,
             'INCIDENT_UNMATCHED',
             `the alerts of incident ${incident.id} name no node (labels instance, nodename or instance_id); add &node= to the extension URL`,
           ),
@@ -779,7 +758,7 @@ export function createApp(deps: AppDeps): express.Express {
         ? matched.problems.map((p) => `${p.rule}: ${p.message}`).join('; ')
         : `no rule matches the labels ${JSON.stringify(alert.labels)}`;
       refuse(
-        new HttpError(422, 'INCIDENT_UNMATCHED', `nothing to run for incident ${incident.id}: ${why}`, {
+        new HttpError('INCIDENT_UNMATCHED', `nothing to run for incident ${incident.id}: ${why}`, {
           labels: alert.labels,
         }),
         `no rule matches its alert (${why}).`,
@@ -814,7 +793,6 @@ export function createApp(deps: AppDeps): express.Express {
     if (created.length === 0) {
       refuse(
         new HttpError(
-          403,
           'FORBIDDEN',
           `token ${actor.name} may not run any matching rule: ${refused.map((r) => `${r.rule} (${r.reason})`).join('; ')}`,
           { refused },
@@ -834,15 +812,13 @@ export function createApp(deps: AppDeps): express.Express {
       { incident: incident.id, actor: who, jobs: created.length, refused: refused.length },
       'incident action accepted',
     );
-    res
-      .status(202)
-      .json({
-        status: 'accepted',
-        incident: incident.id,
-        jobs: created.map((j) => j.id),
-        ...(refused.length ? { refused } : {}),
-        ...(matched.problems.length ? { problems: matched.problems } : {}),
-      });
+    res.status(202).json({
+      status: 'accepted',
+      incident: incident.id,
+      jobs: created.map((j) => j.id),
+      ...(refused.length ? { refused } : {}),
+      ...(matched.problems.length ? { problems: matched.problems } : {}),
+    });
   });
   /** Best effort: a note on the incident (e.g. why nothing ran); a failure is logged, never thrown. */
   function noteOnIncident(incidentId: string, content: string): void {
@@ -884,12 +860,12 @@ export function createApp(deps: AppDeps): express.Express {
     const status = str('status');
     if (status !== undefined) {
       if (!JOB_STATUSES.includes(status as JobStatus))
-        throw new HttpError(400, 'BAD_REQUEST', `status must be one of ${JOB_STATUSES.join(', ')}`);
+        throw new HttpError('BAD_REQUEST', `status must be one of ${JOB_STATUSES.join(', ')}`);
       filter.status = status as JobStatus;
     }
     const limit = str('limit');
     if (limit !== undefined) {
-      if (!/^\d{1,3}$/.test(limit)) throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer from 1 to 500');
+      if (!/^\d{1,3}$/.test(limit)) throw new HttpError('BAD_REQUEST', 'limit must be an integer from 1 to 500');
       filter.limit = Number(limit);
     }
     res.json({ jobs: deps.store.listJobs(filter).map(jobView) });
@@ -898,7 +874,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/api/v1/jobs/:id', (req, res) => {
     requireActor(req, 'read', 'GET /api/v1/jobs/:id');
     const job = deps.store.getJob(String(req.params.id));
-    if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
+    if (!job) throw new HttpError('NOT_FOUND', `no job ${JSON.stringify(req.params.id)}`);
     res.json(jobView(job));
   });
 
@@ -907,20 +883,20 @@ export function createApp(deps: AppDeps): express.Express {
     notWhileStopping();
     const body = parseJsonBody(req.body, req.get('content-type'));
     if (body === null || typeof body !== 'object' || Array.isArray(body))
-      throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object {action, node, params?, dry_run?}');
+      throw new HttpError('BAD_REQUEST', 'the body must be a JSON object {action, node, params?, dry_run?}');
     const b = body as Record<string, unknown>;
     const unknown = Object.keys(b).filter(
       (k) => !['action', 'node', 'params', 'dry_run', 'reason', 'while_paused'].includes(k),
     );
-    if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
+    if (unknown.length) throw new HttpError('BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
     if (typeof b.action !== 'string' || typeof b.node !== 'string')
-      throw new HttpError(400, 'BAD_REQUEST', 'action and node must be strings');
+      throw new HttpError('BAD_REQUEST', 'action and node must be strings');
     if (b.params !== undefined && (b.params === null || typeof b.params !== 'object' || Array.isArray(b.params)))
-      throw new HttpError(400, 'BAD_REQUEST', 'params must be an object');
+      throw new HttpError('BAD_REQUEST', 'params must be an object');
     if (b.dry_run !== undefined && typeof b.dry_run !== 'boolean')
-      throw new HttpError(400, 'BAD_REQUEST', 'dry_run must be true or false');
+      throw new HttpError('BAD_REQUEST', 'dry_run must be true or false');
     if (b.while_paused !== undefined && typeof b.while_paused !== 'boolean')
-      throw new HttpError(400, 'BAD_REQUEST', 'while_paused must be true or false');
+      throw new HttpError('BAD_REQUEST', 'while_paused must be true or false');
     const reason = reasonOf(b);
     requireScope(req, actor, 'POST /api/v1/jobs', { action: b.action, node: b.node });
     refuseWhilePaused(b.while_paused);
@@ -964,7 +940,7 @@ export function createApp(deps: AppDeps): express.Express {
   ): { job: Job; old: Job } {
     notWhileStopping();
     const old = deps.store.getJob(id);
-    if (!old) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    if (!old) throw new HttpError('NOT_FOUND', `no job ${JSON.stringify(id)}`);
     requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/retry', {
       action: old.request.action,
       node: old.request.node,
@@ -998,7 +974,7 @@ export function createApp(deps: AppDeps): express.Express {
     const body = optionalObject(req);
     const why = reasonOf(body);
     if (body.force !== undefined && typeof body.force !== 'boolean')
-      throw new HttpError(400, 'BAD_REQUEST', 'force must be true or false');
+      throw new HttpError('BAD_REQUEST', 'force must be true or false');
     const out = cancelJob(actor, source(req), String(req.params.id), why, body.force === true);
     res.status(out.status === 'cancelling' ? 202 : 200).json(out);
   });
@@ -1014,14 +990,14 @@ export function createApp(deps: AppDeps): express.Express {
     force: boolean,
   ): { status: 'cancelled' | 'cancelling'; job_id: string; reason: string } {
     const job = deps.store.getJob(id);
-    if (!job) throw new HttpError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    if (!job) throw new HttpError('NOT_FOUND', `no job ${JSON.stringify(id)}`);
     requireScopeFrom(from, actor, 'POST /api/v1/jobs/:id/cancel', {
       action: job.request.action,
       node: job.request.node,
     });
     if (job.status === 'running') return cancelRunning(actor, from, job, why, force);
     if (job.status !== 'queued')
-      throw new HttpError(409, 'JOB_FINISHED', `job ${job.id} already ended ${job.status}; nothing to cancel`, {
+      throw new HttpError('JOB_FINISHED', `job ${job.id} already ended ${job.status}; nothing to cancel`, {
         status: job.status,
       });
     const at = deps.now();
@@ -1061,7 +1037,6 @@ export function createApp(deps: AppDeps): express.Express {
   ): { status: 'cancelling'; job_id: string; reason: string } {
     if (job.mutating && !force) {
       throw new HttpError(
-        409,
         'JOB_RUNNING',
         `job ${job.id} is running ${job.request.action}, which changes the node; stopping it half-way can leave ${job.request.node} worse than either end state. Send "force": true (rune jobs cancel --force) to stop it anyway`,
         { job_id: job.id, started_at: job.startedAt, mutating: true },
@@ -1070,7 +1045,6 @@ export function createApp(deps: AppDeps): express.Express {
     const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
     if (!deps.queue.abort(job.id, reason)) {
       throw new HttpError(
-        409,
         'JOB_RUNNING',
         `job ${job.id} is not running in this RUNE process (it may have just ended, or runs in another replica); nothing was stopped`,
         { job_id: job.id },
@@ -1101,7 +1075,6 @@ export function createApp(deps: AppDeps): express.Express {
     const unknown = Object.keys(q).filter((k) => !['since', 'actor', 'action', 'limit', 'cursor'].includes(k));
     if (unknown.length)
       throw new HttpError(
-        400,
         'BAD_REQUEST',
         `unknown filter(s): ${unknown.join(', ')} (since, actor, action, limit, cursor)`,
       );
@@ -1111,7 +1084,6 @@ export function createApp(deps: AppDeps): express.Express {
       const t = Date.parse(since);
       if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(t))
         throw new HttpError(
-          400,
           'BAD_REQUEST',
           `since must be an ISO 8601 time (e.g. 2024-05-01T10:00:00Z), got ${JSON.stringify(since.slice(0, 40))}`,
         );
@@ -1124,13 +1096,13 @@ export function createApp(deps: AppDeps): express.Express {
     const limit = str('limit');
     if (limit !== undefined) {
       if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000)
-        throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer from 1 to 1000');
+        throw new HttpError('BAD_REQUEST', 'limit must be an integer from 1 to 1000');
       filter.limit = Number(limit);
     }
     const cursor = str('cursor');
     if (cursor !== undefined) {
       if (!/^\d{1,15}$/.test(cursor))
-        throw new HttpError(400, 'BAD_REQUEST', 'cursor must be the next_cursor of a previous answer');
+        throw new HttpError('BAD_REQUEST', 'cursor must be the next_cursor of a previous answer');
       filter.before = Number(cursor);
     }
     const records = deps.store.queryAudit(filter);
@@ -1200,7 +1172,7 @@ export function createApp(deps: AppDeps): express.Express {
     const actor = requireActor(req, 'admin', 'POST /api/v1/pause');
     const body = optionalObject(req);
     const unknown = Object.keys(body).filter((k) => k !== 'reason');
-    if (unknown.length) throw new HttpError(400, 'BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
+    if (unknown.length) throw new HttpError('BAD_REQUEST', `unknown field(s): ${unknown.join(', ')}`);
     const reason = reasonOf(body);
     // Pausing twice keeps the first pause: "since" and "by" stay true.
     const pause = deps.store.getPause() ?? { since: deps.now().toISOString(), actor: actor.name, reason: reason ?? '' };
@@ -1225,7 +1197,7 @@ export function createApp(deps: AppDeps): express.Express {
     const reason = reasonOf(optionalObject(req));
     const rule = String(req.params.rule);
     const known = deps.runtime().guards.has(rule) || deps.store.listBreakers().some((b) => b.rule === rule);
-    if (!known) throw new HttpError(404, 'NOT_FOUND', `no rule ${JSON.stringify(rule)}`);
+    if (!known) throw new HttpError('NOT_FOUND', `no rule ${JSON.stringify(rule)}`);
     const { before, after } = deps.store.updateBreaker(rule, () => closedBreaker(rule));
     audit(req, actor.name, 'breaker-close', `rule ${rule}`, { was: before.state, failures: before.failures, reason });
     deps.log.warn({ actor: actor.name, rule, was: before.state }, 'circuit breaker closed by an operator');
@@ -1280,7 +1252,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) return {};
     const body = parseJsonBody(req.body, req.get('content-type'));
     if (body === null || typeof body !== 'object' || Array.isArray(body))
-      throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object');
+      throw new HttpError('BAD_REQUEST', 'the body must be a JSON object');
     return body as Record<string, unknown>;
   }
 
@@ -1324,7 +1296,7 @@ export function createApp(deps: AppDeps): express.Express {
     };
   }
 
-  app.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new HttpError('NOT_FOUND', `no such endpoint: ${req.method} ${req.path}`)));
   // Every error becomes a JSON body with a reason; nothing crashes the process.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = httpStatusFor(err);
@@ -1333,11 +1305,9 @@ export function createApp(deps: AppDeps): express.Express {
     if (e.status === 401) res.set('WWW-Authenticate', 'Bearer realm="rune"');
     if (e.status === 429 && typeof e.details.retry_after_s === 'number')
       res.set('Retry-After', String(e.details.retry_after_s));
-    res
-      .status(e.status)
-      .json({
-        error: { code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) },
-      });
+    res.status(e.status).json({
+      error: { code: e.code, message: e.message, ...(Object.keys(e.details).length ? { details: e.details } : {}) },
+    });
   });
   return app;
 }

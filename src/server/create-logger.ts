@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from './create-app';
+import type { Logger } from '../core/logger';
 
 /** A logger that also blanks known secret values wherever they would appear in a line. */
 export interface RedactingLogger extends Logger {

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { reasonPrefix } from '../guards/guard-counters';
-import type { BreakerState } from '../guards/types';
+import type { BreakerState } from '../core/guard-state';
 
 /** Where the gauges read their value at scrape time (set once the parts exist). */
 export interface MetricsSources {

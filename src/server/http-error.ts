@@ -1,55 +1,53 @@
-import { ERROR_CATALOGUE, isRuneError } from '../errors';
+import { ERROR_CATALOGUE, isRuneError, RuneError, type ErrorCode } from '../core/errors';
 
-/** An error that becomes an HTTP response with a JSON body naming what is wrong (never a crash). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
+/**
+ * An error that answers a request: a catalogue code (its HTTP status comes from the catalogue) and a
+ * message naming what is wrong. Thrown by routes and use cases; the error handler renders it.
+ */
+export class HttpError extends RuneError {
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
     this.name = 'HttpError';
+    this.status = ERROR_CATALOGUE[code].http;
   }
 }
 
 /** better-sqlite3 error codes that mean "cannot write now", not a bug (https://www.sqlite.org/rescode.html). */
 const STORE_DOWN = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN)/;
 
-/** The one place RUNE's errors get an HTTP status (docs/architecture.md: mapping in the error handler only). */
-export function httpStatusFor(err: unknown): {
+export interface HttpErrorView {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   details: Record<string, unknown>;
-} {
-  if (err instanceof HttpError)
-    return { status: err.status, code: err.code, message: err.message, details: err.details };
+}
+
+/** The one place RUNE's errors get an HTTP status (docs/architecture.md: mapping in the error handler only). */
+export function httpStatusFor(err: unknown): HttpErrorView {
   if (isRuneError(err)) {
-    const stage = ERROR_CATALOGUE[err.code].stage;
-    const status = err.code === 'INTERNAL' ? 500 : stage === 'validate' ? 400 : 502;
-    return { status, code: err.code, message: err.message, details: err.details };
+    return { status: ERROR_CATALOGUE[err.code].http, code: err.code, message: err.message, details: err.details };
   }
   // express.raw's own errors carry status/type (body too large, bad encoding, aborted).
   const e = err as { status?: number; type?: string; message?: string; limit?: number; code?: unknown };
   // SQLite could not write (disk full, read-only or failing disk, locked too long): nothing was
   // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (docs/protocols.md §1.1, §2.5).
   if (e && typeof e.code === 'string' && STORE_DOWN.test(e.code)) {
-    return {
-      status: 503,
-      code: 'STORE_UNAVAILABLE',
-      message: `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`,
-      details: {},
-    };
+    return view(
+      'STORE_UNAVAILABLE',
+      `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`,
+    );
   }
-  if (e && e.type === 'entity.too.large')
-    return {
-      status: 413,
-      code: 'BODY_TOO_LARGE',
-      message: `request body is larger than the limit of ${e.limit ?? '?'} bytes`,
-      details: {},
-    };
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
-    return { status: e.status, code: 'BAD_REQUEST', message: e.message ?? 'bad request', details: {} };
-  return { status: 500, code: 'INTERNAL', message: 'internal error; see the server log', details: {} };
+  if (e && e.type === 'entity.too.large') {
+    return view('BODY_TOO_LARGE', `request body is larger than the limit of ${e.limit ?? '?'} bytes`);
+  }
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { ...view('BAD_REQUEST', e.message ?? 'bad request'), status: e.status };
+  }
+  return view('INTERNAL', 'internal error; see the server log');
+}
+
+function view(code: ErrorCode, message: string): HttpErrorView {
+  return { status: ERROR_CATALOGUE[code].http, code, message, details: {} };
 }

@@ -11,21 +11,19 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new HttpError(
-      415,
       'UNSUPPORTED_MEDIA_TYPE',
       `Content-Type must be application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`,
     );
   }
-  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError(400, 'EMPTY_BODY', 'the request body is empty');
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError('EMPTY_BODY', 'the request body is empty');
   let text: string;
   try {
     text = UTF8.decode(raw);
   } catch {
-    throw new HttpError(400, 'INVALID_UTF8', 'the request body is not valid UTF-8');
+    throw new HttpError('INVALID_UTF8', 'the request body is not valid UTF-8');
   }
   if (exceedsJsonDepth(text)) {
     throw new HttpError(
-      400,
       'INVALID_JSON',
       `the request body is not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`,
     );
@@ -35,6 +33,6 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
   } catch (err) {
     // A RangeError here is nesting deep enough to exhaust the stack: still just bad input.
     const why = err instanceof RangeError ? 'nested too deeply' : (err as Error).message;
-    throw new HttpError(400, 'INVALID_JSON', `the request body is not valid JSON: ${why}`);
+    throw new HttpError('INVALID_JSON', `the request body is not valid JSON: ${why}`);
   }
 }

@@ -1,6 +1,6 @@
 import { readTokensFile } from '../auth/read-tokens-file';
 import type { StoredToken } from '../auth/parse-tokens-file';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { DEFAULT_WEBHOOK_RETENTION, type WebhookRetention } from '../store/prune-webhooks';
 import { parseDuration } from '../util/duration';
 import type { NamedToken } from './create-app';

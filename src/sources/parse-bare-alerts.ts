@@ -1,4 +1,4 @@
-import type { Alert } from '../types';
+import type { Alert } from '../core/types';
 import { parseAlertmanagerPayload } from './alertmanager/parse-alertmanager-payload';
 import { isJsonObject } from './is-json-object';
 

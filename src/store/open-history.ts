@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { RuneError } from '../errors';
-import type { Alert } from '../types';
+import { RuneError } from '../core/errors';
+import type { Alert } from '../core/types';
 import { createGuardFactsReader, type GuardFactsReader } from './read-guard-facts';
 import { toJob, type JobRow } from './sqlite-store';
-import type { Job } from './store';
+import type { Job } from '../core/job';
 
 /** One stored webhook notification (the `webhooks` table). */
 export interface StoredWebhook {

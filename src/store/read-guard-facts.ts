@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { BreakerState, GuardFacts, GuardWindows, PauseState } from '../guards/types';
+import type { BreakerState, GuardFacts, GuardWindows, PauseState } from '../core/guard-state';
 
 /** What one guard decision needs to know to read its facts (GroupGuard's fields). */
 export interface FactsQuery {

@@ -1,24 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { RuneError } from '../errors';
-import { closedBreaker, type BreakerState, type GuardFacts } from '../guards/types';
-import type { JobStatus, Result } from '../types';
+import { RuneError } from '../core/errors';
+import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard-state';
+import type { JobStatus, Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
 import type {
   AuditEntry,
   AuditFilter,
   AuditRecord,
-  DeliveryRecord,
   GroupGuard,
   GroupOutcome,
-  Job,
   JobFilter,
   JobGroup,
-  NewJob,
   Store,
   WebhookRecord,
 } from './store';
+import type { DeliveryRecord, Job, NewJob } from '../core/job';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (

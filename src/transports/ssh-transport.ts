@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { OutputCapture } from '../util/output-capture';
 import {
   entriesFor,

@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 
 /** What RUNE reads of an error thrown by the SDK (docs/protocols.md §4.5). */
 interface SdkErrorShape {

@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { isTransientSdkError, runeErrorFromSdk, sdkErrorName } from './ssm-api-error';
 import type { InvocationState, InvocationView } from './ssm-read-invocation';
 

@@ -1,3 +1,4 @@
+import type { SsmRateControlsSpec } from '../core/types';
 /**
  * SendCommand's rate controls (docs/protocols.md §4.1): strings of 1–7 characters, a count or a
  * percentage. SSM applies them per command, so per batch of up to 50 instances.
@@ -7,12 +8,6 @@ export interface SsmRateControls {
   maxConcurrency?: string;
   /** Failed instances after which SSM stops sending the command to more; SSM's default is 0. */
   maxErrors?: string;
-}
-
-/** As rules.yaml writes them: `max_concurrency: 10` (a YAML integer) or `"25%"`. */
-export interface SsmRateControlsSpec {
-  max_concurrency?: string | number;
-  max_errors?: string | number;
 }
 
 export const MAX_CONCURRENCY_PATTERN = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;

@@ -1,4 +1,4 @@
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import type { ExecOutcome } from './transport';
 
 /** GetCommandInvocation returns the first 24,000 characters of stdout and 8,000 of stderr (docs/protocols.md §4.3). */

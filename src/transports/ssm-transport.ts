@@ -6,7 +6,7 @@ import {
   SSMClient,
   type SendCommandCommandInput,
 } from '@aws-sdk/client-ssm';
-import { RuneError } from '../errors';
+import { RuneError } from '../core/errors';
 import { runeErrorFromSdk, sdkErrorName } from './ssm-api-error';
 import {
   buildSsmCommands,

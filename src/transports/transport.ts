@@ -1,5 +1,5 @@
 import type { PluginMeta } from '../plugins/plugin-meta';
-import type { TransportKind } from '../types';
+import type { TransportKind } from '../core/types';
 import type { SsmRateControls } from './ssm-rate-controls';
 
 /** Where and how to reach a node, after inventory resolution. */

@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { defaultTransports } from '../../src/cli/main';
 import { readSettings } from '../../src/cli/read-settings';
-import type { Logger } from '../../src/server/create-app';
+import type { Logger } from '../../src/core/logger';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 

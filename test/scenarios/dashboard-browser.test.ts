@@ -14,7 +14,7 @@ import { defaultTransports } from '../../src/cli/main';
 import { readSettings } from '../../src/cli/read-settings';
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
-import type { Job } from '../../src/store/store';
+import type { Job } from '../../src/core/job';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 import { startSshd, type TestSshd } from '../helpers/sshd';
 import { tokenLine } from '../helpers/api-tokens';

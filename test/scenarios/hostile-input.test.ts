@@ -17,7 +17,7 @@ import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incide
 import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import type { Transport } from '../../src/transports/transport';
-import type { TransportKind } from '../../src/types';
+import type { TransportKind } from '../../src/core/types';
 import { startFakePagerDuty, type FakePagerDuty } from '../unit/reporters/fake-pagerduty';
 import { alertmanagerPayload, type AlertSpec } from '../helpers/alertmanager-payload';
 import { runCli } from '../helpers/run-cli';

@@ -1,4 +1,4 @@
-import type { Alert } from '../../types';
+import type { Alert } from '../../core/types';
 import { isJsonObject } from '../is-json-object';
 import { LABEL_LIMITS, labelProblem } from '../label-limits';
 import { alertmanagerFingerprint } from './alertmanager-fingerprint';

@@ -1,4 +1,4 @@
-import type { Alert } from '../../types';
+import type { Alert } from '../../core/types';
 import type { IncidentLabels } from './find-incident-labels';
 import type { PagerDutyIncidentEvent } from './parse-pagerduty-event';
 

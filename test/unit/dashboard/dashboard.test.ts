@@ -13,7 +13,7 @@ import { readSettings } from '../../../src/cli/read-settings';
 import { jobUrl } from '../../../src/reporters/render-note';
 import { readServeSettings } from '../../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../../src/server/start-server';
-import type { Job } from '../../../src/store/store';
+import type { Job } from '../../../src/core/job';
 import { alertmanagerPayload } from '../../helpers/alertmanager-payload';
 import { tokenLine } from '../../helpers/api-tokens';
 import { httpCall } from '../../helpers/http-call';

@@ -14,7 +14,7 @@ import { matchRules } from '../../../src/rules/match-rules';
 import { createGroupCommitter } from '../../../src/store/create-group-committer';
 import { openSqliteStore } from '../../../src/store/sqlite-store';
 import type { Store } from '../../../src/store/store';
-import type { Alert } from '../../../src/types';
+import type { Alert } from '../../../src/core/types';
 
 const spec = {
   name: 'restart',

@@ -1,5 +1,6 @@
 import { decideGuards } from '../../../src/guards/decide-guards';
-import { closedBreaker, type GuardFacts, type RuleGuards } from '../../../src/guards/types';
+import { closedBreaker, type GuardFacts } from '../../../src/core/guard-state';
+import type { RuleGuards } from '../../../src/guards/types';
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 const MIN = 60_000;

@@ -1,5 +1,5 @@
 import { nextBreakerState } from '../../../src/guards/next-breaker-state';
-import { closedBreaker, type BreakerState } from '../../../src/guards/types';
+import { closedBreaker, type BreakerState } from '../../../src/core/guard-state';
 
 const NOW = 1_000_000;
 const fail = (chainId = 'c') => ({ chainId, ok: false, summary: 'restart-docker on web-1: docker did not start' });

@@ -1,8 +1,9 @@
 import { createJobQueue } from '../../../src/jobs/job-queue';
 import { skippedResult } from '../../../src/jobs/skipped-result';
 import { openSqliteStore } from '../../../src/store/sqlite-store';
-import type { Job, NewJob, Store } from '../../../src/store/store';
-import type { JobStatus, Result } from '../../../src/types';
+import type { Job, NewJob } from '../../../src/core/job';
+import type { Store } from '../../../src/store/store';
+import type { JobStatus, Result } from '../../../src/core/types';
 
 let serial = 0;
 function newJob(over: Partial<NewJob> & { node?: string; action?: string } = {}): NewJob {

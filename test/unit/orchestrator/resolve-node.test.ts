@@ -1,6 +1,6 @@
 import { BUILTIN_DEFAULTS, type RuneConfig } from '../../../src/config/config-types';
 import { resolveNode } from '../../../src/orchestrator/resolve-node';
-import { RuneError } from '../../../src/errors';
+import { RuneError } from '../../../src/core/errors';
 
 const config: RuneConfig = {
   source: 'rules.yaml',

@@ -2,7 +2,7 @@ import { alertmanagerIncidentKey } from '../../../src/reporters/alertmanager-inc
 import { createPagerDutyClient, type PagerDutyClient } from '../../../src/reporters/pagerduty-client';
 import { createPagerDutyReporter } from '../../../src/reporters/pagerduty-reporter';
 import { renderNote } from '../../../src/reporters/render-note';
-import type { Alert } from '../../../src/types';
+import type { Alert } from '../../../src/core/types';
 import { fixtureJson } from '../../helpers/fixtures';
 import { startFakePagerDuty, type FakePagerDuty } from './fake-pagerduty';
 import { recordingSleep } from './fake-server';

@@ -1,7 +1,7 @@
 import { compileRules } from '../../../src/rules/compile-rules';
 import { explainMatch } from '../../../src/rules/explain-match';
 import { matchRules } from '../../../src/rules/match-rules';
-import type { Alert } from '../../../src/types';
+import type { Alert } from '../../../src/core/types';
 
 const rules = compileRules([
   {

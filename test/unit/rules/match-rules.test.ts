@@ -1,7 +1,7 @@
 import type { RuleSpec } from '../../../src/config/config-types';
 import { compileRules } from '../../../src/rules/compile-rules';
 import { matchRules } from '../../../src/rules/match-rules';
-import type { Alert } from '../../../src/types';
+import type { Alert } from '../../../src/core/types';
 import { fixtureJson } from '../../helpers/fixtures';
 
 interface AmAlert {

@@ -12,8 +12,9 @@ import { startServer } from '../../../src/server/start-server';
 import { openHistory } from '../../../src/store/open-history';
 import { pruneWebhooks } from '../../../src/store/prune-webhooks';
 import { openSqliteStore } from '../../../src/store/sqlite-store';
-import type { NewJob, Store, WebhookRecord } from '../../../src/store/store';
-import type { Alert } from '../../../src/types';
+import type { NewJob } from '../../../src/core/job';
+import type { Store, WebhookRecord } from '../../../src/store/store';
+import type { Alert } from '../../../src/core/types';
 import { alertmanagerPayload } from '../../helpers/alertmanager-payload';
 
 let dir: string;

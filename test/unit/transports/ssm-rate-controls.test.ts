@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { validateConfig } from '../../../src/config/validate-config';
-import { planRun, type RunRequest } from '../../../src/orchestrator/plan-run';
+import { planRun } from '../../../src/orchestrator/plan-run';
+import type { RunRequest } from '../../../src/core/types';
 import { loadRegistry } from '../../../src/plugins/load-registry';
 import { mergeRateControls, rateControlProblem } from '../../../src/transports/ssm-rate-controls';
 

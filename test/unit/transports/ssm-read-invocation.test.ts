@@ -1,5 +1,9 @@
 import { fixtureJson } from '../../helpers/fixtures';
-import { readInvocation, type InvocationContext, type InvocationView } from '../../../src/transports/ssm-read-invocation';
+import {
+  readInvocation,
+  type InvocationContext,
+  type InvocationView,
+} from '../../../src/transports/ssm-read-invocation';
 import { interpretOutcome } from '../../../src/mediator/interpret-outcome';
 
 const ctx: InvocationContext = {

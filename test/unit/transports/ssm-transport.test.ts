@@ -12,7 +12,7 @@ import { loadRegistry } from '../../../src/plugins/load-registry';
 import { compileRules } from '../../../src/rules/compile-rules';
 import { matchRules } from '../../../src/rules/match-rules';
 import { createSsmTransport, type SsmOptions } from '../../../src/transports/ssm-transport';
-import type { Alert } from '../../../src/types';
+import type { Alert } from '../../../src/core/types';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'plugins');
 const dir = mkdtempSync(join(tmpdir(), 'rune-ssm-'));

@@ -1,4 +1,7 @@
-import { findIncidentLabels, type FindIncidentLabelsDeps } from '../../../../src/sources/pagerduty/find-incident-labels';
+import {
+  findIncidentLabels,
+  type FindIncidentLabelsDeps,
+} from '../../../../src/sources/pagerduty/find-incident-labels';
 import { fixtureJson } from '../../../helpers/fixtures';
 
 const AM025_TRIGGER = 'alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json';

@@ -1,5 +1,8 @@
 import type { IncidentLabels } from '../../../../src/sources/pagerduty/find-incident-labels';
-import { parsePagerDutyEvent, type PagerDutyIncidentEvent } from '../../../../src/sources/pagerduty/parse-pagerduty-event';
+import {
+  parsePagerDutyEvent,
+  type PagerDutyIncidentEvent,
+} from '../../../../src/sources/pagerduty/parse-pagerduty-event';
 import { pagerDutyIncidentToAlert } from '../../../../src/sources/pagerduty/pagerduty-incident-to-alert';
 import { fixtureJson } from '../../../helpers/fixtures';
 

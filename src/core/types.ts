@@ -5,7 +5,11 @@ export type JobStatus =
 
 export type TransportKind = 'ssh' | 'ssm' | 'local';
 
-export type ErrorStage = 'validate' | 'guard' | 'dispatch' | 'transport' | 'plugin' | 'report';
+/**
+ * Where in the pipeline an error happened. `request` is the HTTP edge (authentication, the body,
+ * limits): such errors answer a request and never appear in a Result.
+ */
+export type ErrorStage = 'request' | 'validate' | 'guard' | 'dispatch' | 'transport' | 'plugin' | 'report';
 
 /** The structured error every failed Result carries. */
 export interface ResultError {
@@ -123,4 +127,44 @@ export interface Invocation {
   /** Notifier names from the rule's `notify:` (keys of rules.yaml `notify:`). */
   notify: string[];
   alert: Alert;
+}
+
+/** As rules.yaml writes them: `max_concurrency: 10` (a YAML integer) or `"25%"`. */
+export interface SsmRateControlsSpec {
+  max_concurrency?: string | number;
+  max_errors?: string | number;
+}
+
+/** What somebody asked for: from the CLI, the API or a rule. */
+export interface RunRequest {
+  action: string;
+  node: string;
+  params: Record<string, unknown>;
+  /** RUNE's own dry run: plan only, no node contacted. */
+  dryRun: boolean;
+  /** The plugin's dry run: run it on the node with `dry_run: true`. */
+  pluginDryRun: boolean;
+  timeoutMs?: number;
+  transport?: TransportKind;
+  /** SSM MaxConcurrency / MaxErrors from the command line; they win over the rule's and defaults. */
+  ssm?: SsmRateControlsSpec;
+  trigger: Trigger;
+  alert: AlertRef | null;
+  jobId: string;
+  traceId: string;
+}
+
+/** One attempt to post one Result to one place; stored with the job. */
+export interface Delivery {
+  reporter: string;
+  ok: boolean;
+  /** Last HTTP status; null when nothing answered (or nothing was sent). */
+  status: number | null;
+  /** HTTP requests made for this delivery (lookups included). */
+  attempts: number;
+  /** Where it went, without secrets: an incident id, an origin. */
+  target: string | null;
+  error: string | null;
+  /** ISO 8601, when the delivery finished. */
+  at: string;
 }
