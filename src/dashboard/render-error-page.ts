@@ -13,7 +13,7 @@ export function renderErrorPage(o: {
   return renderPage(
     { title: o.title, actor: o.actor, csrf: o.csrf },
     html`<h1>${o.title}</h1>
-      <p class="error" role="alert">${o.message}</p>
-      <p><a href="/">Back to the jobs list</a>${o.actor ? '' : html` · <a href="/login">Sign in</a>`}</p>`,
+<p class="error" role="alert">${o.message}</p>
+<p><a href="/">Back to the jobs list</a>${o.actor ? '' : html` · <a href="/login">Sign in</a>`}</p>`,
   );
 }

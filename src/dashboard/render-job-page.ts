@@ -92,11 +92,7 @@ export function jobTimeline(job: Job): TimelineEntry[] {
 }
 
 function pre(label: string, text: string | undefined): SafeHtml {
-  return text
-    ? html`<h3>${label}</h3>
-        <pre>${text}</pre>`
-    : html`<h3>${label}</h3>
-        <p class="muted">(empty)</p>`;
+  return text ? html`<h3>${label}</h3><pre>${text}</pre>` : html`<h3>${label}</h3><p class="muted">(empty)</p>`;
 }
 
 /** `/jobs/:id`: Result, output, trigger, incident, timeline; Re-run and Cancel where the role allows. */
@@ -109,116 +105,53 @@ export function renderJobPage(
   const incidentHref = safeHref(j.incident?.url);
   const finished = !['queued', 'running'].includes(j.status);
   const buttons = html`<div class="actions-bar">
-      ${o.canRerun ? html`<a class="button" href="${jobPath(j.id)}/rerun">Re-run…</a>` : ''}
-      ${
-        o.canCancel
-          ? html`<form method="post" action="${jobPath(j.id)}/cancel">
-              ${csrfField(frame.csrf)}<input name="reason" placeholder="why (for the audit log)" maxlength="500" />
-              <button class="danger" type="submit">Cancel job</button>
-            </form>`
-          : ''
-      }
-      ${!finished ? html`<a class="button secondary" href="${jobPath(j.id)}">Refresh</a>` : ''}
-    </div>
-    ${o.cancelError ? html`<p class="error" role="alert">${o.cancelError}</p>` : ''}`;
+  ${o.canRerun ? html`<a class="button" href="${jobPath(j.id)}/rerun">Re-run…</a>` : ''}
+  ${
+    o.canCancel
+      ? html`<form method="post" action="${jobPath(j.id)}/cancel">${csrfField(frame.csrf)}<input name="reason" placeholder="why (for the audit log)" maxlength="500"> <button class="danger" type="submit">Cancel job</button></form>`
+      : ''
+  }
+  ${!finished ? html`<a class="button secondary" href="${jobPath(j.id)}">Refresh</a>` : ''}
+</div>
+${o.cancelError ? html`<p class="error" role="alert">${o.cancelError}</p>` : ''}`;
   return renderPage(
     // Until it finishes the page reloads itself, so whoever pressed Re-run sees the result arrive.
     { ...frame, title: `Job ${j.id}`, section: 'jobs', refreshSeconds: finished ? null : 3 },
     html`<h1>${j.request.action} on ${j.request.node} ${statusBadge(j.status)}</h1>
-      <p class="muted">Job <code>${j.id}</code> · trace <code>${j.traceId}</code></p>
-      ${buttons}
-      <h2>Result</h2>
-      ${
-        r
-          ? html`<dl class="facts">
-                <dt>Status</dt>
-                <dd>${statusBadge(r.status)}${r.dry_run ? ' (dry run)' : ''}</dd>
-                <dt>Summary</dt>
-                <dd>${r.summary}</dd>
-                <dt>Exit code</dt>
-                <dd>${r.exit_code ?? '—'}</dd>
-                ${
-                  r.error
-                    ? html`<dt>Error</dt>
-                        <dd class="error">
-                          <code>${r.error.code}</code> (${r.error.stage}${r.error.retryable ? ', retryable' : ''}):
-                          ${r.error.message}
-                        </dd>`
-                    : ''
-                }
-                <dt>Duration</dt>
-                <dd>${formatDuration(r.duration_ms)}</dd>
-                <dt>Transport</dt>
-                <dd>${r.transport ?? '—'}</dd>
-                <dt>Plugin</dt>
-                <dd>${r.action}${r.action_version ? ` ${r.action_version}` : ''}</dd>
-              </dl>
-              <h2>Output</h2>
-              ${r.truncated ? html`<p class="muted">Output was long: these are its last lines.</p>` : ''}
-              ${pre('stdout (tail)', r.stdout_tail)} ${pre('stderr (tail)', r.stderr_tail)}
-              ${
-                Object.keys(r.data).length
-                  ? html`<details>
-                      <summary>data</summary>
-                      <pre>${JSON.stringify(r.data, null, 2)}</pre>
-                    </details>`
-                  : ''
-              }`
-          : html`<div class="empty">
-              No result yet: the job is
-              ${j.status}${j.status === 'queued' && j.after ? ' (waiting for the previous step)' : ''}. This page
-              refreshes itself.
-            </div>`
-      }
-      <h2>Request and trigger</h2>
-      <dl class="facts">
-        <dt>Action</dt>
-        <dd><a href="/actions#${j.request.action}">${j.request.action}</a>${j.mutating ? ' (mutating)' : ''}</dd>
-        <dt>Node</dt>
-        <dd>${j.request.node}</dd>
-        <dt>Params</dt>
-        <dd><pre>${JSON.stringify(j.request.params, null, 2)}</pre></dd>
-        <dt>Trigger</dt>
-        <dd>${describeTrigger(j)}</dd>
-        ${
-          j.trigger.rule
-            ? html`<dt>Rule</dt>
-                <dd><a href="/rules#rule-${j.trigger.rule}">${j.trigger.rule}</a>, step ${j.step + 1}</dd>`
-            : ''
-        }
-        ${
-          j.trigger.actor
-            ? html`<dt>Actor</dt>
-                <dd>${j.trigger.actor}</dd>`
-            : ''
-        }
-        <dt>Incident</dt>
-        <dd>
-          ${j.incident ? (incidentHref ? html`<a href="${incidentHref}" rel="noreferrer noopener">${j.incident.provider} ${j.incident.id}</a>` : `${j.incident.provider} ${j.incident.id}`) : 'none'}
-        </dd>
-        ${
-          j.alert
-            ? html`<dt>Alert</dt>
-                <dd>
-                  ${j.alert.status} since ${j.alert.startsAt}
-                  <table>
-                    <tbody>
-                      ${Object.entries(j.alert.labels).map(
-                        ([k, v]) =>
-                          html`<tr>
-                            <th>${k}</th>
-                            <td>${v}</td>
-                          </tr>`,
-                      )}
-                    </tbody>
-                  </table>
-                </dd>`
-            : ''
-        }
-      </dl>
-      <h2>Timeline</h2>
-      <ol class="timeline">
-        ${jobTimeline(j).map((e) => html`<li${e.ok ? '' : html` class="error"`}>${timeTag(e.at)} ${e.text}${e.link ? html` <a href="${jobPath(e.link)}">${e.link}</a>` : ''}</li>`)}
-      </ol>`,
+<p class="muted">Job <code>${j.id}</code> · trace <code>${j.traceId}</code></p>
+${buttons}
+<h2>Result</h2>
+${
+  r
+    ? html`<dl class="facts">
+  <dt>Status</dt><dd>${statusBadge(r.status)}${r.dry_run ? ' (dry run)' : ''}</dd>
+  <dt>Summary</dt><dd>${r.summary}</dd>
+  <dt>Exit code</dt><dd>${r.exit_code ?? '—'}</dd>
+  ${r.error ? html`<dt>Error</dt><dd class="error"><code>${r.error.code}</code> (${r.error.stage}${r.error.retryable ? ', retryable' : ''}): ${r.error.message}</dd>` : ''}
+  <dt>Duration</dt><dd>${formatDuration(r.duration_ms)}</dd>
+  <dt>Transport</dt><dd>${r.transport ?? '—'}</dd>
+  <dt>Plugin</dt><dd>${r.action}${r.action_version ? ` ${r.action_version}` : ''}</dd>
+</dl>
+<h2>Output</h2>${r.truncated ? html`<p class="muted">Output was long: these are its last lines.</p>` : ''}
+${pre('stdout (tail)', r.stdout_tail)}
+${pre('stderr (tail)', r.stderr_tail)}
+${Object.keys(r.data).length ? html`<details><summary>data</summary><pre>${JSON.stringify(r.data, null, 2)}</pre></details>` : ''}`
+    : html`<div class="empty">No result yet: the job is ${j.status}${j.status === 'queued' && j.after ? ' (waiting for the previous step)' : ''}. This page refreshes itself.</div>`
+}
+<h2>Request and trigger</h2>
+<dl class="facts">
+  <dt>Action</dt><dd><a href="/actions#${j.request.action}">${j.request.action}</a>${j.mutating ? ' (mutating)' : ''}</dd>
+  <dt>Node</dt><dd>${j.request.node}</dd>
+  <dt>Params</dt><dd><pre>${JSON.stringify(j.request.params, null, 2)}</pre></dd>
+  <dt>Trigger</dt><dd>${describeTrigger(j)}</dd>
+  ${j.trigger.rule ? html`<dt>Rule</dt><dd><a href="/rules#rule-${j.trigger.rule}">${j.trigger.rule}</a>, step ${j.step + 1}</dd>` : ''}
+  ${j.trigger.actor ? html`<dt>Actor</dt><dd>${j.trigger.actor}</dd>` : ''}
+  <dt>Incident</dt><dd>${j.incident ? (incidentHref ? html`<a href="${incidentHref}" rel="noreferrer noopener">${j.incident.provider} ${j.incident.id}</a>` : `${j.incident.provider} ${j.incident.id}`) : 'none'}</dd>
+  ${j.alert ? html`<dt>Alert</dt><dd>${j.alert.status} since ${j.alert.startsAt}<table><tbody>${Object.entries(j.alert.labels).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table></dd>` : ''}
+</dl>
+<h2>Timeline</h2>
+<ol class="timeline">
+${jobTimeline(j).map((e) => html`<li${e.ok ? '' : html` class="error"`}>${timeTag(e.at)} ${e.text}${e.link ? html` <a href="${jobPath(e.link)}">${e.link}</a>` : ''}</li>`)}
+</ol>`,
   );
 }

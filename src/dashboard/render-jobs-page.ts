@@ -30,75 +30,46 @@ export function renderJobsPage(
 ): string {
   const filtered = JOB_FILTERS.some((k) => o.filters[k]);
   const refreshLink = o.refresh
-    ? html`<a class="button secondary" href="${query(o.filters, {})}"
-        >Live refresh: on (every ${REFRESH_SECONDS} s) · turn off</a
-      >`
+    ? html`<a class="button secondary" href="${query(o.filters, {})}">Live refresh: on (every ${REFRESH_SECONDS} s) · turn off</a>`
     : html`<a class="button secondary" href="${query(o.filters, { refresh: 'on' })}">Live refresh: off · turn on</a>`;
   const rows = o.jobs.map(
-    (j) =>
-      html`<tr>
-        <td>
-          <a href="${jobPath(j.id)}"><code>${j.id}</code></a>
-        </td>
-        <td>${statusBadge(j.status)}</td>
-        <td>${j.request.action}${j.request.dryRun ? html` <span class="muted">(dry run)</span>` : ''}</td>
-        <td>${j.request.node}</td>
-        <td>${describeTrigger(j)}</td>
-        <td>${j.incident ? j.incident.id : ''}</td>
-        <td>${timeTag(j.createdAt)}</td>
-        <td>${formatDuration(j.result?.duration_ms)}</td>
-        <td>${j.result?.summary ?? j.reason ?? ''}</td>
-      </tr>`,
+    (j) => html`<tr>
+  <td><a href="${jobPath(j.id)}"><code>${j.id}</code></a></td>
+  <td>${statusBadge(j.status)}</td>
+  <td>${j.request.action}${j.request.dryRun ? html` <span class="muted">(dry run)</span>` : ''}</td>
+  <td>${j.request.node}</td>
+  <td>${describeTrigger(j)}</td>
+  <td>${j.incident ? j.incident.id : ''}</td>
+  <td>${timeTag(j.createdAt)}</td>
+  <td>${formatDuration(j.result?.duration_ms)}</td>
+  <td>${j.result?.summary ?? j.reason ?? ''}</td>
+</tr>`,
   );
   const empty = filtered
     ? html`<div class="empty">No jobs match these filters. <a href="/">Clear the filters</a>.</div>`
-    : html`<div class="empty">
-        <strong>No jobs yet.</strong> Jobs appear here when an alert matches a rule (see <a href="/rules">Rules</a>) or
-        someone runs an action by hand: <code>rune run &lt;action&gt; --node &lt;node&gt;</code> or
-        <code>POST /api/v1/jobs</code>. The <a href="/actions">Actions</a> page lists what can run.
-      </div>`;
+    : html`<div class="empty"><strong>No jobs yet.</strong> Jobs appear here when an alert matches a rule (see <a href="/rules">Rules</a>) or someone runs an action by hand: <code>rune run &lt;action&gt; --node &lt;node&gt;</code> or <code>POST /api/v1/jobs</code>. The <a href="/actions">Actions</a> page lists what can run.</div>`;
   return renderPage(
     { ...frame, title: 'Jobs', section: 'jobs', refreshSeconds: o.refresh ? REFRESH_SECONDS : null },
     html`<h1>Jobs</h1>
-      <form class="filters" method="get" action="/">
-        <label>Node <input name="node" value="${o.filters.node ?? ''}" /></label>
-        <label>Rule <input name="rule" value="${o.filters.rule ?? ''}" /></label>
-        <label
-          >Status
-          <select name="status">
-            <option value="">any</option>
-            ${o.statuses.map((s) => html`<option${s === o.filters.status ? html` selected` : ''}>${s}</option>`)}
-          </select></label
-        >
-        <label>Incident <input name="incident" value="${o.filters.incident ?? ''}" /></label>
-        ${o.refresh ? html`<input type="hidden" name="refresh" value="on" />` : ''}
-        <button type="submit">Filter</button> ${filtered ? html`<a href="/">Clear</a>` : ''}
-      </form>
-      <div class="actions-bar">${refreshLink}</div>
-      ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
-      ${o.jobs.length === 0 && !o.error ? empty : ''}
-      ${
-        o.jobs.length
-          ? html`<table>
-              <thead>
-                <tr>
-                  <th>Job</th>
-                  <th>Status</th>
-                  <th>Action</th>
-                  <th>Node</th>
-                  <th>Trigger</th>
-                  <th>Incident</th>
-                  <th>Created</th>
-                  <th>Duration</th>
-                  <th>Summary</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>`
-          : ''
-      }
-      ${o.olderBefore ? html`<p><a href="${query(o.filters, { before: o.olderBefore, refresh: o.refresh ? 'on' : undefined })}">Older jobs →</a></p>` : ''}`,
+<form class="filters" method="get" action="/">
+  <label>Node <input name="node" value="${o.filters.node ?? ''}"></label>
+  <label>Rule <input name="rule" value="${o.filters.rule ?? ''}"></label>
+  <label>Status <select name="status"><option value="">any</option>${o.statuses.map((s) => html`<option${s === o.filters.status ? html` selected` : ''}>${s}</option>`)}</select></label>
+  <label>Incident <input name="incident" value="${o.filters.incident ?? ''}"></label>
+  ${o.refresh ? html`<input type="hidden" name="refresh" value="on">` : ''}
+  <button type="submit">Filter</button> ${filtered ? html`<a href="/">Clear</a>` : ''}
+</form>
+<div class="actions-bar">${refreshLink}</div>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+${o.jobs.length === 0 && !o.error ? empty : ''}
+${
+  o.jobs.length
+    ? html`<table>
+<thead><tr><th>Job</th><th>Status</th><th>Action</th><th>Node</th><th>Trigger</th><th>Incident</th><th>Created</th><th>Duration</th><th>Summary</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`
+    : ''
+}
+${o.olderBefore ? html`<p><a href="${query(o.filters, { before: o.olderBefore, refresh: o.refresh ? 'on' : undefined })}">Older jobs →</a></p>` : ''}`,
   );
 }

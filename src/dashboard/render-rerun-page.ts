@@ -6,9 +6,7 @@ import { csrfField, renderPage, type PageFrame } from './render-page';
 
 function errorList(messages: string[] | undefined): SafeHtml {
   return messages?.length
-    ? html`<ul class="errors" role="alert">
-        ${messages.map((m) => html`<li>${m}</li>`)}
-      </ul>`
+    ? html`<ul class="errors" role="alert">${messages.map((m) => html`<li>${m}</li>`)}</ul>`
     : html``;
 }
 
@@ -17,20 +15,14 @@ function input(f: ParamField, value: string): SafeHtml {
   const name = `p.${f.name}`;
   const placeholder = f.default === undefined ? '' : `default: ${JSON.stringify(f.default)}`;
   if (f.kind === 'boolean') {
-    return html`<select id="${id}" name="${name}">
-      <option value="">(not set${f.default === undefined ? '' : `, default ${String(f.default)}`})</option>
-      ${['true', 'false'].map((v) => html`<option${v === value ? html` selected` : ''}>${v}</option>`)}
-    </select>`;
+    return html`<select id="${id}" name="${name}"><option value="">(not set${f.default === undefined ? '' : `, default ${String(f.default)}`})</option>${['true', 'false'].map((v) => html`<option${v === value ? html` selected` : ''}>${v}</option>`)}</select>`;
   }
   if (f.kind === 'string' && f.enum?.every((e) => typeof e === 'string')) {
-    return html`<select id="${id}" name="${name}">
-      <option value="">(not set)</option>
-      ${f.enum.map((v) => html`<option${v === value ? html` selected` : ''}>${String(v)}</option>`)}
-    </select>`;
+    return html`<select id="${id}" name="${name}"><option value="">(not set)</option>${f.enum.map((v) => html`<option${v === value ? html` selected` : ''}>${String(v)}</option>`)}</select>`;
   }
   if (f.kind === 'json')
     return html`<textarea id="${id}" name="${name}" placeholder="${placeholder}">${value}</textarea>`;
-  return html`<input id="${id}" name="${name}" value="${value}" placeholder="${placeholder}" size="60" />`;
+  return html`<input id="${id}" name="${name}" value="${value}" placeholder="${placeholder}" size="60">`;
 }
 
 /** `/jobs/:id/rerun`: confirm a re-run, with the old params editable and any errors shown beside their field. */
@@ -52,43 +44,25 @@ export function renderRerunPage(
   return renderPage(
     { ...frame, title: `Re-run ${j.id}`, section: 'jobs' },
     html`<h1>Re-run ${j.request.action} on ${j.request.node}?</h1>
-      <p>
-        This starts a <strong>new job</strong> with the same action and node as job
-        <a href="${jobPath(j.id)}"><code>${j.id}</code></a>
-        (${statusBadge(j.status)})${j.incident ? html`, reporting to incident ${j.incident.id}` : ''}${j.request.dryRun ? ' (as a dry run, like the original)' : ''}.
-        It is recorded in the audit log under your
-        name.${j.mutating ? html` <strong>${j.request.action} changes the node (mutating).</strong>` : ''}
-      </p>
-      ${o.problem ? html`<p class="error" role="alert">${o.problem}</p>` : ''} ${errorList(o.errors[''])}
-      <form class="rerun card" method="post" action="${jobPath(j.id)}/rerun">
-        ${csrfField(frame.csrf)}
-        <h2>Params</h2>
-        ${o.fields.length ? '' : html`<p class="muted">${j.request.action} declares no params.</p>`}
-        ${o.fields.map(
-          (f) =>
-            html`<div class="field">
-              <label for="p-${f.name}"
-                >${f.name} <span class="muted">${f.type}${f.required ? ', required' : ''}</span></label
-              >
-              ${input(f, o.values[f.name] ?? '')} ${f.description ? html`<div class="hint">${f.description}</div>` : ''}
-              ${errorList(o.errors[f.name])}
-            </div>`,
-        )}
-        ${showExtra ? html`<div class="field"><label for="p-extra">Other params (a JSON object)</label><textarea id="p-extra" name="${EXTRA_FIELD}">${o.values[EXTRA_FIELD] ?? ''}</textarea>${errorList(o.errors[EXTRA_FIELD])}</div>` : ''}
-        <p class="hint">An empty field is not sent: the plugin's default applies.</p>
-        ${
-          o.paused
-            ? html`<p>
-                <label
-                  ><input type="checkbox" name="while_paused" value="true" ${o.whilePaused ? html` checked` : ''} /> Run
-                  it although automatic runs are paused</label
-                >
-              </p>`
-            : ''
-        }
-        <div class="actions-bar">
-          <button type="submit">Re-run now</button> <a class="button secondary" href="${jobPath(j.id)}">Back</a>
-        </div>
-      </form>`,
+<p>This starts a <strong>new job</strong> with the same action and node as job <a href="${jobPath(j.id)}"><code>${j.id}</code></a> (${statusBadge(j.status)})${j.incident ? html`, reporting to incident ${j.incident.id}` : ''}${j.request.dryRun ? ' (as a dry run, like the original)' : ''}. It is recorded in the audit log under your name.${j.mutating ? html` <strong>${j.request.action} changes the node (mutating).</strong>` : ''}</p>
+${o.problem ? html`<p class="error" role="alert">${o.problem}</p>` : ''}
+${errorList(o.errors[''])}
+<form class="rerun card" method="post" action="${jobPath(j.id)}/rerun">
+  ${csrfField(frame.csrf)}
+  <h2>Params</h2>
+  ${o.fields.length ? '' : html`<p class="muted">${j.request.action} declares no params.</p>`}
+  ${o.fields.map(
+    (f) => html`<div class="field">
+    <label for="p-${f.name}">${f.name} <span class="muted">${f.type}${f.required ? ', required' : ''}</span></label>
+    ${input(f, o.values[f.name] ?? '')}
+    ${f.description ? html`<div class="hint">${f.description}</div>` : ''}
+    ${errorList(o.errors[f.name])}
+  </div>`,
+  )}
+  ${showExtra ? html`<div class="field"><label for="p-extra">Other params (a JSON object)</label><textarea id="p-extra" name="${EXTRA_FIELD}">${o.values[EXTRA_FIELD] ?? ''}</textarea>${errorList(o.errors[EXTRA_FIELD])}</div>` : ''}
+  <p class="hint">An empty field is not sent: the plugin's default applies.</p>
+  ${o.paused ? html`<p><label><input type="checkbox" name="while_paused" value="true"${o.whilePaused ? html` checked` : ''}> Run it although automatic runs are paused</label></p>` : ''}
+  <div class="actions-bar"><button type="submit">Re-run now</button> <a class="button secondary" href="${jobPath(j.id)}">Back</a></div>
+</form>`,
   );
 }

@@ -32,68 +32,33 @@ export function renderRulesPage(
   return renderPage(
     { ...frame, title: 'Rules', section: 'rules' },
     html`<h1>Rules</h1>
-      <p class="muted">
-        From <code>${o.source}</code>${frame.pause ? html` · <strong>automatic runs are paused</strong>` : ''}.
-      </p>
-      ${o.rules.length === 0 ? html`<div class="empty"><strong>No rules yet.</strong> Add rules to <code>${o.source}</code> (docs/rules.md), then reload (<code>POST /-/reload</code> or SIGHUP). Until then alerts are recorded but run nothing.</div>` : ''}
-      ${o.rules.map(
-        ({ rule, guards, breaker, recent }) =>
-          html`<section class="card" id="rule-${rule.name}">
-            <h2>
-              ${rule.name}
-              ${breaker && breaker.state !== 'closed' ? html`<span class="status status-failed">breaker ${breaker.state}</span>` : ''}
-            </h2>
-            ${rule.description ? html`<p>${rule.description}</p>` : ''}
-            <dl class="facts">
-              <dt>Matchers</dt>
-              <dd>${rule.matchers.map((m) => html`<code>${m}</code><br />`)}</dd>
-              <dt>On</dt>
-              <dd>${rule.on ?? 'firing'}</dd>
-              <dt>Node</dt>
-              <dd><code>${rule.node ?? '{{ labels.instance | hostname }}'}</code></dd>
-              <dt>Steps</dt>
-              <dd>
-                <ol>
-                  ${rule.steps.map((s) => html`<li><a href="/actions#${s.action}">${s.action}</a>${s.params && Object.keys(s.params).length ? html` <code>${JSON.stringify(s.params)}</code>` : ''}${s.continue_on_error ? ' (continue on error)' : ''}</li>`)}
-                </ol>
-              </dd>
-              <dt>Notify</dt>
-              <dd>${rule.notify?.length ? rule.notify.join(', ') : 'nobody'}</dd>
-              <dt>Guards</dt>
-              <dd>${describeGuards(guards).map((l) => html`${l}<br />`)}</dd>
-              <dt>Breaker</dt>
-              <dd>
-                ${
-                  breaker
-                    ? html`${breaker.state}, ${breaker.failures} failure(s) in a
-                      row${breaker.openedAt !== null ? html`, opened ${timeTag(new Date(breaker.openedAt).toISOString())}` : ''}${breaker.lastFailure ? html`<br /><span class="muted">last failure: ${breaker.lastFailure}</span>` : ''}`
-                    : 'closed, no failures recorded'
-                }
-              </dd>
-            </dl>
-            <h3>Last matches</h3>
-            ${
-              recent.length
-                ? html`<table>
-                      <tbody>
-                        ${recent.map(
-                          (j) =>
-                            html`<tr>
-                              <td>
-                                <a href="${jobPath(j.id)}"><code>${j.id}</code></a>
-                              </td>
-                              <td>${statusBadge(j.status)}</td>
-                              <td>${j.request.action} on ${j.request.node}</td>
-                              <td>${timeTag(j.createdAt)}</td>
-                              <td>${j.result?.summary ?? j.reason ?? ''}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                    <p><a href="/?rule=${encodeURIComponent(rule.name)}">All jobs of this rule →</a></p>`
-                : html`<p class="muted">No matches yet.</p>`
-            }
-          </section>`,
-      )}`,
+<p class="muted">From <code>${o.source}</code>${frame.pause ? html` · <strong>automatic runs are paused</strong>` : ''}.</p>
+${o.rules.length === 0 ? html`<div class="empty"><strong>No rules yet.</strong> Add rules to <code>${o.source}</code> (docs/rules.md), then reload (<code>POST /-/reload</code> or SIGHUP). Until then alerts are recorded but run nothing.</div>` : ''}
+${o.rules.map(
+  ({ rule, guards, breaker, recent }) => html`<section class="card" id="rule-${rule.name}">
+  <h2>${rule.name} ${breaker && breaker.state !== 'closed' ? html`<span class="status status-failed">breaker ${breaker.state}</span>` : ''}</h2>
+  ${rule.description ? html`<p>${rule.description}</p>` : ''}
+  <dl class="facts">
+    <dt>Matchers</dt><dd>${rule.matchers.map((m) => html`<code>${m}</code><br>`)}</dd>
+    <dt>On</dt><dd>${rule.on ?? 'firing'}</dd>
+    <dt>Node</dt><dd><code>${rule.node ?? '{{ labels.instance | hostname }}'}</code></dd>
+    <dt>Steps</dt><dd><ol>${rule.steps.map((s) => html`<li><a href="/actions#${s.action}">${s.action}</a>${s.params && Object.keys(s.params).length ? html` <code>${JSON.stringify(s.params)}</code>` : ''}${s.continue_on_error ? ' (continue on error)' : ''}</li>`)}</ol></dd>
+    <dt>Notify</dt><dd>${rule.notify?.length ? rule.notify.join(', ') : 'nobody'}</dd>
+    <dt>Guards</dt><dd>${describeGuards(guards).map((l) => html`${l}<br>`)}</dd>
+    <dt>Breaker</dt><dd>${
+      breaker
+        ? html`${breaker.state}, ${breaker.failures} failure(s) in a row${breaker.openedAt !== null ? html`, opened ${timeTag(new Date(breaker.openedAt).toISOString())}` : ''}${breaker.lastFailure ? html`<br><span class="muted">last failure: ${breaker.lastFailure}</span>` : ''}`
+        : 'closed, no failures recorded'
+    }</dd>
+  </dl>
+  <h3>Last matches</h3>
+  ${
+    recent.length
+      ? html`<table><tbody>${recent.map((j) => html`<tr><td><a href="${jobPath(j.id)}"><code>${j.id}</code></a></td><td>${statusBadge(j.status)}</td><td>${j.request.action} on ${j.request.node}</td><td>${timeTag(j.createdAt)}</td><td>${j.result?.summary ?? j.reason ?? ''}</td></tr>`)}</tbody></table>
+  <p><a href="/?rule=${encodeURIComponent(rule.name)}">All jobs of this rule →</a></p>`
+      : html`<p class="muted">No matches yet.</p>`
+  }
+</section>`,
+)}`,
   );
 }
