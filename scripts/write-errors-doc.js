@@ -14,9 +14,11 @@ function catalogueTable(catalogue) {
   const rows = Object.entries(catalogue).map(
     ([code, e]) => `| \`${code}\` | ${e.stage} | ${e.exit} | ${e.http} | ${e.retryable ? 'yes' : 'no'} | ${e.text} |`,
   );
-  return ['| code | stage | CLI exit | HTTP | retryable | meaning |', '| --- | --- | --- | --- | --- | --- |', ...rows].join(
-    '\n',
-  );
+  return [
+    '| code | stage | CLI exit | HTTP | retryable | meaning |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** The document with its generated part replaced (throws when the markers are missing). */

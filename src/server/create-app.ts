@@ -459,8 +459,7 @@ export function createApp(deps: AppDeps): express.Express {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!deps.auth.insecureNoAuth) {
       const verdict = verifyPagerDutySignature(rawBody, req.get('x-pagerduty-signature'), deps.auth.pagerdutySecrets);
-      if (!verdict.ok)
-        throw new HttpError(verdict.status === 400 ? 'EMPTY_BODY' : 'BAD_SIGNATURE', verdict.reason);
+      if (!verdict.ok) throw new HttpError(verdict.status === 400 ? 'EMPTY_BODY' : 'BAD_SIGNATURE', verdict.reason);
     }
     const body = parseJsonBody(rawBody, req.get('content-type'));
     const parsed = parsePagerDutyEvent(body);
