@@ -1,9 +1,9 @@
 import { RuneError } from '../core/errors';
-import { episodeKey } from '../jobs/ingest-alerts';
+import { episodeKey } from '../jobs/episode-key';
 import { compareDecisions, type ActualStep, type Decision, type RuleChange } from '../rules/compare-decisions';
 import { compileRules } from '../rules/compile-rules';
 import { matchRules } from '../rules/match-rules';
-import { loadRuntime } from '../server/start-server';
+import { loadRuntime } from '../app/runtime';
 import { openHistory } from '../store/open-history';
 import type { Job } from '../core/job';
 import { parseDuration } from '../util/duration';

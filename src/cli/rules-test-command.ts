@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { formatProblem } from '../config/read-config';
 import { RuneError } from '../core/errors';
 import { explainAlert } from '../orchestrator/explain-alert';
-import { loadRuntime } from '../server/start-server';
+import { loadRuntime } from '../app/runtime';
 import { compileRules } from '../rules/compile-rules';
 import { readRuleTests } from '../rules/read-rule-tests';
 import { runRuleTest, type CaseResult } from '../rules/run-rule-tests';

@@ -35,6 +35,7 @@ export function renderPage(frame: PageFrame, content: HtmlPart): string {
 ${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
 <title>${frame.title} · RUNE</title>
 <link rel="stylesheet" href="/assets/dashboard.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <header class="top">

@@ -1,20 +1,8 @@
 import type { GuardFacts, GuardVerdict } from '../core/guard-state';
 import type { RuleGuards } from './types';
+import { windowText } from '../util/duration';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A window as rules.yaml writes it: 30m, 1h, 90s (not formatDuration's 30m00s). */
-export function windowText(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
 
 /**
  * Whether one automatic rule run (a rule matched an alert, on one node) may start. Pure: the

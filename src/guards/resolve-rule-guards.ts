@@ -2,11 +2,10 @@ import type { DefaultGuardsSpec, NodeSpec, RuleSpec } from '../config/config-typ
 import { parseDuration } from '../util/duration';
 import { countTouchableNodes } from './count-touchable-nodes';
 import type { RuleGuards } from './types';
+import { DEFAULT_NODE_LOCK_WAIT_MS } from '../jobs/job-queue';
 
 /** Breaker defaults when neither the rule nor defaults.guards says otherwise (docs/safety.md). */
 export const DEFAULT_BREAKER = { failures: 3, probeAfterMs: 15 * 60_000 };
-/** How long a mutating job waits for its node's lock before it is skipped as node_busy. */
-export const DEFAULT_NODE_LOCK_WAIT_MS = 10 * 60_000;
 
 /** Durations here passed the schema's pattern, so parseDuration cannot fail; 0 stays 0. */
 const ms = (d: string): number => parseDuration(d) ?? 0;

@@ -1,9 +1,11 @@
 import type { Job, QueuedEntry } from '../core/job';
 import type { Store } from '../store/store';
 import type { JobStatus, Result } from '../core/types';
-import { DEFAULT_NODE_LOCK_WAIT_MS } from '../guards/resolve-rule-guards';
-import { windowText } from '../guards/decide-guards';
+import { windowText } from '../util/duration';
 import { skippedResult } from './skipped-result';
+
+/** How long a mutating job waits for its node's lock before it is skipped as node_busy. */
+export const DEFAULT_NODE_LOCK_WAIT_MS = 10 * 60_000;
 
 export interface JobQueueDeps {
   store: Store;

@@ -1,9 +1,11 @@
 import type { RuneConfig } from '../config/config-types';
 import { isRuneError } from '../core/errors';
-import { decideGuards, windowText } from '../guards/decide-guards';
+import { decideGuards } from '../guards/decide-guards';
+import { windowText } from '../util/duration';
 import type { GuardFacts } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
-import { alertRef, episodeKey } from '../jobs/ingest-alerts';
+import { alertRef } from '../core/alert-ref';
+import { episodeKey } from '../jobs/episode-key';
 import { planRun } from './plan-run';
 import { resolveNode, type ResolveEnv } from './resolve-node';
 import type { PluginRegistry } from '../plugins/load-registry';

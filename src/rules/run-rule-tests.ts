@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RuneConfig } from '../config/config-types';
-import { alertRef } from '../jobs/ingest-alerts';
+import { alertRef } from '../core/alert-ref';
 import { resolveNode, type ResolveEnv } from '../orchestrator/resolve-node';
 import { parseBareAlerts } from '../sources/parse-bare-alerts';
 import type { CompiledRule } from './compile-rules';

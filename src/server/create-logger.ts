@@ -1,16 +1,5 @@
 import pino from 'pino';
-import type { Logger } from '../core/logger';
-
-/** A logger that also blanks known secret values wherever they would appear in a line. */
-export interface RedactingLogger extends Logger {
-  /** Adds secret values (tokens, webhook URLs, HMAC secrets) that are never written, in any field or message. */
-  redactValues(values: readonly string[]): void;
-}
-
-/** Whether `log` can blank secret values (createLogger's can; a test's quiet logger cannot). */
-export function redactsValues(log: Logger): log is RedactingLogger {
-  return typeof (log as Partial<RedactingLogger>).redactValues === 'function';
-}
+import type { Logger, RedactingLogger } from '../core/logger';
 
 /** Values shorter than this are not blanked: they would mangle ordinary words, and no real secret is that short. */
 const MIN_SECRET_LENGTH = 6;

@@ -3,7 +3,7 @@ import type { StoredToken } from '../auth/parse-tokens-file';
 import { RuneError } from '../core/errors';
 import { DEFAULT_WEBHOOK_RETENTION, type WebhookRetention } from '../store/prune-webhooks';
 import { parseDuration } from '../util/duration';
-import type { NamedToken } from './create-app';
+import type { NamedToken } from '../auth/check-token';
 
 /** `rune serve` settings (docs/architecture.md settings table); names are part of the product. */
 export interface ServeSettings {

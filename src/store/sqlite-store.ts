@@ -190,6 +190,8 @@ export function openSqliteStore(path: string): Store {
   const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
   const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
   const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
+  // A range on the primary key, so a prefix look-up reads a few index entries, not the table.
+  const idsInRange = db.prepare('SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').pluck();
   const queued = db.prepare(
     "SELECT id, after_id, stop_on_failure, mutating, node FROM jobs WHERE status = 'queued' ORDER BY seq",
   );
@@ -421,6 +423,12 @@ export function openSqliteStore(path: string): Store {
     getJob(id) {
       const r = getJob.get(id) as JobRow | undefined;
       return r ? toJob(r) : null;
+    },
+    jobIdsStartingWith(prefix, limit) {
+      if (prefix === '') return [];
+      const last = prefix.charCodeAt(prefix.length - 1);
+      const end = prefix.slice(0, -1) + String.fromCharCode(last + 1);
+      return idsInRange.all(prefix, end, limit) as string[];
     },
     listJobs(f: JobFilter) {
       const where: string[] = [];

@@ -109,6 +109,8 @@ export interface Store {
   pendingIncidents(): { key: string; receivedAt: string; event: unknown }[];
   finishPendingIncident(key: string): void;
   getJob(id: string): Job | null;
+  /** Ids of jobs whose id starts with `prefix` (at most `limit`, in id order): ids typed short. */
+  jobIdsStartingWith(prefix: string, limit: number): string[];
   listJobs(filter: JobFilter): Job[];
   /** What the queue needs to schedule every queued job, oldest first (after a restart). */
   queuedEntries(): QueuedEntry[];

@@ -19,3 +19,16 @@ export function formatDuration(ms: number): string {
   const s = Math.round((ms % 60_000) / 1000);
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
+
+/** A window as rules.yaml writes it: 30m, 1h, 90s (not formatDuration's 30m00s). */
+export function windowText(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

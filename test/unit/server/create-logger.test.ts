@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { createLogger, redactsValues } from '../../../src/server/create-logger';
+import { createLogger } from '../../../src/server/create-logger';
+import { redactsValues } from '../../../src/core/logger';
 
 function capture() {
   const stream = new PassThrough();

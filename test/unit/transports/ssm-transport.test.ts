@@ -6,7 +6,7 @@ import { jsonLines, runCli } from '../../helpers/run-cli';
 import { readFile } from 'node:fs/promises';
 import { defaultTransports } from '../../../src/cli/main';
 import { validateConfig } from '../../../src/config/validate-config';
-import { alertRef } from '../../../src/jobs/ingest-alerts';
+import { alertRef } from '../../../src/core/alert-ref';
 import { runAction } from '../../../src/orchestrator/run-action';
 import { loadRegistry } from '../../../src/plugins/load-registry';
 import { compileRules } from '../../../src/rules/compile-rules';

@@ -32,3 +32,9 @@ export function findToken(
   for (const t of tokens) if (tokenMatches(offered, t.token) && !found) found = { name: t.name }; // no early exit
   return found;
 }
+
+/** A configured secret token and the name it is recorded under (e.g. the Alertmanager webhook token). */
+export interface NamedToken {
+  name: string;
+  token: string;
+}

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { RuneMetrics } from './create-metrics';
+import type { RuneMetrics } from '../app/create-metrics';
 
 /** The webhook endpoints by path under /webhooks; anything else counts as `unknown` (bounded labels). */
 const SOURCES: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../util/json-depth';
-import { HttpError } from './http-error';
+import { RuneError } from '../core/errors';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -10,20 +10,20 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function parseJsonBody(raw: unknown, contentType: string | undefined): unknown {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new HttpError(
+    throw new RuneError(
       'UNSUPPORTED_MEDIA_TYPE',
       `Content-Type must be application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`,
     );
   }
-  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError('EMPTY_BODY', 'the request body is empty');
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new RuneError('EMPTY_BODY', 'the request body is empty');
   let text: string;
   try {
     text = UTF8.decode(raw);
   } catch {
-    throw new HttpError('INVALID_UTF8', 'the request body is not valid UTF-8');
+    throw new RuneError('INVALID_UTF8', 'the request body is not valid UTF-8');
   }
   if (exceedsJsonDepth(text)) {
-    throw new HttpError(
+    throw new RuneError(
       'INVALID_JSON',
       `the request body is not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`,
     );
@@ -33,6 +33,6 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
   } catch (err) {
     // A RangeError here is nesting deep enough to exhaust the stack: still just bad input.
     const why = err instanceof RangeError ? 'nested too deeply' : (err as Error).message;
-    throw new HttpError('INVALID_JSON', `the request body is not valid JSON: ${why}`);
+    throw new RuneError('INVALID_JSON', `the request body is not valid JSON: ${why}`);
   }
 }

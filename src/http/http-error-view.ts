@@ -1,22 +1,9 @@
-import { ERROR_CATALOGUE, isRuneError, RuneError, type ErrorCode } from '../core/errors';
-
-/**
- * An error that answers a request: a catalogue code (its HTTP status comes from the catalogue) and a
- * message naming what is wrong. Thrown by routes and use cases; the error handler renders it.
- */
-export class HttpError extends RuneError {
-  readonly status: number;
-
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-    this.name = 'HttpError';
-    this.status = ERROR_CATALOGUE[code].http;
-  }
-}
+import { ERROR_CATALOGUE, isRuneError, type ErrorCode } from '../core/errors';
 
 /** better-sqlite3 error codes that mean "cannot write now", not a bug (https://www.sqlite.org/rescode.html). */
 const STORE_DOWN = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN)/;
 
+/** An error as a request's answer: the catalogue's status and code, and a message naming what is wrong. */
 export interface HttpErrorView {
   status: number;
   code: ErrorCode;
@@ -24,8 +11,12 @@ export interface HttpErrorView {
   details: Record<string, unknown>;
 }
 
-/** The one place RUNE's errors get an HTTP status (docs/architecture.md: mapping in the error handler only). */
-export function httpStatusFor(err: unknown): HttpErrorView {
+/**
+ * The one place errors get an HTTP status (docs/architecture.md 6): a RuneError's from the
+ * catalogue (src/core/errors.ts); Express's own body errors and SQLite's "cannot write now" mapped
+ * to their codes; anything else is INTERNAL, and its message stays in the log.
+ */
+export function httpErrorView(err: unknown): HttpErrorView {
   if (isRuneError(err)) {
     return { status: ERROR_CATALOGUE[err.code].http, code: err.code, message: err.message, details: err.details };
   }
@@ -34,10 +25,8 @@ export function httpStatusFor(err: unknown): HttpErrorView {
   // SQLite could not write (disk full, read-only or failing disk, locked too long): nothing was
   // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (docs/protocols.md §1.1, §2.5).
   if (e && typeof e.code === 'string' && STORE_DOWN.test(e.code)) {
-    return view(
-      'STORE_UNAVAILABLE',
-      `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`,
-    );
+    const message = `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`;
+    return view('STORE_UNAVAILABLE', message);
   }
   if (e && e.type === 'entity.too.large') {
     return view('BODY_TOO_LARGE', `request body is larger than the limit of ${e.limit ?? '?'} bytes`);

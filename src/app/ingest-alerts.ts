@@ -5,9 +5,10 @@ import type { MatchOutcome } from '../rules/match-rules';
 import type { GroupCommit } from '../store/create-group-committer';
 import type { AuditRecord, JobGroup, WebhookRecord } from '../store/store';
 import type { Job } from '../core/job';
-import type { Alert, AlertRef, Trigger } from '../core/types';
-import { byRule, chainJobs } from './chain-jobs';
-import { skippedResult } from './skipped-result';
+import type { Alert, Trigger } from '../core/types';
+import { byRule, chainJobs } from '../jobs/chain-jobs';
+import { skippedResult } from '../jobs/skipped-result';
+import { episodeKey } from '../jobs/episode-key';
 
 export interface IngestDeps {
   /** Writes the job groups (and audit records) in one transaction; see create-group-committer. */
@@ -43,24 +44,6 @@ export interface IngestOutcome {
   /** Alerts that matched no rule. */
   unmatched: number;
   problems: { rule: string; fingerprint: string; message: string }[];
-}
-
-/** The payload's view of an alert (contract rune.plugin/v1). */
-export function alertRef(a: Alert): AlertRef {
-  return {
-    status: a.status,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: a.startsAt,
-    fingerprint: a.fingerprint,
-  };
-}
-
-/** One run per (rule, fingerprint, startsAt) firing episode (docs/architecture.md, Safety guards: dedup). */
-export function episodeKey(rule: string, a: Alert): string {
-  // startsAt first: keys of new episodes then sort near each other, so inserting them touches few
-  // index pages (bench/ingest); the rest makes the key unique per rule, status and alert.
-  return `${a.startsAt}\u0000${rule}\u0000${a.status}\u0000${a.fingerprint}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { webhookOutcome } from '../../../src/server/count-webhooks';
-import { createMetrics } from '../../../src/server/create-metrics';
+import { webhookOutcome } from '../../../src/http/count-webhooks';
+import { createMetrics } from '../../../src/app/create-metrics';
 
 test('each server has its own registry: two never share counts or collide on registration', async () => {
   const a = createMetrics();

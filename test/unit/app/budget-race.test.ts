@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveRuleGuards } from '../../../src/guards/resolve-rule-guards';
-import { ingestAlerts, type IngestDeps } from '../../../src/jobs/ingest-alerts';
+import { ingestAlerts, type IngestDeps } from '../../../src/app/ingest-alerts';
 import type { PluginRegistry } from '../../../src/plugins/load-registry';
 import { compileRules } from '../../../src/rules/compile-rules';
 import { matchRules } from '../../../src/rules/match-rules';

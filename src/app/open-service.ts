@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createFailedAuthLimiter } from '../auth/failed-auth-limiter';
+import { alertRef } from '../core/alert-ref';
+import type { Logger } from '../core/logger';
+import type { TransportKind } from '../core/types';
+import { createGuardCounters } from '../guards/guard-counters';
+import { guardRunsHorizonMs } from '../guards/guard-runs-horizon';
+import { nodeLockWaitMs } from '../guards/resolve-rule-guards';
+import type { RuleGuards } from '../guards/types';
+import { createJobQueue } from '../jobs/job-queue';
+import { runAction } from '../orchestrator/run-action';
+import { createGroupCommitter } from '../store/create-group-committer';
+import { pruneWebhooks, type WebhookRetention } from '../store/prune-webhooks';
+import { openSqliteStore } from '../store/sqlite-store';
+import type { Transport } from '../transports/transport';
+import { timeOrderedId } from '../util/time-ordered-id';
+import type { AppContext } from './context';
+import { createMetrics } from './create-metrics';
+import { createReporting } from './report-job';
+import { createServiceState, type ServiceSources } from './service-state';
+
+/** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
+const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
+const GUARD_PRUNE_BATCH = 5000;
+
+export interface ServiceOptions extends ServiceSources {
+  /** RUNE_DB: the SQLite file (`:memory:` for tests). */
+  dbPath: string;
+  /** Jobs running at once. */
+  concurrency: number;
+  dryRun: boolean;
+  publicUrl: string;
+  fallbackUser: string;
+  webhookRetention: WebhookRetention;
+  transports: Partial<Record<TransportKind, Transport>>;
+  log: Logger;
+  now?: () => Date;
+  /** Failed authentications per source address before 429 (default 10 per minute). */
+  failedAuthLimit?: { max?: number; windowMs?: number };
+}
+
+/** One running RUNE: the use cases' context, and what the process around it needs. */
+export interface Service {
+  ctx: AppContext;
+  /** Re-reads rules, plugins and API tokens; an invalid file keeps its old version serving. */
+  reload(): { ok: boolean; problems: string[] };
+  /** Queued jobs from before a restart run now; PagerDuty incidents still pending are looked up. */
+  start(): void;
+  /** Refuses new work (SHUTTING_DOWN) and lets running jobs finish, up to `graceMs`. */
+  drain(graceMs: number): Promise<void>;
+  /** After drain: closes the transports (SSH pool) and the store. */
+  close(): Promise<void>;
+  /** Open SSH connections in the pool, or null without an SSH transport (for the metrics). */
+  sshPoolSize(): number | null;
+}
+
+/**
+ * The composition root of `rune serve` (docs/architecture.md, State): opens the store (a job that
+ * was running when RUNE died is interrupted, never re-run), builds the queue, the reporters and
+ * the metrics, and keeps the rules and tokens reloadable.
+ */
+export function openService(o: ServiceOptions): Service {
+  const now = o.now ?? (() => new Date());
+  const metrics = createMetrics();
+  const state = createServiceState(o, metrics);
+  const store = openSqliteStore(o.dbPath);
+  for (const job of store.interruptRunning(now().toISOString())) {
+    const fields = { job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node };
+    o.log.warn(
+      { ...fields, mutating: job.mutating },
+      'job was running when RUNE stopped: marked interrupted, not re-run',
+    );
+  }
+  const timers = startHousekeeping(store, o, now, () => state.runtime().guards.values());
+  const counters = createGuardCounters(metrics);
+  let accepting = true;
+  const stopping = new AbortController();
+  const background = new Set<Promise<void>>();
+  const reporting = createReporting({
+    store,
+    log: o.log,
+    metrics,
+    counters,
+    now,
+    reporters: () => state.notifiers().reporters,
+    guards: (rule) => state.runtime().guards.get(rule),
+  });
+  const queue = createJobQueue({
+    store,
+    concurrency: o.concurrency,
+    now,
+    log: o.log,
+    report: reporting.report,
+    nodeLockWaitMs: () => nodeLockWaitMs(state.runtime().config.defaults.guards),
+    ruleRunEnded: reporting.ruleRunEnded,
+    suppressed: (job, reason) => {
+      counters.suppressed(reason);
+      const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node };
+      o.log.warn(fields, `job skipped: ${reason}`);
+    },
+    run: (job, signal) => {
+      const rt = state.runtime();
+      const request = {
+        ...job.request,
+        trigger: job.trigger,
+        alert: job.alert ? alertRef(job.alert) : null,
+        jobId: job.id,
+        traceId: job.traceId,
+      };
+      const env = { fallbackUser: o.fallbackUser };
+      const deps = { registry: rt.registry, config: rt.config, env, transports: o.transports, now };
+      return runAction(request, { ...deps, readScript: (p) => readFile(p) }, signal);
+    },
+  });
+  const ctx: AppContext = {
+    store,
+    queue,
+    commit: createGroupCommitter(store),
+    runtime: state.runtime,
+    pagerduty: state.pagerduty,
+    authenticate: (credential) => state.authenticate(credential),
+    failedAuth: createFailedAuthLimiter({ ...o.failedAuthLimit, now: () => now().getTime() }),
+    counters,
+    metrics,
+    log: o.log,
+    now,
+    newId: () => timeOrderedId(),
+    newTraceId: () => randomUUID().replace(/-/g, ''), // 32 hex digits from the pooled UUID source
+    sleep: (ms) => abortableSleep(ms, stopping.signal),
+    stopping: stopping.signal,
+    dryRun: o.dryRun,
+    publicUrl: o.publicUrl,
+    fallbackUser: o.fallbackUser,
+    recordWebhooks: o.webhookRetention.maxCount > 0,
+    accepting: () => accepting,
+    inBackground(work) {
+      const tracked = work.catch((err: unknown) => o.log.error({ err }, 'background work failed'));
+      background.add(tracked);
+      void tracked.finally(() => background.delete(tracked));
+    },
+  };
+  let draining: Promise<void> | null = null;
+  let closing: Promise<void> | null = null;
+  return {
+    ctx,
+    reload: state.reload,
+    start() {
+      queue.resume();
+      const pause = store.getPause();
+      if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
+    },
+    drain(graceMs) {
+      draining ??= (async () => {
+        accepting = false;
+        stopping.abort();
+        timers.stop();
+        const finished = await queue.stop(graceMs);
+        if (!finished) {
+          // Past the bound: say what was cut off now, not after the next start.
+          const cut = store.interruptRunning(now().toISOString());
+          const ids = cut.map((j) => j.id);
+          o.log.warn(
+            { jobs: ids },
+            `${cut.length} job(s) still running after ${graceMs} ms: marked interrupted, not re-run`,
+          );
+        }
+        await Promise.all([...background]);
+      })();
+      return draining;
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all(Object.values(o.transports).map((t) => t?.close()));
+        store.close();
+      })();
+      return closing;
+    },
+    sshPoolSize() {
+      const ssh = o.transports.ssh as (Transport & { poolSize?: () => number }) | undefined;
+      return typeof ssh?.poolSize === 'function' ? ssh.poolSize() : null;
+    },
+  };
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('RUNE is shutting down'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('RUNE is shutting down'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Webhooks kept for replay and guard history are pruned at start and then now and again. */
+function startHousekeeping(
+  store: ReturnType<typeof openSqliteStore>,
+  o: Pick<ServiceOptions, 'webhookRetention' | 'log'>,
+  now: () => Date,
+  guards: () => Iterable<RuleGuards>,
+): { stop(): void } {
+  const retention = o.webhookRetention;
+  pruneWebhooks(store, retention, now().getTime(), 10_000);
+  const pruneTimer = setInterval(() => {
+    try {
+      pruneWebhooks(store, retention, now().getTime(), 20);
+    } catch (err) {
+      o.log.error({ err }, 'cannot prune stored webhooks');
+    }
+  }, 60_000);
+  pruneTimer.unref();
+  // guard_runs only needs the rows a guard window still reaches (docs/safety.md, State).
+  const pruneGuardRuns = () => {
+    try {
+      const before = now().getTime() - guardRunsHorizonMs(guards());
+      let removed = 0;
+      for (let i = 0, n = GUARD_PRUNE_BATCH; i < 20 && n === GUARD_PRUNE_BATCH; i++) {
+        removed += n = store.pruneGuardRuns(before, GUARD_PRUNE_BATCH);
+      }
+      if (removed > 0) o.log.info({ removed, before: new Date(before).toISOString() }, 'guard history pruned');
+    } catch (err) {
+      o.log.warn({ err }, 'cannot prune the guard history; will retry');
+    }
+  };
+  pruneGuardRuns();
+  const guardTimer = setInterval(pruneGuardRuns, GUARD_PRUNE_EVERY_MS);
+  guardTimer.unref();
+  return {
+    stop() {
+      clearInterval(pruneTimer);
+      clearInterval(guardTimer);
+    },
+  };
+}

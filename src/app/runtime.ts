@@ -1,0 +1,33 @@
+import { formatProblem, readConfig } from '../config/read-config';
+import type { RuneConfig } from '../config/config-types';
+import { RuneError } from '../core/errors';
+import type { RuleGuards } from '../guards/types';
+import { resolveRuleGuards } from '../guards/resolve-rule-guards';
+import { loadRegistry, type PluginRegistry } from '../plugins/load-registry';
+import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
+import { compileRules } from '../rules/compile-rules';
+import { matchRules, type MatchOutcome } from '../rules/match-rules';
+import type { Alert } from '../core/types';
+
+/** What the rules file and plugins folder give the service; replaced as a whole on reload. */
+export interface Runtime {
+  config: RuneConfig;
+  registry: PluginRegistry;
+  match: (alert: Alert) => MatchOutcome;
+  /** Each rule's guards, resolved from the rule and defaults.guards (docs/safety.md). */
+  guards: ReadonlyMap<string, RuleGuards>;
+}
+
+/** rules.yaml + plugins → the rule engine, checked as a whole: an invalid file never half-loads. */
+export function loadRuntime(where: { configPath: string; configExplicit: boolean; pluginsDir: string }): Runtime {
+  const config = readConfig(where.configPath, where.configExplicit);
+  const registry = loadRegistry(where.pluginsDir);
+  const problems = checkRulesAgainstRegistry(config, registry);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+    throw new RuneError('CONFIG_INVALID', `${config.source} is invalid:\n${lines}`, { problems });
+  }
+  const compiled = compileRules(config.rules);
+  const guards = new Map(config.rules.map((r) => [r.name, resolveRuleGuards(r, config.defaults.guards, config.nodes)]));
+  return { config, registry, match: (alert) => matchRules(compiled, alert), guards };
+}

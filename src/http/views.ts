@@ -1,0 +1,45 @@
+import type { BreakerState } from '../core/guard-state';
+import type { Job } from '../core/job';
+import type { RuleGuards } from '../guards/types';
+
+/** A job as the API shows it (docs/api.md): snake_case, with a link to its dashboard page. */
+export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
+  return {
+    id: j.id,
+    status: j.status,
+    reason: j.reason,
+    action: j.request.action,
+    node: j.request.node,
+    params: j.request.params,
+    dry_run: j.request.dryRun,
+    rule: j.trigger.rule ?? null,
+    step: j.step,
+    chain_id: j.chainId,
+    after: j.after,
+    trace_id: j.traceId,
+    trigger: j.trigger,
+    incident: j.incident,
+    alert: j.alert,
+    created_at: j.createdAt,
+    started_at: j.startedAt,
+    finished_at: j.finishedAt,
+    result: j.result,
+    deliveries: j.deliveries,
+    url: `${publicUrl}/jobs/${j.id}`,
+  };
+}
+
+/** A rule's circuit breaker as the API shows it; `probe_after` from the rule's guards of the moment. */
+export function breakerView(b: BreakerState, g: RuleGuards | undefined): Record<string, unknown> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const probeAfter = g && b.openedAt !== null && b.state === 'open' ? iso(b.openedAt + g.breaker.probeAfterMs) : null;
+  return {
+    rule: b.rule,
+    state: b.state,
+    failures: b.failures,
+    opened_at: iso(b.openedAt),
+    probe_after: probeAfter,
+    probe_chain: b.probeChain,
+    last_failure: b.lastFailure,
+  };
+}
