@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Actor } from '../../src/auth/actor';
+import { openService, type Service } from '../../src/app/open-service';
+import type { Logger } from '../../src/core/logger';
+import { createLocalTransport } from '../../src/transports/local-transport';
+import { quietLog, writeTestPlugins } from './local-server';
+
+/** The service of `rune serve` without HTTP, for use-case tests: in-memory store, local transport. */
+export interface TestService extends Service {
+  dir: string;
+  /** Drains, closes and removes the temp dir; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export const ADMIN: Actor = { name: 'root-admin', role: 'admin', actions: null, nodes: null };
+export const VIEWER: Actor = { name: 'watcher', role: 'viewer', actions: null, nodes: null };
+/** An operator that may run only `echo`, only on web-* nodes. */
+export const WEB_OPERATOR: Actor = { name: 'web-op', role: 'operator', actions: ['echo'], nodes: ['web-*'] };
+
+/**
+ * openService() on a rules file of `rules` (a YAML `rules:` list or more; every node web-* / db-* runs
+ * on the local transport) with the test plugins echo, fail and slow.
+ */
+export function startTestService(o: { rules?: string; log?: Logger; dryRun?: boolean } = {}): TestService {
+  const dir = mkdtempSync(join(tmpdir(), 'rune-app-'));
+  const plugins = writeTestPlugins(dir, 0.3);
+  const configPath = join(dir, 'rules.yaml');
+  const nodes = 'nodes:\n  - {name: "web-*", transport: local}\n  - {name: "db-*", transport: local}\n';
+  writeFileSync(configPath, `${nodes}${o.rules ?? 'rules: []\n'}`);
+  const service = openService({
+    rules: { configPath, configExplicit: true, pluginsDir: plugins },
+    apiTokensFile: null,
+    apiTokens: [],
+    reporterSecrets: { pagerdutyToken: null, pagerdutyApiUrl: 'http://127.0.0.1:9' },
+    secrets: [],
+    dbPath: ':memory:',
+    concurrency: 4,
+    dryRun: o.dryRun ?? false,
+    publicUrl: 'https://rune.example.com',
+    fallbackUser: 'rune',
+    webhookRetention: { maxAgeMs: 86_400_000, maxCount: 1000 },
+    transports: { local: createLocalTransport() },
+    log: o.log ?? quietLog,
+  });
+  service.start();
+  let stopped: Promise<void> | null = null;
+  return {
+    ...service,
+    dir,
+    stop() {
+      stopped ??= (async () => {
+        try {
+          await service.drain(5000);
+          await service.close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      })();
+      return stopped;
+    },
+  };
+}
