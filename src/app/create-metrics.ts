@@ -26,8 +26,14 @@ export interface RuneMetrics {
   webhook(source: string, outcome: string): void;
   /** An alert matched a rule (once per alert and rule, however many steps). */
   ruleMatched(rule: string): void;
-  /** A job finished: status from its Result; duration observed for jobs that ran. */
-  jobFinished(r: { action: string; status: string; transport: string | null; duration_ms: number }): void;
+  /**
+   * A job finished: status from its Result; duration observed for jobs that ran. A RUNE dry run
+   * (`planOnly`: the plan was made, no node contacted) counts under transport `none`.
+   */
+  jobFinished(
+    r: { action: string; status: string; transport: string | null; duration_ms: number },
+    o?: { planOnly: boolean },
+  ): void;
   /** A guard refused or cancelled a run; the label is the reason's prefix (cooldown, budget, …). */
   guardDecision(reason: string): void;
   breakerOpened(rule: string): void;
@@ -61,7 +67,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
   });
   const jobs = new Counter({
     name: 'rune_jobs_total',
-    help: 'Jobs finished, by action, final status and transport (none for jobs refused before a transport was chosen).',
+    help:
+      'Jobs finished, by action, final status and transport (none for jobs refused before a transport was chosen, ' +
+      'and for RUNE dry runs, which contact no node).',
     labelNames: ['action', 'status', 'transport'],
     registers,
   });
@@ -143,10 +151,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
     registry,
     webhook: (source, outcome) => webhooks.inc({ source, outcome }),
     ruleMatched: (rule) => matches.inc({ rule }),
-    jobFinished(r) {
-      const transport = transportLabel(r.transport);
+    jobFinished(r, o) {
+      const transport = o?.planOnly ? 'none' : transportLabel(r.transport);
       jobs.inc({ action: r.action, status: r.status, transport });
-      if (!NOT_RUN.has(r.status)) duration.observe({ action: r.action, transport }, Math.max(0, r.duration_ms) / 1000);
+      if (NOT_RUN.has(r.status) || o?.planOnly) return;
+      duration.observe({ action: r.action, transport }, Math.max(0, r.duration_ms) / 1000);
     },
     guardDecision: (reason) => guard.inc({ reason: reasonPrefix(reason) }),
     breakerOpened: (rule) => opened.inc({ rule }),

@@ -69,7 +69,7 @@ export function createReporting(deps: ReportingDeps): Reporting {
       } else {
         deps.log.warn(fields, `job ${result.status}: ${result.summary}`);
       }
-      deps.metrics.jobFinished(result);
+      deps.metrics.jobFinished(result, { planOnly: job.request.dryRun });
       await deliver(job, result, 'report');
     },
 

@@ -160,7 +160,7 @@ export interface Delivery {
   ok: boolean;
   /** Last HTTP status; null when nothing answered (or nothing was sent). */
   status: number | null;
-  /** HTTP requests made for this delivery (lookups included). */
+  /** Requests that delivered (POSTs of the note, retries included); look-ups before them are not counted. */
   attempts: number;
   /** Where it went, without secrets: an incident id, an origin. */
   target: string | null;

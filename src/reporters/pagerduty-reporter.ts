@@ -27,7 +27,8 @@ export function createPagerDutyReporter(client: PagerDutyClient, opts: PagerDuty
       ...d,
       at: now().toISOString(),
     });
-    let attempts = 0;
+    // A note's attempts are its POSTs: the incident look-up before it is not a delivery attempt.
+    const attempts = 0; // until the note is posted
     let incident = knownIncident(result, ctx);
 
     if (incident === null) {
@@ -43,7 +44,6 @@ export function createPagerDutyReporter(client: PagerDutyClient, opts: PagerDuty
       }
       const key = alertmanagerIncidentKey(groupKey);
       const found = await client.findIncidentByKey(key);
-      attempts += found.attempts;
       if (!found.ok) return done({ ok: false, status: found.status, attempts, target: null, error: found.error });
       if (found.value === null) {
         return done({
@@ -58,11 +58,10 @@ export function createPagerDutyReporter(client: PagerDutyClient, opts: PagerDuty
     }
 
     const note = await client.createNote(incident.id, renderNote(result, { publicUrl: opts.publicUrl }));
-    attempts += note.attempts;
     return done({
       ok: note.ok,
       status: note.status,
-      attempts,
+      attempts: note.attempts,
       target: incident.id,
       error: note.ok ? null : note.error,
     });

@@ -76,3 +76,15 @@ test('docs/observability.md lists every rune_ metric with its type', async () =>
     .map((f) => `${f.name} (${f.type})`);
   expect(undocumented).toEqual([]);
 });
+
+test('a RUNE dry run counts under transport none and adds no run time: it contacted no node', async () => {
+  const m = createMetrics({ defaultMetrics: false });
+  const run = { action: 'restart-docker', status: 'succeeded', transport: 'ssh', duration_ms: 40 };
+  m.jobFinished(run, { planOnly: true });
+  m.jobFinished(run, { planOnly: false });
+  const text = (await m.render()).text;
+  expect(text).toContain('rune_jobs_total{action="restart-docker",status="succeeded",transport="none"} 1\n');
+  expect(text).toContain('rune_jobs_total{action="restart-docker",status="succeeded",transport="ssh"} 1\n');
+  expect(text).toContain('rune_job_duration_seconds_count{action="restart-docker",transport="ssh"} 1\n');
+  expect(text).not.toContain('rune_job_duration_seconds_count{action="restart-docker",transport="none"}');
+});

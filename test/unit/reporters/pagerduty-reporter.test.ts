@@ -71,7 +71,8 @@ test('an Alertmanager alert finds its incident by sha256(groupKey) (docs/protoco
   expect(alertmanagerIncidentKey(webhook.groupKey)).toBe(KEY);
   const { pd, reporter } = await setup([{ id: 'PAMINC1', incident_key: KEY, status: 'triggered' }]);
   const d = await reporter.report(sampleResult(), { alert: amAlert, incident: null });
-  expect(d).toMatchObject({ ok: true, attempts: 2, target: 'PAMINC1', error: null });
+  // attempts: the note's POST; the incident look-up before it is not a delivery attempt.
+  expect(d).toMatchObject({ ok: true, attempts: 1, target: 'PAMINC1', error: null });
   expect(pd.requests[0]!.url).toContain(`incident_key=${KEY}`);
   expect(pd.notes.map((n) => n.incidentPath)).toEqual(['PAMINC1']);
 });
@@ -79,7 +80,7 @@ test('an Alertmanager alert finds its incident by sha256(groupKey) (docs/protoco
 test('no open incident with that key: a failed Delivery naming the key, not an exception', async () => {
   const { pd, reporter } = await setup([{ id: 'POLD', incident_key: KEY, status: 'resolved' }]);
   const d = await reporter.report(sampleResult(), { alert: amAlert, incident: null });
-  expect(d).toMatchObject({ ok: false, status: 200, attempts: 1, target: null });
+  expect(d).toMatchObject({ ok: false, status: 200, attempts: 0, target: null }); // no note was posted
   expect(d.error).toBe(`no PagerDuty incident with incident_key ${KEY} (triggered or acknowledged)`);
   expect(pd.notes).toHaveLength(0);
 });
