@@ -1,10 +1,10 @@
 import type { RuneConfig } from '../config/config-types';
 import { RuneError } from '../core/errors';
-import type { PluginMeta } from '../plugins/plugin-meta';
+
 import type { PluginRegistry } from '../plugins/load-registry';
 import { mergeRateControls } from '../transports/ssm-rate-controls';
-import type { SsmRateControlsSpec, AlertRef, PluginPayload, TransportKind, Trigger, RunRequest } from '../core/types';
-import type { Target } from '../transports/transport';
+import type { PluginPayload, RunRequest } from '../core/types';
+
 import { parseDuration } from '../util/duration';
 import { resolveNode, type ResolveEnv } from './resolve-node';
 import type { Plan } from '../mediator/plan';

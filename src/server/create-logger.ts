@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger, RedactingLogger } from '../core/logger';
+import type { RedactingLogger } from '../core/logger';
 
 /** Values shorter than this are not blanked: they would mangle ordinary words, and no real secret is that short. */
 const MIN_SECRET_LENGTH = 6;

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { RuneError } from '../core/errors';
 import type { Alert } from '../core/types';
 import { createGuardFactsReader, type GuardFactsReader } from './read-guard-facts';
-import { toJob, type JobRow } from './sqlite-store';
+import { toJob, type JobRow } from './job-row';
 import type { Job } from '../core/job';
 
 /** One stored webhook notification (the `webhooks` table). */

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { RuneError } from '../core/errors';
 import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard-state';
-import type { JobStatus, Result } from '../core/types';
+import type { Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
+import { openDatabase } from './sqlite-schema';
 import type {
   AuditEntry,
   AuditFilter,
@@ -17,171 +14,14 @@ import type {
   WebhookRecord,
 } from './store';
 import type { DeliveryRecord, Job, NewJob } from '../core/job';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  trace_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  action TEXT NOT NULL,
-  node TEXT NOT NULL,
-  rule TEXT,
-  incident_id TEXT,
-  chain_id TEXT,
-  step INTEGER NOT NULL DEFAULT 0,
-  after_id TEXT,
-  stop_on_failure INTEGER NOT NULL DEFAULT 1,
-  mutating INTEGER NOT NULL DEFAULT 1,
-  reason TEXT,
-  request TEXT NOT NULL,
-  trigger_json TEXT NOT NULL,
-  alert TEXT,
-  incident TEXT,
-  notify TEXT NOT NULL DEFAULT '[]',
-  result TEXT,
-  deliveries TEXT NOT NULL DEFAULT '[]',
-  created_at TEXT NOT NULL,
-  started_at TEXT,
-  finished_at TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
-CREATE INDEX IF NOT EXISTS jobs_node ON jobs (node, seq);
-CREATE INDEX IF NOT EXISTS jobs_rule ON jobs (rule, seq);
-CREATE INDEX IF NOT EXISTS jobs_incident ON jobs (incident_id, seq);
-CREATE TABLE IF NOT EXISTS dedup (
-  key TEXT PRIMARY KEY,
-  job_ids TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  source TEXT NOT NULL,
-  action TEXT NOT NULL,
-  target TEXT NOT NULL,
-  details TEXT NOT NULL
-);
--- Guards (docs/safety.md): admitted automatic rule runs (cooldown, budget, blast radius count
--- these), the pause switch, and one circuit breaker per rule.
-CREATE TABLE IF NOT EXISTS guard_runs (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  rule TEXT NOT NULL,
-  node TEXT NOT NULL,
-  chain_id TEXT NOT NULL,
-  at_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS guard_runs_rule ON guard_runs (rule, at_ms);
-CREATE INDEX IF NOT EXISTS guard_runs_rule_node ON guard_runs (rule, node, at_ms);
-CREATE TABLE IF NOT EXISTS guard_state (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS breakers (
-  rule TEXT PRIMARY KEY,
-  state TEXT NOT NULL
-);
--- Webhook notifications as received (their alerts as parsed; no headers, no secrets), for
--- \`rune rules replay\`. Written in the transaction of the notification's jobs; pruned from the
--- oldest (rowid order is arrival order), so no index beyond the rowid is kept up to date.
-CREATE TABLE IF NOT EXISTS webhooks (
-  seq INTEGER PRIMARY KEY,
-  received_ms INTEGER NOT NULL,
-  received_at TEXT NOT NULL,
-  source TEXT NOT NULL,
-  id TEXT NOT NULL,
-  alerts TEXT NOT NULL
-);
--- PagerDuty incidents acknowledged (202) whose alerts RUNE has not looked up and matched yet:
--- written with the delivery's dedup key and audit record, removed when the lookup ended, and
--- taken up again after a restart, so an incident acknowledged just before a crash is not lost.
-CREATE TABLE IF NOT EXISTS pending_incidents (
-  key TEXT PRIMARY KEY,
-  received_at TEXT NOT NULL,
-  event TEXT NOT NULL
-);
--- The audit log is append-only (docs/architecture.md, HTTP surface).
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-`;
-
-export interface JobRow {
-  id: string;
-  trace_id: string;
-  status: string;
-  rule: string | null;
-  chain_id: string | null;
-  step: number;
-  after_id: string | null;
-  stop_on_failure: number;
-  mutating: number;
-  reason: string | null;
-  request: string;
-  trigger_json: string;
-  alert: string | null;
-  incident: string | null;
-  notify: string;
-  result: string | null;
-  deliveries: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-/** One firing episode of one alert (docs/protocols.md §1.4: fingerprint + startsAt). */
-function alertEpisode(fingerprint: string, startsAt: string): string {
-  return `${fingerprint}\u0000${startsAt}`;
-}
-
-export function toJob(r: JobRow): Job {
-  return {
-    id: r.id,
-    traceId: r.trace_id,
-    status: r.status as JobStatus,
-    request: JSON.parse(r.request) as Job['request'],
-    trigger: JSON.parse(r.trigger_json) as Job['trigger'],
-    alert: r.alert ? (JSON.parse(r.alert) as Job['alert']) : null,
-    incident: r.incident ? (JSON.parse(r.incident) as Job['incident']) : null,
-    chainId: r.chain_id,
-    step: r.step,
-    after: r.after_id,
-    stopOnFailureOf: r.stop_on_failure === 1,
-    notify: JSON.parse(r.notify) as string[],
-    mutating: r.mutating === 1,
-    reason: r.reason,
-    result: r.result ? (JSON.parse(r.result) as Result) : null,
-    deliveries: JSON.parse(r.deliveries) as DeliveryRecord[],
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
-}
+import { type JobRow, alertEpisode, toJob } from './job-row';
 
 /**
  * SQLite store (better-sqlite3, WAL): one file, or `:memory:` for tests. Opening it creates the
  * schema; an unopenable or unwritable file is a CONFIG_INVALID error naming the path.
  */
 export function openSqliteStore(path: string): Store {
-  let db: Database.Database;
-  try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast commits
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    // Added after the first schema: the firing episode an alert job belongs to, indexed, so a
-    // resolve finds its queued runs without scanning every queued job's JSON.
-    if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode'))
-      db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
-    db.exec('CREATE INDEX IF NOT EXISTS jobs_alert_episode ON jobs (alert_episode, status)');
-  } catch (err) {
-    throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {
-      db: path,
-    });
-  }
-
+  const db = openDatabase(path);
   const insertJob =
     db.prepare(`INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id,
     stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, finished_at, alert_episode)
@@ -490,10 +330,15 @@ export function openSqliteStore(path: string): Store {
     queryAudit(f: AuditFilter): AuditEntry[] {
       const where: string[] = [];
       const args: (string | number)[] = [];
-      if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
-      if (f.actor !== undefined) (where.push('actor = ?'), args.push(f.actor));
-      if (f.action !== undefined) (where.push('action = ?'), args.push(f.action));
-      if (f.before !== undefined) (where.push('seq < ?'), args.push(f.before));
+      const add = (clause: string, value: string | number | undefined) => {
+        if (value === undefined) return;
+        where.push(clause);
+        args.push(value);
+      };
+      add('at >= ?', f.since);
+      add('actor = ?', f.actor);
+      add('action = ?', f.action);
+      add('seq < ?', f.before);
       args.push(Math.min(Math.max(f.limit, 1), 1000));
       const sql = `SELECT seq, at, actor, source, action, target, details FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
       return (db.prepare(sql).all(...args) as (Omit<AuditEntry, 'details'> & { details: string })[]).map((r) => ({

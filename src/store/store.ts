@@ -1,5 +1,5 @@
 import type { BreakerState, GuardFacts, GuardVerdict, GuardWindows, PauseState } from '../core/guard-state';
-import type { RunRequest, Delivery, Alert, AlertSource, IncidentRef, JobStatus, Result, Trigger } from '../core/types';
+import type { Alert, AlertSource, JobStatus, Result } from '../core/types';
 import type { DeliveryRecord, Job, NewJob, QueuedEntry } from '../core/job';
 
 /** Jobs created together under one dedup key (one rule run for one alert episode). */
