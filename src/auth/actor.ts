@@ -1,3 +1,5 @@
+import { globToRegExp } from '../util/glob';
+
 /**
  * Who is calling, and what they may do (docs/security.md). The contract every authenticated
  * surface shares: the REST API, the dashboard, the CLI's server commands and the incident action.
@@ -20,15 +22,6 @@ export interface Actor {
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 const NEEDS: Record<Permission, Role> = { read: 'viewer', run: 'operator', admin: 'admin' };
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-}
 
 /**
  * Whether `actor` may do `permission` (for `run`: on this action and node). Roles are ordered

@@ -3,6 +3,18 @@
 export type JobStatus =
   'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'interrupted';
 
+/** Every job status, in lifecycle order (docs/architecture.md, Results and errors). */
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+  'interrupted',
+];
+
 export type TransportKind = 'ssh' | 'ssm' | 'local';
 
 /**

@@ -5,7 +5,7 @@ import type { AppContext } from '../app/context';
 import { findJob } from '../app/find-job';
 import { retryJob } from '../app/retry-job';
 import type { Job } from '../core/job';
-import type { JobStatus } from '../core/types';
+import { JOB_STATUSES, type JobStatus } from '../core/types';
 import { httpErrorView } from '../http/http-error-view';
 import type { JobFilter } from '../store/store';
 import { bodyField, type DashboardKit } from './dashboard-kit';
@@ -15,16 +15,6 @@ import { renderJobPage } from './render-job-page';
 import { JOB_FILTERS, renderJobsPage, type JobFilterValues } from './render-jobs-page';
 import { renderRerunPage } from './render-rerun-page';
 
-const JOB_STATUSES: JobStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-  'interrupted',
-];
 const PAGE_SIZE = 50;
 
 /** The jobs list, a job's page, and its Re-run and Cancel forms (docs/dashboard.md). */

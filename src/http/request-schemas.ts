@@ -1,17 +1,6 @@
-import type { JobStatus } from '../core/types';
+import { JOB_STATUSES, type JobStatus } from '../core/types';
 import { compileCheck } from './validate-request';
 
-/** Every job status, in lifecycle order (docs/architecture.md, Results and errors). */
-export const JOB_STATUSES: readonly JobStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-  'interrupted',
-];
 
 /** Why, for the audit log: up to 500 characters (docs/api.md). */
 const reason = { type: 'string', maxLength: 500, nullable: true } as const;

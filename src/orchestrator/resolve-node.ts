@@ -6,20 +6,12 @@ import { isSsmInstanceId } from '../transports/ssm-instance-id';
 import { parseDuration } from '../util/duration';
 import type { JumpHost, Target } from '../transports/transport';
 import type { AlertRef, TransportKind } from '../core/types';
+import { globToRegExp } from '../util/glob';
 
 // A host name (RFC 1123 labels), an IPv4 address or a bracket-less IPv6 address. Anything else
 // (spaces, quotes, `;`, `/`, newlines) is refused before it can reach a connection or a log line.
 const NODE_NAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9_-]{0,62})?)(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,62})?)*\.?$|^[0-9A-Fa-f:.]{2,45}$/;
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-}
 
 export interface ResolveEnv {
   /** RUNE_SSH_USER, then the OS user: used when neither the node nor defaults name one. */

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { globToRegExp } from '../util/glob';
 
 /** One usable line of an OpenSSH known_hosts file. */
 export interface KnownHostEntry {
@@ -41,14 +42,6 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 /** Does a pattern list (`a,b,!c`, `|1|salt|hash`, wildcards) match `name`? Negation wins. */
 export function hostMatches(patterns: string, name: string): boolean {
   if (patterns.startsWith('|1|')) {
@@ -62,7 +55,7 @@ export function hostMatches(patterns: string, name: string): boolean {
   for (const p of patterns.split(',')) {
     const negated = p.startsWith('!');
     const body = negated ? p.slice(1) : p;
-    if (globToRegExp(body).test(name)) {
+    if (globToRegExp(body, { ignoreCase: true }).test(name)) {
       if (negated) return false;
       matched = true;
     }

@@ -9,6 +9,7 @@ import {
   type ExecRequest,
   type Transport,
   abortReason,
+  capturedOutcome,
 } from './transport';
 import { buildWrapperScript } from './wrapper-script';
 
@@ -77,17 +78,8 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
           clearTimeout(backstop);
           req.signal?.removeEventListener('abort', onAbort);
           const durationMs = now() - started;
-          resolve({
-            ...(cancelled !== undefined ? { cancelled } : {}),
-            exitCode,
-            signal,
-            stdout: out.text(),
-            stdoutTail: out.tailText(),
-            stderrTail: err.tailText(),
-            truncated: out.truncated || err.truncated,
-            timedOut: backstopFired || (exitCode === 124 && durationMs >= req.timeoutMs),
-            durationMs,
-          });
+          const captured = { out, err, exitCode, signal, cancelled, backstopFired, durationMs };
+          resolve(capturedOutcome({ ...captured, timeoutMs: req.timeoutMs }));
         };
         child.on('error', (e) => {
           err.push(Buffer.from(`rune: cannot start /bin/sh: ${e.message}\n`));

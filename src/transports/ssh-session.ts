@@ -5,6 +5,7 @@ import {
   BACKSTOP_MARGIN_MS,
   KILL_GRACE_MS,
   abortReason,
+  capturedOutcome,
   type CaptureLimits,
   type ExecOutcome,
   type ExecRequest,
@@ -64,17 +65,8 @@ export function runOnChannel(
       req.signal?.removeEventListener('abort', onAbort);
       client.removeListener('close', lost);
       const durationMs = now() - started;
-      resolve({
-        ...(cancelled !== undefined ? { cancelled } : {}),
-        exitCode,
-        signal,
-        stdout: out.text(),
-        stdoutTail: out.tailText(),
-        stderrTail: errOut.tailText(),
-        truncated: out.truncated || errOut.truncated,
-        timedOut: backstopFired || (exitCode === 124 && durationMs >= req.timeoutMs),
-        durationMs,
-      });
+      const captured = { out, err: errOut, exitCode, signal, cancelled, backstopFired, durationMs };
+      resolve(capturedOutcome({ ...captured, timeoutMs: req.timeoutMs }));
     };
     let forceTimer: NodeJS.Timeout | undefined;
     /** Signal, then close the channel; if the node never closes it, stop waiting after a margin. */

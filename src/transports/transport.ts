@@ -1,6 +1,7 @@
 import type { PluginMeta } from '../plugins/plugin-meta';
 import type { TransportKind } from '../core/types';
 import type { SsmRateControls } from './ssm-rate-controls';
+import type { OutputCapture } from '../util/output-capture';
 
 /** Where and how to reach a node, after inventory resolution. */
 export interface Target {
@@ -91,4 +92,32 @@ export function abortReason(signal: AbortSignal | undefined): string {
   if (typeof r === 'string') return r;
   if (r instanceof Error && r.name !== 'AbortError') return r.message;
   return 'cancelled by RUNE';
+}
+
+/**
+ * The outcome of a run whose output was captured locally (local and SSH transports). A run counts
+ * as timed out when RUNE's backstop fired, or when the node-side `timeout` ended it (exit 124 once
+ * the timeout had passed: a plugin's own exit 124 earlier is its own).
+ */
+export function capturedOutcome(o: {
+  out: OutputCapture;
+  err: OutputCapture;
+  exitCode: number | null;
+  signal: string | null;
+  cancelled: string | undefined;
+  backstopFired: boolean;
+  durationMs: number;
+  timeoutMs: number;
+}): ExecOutcome {
+  return {
+    ...(o.cancelled !== undefined ? { cancelled: o.cancelled } : {}),
+    exitCode: o.exitCode,
+    signal: o.signal,
+    stdout: o.out.text(),
+    stdoutTail: o.out.tailText(),
+    stderrTail: o.err.tailText(),
+    truncated: o.out.truncated || o.err.truncated,
+    timedOut: o.backstopFired || (o.exitCode === 124 && o.durationMs >= o.timeoutMs),
+    durationMs: o.durationMs,
+  };
 }
