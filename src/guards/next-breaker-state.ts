@@ -29,39 +29,30 @@ export function nextBreakerState(
   now: number,
 ): BreakerChange {
   const same = { opened: false, closed: false };
+  /** Open now, after `failures` in a row; a later probe is let through after probe_after. */
+  const open = (failures: number): BreakerChange => ({
+    next: {
+      ...current,
+      state: 'open',
+      failures,
+      openedAt: now,
+      probeChain: null,
+      probeAt: null,
+      lastFailure: run.summary,
+    },
+    opened: true,
+    closed: false,
+  });
   if (current.state === 'closed') {
     if (run.ok) return { next: { ...current, failures: 0, lastFailure: null }, ...same };
     const failures = current.failures + 1;
     if (failures < failuresToOpen) return { next: { ...current, failures, lastFailure: run.summary }, ...same };
-    return {
-      next: {
-        ...current,
-        state: 'open',
-        failures,
-        openedAt: now,
-        probeChain: null,
-        probeAt: null,
-        lastFailure: run.summary,
-      },
-      opened: true,
-      closed: false,
-    };
+    return open(failures);
   }
   if (current.state === 'half_open' && run.chainId === current.probeChain) {
     if (run.ok) return { next: closedBreaker(current.rule), opened: false, closed: true };
-    return {
-      next: {
-        ...current,
-        state: 'open',
-        failures: current.failures + 1,
-        openedAt: now,
-        probeChain: null,
-        probeAt: null,
-        lastFailure: run.summary,
-      },
-      opened: true,
-      closed: false,
-    };
+    return open(current.failures + 1);
   }
+
   return { next: current, ...same };
 }

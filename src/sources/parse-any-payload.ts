@@ -75,30 +75,16 @@ function fromPagerDutyEvent(body: Record<string, unknown>): ParseAnyPayloadResul
   const e = parsed.value;
   if (e.kind === 'incident' && ['incident.triggered', 'incident.resolved'].includes(e.eventType)) {
     const id = e.incident.id;
-    return {
-      ok: true,
-      value: {
-        kind: 'pagerduty-event',
-        alerts: [],
-        notes: [
-          `PagerDuty ${e.eventType} for incident ${id}: a v3 webhook carries no alert labels, so there is nothing to match in it alone.`,
-          `RUNE reads the labels from GET /incidents/${id}/alerts; capture that answer and test it instead:`,
-          `  curl -s -H "Authorization: Token token=$RUNE_PAGERDUTY_TOKEN" https://api.pagerduty.com/incidents/${id}/alerts > alerts.json && rune rules test alerts.json`,
-        ],
-      },
-    };
+    return notesOnly([
+      `PagerDuty ${e.eventType} for incident ${id}: a v3 webhook carries no alert labels, so there is nothing to match in it alone.`,
+      `RUNE reads the labels from GET /incidents/${id}/alerts; capture that answer and test it instead:`,
+      `  curl -s -H "Authorization: Token token=$RUNE_PAGERDUTY_TOKEN" https://api.pagerduty.com/incidents/${id}/alerts > alerts.json && rune rules test alerts.json`,
+    ]);
   }
   const type = e.kind === 'ping' ? 'pagey.ping' : e.eventType;
-  return {
-    ok: true,
-    value: {
-      kind: 'pagerduty-event',
-      alerts: [],
-      notes: [
-        `PagerDuty ${type}: RUNE ignores this event type (only incident.triggered and incident.resolved run rules)`,
-      ],
-    },
-  };
+  return notesOnly([
+    `PagerDuty ${type}: RUNE ignores this event type (only incident.triggered and incident.resolved run rules)`,
+  ]);
 }
 
 /**
@@ -153,4 +139,9 @@ async function fromIncidentAlerts(body: unknown, items: unknown[]): Promise<Unde
       `PagerDuty alerts of incident ${incident}: labels from ${found.from}; status ${alert.status} (from the alert's status ${status})`,
     ],
   };
+}
+
+/** A PagerDuty event with nothing to match in it: what to do instead, in words. */
+function notesOnly(notes: string[]): ParseAnyPayloadResult {
+  return { ok: true, value: { kind: 'pagerduty-event', alerts: [], notes } };
 }
