@@ -1,5 +1,5 @@
-import { PLUGIN_NAME_PATTERN } from '../plugins/plugin-meta';
-import { MAX_CONCURRENCY_PATTERN, MAX_ERRORS_PATTERN } from '../transports/ssm-rate-controls';
+import { PLUGIN_NAME_PATTERN } from '../core/plugin-name';
+import { MAX_CONCURRENCY_PATTERN, MAX_ERRORS_PATTERN } from './rate-control-problem';
 
 const duration = {
   type: 'string',

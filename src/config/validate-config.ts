@@ -1,8 +1,8 @@
 import Ajv from 'ajv';
 import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { compileParams } from '../rules/compile-params';
-import { parseMatcher } from '../rules/parse-matcher';
-import { parseTemplate } from '../rules/parse-template';
+import { compileParams } from './compile-params';
+import { parseMatcher } from './parse-matcher';
+import { parseTemplate } from './parse-template';
 import {
   BUILTIN_DEFAULTS,
   type ConfigProblem,

@@ -1,7 +1,8 @@
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../util/duration';
-import { PLUGIN_NAME_PATTERN, type PluginMeta } from './plugin-meta';
+import { PLUGIN_NAME_PATTERN } from '../core/plugin-name';
+import type { PluginMeta } from './plugin-meta';
 
 // semver.org's official regex (2.0.0), anchored.
 const SEMVER =

@@ -1,6 +1,6 @@
 import type { ConfigProblem, RuneConfig } from '../config/config-types';
 import type { PluginRegistry } from '../plugins/load-registry';
-import { isTemplate } from './parse-template';
+import { isTemplate } from '../config/parse-template';
 
 /**
  * The checks of rules.yaml that need the plugins (docs/architecture.md, Configuration): every step names a

@@ -23,7 +23,7 @@ import type { Alert, AlertSource, IncidentRef, JobStatus, Trigger } from '../cor
 import { manualRuleJobs } from '../jobs/manual-rule-jobs';
 import { findIncidentLabels, type IncidentLabels } from '../sources/pagerduty/find-incident-labels';
 import { parseIncidentAction } from '../sources/pagerduty/parse-incident-action';
-import { stripPort } from '../rules/strip-port';
+import { stripPort } from '../config/strip-port';
 import { credentialFrom, findToken } from './check-token';
 import { countWebhooks } from './count-webhooks';
 import type { RuneMetrics } from './create-metrics';
