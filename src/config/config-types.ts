@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import type { ErrorCode } from '../core/errors';
 import type { SsmRateControlsSpec, TransportKind } from '../core/types';
 import type { CONFIG_SCHEMA, DEFAULTS_SCHEMA, NODE_SCHEMA, NOTIFY_SCHEMA } from './config-schema';
 import type { DEFAULT_GUARDS_SCHEMA, GUARD_PROPERTIES } from './guards-schema';
@@ -51,12 +52,40 @@ export interface RuneConfig {
   lines?: ReadonlyMap<string, number>;
 }
 
+/**
+ * What the schema accepted of a file (src/config/prune-invalid.ts): every key optional, an array item
+ * undefined where the schema refused it. The checks after the schema read this, so that one pass
+ * reports every problem.
+ */
+export type Parsed<T> = T extends readonly (infer U)[]
+  ? (Parsed<U> | undefined)[]
+  : T extends object
+    ? { [K in keyof T]?: Parsed<T[K]> }
+    : T;
+
+/** A file's parsed parts, with the line of every key and item: what checks after the schema read. */
+export interface ParsedConfig {
+  /** The file, for messages. */
+  source: string;
+  defaults: Parsed<DefaultsSpec>;
+  nodes: Parsed<NodeSpec[]>;
+  notify: Parsed<NotifyConfig>;
+  rules: Parsed<RuleSpec[]>;
+  /** Line of every key and list item in the file, by dotted path (`rules[0].steps[1].action`). */
+  lines: ReadonlyMap<string, number>;
+}
+
+/** A check that runs after the schema on what parsed (e.g. src/rules/check-rules-against-registry.ts). */
+export type ConfigCheck = (parsed: ParsedConfig) => ConfigProblem[];
+
 /** One problem in a file, compiler style: `file:line: path: message`. */
 export interface ConfigProblem {
   file: string;
   line: number | null;
   path: string;
   message: string;
+  /** The error code when it is more precise than CONFIG_INVALID (UNKNOWN_ACTION, PLUGIN_BROKEN, …). */
+  code?: ErrorCode;
 }
 
 export const BUILTIN_DEFAULTS: Defaults = {
