@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes rules.schema.json (the JSON Schema editors use for rules.yaml) from CONFIG_SCHEMA.
-// Run after changing src/config/config-schema.ts:  npm run build && node scripts/write-rules-schema.js
-// test/unit/rules/rules-json-schema.test.ts fails while the committed file is out of date.
+// Run after changing the schema (src/config/config-schema.ts and the *-schema.ts files beside it):
+//   npm run build && node scripts/write-rules-schema.js
+// test/unit/config/rules-json-schema.test.ts fails while the committed file is out of date.
 'use strict';
 const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');

@@ -1,10 +1,11 @@
 import type { Actor } from '../auth/actor';
 import { RuneError } from '../core/errors';
 import type { IncidentRef } from '../core/types';
-import { stripPort } from '../rules/strip-port';
+import { stripPort } from '../config/strip-port';
 import { findIncidentLabels, type IncidentLabels } from '../sources/pagerduty/find-incident-labels';
 import { parseIncidentAction } from '../sources/pagerduty/parse-incident-action';
 import { withDeadline } from '../util/with-deadline';
+import { findPlugin } from '../plugins/find-plugin';
 import { requireScope } from './authorize';
 import { requireAccepting, type AppContext } from './context';
 import { createManualJob } from './create-manual-job';
@@ -44,9 +45,7 @@ export async function runIncidentAction(
   const { incident, agent } = parsed.value;
   const rt = ctx.runtime();
   const { action } = query;
-  if (action !== null && !rt.registry.plugins.has(action)) {
-    throw new RuneError('UNKNOWN_ACTION', `?action=${action}: no plugin of that name (rune actions lists them)`);
-  }
+  if (action !== null) findPlugin(rt.registry, action); // UNKNOWN_ACTION, or PLUGIN_BROKEN with file:line
   const clicked = agent?.summary ?? 'an unknown PagerDuty user';
   const webhookId = webhookIdHeader || parsed.value.messageId;
   const details = {

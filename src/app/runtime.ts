@@ -1,6 +1,5 @@
-import { formatProblem, readConfig } from '../config/read-config';
+import { readConfig } from '../config/read-config';
 import type { RuneConfig } from '../config/config-types';
-import { RuneError } from '../core/errors';
 import type { RuleGuards } from '../guards/types';
 import { resolveRuleGuards } from '../guards/resolve-rule-guards';
 import { loadRegistry, type PluginRegistry } from '../plugins/load-registry';
@@ -20,13 +19,9 @@ export interface Runtime {
 
 /** rules.yaml + plugins → the rule engine, checked as a whole: an invalid file never half-loads. */
 export function loadRuntime(where: { configPath: string; configExplicit: boolean; pluginsDir: string }): Runtime {
-  const config = readConfig(where.configPath, where.configExplicit);
   const registry = loadRegistry(where.pluginsDir);
-  const problems = checkRulesAgainstRegistry(config, registry);
-  if (problems.length > 0) {
-    const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');
-    throw new RuneError('CONFIG_INVALID', `${config.source} is invalid:\n${lines}`, { problems });
-  }
+  // Schema, semantic and registry problems in one pass (CONFIG_INVALID lists them all, file:line).
+  const config = readConfig(where.configPath, where.configExplicit, [(p) => checkRulesAgainstRegistry(p, registry)]);
   const compiled = compileRules(config.rules);
   const guards = new Map(config.rules.map((r) => [r.name, resolveRuleGuards(r, config.defaults.guards, config.nodes)]));
   return { config, registry, match: (alert) => matchRules(compiled, alert), guards };

@@ -16,7 +16,7 @@ export interface StoredToken {
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 /** Names go into the audit log and job triggers: short, no spaces, nothing to escape. */
 export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-/** The same shape as plugin names (src/plugins/plugin-meta.ts). */
+/** The same shape as plugin names (src/core/plugin-name.ts). */
 const ACTION_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Node globs: inventory names with `*` and `?`; no commas or spaces (they separate). */
 const NODE_GLOB_PATTERN = /^[A-Za-z0-9_.:*?\[\]-]{1,253}$/;

@@ -12,7 +12,7 @@ import { resolveNode } from '../orchestrator/resolve-node';
 import { mapBounded, runAction } from '../orchestrator/run-action';
 import { createLocalTransport } from '../transports/local-transport';
 import { createSshTransport } from '../transports/ssh-transport';
-import { rateControlProblem } from '../transports/ssm-rate-controls';
+import { rateControlProblem } from '../config/rate-control-problem';
 import type { SsmRateControlsSpec, Result, TransportKind } from '../core/types';
 import { createSsmTransport } from '../transports/ssm-transport';
 import type { Transport } from '../transports/transport';

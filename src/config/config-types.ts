@@ -1,102 +1,45 @@
+import type { Static } from '@sinclair/typebox';
+import type { ErrorCode } from '../core/errors';
 import type { SsmRateControlsSpec, TransportKind } from '../core/types';
+import type { CONFIG_SCHEMA, DEFAULTS_SCHEMA, NODE_SCHEMA, NOTIFY_SCHEMA } from './config-schema';
+import type { DEFAULT_GUARDS_SCHEMA, GUARD_PROPERTIES } from './guards-schema';
+import type { RULE_SCHEMA, STEP_SCHEMA } from './rule-schema';
+import type { SSM_SCHEMA } from './value-schemas';
+
+/*
+ * The types of rules.yaml, derived from its schema (config-schema.ts): change the schema and these
+ * follow; code that reads a key the schema does not have fails `npm run typecheck`.
+ */
 
 /** One inventory entry of `nodes:` in rules.yaml. `name` may be a glob (`ip-10-0-*`). */
-export interface NodeSpec {
-  name: string;
-  address?: string;
-  user?: string;
-  port?: number;
-  transport?: TransportKind;
-  /** SSM instance id, or a template rendered from the alert (`{{ labels.instance_id }}`). */
-  instance_id?: string;
-  connect_timeout?: string;
-  /** Jump host, `[user@]host[:port]` (OpenSSH's ProxyJump, one hop), or `none`. */
-  jump?: string;
-}
+export type NodeSpec = Static<typeof NODE_SCHEMA>;
 
-export interface Defaults {
-  transport: TransportKind;
-  timeout: string;
-  user?: string;
-  port: number;
-  connect_timeout: string;
-  /** How many nodes one `rune run` contacts at once. */
-  concurrency: number;
-  /** Jump host for nodes that name none. */
-  jump?: string;
-  /** SSM MaxConcurrency / MaxErrors for rules (and runs) that set none. */
-  ssm?: SsmRateControlsSpec;
-  /** Guards for every rule that sets none of its own (docs/safety.md). */
-  guards?: DefaultGuardsSpec;
-}
+/** `defaults:` as written in rules.yaml. */
+export type DefaultsSpec = Static<typeof DEFAULTS_SCHEMA>;
 
-/** `budget:` at most max_runs admitted runs of a rule per window, across all nodes. */
-export interface BudgetSpec {
-  max_runs: number;
-  per: string;
-}
-
-/** `blast_radius:` at most N distinct nodes, or P% of the nodes the rule could touch, per window. */
-export interface BlastRadiusSpec {
-  max_nodes?: number;
-  max_percent?: number;
-  per: string;
-}
-
-/** `breaker:` open after `failures` failed runs in a row; a probe run is let through after `probe_after`. */
-export interface BreakerSpec {
-  failures?: number;
-  probe_after?: string;
-}
-
-/** The guards a rule may set, and `defaults.guards` may set for all (a rule's own value wins). */
-export interface GuardsSpec {
-  cooldown?: string;
-  budget?: BudgetSpec;
-  blast_radius?: BlastRadiusSpec;
-  breaker?: BreakerSpec;
-  /** A resolve stops this rule's running read-only steps for that alert (default false). */
-  cancel_running_on_resolve?: boolean;
-}
-
-export interface DefaultGuardsSpec extends GuardsSpec {
-  /** How long a mutating job waits for its node's lock before it is skipped (node_busy). */
-  node_lock_wait?: string;
-}
-
-/** One step of a rule: a plugin to run, with params that may hold templates. */
-export interface StepSpec {
-  action: string;
-  params?: Record<string, unknown>;
-  /** Run the next step even when this one fails (default false: stop at the first failure). */
-  continue_on_error?: boolean;
-}
+/** `defaults:` once BUILTIN_DEFAULTS are applied: these keys always have a value. */
+export type Defaults = DefaultsSpec &
+  Required<Pick<DefaultsSpec, 'transport' | 'timeout' | 'port' | 'connect_timeout' | 'concurrency'>>;
 
 /** One entry of `rules:` as written; src/rules/compile-rules.ts applies the defaults. */
-export interface RuleSpec extends GuardsSpec {
-  name: string;
-  description?: string;
-  /** Alertmanager matchers (`name="v"`, `!=`, `=~`, `!~`), all of which must match. */
-  matchers: string[];
-  /** Template of the node to run on; default `{{ labels.instance | hostname }}`. */
-  node?: string;
-  /** Which alert status runs the rule; default firing. */
-  on?: 'firing' | 'resolved';
-  steps: StepSpec[];
-  notify?: NotifierName[];
-  /** SSM MaxConcurrency / MaxErrors for this rule's runs (over defaults.ssm). */
-  ssm?: SsmRateControlsSpec;
-}
+export type RuleSpec = Static<typeof RULE_SCHEMA>;
+
+/** The guards a rule may set, and `defaults.guards` may set for all (a rule's own value wins). */
+export type GuardsSpec = Pick<RuleSpec, keyof typeof GUARD_PROPERTIES>;
+export type DefaultGuardsSpec = Static<typeof DEFAULT_GUARDS_SCHEMA>;
+export type BudgetSpec = NonNullable<GuardsSpec['budget']>;
+export type BlastRadiusSpec = NonNullable<GuardsSpec['blast_radius']>;
+export type BreakerSpec = NonNullable<GuardsSpec['breaker']>;
+
+/** One step of a rule: a plugin to run, with params that may hold templates. */
+export type StepSpec = Static<typeof STEP_SCHEMA>;
 
 /** `notify:` in rules.yaml. Secrets are never inline: `*_file` keys or environment variables. */
-export interface NotifyConfig {
-  /** Token from token_file, else RUNE_PAGERDUTY_TOKEN(_FILE). */
-  pagerduty?: { from: string; token_file?: string };
-  slack?: { webhook_url_file: string };
-  webhook?: { url: string; secret_file?: string };
-}
-
+export type NotifyConfig = Static<typeof NOTIFY_SCHEMA>;
 export type NotifierName = keyof NotifyConfig;
+
+/** The whole file as written. */
+export type ConfigSpec = Static<typeof CONFIG_SCHEMA>;
 
 export interface RuneConfig {
   /** Where the config came from: a path, or "<embedded defaults>". */
@@ -109,11 +52,40 @@ export interface RuneConfig {
   lines?: ReadonlyMap<string, number>;
 }
 
+/**
+ * What the schema accepted of a file (src/config/prune-invalid.ts): every key optional, an array item
+ * undefined where the schema refused it. The checks after the schema read this, so that one pass
+ * reports every problem.
+ */
+export type Parsed<T> = T extends readonly (infer U)[]
+  ? (Parsed<U> | undefined)[]
+  : T extends object
+    ? { [K in keyof T]?: Parsed<T[K]> }
+    : T;
+
+/** A file's parsed parts, with the line of every key and item: what checks after the schema read. */
+export interface ParsedConfig {
+  /** The file, for messages. */
+  source: string;
+  defaults: Parsed<DefaultsSpec>;
+  nodes: Parsed<NodeSpec[]>;
+  notify: Parsed<NotifyConfig>;
+  rules: Parsed<RuleSpec[]>;
+  /** Line of every key and list item in the file, by dotted path (`rules[0].steps[1].action`). */
+  lines: ReadonlyMap<string, number>;
+}
+
+/** A check that runs after the schema on what parsed (e.g. src/rules/check-rules-against-registry.ts). */
+export type ConfigCheck = (parsed: ParsedConfig) => ConfigProblem[];
+
+/** One problem in a file, compiler style: `file:line: path: message`. */
 export interface ConfigProblem {
   file: string;
   line: number | null;
   path: string;
   message: string;
+  /** The error code when it is more precise than CONFIG_INVALID (UNKNOWN_ACTION, PLUGIN_BROKEN, …). */
+  code?: ErrorCode;
 }
 
 export const BUILTIN_DEFAULTS: Defaults = {
@@ -131,3 +103,13 @@ export const EMBEDDED_CONFIG: Omit<RuneConfig, 'source'> = {
   notify: {},
   rules: [],
 };
+
+/*
+ * core/types.ts (rank 0) cannot import the schema, so the few rules.yaml shapes it names are
+ * checked against it here: a difference fails `npm run typecheck`.
+ */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type _TransportAgrees = Assert<Equal<NonNullable<NodeSpec['transport']>, TransportKind>>;
+export type _SsmAgrees = Assert<Equal<Static<typeof SSM_SCHEMA>, SsmRateControlsSpec>>;
+export type _NotifierNamesAgree = Assert<Equal<NonNullable<RuleSpec['notify']>[number], NotifierName>>;

@@ -1,20 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { RuneError } from '../core/errors';
-import { EMBEDDED_CONFIG, type ConfigProblem, type RuneConfig } from './config-types';
+import { EMBEDDED_CONFIG, type ConfigCheck, type ConfigProblem, type RuneConfig } from './config-types';
 import { validateConfig } from './validate-config';
 
 export const DEFAULT_CONFIG_PATH = './rules.yaml';
 
-/** Formats one problem as `file:line: path: message`, the way compilers do. */
+/** Formats one problem as `file:line: path: message`, the way compilers do, with its code when it has one. */
 export function formatProblem(p: ConfigProblem): string {
-  return `${p.file}${p.line !== null ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+  const code = p.code === undefined ? '' : ` [${p.code}]`;
+  return `${p.file}${p.line !== null ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}${code}`;
 }
 
 /**
  * Reads rules.yaml. `explicit` says whether the user named the file (flag or RUNE_CONFIG): a named
- * file must exist; the default path may be absent, and then the embedded defaults apply.
+ * file must exist; the default path may be absent, and then the embedded defaults apply. `checks`
+ * run after the schema on what parsed (validateConfig); the error lists every problem of all of them.
  */
-export function readConfig(path: string, explicit: boolean): RuneConfig {
+export function readConfig(path: string, explicit: boolean, checks: readonly ConfigCheck[] = []): RuneConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -25,7 +27,7 @@ export function readConfig(path: string, explicit: boolean): RuneConfig {
       file: path,
     });
   }
-  const outcome = validateConfig(text, path);
+  const outcome = validateConfig(text, path, checks);
   if (!outcome.value) {
     throw new RuneError(
       'CONFIG_INVALID',

@@ -1,10 +1,9 @@
 import type { RuneConfig } from '../config/config-types';
 import { RuneError } from '../core/errors';
-
+import { findPlugin } from '../plugins/find-plugin';
 import type { PluginRegistry } from '../plugins/load-registry';
 import { mergeRateControls } from '../transports/ssm-rate-controls';
 import type { PluginPayload, RunRequest } from '../core/types';
-
 import { parseDuration } from '../util/duration';
 import { resolveNode, type ResolveEnv } from './resolve-node';
 import type { Plan } from '../mediator/plan';
@@ -14,23 +13,7 @@ import type { Plan } from '../mediator/plan';
  * build the payload and pick the transport. Throws RuneError (stage validate) on bad input.
  */
 export function planRun(req: RunRequest, registry: PluginRegistry, config: RuneConfig, env: ResolveEnv): Plan {
-  const plugin = registry.plugins.get(req.action);
-  if (!plugin) {
-    const broken = registry.problems.find(
-      (p) =>
-        p.file
-          .split('/')
-          .pop()
-          ?.replace(/\.[^.]*$/, '') === req.action,
-    );
-    throw new RuneError(
-      'UNKNOWN_ACTION',
-      broken
-        ? `action "${req.action}" exists but is broken: ${broken.file}: ${broken.reason}`
-        : `unknown action "${req.action}" (available: ${[...registry.plugins.keys()].join(', ') || 'none'}; plugins folder ${registry.dir})`,
-      { action: req.action },
-    );
-  }
+  const plugin = findPlugin(registry, req.action);
   const params = structuredClone(req.params);
   const validate = registry.validator(plugin.name);
   if (!validate(params)) {

@@ -1,7 +1,7 @@
 import type { NodeSpec, RuneConfig } from '../config/config-types';
 import { RuneError } from '../core/errors';
-import { isTemplate, parseTemplate } from '../rules/parse-template';
-import { renderTemplate } from '../rules/render-template';
+import { isTemplate, parseTemplate } from '../config/parse-template';
+import { renderTemplate } from '../config/render-template';
 import { isSsmInstanceId } from '../transports/ssm-instance-id';
 import { parseDuration } from '../util/duration';
 import type { JumpHost, Target } from '../transports/transport';

@@ -4,8 +4,13 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { PluginMeta } from './plugin-meta';
 import { parsePluginMetadata } from './parse-plugin-metadata';
 
+/** Why a file in the plugins folder is not a plugin: `rune actions` lists these, `file:line: reason`. */
 export interface PluginProblem {
   file: string;
+  /** The file's stem: the action name it was meant to be (absent for a problem with the folder). */
+  name?: string;
+  /** Line of the file the problem is on, when it is on one. */
+  line: number | null;
   reason: string;
 }
 
@@ -45,6 +50,7 @@ export function loadRegistry(dir: string): PluginRegistry {
   } catch (err) {
     problems.push({
       file: absDir,
+      line: null,
       reason: `cannot read plugins folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     });
     entries = [];
@@ -52,6 +58,7 @@ export function loadRegistry(dir: string): PluginRegistry {
   for (const entry of entries) {
     if (entry.startsWith('.') || IGNORED_EXTENSIONS.has(extname(entry))) continue;
     const path = join(absDir, entry);
+    const name = basename(entry, extname(entry));
     let source: string;
     try {
       const st = statSync(path);
@@ -59,25 +66,28 @@ export function loadRegistry(dir: string): PluginRegistry {
       if (st.size > MAX_PLUGIN_BYTES) {
         problems.push({
           file: path,
-          reason: `too large: ${st.size} bytes (at most ${MAX_PLUGIN_BYTES}; plugins are sent inside the remote command)`,
+          name,
+          line: null,
+          reason: `too large: ${st.size} bytes (at most ${MAX_PLUGIN_BYTES}; plugins travel inside the remote command)`,
         });
         continue;
       }
       source = readFileSync(path, 'utf8');
     } catch (err) {
-      problems.push({ file: path, reason: `cannot read: ${(err as Error).message}` });
+      problems.push({ file: path, name, line: null, reason: `cannot read: ${(err as Error).message}` });
       continue;
     }
-    const stem = basename(entry, extname(entry));
-    const outcome = parsePluginMetadata(source, stem, path, ajv);
+    const outcome = parsePluginMetadata(source, name, path, ajv);
     if (!outcome.ok) {
-      problems.push({ file: path, reason: outcome.reason });
+      problems.push(...outcome.problems.map((p) => ({ file: path, name, ...p })));
       continue;
     }
     const existing = plugins.get(outcome.plugin.name);
     if (existing) {
       problems.push({
         file: path,
+        name,
+        line: null,
         reason: `duplicate plugin name "${outcome.plugin.name}" (also ${existing.path}); keeping the first`,
       });
       continue;

@@ -14,5 +14,3 @@ export interface PluginMeta {
   /** The interpreter named by the shebang, for display. */
   interpreter: string;
 }
-
-export const PLUGIN_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -1,11 +1,17 @@
-import type { ConfigProblem, RuneConfig } from '../config/config-types';
+import type { ConfigProblem, ParsedConfig } from '../config/config-types';
+import { isTemplate } from '../config/parse-template';
+import { brokenPlugin, formatPluginProblem } from '../plugins/find-plugin';
 import type { PluginRegistry } from '../plugins/load-registry';
-import { isTemplate } from './parse-template';
+
+/** What the check reads of a config: a whole RuneConfig, or the parts of a file that parsed. */
+export type RulesToCheck = Pick<ParsedConfig, 'source' | 'rules'> & { lines?: ReadonlyMap<string, number> };
 
 /**
  * The checks of rules.yaml that need the plugins (docs/architecture.md, Configuration): every step names a
- * known action, and params without templates satisfy that plugin's JSON Schema. Pure: the registry
- * is already loaded. `rune rules check` and `rune serve` run it after validateConfig.
+ * plugin that loads (UNKNOWN_ACTION when none has that name, PLUGIN_BROKEN when its file does not
+ * load), and params without templates satisfy that plugin's JSON Schema (INVALID_PARAMS). Pure: the
+ * registry is already loaded. Pass it to validateConfig or readConfig as a check
+ * (`(parsed) => checkRulesAgainstRegistry(parsed, registry)`) and it runs on every rule that parsed.
  *
  * A templated string is only known after rendering, so its pattern, enum and length are checked
  * at run time by the orchestrator; its type is checked here, because a template always renders a
@@ -13,30 +19,39 @@ import { isTemplate } from './parse-template';
  * A mutating action in an `on: resolved` rule is allowed (e.g. undo a drain when the alert clears).
  */
 export function checkRulesAgainstRegistry(
-  config: RuneConfig,
-  registry: Pick<PluginRegistry, 'dir' | 'plugins' | 'validator'>,
-  lineOf: (path: string) => number | null = (path) => config.lines?.get(path) ?? null,
+  config: RulesToCheck,
+  registry: Pick<PluginRegistry, 'dir' | 'plugins' | 'problems' | 'validator'>,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   // Problems inside params point at the nearest line the file has (a missing param has none).
   const nearestLine = (segments: string[]): number | null => {
     for (let n = segments.length; n > 0; n--) {
-      const line = lineOf(segments.slice(0, n).join(''));
+      const line = config.lines?.get(segments.slice(0, n).join('')) ?? null;
       if (line !== null) return line;
     }
     return null;
   };
   const known = [...registry.plugins.keys()].sort();
   config.rules.forEach((rule, i) => {
-    rule.steps.forEach((step, j) => {
+    (rule?.steps ?? []).forEach((step, j) => {
+      if (step?.action === undefined) return;
       const stepPath = `rules[${i}].steps[${j}]`;
+      const at = { file: config.source, line: nearestLine([stepPath, '.action']), path: `${stepPath}.action` };
       if (!registry.plugins.has(step.action)) {
-        problems.push({
-          file: config.source,
-          line: nearestLine([stepPath, '.action']),
-          path: `${stepPath}.action`,
-          message: `unknown action "${step.action}" (plugins in ${registry.dir}: ${known.length ? known.join(', ') : 'none'})`,
-        });
+        const broken = brokenPlugin(registry, step.action);
+        problems.push(
+          broken.length > 0
+            ? {
+                ...at,
+                code: 'PLUGIN_BROKEN',
+                message: `plugin "${step.action}" cannot be loaded: ${broken.map(formatPluginProblem).join('; ')}`,
+              }
+            : {
+                ...at,
+                code: 'UNKNOWN_ACTION',
+                message: `unknown action "${step.action}" (plugins in ${registry.dir}: ${known.join(', ') || 'none'})`,
+              },
+        );
         return;
       }
       const params = step.params ?? {};
@@ -48,11 +63,15 @@ export function checkRulesAgainstRegistry(
         if (templated.has(e.instancePath) && e.keyword !== 'type') continue;
         const segments = [`${stepPath}.params`, ...e.instancePath.split('/').slice(1).map(pointerSegment)];
         const unknown = e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : null;
+        const extra =
+          (unknown === null ? '' : ` (unknown param "${unknown}")`) +
+          (templated.has(e.instancePath) ? ' (a template always renders a string)' : '');
         problems.push({
           file: config.source,
           line: nearestLine(unknown === null ? segments : [...segments, `.${unknown}`]),
           path: segments.join(''),
-          message: `${step.action} params: ${e.message ?? 'invalid'}${unknown === null ? '' : ` (unknown param "${unknown}")`}${templated.has(e.instancePath) ? ' (a template always renders a string)' : ''}`,
+          code: 'INVALID_PARAMS',
+          message: `${step.action} params: ${e.message ?? 'invalid'}${extra}`,
         });
       }
     });

@@ -1,8 +1,8 @@
 import type { NotifierName, RuleSpec } from '../config/config-types';
 import { RuneError } from '../core/errors';
-import { compileParams, type CompiledValue } from './compile-params';
-import { parseMatcher, type Matcher } from './parse-matcher';
-import { parseTemplate, type Template } from './parse-template';
+import { compileParams, type CompiledValue } from '../config/compile-params';
+import { parseMatcher, type Matcher } from '../config/parse-matcher';
+import { parseTemplate, type Template } from '../config/parse-template';
 
 /** The node a rule runs on when it names none: Prometheus' `instance` label without its port. */
 export const DEFAULT_NODE_TEMPLATE = '{{ labels.instance | hostname }}';

@@ -1,7 +1,7 @@
 import type { Alert } from '../core/types';
 import type { CompiledRule } from './compile-rules';
 import { labelValue, matcherMatches } from './matches-labels';
-import type { MatchOp } from './parse-matcher';
+import type { MatchOp } from '../config/parse-matcher';
 
 /** One matcher of a rule against one alert: what it wanted, what the label held, and the verdict. */
 export interface MatcherVerdict {

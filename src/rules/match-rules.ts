@@ -1,8 +1,8 @@
 import type { Alert, Invocation } from '../core/types';
 import type { CompiledRule } from './compile-rules';
-import { renderParams } from './compile-params';
+import { renderParams } from '../config/compile-params';
 import { matchesLabels } from './matches-labels';
-import { renderTemplate } from './render-template';
+import { renderTemplate } from '../config/render-template';
 
 /** A rule that matched but could not be turned into invocations; the caller records it in history. */
 export interface RuleProblem {

@@ -1,4 +1,4 @@
-import type { Matcher } from './parse-matcher';
+import type { Matcher } from '../config/parse-matcher';
 
 /**
  * Longest label value a regex is run on. Longer values are still compared exactly by `=` and `!=`,

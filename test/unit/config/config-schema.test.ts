@@ -34,7 +34,8 @@ test('every key of rules.yaml has a description, and every leaf has examples (ed
     .map((k) => k.path);
   if (noDescription.length || noExamples.length) {
     throw new Error(
-      `config-schema.ts:\n  without description: ${noDescription.join(', ') || '-'}\n  leaves without examples: ${noExamples.join(', ') || '-'}`,
+      `config-schema.ts:\n  without description: ${noDescription.join(', ') || '-'}\n` +
+        `  leaves without examples: ${noExamples.join(', ') || '-'}`,
     );
   }
   expect(typeof (CONFIG_SCHEMA as { description?: unknown }).description).toBe('string');

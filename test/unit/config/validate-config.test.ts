@@ -15,7 +15,7 @@ test('the shipped rules.yaml is valid, without warnings, with its sample rules a
 test('a typo is an error with file, the line of the unknown key, and path', () => {
   const text = 'defaults:\n  transport: ssh\nnodes:\n  - name: web-1\n    adress: 10.0.0.1\n';
   const out = validateConfig(text, 'r.yaml');
-  expect(out.value).toBeNull();
+  expect(out.value).toBeUndefined();
   expect(out.errors).toEqual([
     {
       file: 'r.yaml',
@@ -46,7 +46,7 @@ test('duplicate keys, custom tags and alias bombs are refused', () => {
     'nodes: *i',
   ].join('\n');
   const out = validateConfig(bomb, 'r.yaml');
-  expect(out.value).toBeNull();
+  expect(out.value).toBeUndefined();
   expect(out.errors[0]!.message).toMatch(/[Ee]xcessive alias count|alias/);
 });
 
@@ -117,7 +117,8 @@ describe('rules', () => {
 
   test('an unknown step key, a missing action and a bad on are schema errors with their lines', () => {
     const out = validateConfig(
-      'rules:\n  - name: r\n    matchers: [\'a="b"\']\n    on: fired\n    steps:\n      - params: {}\n        continue_on_eror: true\n',
+      'rules:\n  - name: r\n    matchers: [\'a="b"\']\n    on: fired\n' +
+        '    steps:\n      - params: {}\n        continue_on_eror: true\n',
       'r.yaml',
     );
     expect(out.errors).toEqual([
@@ -155,10 +156,11 @@ describe('rules', () => {
 
   test('a bad matcher is an error at its list item, with the column and the reason', () => {
     const out = validateConfig(
-      'rules:\n  - name: r\n    matchers:\n      - alertname="X"\n      - severity=~"(a+)+"\n    steps: [{action: noop}]\n',
+      'rules:\n  - name: r\n    matchers:\n      - alertname="X"\n      - severity=~"(a+)+"\n' +
+        '    steps: [{action: noop}]\n',
       'r.yaml',
     );
-    expect(out.value).toBeNull();
+    expect(out.value).toBeUndefined();
     expect(out.errors).toEqual([
       {
         file: 'r.yaml',
@@ -173,7 +175,9 @@ describe('rules', () => {
 
   test('a bad template in node or params is an error at its line, with its path inside params', () => {
     const text =
-      "rules:\n  - name: r\n    matchers: ['a=\"b\"']\n    node: '{{ labels.instance | hostnme }}'\n    steps:\n      - action: gather-logs\n        params:\n          units: [docker, '{{ labels.__proto__ }}']\n";
+      "rules:\n  - name: r\n    matchers: ['a=\"b\"']\n    node: '{{ labels.instance | hostnme }}'\n" +
+      '    steps:\n      - action: gather-logs\n        params:\n' +
+      "          units: [docker, '{{ labels.__proto__ }}']\n";
     const out = validateConfig(text, 'r.yaml');
     expect(out.errors).toEqual([
       {
@@ -224,7 +228,8 @@ describe('rules', () => {
         line: 4,
         path: 'notify.pagerduty',
         message:
-          'must NOT have additional properties (unknown key "token"); secrets never live in rules.yaml: use token_file or RUNE_PAGERDUTY_TOKEN',
+          'must NOT have additional properties (unknown key "token"); ' +
+          'secrets never live in rules.yaml: use token_file or RUNE_PAGERDUTY_TOKEN',
       },
     ]);
     const slack = validateConfig(
@@ -232,7 +237,8 @@ describe('rules', () => {
       'r.yaml',
     );
     expect(slack.errors.map((e) => e.message)).toContain(
-      'must NOT have additional properties (unknown key "webhook_url"); secrets never live in rules.yaml: use webhook_url_file',
+      'must NOT have additional properties (unknown key "webhook_url"); ' +
+        'secrets never live in rules.yaml: use webhook_url_file',
     );
     const hook = validateConfig('notify:\n  webhook: {url: "ftp://x", secret: abc}\n', 'r.yaml');
     expect(hook.errors.map((e) => e.message)).toEqual(
@@ -242,7 +248,11 @@ describe('rules', () => {
 
   test('guards are accepted without warnings, per rule and under defaults.guards; blast_radius names one limit', () => {
     const out = validateConfig(
-      `defaults:\n  guards: {cooldown: 10m, breaker: {failures: 2}, node_lock_wait: 5m}\nrules:\n${rule('    cooldown: 30m\n    budget: {max_runs: 5, per: 1h}\n    blast_radius: {max_percent: 20, per: 1h}\n    breaker: {failures: 4, probe_after: 30m}\n')}`,
+      'defaults:\n  guards: {cooldown: 10m, breaker: {failures: 2}, node_lock_wait: 5m}\nrules:\n' +
+        rule(
+          '    cooldown: 30m\n    budget: {max_runs: 5, per: 1h}\n' +
+            '    blast_radius: {max_percent: 20, per: 1h}\n    breaker: {failures: 4, probe_after: 30m}\n',
+        ),
       'r.yaml',
     );
     expect(out.errors).toEqual([]);
@@ -286,5 +296,91 @@ test('a templated instance_id is checked when the file loads', () => {
     line: 4,
     path: 'nodes[0].instance_id',
     message: expect.stringMatching(/^invalid template: column \d+: /),
+  });
+});
+
+describe('every problem in one pass', () => {
+  // Schema errors do not hide the semantic ones: those run on every part the schema accepted.
+  const text = [
+    'notify:', //                                                1
+    '  slack: {webhook_url_file: /run/secrets/slack}', //        2
+    'nodes:', //                                                 3
+    '  - name: web-1', //                                        4
+    '    adress: 10.0.0.1', //                                   5 unknown key
+    '  - name: web-1', //                                        6 duplicate node
+    '  - {name: "ip-*", address: 10.0.0.9, port: "22"}', //      7 wrong type; glob with an address
+    'rules:', //                                                 8
+    '  - name: restart-docker', //                               9
+    `    matchers: ['alertname="DockerDown"', 'severity=~"(a+)+"']`, // 10 regex refused
+    '    steps: [{action: restart-docker}]', //                  11
+    '    cooldown: 30 minutes', //                               12 not a duration
+    '  - name: restart-docker', //                               13 duplicate rule
+    `    matchers: ['alertname="X"']`, //                        14
+    "    node: '{{ labels.instance | hostnme }}'", //            15 unknown filter
+    '    notify: [pagerduty]', //                                16 not configured
+    '    on: sometimes', //                                      17 not in the enum
+    '    steps: [{action: noop}]', //                            18
+    '    blast_radius: {per: 1h}', //                            19 neither limit
+    '  - name: Bad_Name', //                                     20 not the name pattern
+    `    matchers: ['a="b"', 'severity=']`, //                   21 matcher without a value
+    '    steps:', //                                             22
+    '      - action: noop', //                                   23
+    "        params: {message: '{{ labels.x | nope }}'}", //     24 unknown filter
+    '        continue_on_eror: true', //                         25 unknown key
+    '',
+  ].join('\n');
+
+  test('schema and semantic problems come together, each on its line, in line order', () => {
+    const out = validateConfig(text, 'rules.yaml');
+    expect(out.value).toBeUndefined();
+    expect(out.errors.map((e) => `${e.line}: ${e.path}: ${e.message}`)).toEqual([
+      '5: nodes[0]: must NOT have additional properties (unknown key "adress")',
+      '6: nodes[1].name: duplicate node "web-1" (first at nodes[0])',
+      '7: nodes[2].port: must be integer',
+      '7: nodes[2].address: a glob node cannot have one fixed address; the matched name is the address',
+      expect.stringMatching(/^10: rules\[0\]\.matchers\[1\]: invalid matcher .*: column 11: regex refused: nested/),
+      '12: rules[0].cooldown: must match pattern "^(\\d+(ms|s|m|h|d))+$"',
+      '13: rules[1].name: duplicate rule "restart-docker" (first at rules[0])',
+      expect.stringMatching(/^15: rules\[1\]\.node: invalid template: column 22: unknown filter "hostnme"/),
+      '16: rules[1].notify[0]: notifier "pagerduty" is not configured under notify: (configured: slack)',
+      '17: rules[1].on: must be equal to one of the allowed values (firing, resolved)',
+      '19: rules[1].blast_radius: blast_radius needs exactly one of max_nodes or max_percent (with per)',
+      '20: rules[2].name: must match pattern "^[a-z0-9][a-z0-9_.-]{0,62}$"',
+      '21: rules[2].matchers[1]: invalid matcher "severity=": column 10: ' +
+        'missing value after = (write "" for the empty value)',
+      expect.stringMatching(
+        /^24: rules\[2\]\.steps\[0\]\.params\.message: invalid template: column 15: unknown filter/,
+      ),
+      '25: rules[2].steps[0]: must NOT have additional properties (unknown key "continue_on_eror")',
+    ]);
+  });
+
+  test('what parsed is handed on, with the refused parts taken out and every index kept', () => {
+    const { parsed } = validateConfig(text, 'rules.yaml');
+    expect(parsed.nodes).toEqual([{ name: 'web-1' }, { name: 'web-1' }, { name: 'ip-*', address: '10.0.0.9' }]);
+    expect(parsed.rules.map((r) => r?.name)).toEqual(['restart-docker', 'restart-docker', undefined]);
+    expect(parsed.rules[1]).not.toHaveProperty('on');
+    expect(parsed.rules[2]!.steps).toEqual([{ action: 'noop', params: { message: '{{ labels.x | nope }}' } }]);
+    expect(parsed.lines.get('rules[2].steps[0].action')).toBe(23);
+  });
+
+  test('a blast radius whose limit the schema refused is not also said to lack one', () => {
+    const out = validateConfig(
+      `rules:\n${'  - name: r\n    matchers: [\'a="b"\']\n    steps: [{action: noop}]\n'}` +
+        '    blast_radius: {max_nodes: 0, per: 1h}\n',
+      'r.yaml',
+    );
+    expect(out.errors.map((e) => `${e.line}: ${e.path}: ${e.message}`)).toEqual([
+      '5: rules[0].blast_radius.max_nodes: must be >= 1',
+    ]);
+  });
+
+  test('a file that is not YAML, or not a mapping, has nothing parsed to check further', () => {
+    const broken = validateConfig('rules:\n  - name: [r\n', 'r.yaml');
+    expect(broken.errors.length).toBeGreaterThan(0);
+    expect(broken.parsed.rules).toEqual([]);
+    const list = validateConfig('- a\n- b\n', 'r.yaml');
+    expect(list.errors.map((e) => `${e.line}: ${e.path}: ${e.message}`)).toEqual(['1: (top level): must be object']);
+    expect(list.parsed).toMatchObject({ nodes: [], rules: [], notify: {} });
   });
 });

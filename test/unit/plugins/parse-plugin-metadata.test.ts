@@ -27,20 +27,48 @@ test('mutating defaults to true: unknown side effects count as changes', () => {
   expect(out.ok && out.plugin.mutating).toBe(true);
 });
 
+// The block starts on line 3 of the file (after the shebang and the opening `# ---`).
 test.each([
-  ['unknown key', 'name: x\nversion: 1.0.0\ndescription: d\nmutatng: true', /unknown metadata key\(s\): mutatng/],
-  ['bad timeout', 'name: x\nversion: 1.0.0\ndescription: d\ntimeout: forever', /timeout "forever" is not a duration/],
-  ['uppercase name', 'name: X\nversion: 1.0.0\ndescription: d', /must match/],
-  ['params not an object schema', 'name: x\nversion: 1.0.0\ndescription: d\nparams: {type: string}', /type: object/],
-  ['duplicate keys', 'name: x\nname: x\nversion: 1.0.0\ndescription: d', /not valid YAML/],
-  ['no description', 'name: x\nversion: 1.0.0', /description is missing/],
-])('%s is refused with a reason', (_label, meta, reason) => {
+  [
+    'unknown key',
+    'name: x\nversion: 1.0.0\ndescription: d\nmutatng: true',
+    6,
+    /^unknown metadata key "mutatng" \(allowed:/,
+  ],
+  [
+    'bad timeout',
+    'name: x\nversion: 1.0.0\ndescription: d\ntimeout: forever',
+    6,
+    /timeout "forever" is not a duration/,
+  ],
+  ['uppercase name', 'name: X\nversion: 1.0.0\ndescription: d', 3, /^name "X" must match/],
+  ['params not an object schema', 'name: x\nversion: 1.0.0\ndescription: d\nparams: {type: string}', 6, /type: object/],
+  ['duplicate keys', 'name: x\nname: x\nversion: 1.0.0\ndescription: d', 4, /not valid YAML: Map keys must be unique/],
+  ['no description', 'name: x\nversion: 1.0.0', 2, /^description is missing \(required\)$/],
+  ['mutating as a string', 'name: x\nversion: 1.0.0\ndescription: d\nmutating: "no"', 6, /^mutating must be true/],
+])('%s is refused with the line and the reason', (_label, meta, line, reason) => {
   const out = parsePluginMetadata(file(meta), 'x', '/p/x', ajv);
-  expect(out.ok).toBe(false);
-  if (!out.ok) expect(out.reason).toMatch(reason);
+  expect(out).toEqual({ ok: false, problems: [{ line, reason: expect.stringMatching(reason) }] });
 });
 
-test('an unclosed block is refused', () => {
+test('every problem of the block is reported, each on its line', () => {
+  const out = parsePluginMetadata(file('name: y\nversion: one\ntimeout: 0s\nbecome: yes'), 'x', '/p/x', ajv);
+  expect(out).toEqual({
+    ok: false,
+    problems: [
+      { line: 2, reason: 'description is missing (required)' },
+      { line: 3, reason: 'name "y" must equal the file stem "x"' },
+      { line: 4, reason: 'version "one" is not semver (e.g. 1.0.0)' },
+      { line: 5, reason: 'timeout "0s" is not a duration like 30s or 5m' },
+      { line: 6, reason: 'become must be true or false' },
+    ],
+  });
+});
+
+test('an unclosed block is refused at the line that leaves it', () => {
   const out = parsePluginMetadata('#!/bin/sh\n# ---\n# name: x\necho hi\n', 'x', '/p/x', ajv);
-  expect(out).toEqual({ ok: false, reason: 'line 4 is inside the metadata block but does not start with "# "' });
+  expect(out).toEqual({
+    ok: false,
+    problems: [{ line: 4, reason: 'line 4 is inside the metadata block but does not start with "# "' }],
+  });
 });

@@ -26,6 +26,7 @@ describe('checkRulesAgainstRegistry', () => {
         file: 'r.yaml',
         line: 7,
         path: 'rules[0].steps[1].action',
+        code: 'UNKNOWN_ACTION',
         message: expect.stringMatching(
           /^unknown action "restart-dokcer" \(plugins in .*plugins: disk-usage, gather-logs, noop, restart-docker, restart-nomad\)$/,
         ),
@@ -36,7 +37,8 @@ describe('checkRulesAgainstRegistry', () => {
   test("literal params are checked against the plugin's schema, each problem on its own line", () => {
     const problems = check(
       rule(
-        '      - action: gather-logs\n        params:\n          since: yesterday\n          unitz: [docker]\n      - action: restart-docker\n        params: {wait_seconds: 0}\n',
+        '      - action: gather-logs\n        params:\n          since: yesterday\n          unitz: [docker]\n' +
+          '      - action: restart-docker\n        params: {wait_seconds: 0}\n',
       ),
     );
     expect(problems).toEqual([
@@ -44,18 +46,21 @@ describe('checkRulesAgainstRegistry', () => {
         file: 'r.yaml',
         line: 9,
         path: 'rules[0].steps[0].params',
+        code: 'INVALID_PARAMS',
         message: 'gather-logs params: must NOT have additional properties (unknown param "unitz")',
       },
       {
         file: 'r.yaml',
         line: 8,
         path: 'rules[0].steps[0].params.since',
+        code: 'INVALID_PARAMS',
         message: expect.stringMatching(/^gather-logs params: must match pattern/),
       },
       {
         file: 'r.yaml',
         line: 11,
         path: 'rules[0].steps[1].params.wait_seconds',
+        code: 'INVALID_PARAMS',
         message: 'restart-docker params: must be >= 1',
       },
     ]);
@@ -74,6 +79,7 @@ describe('checkRulesAgainstRegistry', () => {
         file: 'r.yaml',
         line: 7,
         path: 'rules[0].steps[0].params.wait_seconds',
+        code: 'INVALID_PARAMS',
         message: 'restart-docker params: must be integer (a template always renders a string)',
       },
     ]);
@@ -99,10 +105,78 @@ describe('checkRulesAgainstRegistry', () => {
     ).toEqual([]);
   });
 
-  test('without a line map (a config built in code), lines are null and an explicit lineOf wins', () => {
+  test('without a line map (a config built in code), lines are null', () => {
     const config = { ...validateConfig(rule('      - action: nope\n'), 'r.yaml').value! };
     delete config.lines;
     expect(checkRulesAgainstRegistry(config, registry)[0]!.line).toBeNull();
-    expect(checkRulesAgainstRegistry(config, registry, () => 42)[0]!.line).toBe(42);
+  });
+});
+
+describe('as a check of validateConfig: one pass over what parsed', () => {
+  // Plugins: echo loads; bad-version.sh and wrong-name.sh exist but do not (test/fixtures/broken-plugins).
+  const broken = loadRegistry(join(__dirname, '..', '..', 'fixtures', 'broken-plugins'));
+  const text = [
+    'rules:', //                                                   1
+    '  - name: r1', //                                             2
+    `    matchers: ['a="b"', 'b=~"(x+)+"']`, //                    3 regex refused (semantic)
+    '    steps:', //                                               4
+    '      - action: restart-dokcer', //                           5 UNKNOWN_ACTION
+    '      - action: echo', //                                     6
+    '        params: {message: 5}', //                             7 INVALID_PARAMS
+    '    cooldown: 30 minutes', //                                 8 schema
+    '  - name: r1', //                                             9 duplicate rule
+    `    matchers: ['a="b"']`, //                                  10
+    '    on: sometimes', //                                        11 schema
+    '    steps:', //                                               12
+    '      - action: bad-version', //                              13 PLUGIN_BROKEN
+    '      - action: wrong-name', //                               14 PLUGIN_BROKEN
+    '      - {action: echo, params: {colour: red}, retry: 2}', //  15 schema (retry) and INVALID_PARAMS (colour)
+    '',
+  ].join('\n');
+
+  test('schema, semantic and registry problems, each with its line and, from the registry, its code', () => {
+    const out = validateConfig(text, 'rules.yaml', [(parsed) => checkRulesAgainstRegistry(parsed, broken)]);
+    expect(out.value).toBeUndefined();
+    expect(out.errors.map((e) => [e.line, e.path, e.code ?? null, e.message])).toEqual([
+      [3, 'rules[0].matchers[1]', null, expect.stringMatching(/^invalid matcher .*regex refused: nested quantifier/)],
+      [5, 'rules[0].steps[0].action', 'UNKNOWN_ACTION', expect.stringMatching(/^unknown action "restart-dokcer" \(/)],
+      [7, 'rules[0].steps[1].params.message', 'INVALID_PARAMS', 'echo params: must be string'],
+      [8, 'rules[0].cooldown', null, 'must match pattern "^(\\d+(ms|s|m|h|d))+$"'],
+      [9, 'rules[1].name', null, 'duplicate rule "r1" (first at rules[0])'],
+      [11, 'rules[1].on', null, 'must be equal to one of the allowed values (firing, resolved)'],
+      [
+        13,
+        'rules[1].steps[0].action',
+        'PLUGIN_BROKEN',
+        `plugin "bad-version" cannot be loaded: ${join(broken.dir, 'bad-version.sh')}:4: ` +
+          'version "one" is not semver (e.g. 1.0.0)',
+      ],
+      [
+        14,
+        'rules[1].steps[1].action',
+        'PLUGIN_BROKEN',
+        `plugin "wrong-name" cannot be loaded: ${join(broken.dir, 'wrong-name.sh')}:3: ` +
+          'name "other" must equal the file stem "wrong-name"',
+      ],
+      [15, 'rules[1].steps[2]', null, 'must NOT have additional properties (unknown key "retry")'],
+      [
+        15,
+        'rules[1].steps[2].params',
+        'INVALID_PARAMS',
+        'echo params: must NOT have additional properties (unknown param "colour")',
+      ],
+    ]);
+  });
+
+  test('a clean file gives its config, and the check ran on it', () => {
+    const ok = 'rules:\n  - name: r\n    matchers: [\'a="b"\']\n    steps: [{action: echo}]\n';
+    let checked = 0;
+    const out = validateConfig(ok, 'rules.yaml', [
+      (parsed) => {
+        checked += parsed.rules.length;
+        return checkRulesAgainstRegistry(parsed, broken);
+      },
+    ]);
+    expect([out.errors, checked, out.value?.rules.map((r) => r.name)]).toEqual([[], 1, ['r']]);
   });
 });

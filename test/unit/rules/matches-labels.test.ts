@@ -1,5 +1,5 @@
 import { matcherMatches, matchesLabels, MAX_REGEX_INPUT } from '../../../src/rules/matches-labels';
-import { parseMatcher, type Matcher } from '../../../src/rules/parse-matcher';
+import { parseMatcher, type Matcher } from '../../../src/config/parse-matcher';
 
 function m(text: string): Matcher {
   const out = parseMatcher(text);

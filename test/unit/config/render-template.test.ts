@@ -1,5 +1,5 @@
-import { parseTemplate } from '../../../src/rules/parse-template';
-import { renderTemplate, type TemplateAlert } from '../../../src/rules/render-template';
+import { parseTemplate } from '../../../src/config/parse-template';
+import { renderTemplate, type TemplateAlert } from '../../../src/config/render-template';
 
 const alert: TemplateAlert = {
   status: 'firing',

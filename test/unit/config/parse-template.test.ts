@@ -1,4 +1,4 @@
-import { isTemplate, parseTemplate } from '../../../src/rules/parse-template';
+import { isTemplate, parseTemplate } from '../../../src/config/parse-template';
 
 describe('parseTemplate', () => {
   test('text and expressions with chained filters become a tree', () => {

@@ -1,4 +1,4 @@
-import { parseMatcher } from '../../../src/rules/parse-matcher';
+import { parseMatcher } from '../../../src/config/parse-matcher';
 
 describe('parseMatcher: Alertmanager syntax', () => {
   test.each([

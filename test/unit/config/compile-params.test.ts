@@ -1,5 +1,5 @@
-import { compileParams, renderParams } from '../../../src/rules/compile-params';
-import type { TemplateAlert } from '../../../src/rules/render-template';
+import { compileParams, renderParams } from '../../../src/config/compile-params';
+import type { TemplateAlert } from '../../../src/config/render-template';
 
 const alert: TemplateAlert = {
   status: 'firing',

@@ -61,7 +61,11 @@ export function checkRegexSafety(pattern: string, flags: string): string | null 
   const ctx: Ctx = { flags, chars: [...new Set([...SAMPLES, ...pattern])], stretches: new WeakMap() };
   for (const c of ctx.chars) {
     if (maxOverlap(pieces, c, ctx) > 2) {
-      return `more than two repetitions (*, +, {n,m}) that can consume the same character ${JSON.stringify(c)}: matching time grows as the value length to that power; split it into several matchers on the same label (all must match)`;
+      return (
+        `more than two repetitions (*, +, {n,m}) that can consume the same character ${JSON.stringify(c)}: ` +
+        'matching time grows as the value length to that power; ' +
+        'split it into several matchers on the same label (all must match)'
+      );
     }
   }
   return null;
@@ -72,10 +76,16 @@ function checkStructure(alts: Piece[][], flags: string): string | null {
     for (const p of seq) {
       if (p.kind !== 'group' || !p.alts) continue;
       if (p.repeats && p.alts.some((alt) => alt.some(containsQuantifier))) {
-        return `nested quantifier in ${p.src}${p.quantifier}: a repeated group that contains a repetition (like (a+)+) can take exponential time; repeat a character class instead, e.g. [a-z.]+`;
+        return (
+          `nested quantifier in ${p.src}${p.quantifier}: a repeated group that contains a repetition ` +
+          '(like (a+)+) can take exponential time; repeat a character class instead, e.g. [a-z.]+'
+        );
       }
       if (p.repeats && p.alts.length > 1 && !startsAreDistinct(p.alts, flags.includes('i'))) {
-        return `alternatives that can start with the same character inside a repeated group ${p.src}${p.quantifier} (like (a|a)*) can take exponential time; use a character class or make each alternative start differently`;
+        return (
+          `alternatives that can start with the same character inside a repeated group ${p.src}${p.quantifier} ` +
+          '(like (a|a)*) can take exponential time; use a character class or make each alternative start differently'
+        );
       }
       const inner = checkStructure(p.alts, flags);
       if (inner) return inner;

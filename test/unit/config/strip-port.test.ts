@@ -1,4 +1,4 @@
-import { stripPort } from '../../../src/rules/strip-port';
+import { stripPort } from '../../../src/config/strip-port';
 
 test.each([
   ['10.0.1.23:9100', '10.0.1.23'],

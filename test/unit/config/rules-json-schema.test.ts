@@ -11,7 +11,8 @@ test('rules.schema.json is what scripts/write-rules-schema.js writes from the cu
   const expected = rulesSchemaJson();
   if (committed !== expected) {
     throw new Error(
-      'rules.schema.json is out of date with src/config/config-schema.ts: run `npm run build && node scripts/write-rules-schema.js` and commit the result',
+      'rules.schema.json is out of date with src/config/config-schema.ts: ' +
+        'run `npm run build && node scripts/write-rules-schema.js` and commit the result',
     );
   }
   const doc = JSON.parse(committed) as Record<string, unknown>;

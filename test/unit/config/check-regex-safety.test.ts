@@ -1,6 +1,6 @@
-import { checkRegexSafety } from '../../../src/rules/check-regex-safety';
+import { checkRegexSafety } from '../../../src/config/check-regex-safety';
 import { MAX_REGEX_INPUT } from '../../../src/rules/matches-labels';
-import { parseMatcher } from '../../../src/rules/parse-matcher';
+import { parseMatcher } from '../../../src/config/parse-matcher';
 
 describe('checkRegexSafety', () => {
   test.each([
