@@ -1,7 +1,8 @@
 import { stringify as toYaml } from 'yaml';
 import { isRuneError } from '../core/errors';
 import type { Result } from '../core/types';
-import { callServer, serverTarget } from './call-server';
+import { readServerTarget } from '../settings/read-settings';
+import { callServer } from './call-server';
 import { formatResults, type OutputFormat } from './format-result';
 
 export interface JobsIo {
@@ -41,7 +42,7 @@ async function ask(
 ): Promise<Answer> {
   let r: { status: number; body: Record<string, unknown> };
   try {
-    r = await callServer(serverTarget(flags, io.env), method, path, body, deps.fetch);
+    r = await callServer(readServerTarget(flags, io.env), method, path, body, deps.fetch);
   } catch (err) {
     if (isRuneError(err) && err.code === 'SERVER_UNREACHABLE') {
       io.stderr(`rune: ${err.message}\n`);

@@ -17,16 +17,16 @@ import type { SsmRateControlsSpec, Result, TransportKind } from '../core/types';
 import { createSsmTransport } from '../transports/ssm-transport';
 import type { Transport } from '../transports/transport';
 import { parseDuration, formatDuration } from '../util/duration';
-import { callServer, serverTarget } from './call-server';
+import { callServer } from './call-server';
 import { exitCodeForAll } from './exit-code';
 import { formatActionsText, formatResults, type OutputFormat } from './format-result';
 import { jobsCancel, jobsList, jobsRetry, jobsShow, type JobsListFlags, type JobsServerFlags } from './jobs-commands';
 import { parseCliParams } from './parse-params';
 import { tokensAdd, tokensList, tokensRemove, type TokensAddFlags } from './tokens-commands';
-import { readSettings, type Settings } from './read-settings';
+import { readServerTarget, readServeSettings, readSettings, type Settings } from '../settings/read-settings';
+import { DEFAULTS } from '../settings/defaults';
 import type { Logger } from '../core/logger';
 import { createLogger } from '../server/create-logger';
-import { readServeSettings } from '../server/read-serve-settings';
 import { rulesReplayCommand, type ReplayFlags } from './rules-replay-command';
 import { rulesTestCommand, type RulesTestFlags } from './rules-test-command';
 import { startServer } from '../server/start-server';
@@ -106,7 +106,7 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--max-errors <n>', 'SSM only: MaxErrors of each SendCommand, a count or a percentage (e.g. 0, 10%)')
     .option('--timeout <duration>', "override the plugin's run timeout (e.g. 60s, 5m)")
     .option('--concurrency <n>', 'nodes contacted at once (default: defaults.concurrency in rules.yaml, 20)')
-    .option('-c, --config <file>', 'rules file with the nodes: inventory (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('-c, --config <file>', `rules file with the nodes: inventory (env RUNE_CONFIG, default ${DEFAULTS.config})`)
     .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
     .action(async (action: string, o: RunFlags) => {
       exitCode = await runCommand(action, o, io, deps);
@@ -128,7 +128,7 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   rules
     .command('check')
     .description('validate a rules file and print every problem with file:line and path')
-    .argument('[file]', 'rules file (default: RUNE_CONFIG or ./rules.yaml)')
+    .argument('[file]', `rules file (default: RUNE_CONFIG or ${DEFAULTS.config})`)
     .option('--plugins <dir>', 'plugins folder the actions are checked against (env RUNE_PLUGINS_DIR)')
     .action((file: string | undefined, o: { plugins?: string }) => {
       exitCode = rulesCheckCommand(file, o, io);
@@ -142,11 +142,11 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
       'Alertmanager webhook, PagerDuty webhook or alerts list, or bare alert(s) {labels, …} (JSON file)',
     )
     .option('--tests <file>', 'rule unit tests (YAML): alerts and the invocations they must give (see docs/rules.md)')
-    .option('-c, --config <file>', 'rules file (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('-c, --config <file>', `rules file (env RUNE_CONFIG, default ${DEFAULTS.config})`)
     .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
     .option(
       '--db <file>',
-      "RUNE's database, read-only, for the guards' state (env RUNE_DB, default ./data/rune.db; absent: fresh state)",
+      `RUNE's database, read-only, for the guards' state (env RUNE_DB, default ${DEFAULTS.db}; absent: fresh state)`,
     )
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (payload: string | undefined, o: RulesTestFlags) => {
@@ -159,9 +159,9 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     )
     .requiredOption('--since <when>', 'from how long ago (24h, 7d) or an RFC 3339 time')
     .option('--until <when>', 'up to how long ago or an RFC 3339 time (default now)')
-    .option('-c, --config <file>', 'the rules to replay (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('-c, --config <file>', `the rules to replay (env RUNE_CONFIG, default ${DEFAULTS.config})`)
     .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
-    .option('--db <file>', "RUNE's database, opened read-only (env RUNE_DB, default ./data/rune.db)")
+    .option('--db <file>', `RUNE's database, opened read-only (env RUNE_DB, default ${DEFAULTS.db})`)
     .option('--all', 'show every alert, not only those whose decisions differ')
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action((o: ReplayFlags) => {
@@ -171,18 +171,17 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   program
     .command('serve')
     .description('run the service: Alertmanager and PagerDuty webhooks, the REST API, the job queue')
-    .option('-c, --config <file>', 'rules file (env RUNE_CONFIG, default ./rules.yaml)')
+    .option('-c, --config <file>', `rules file (env RUNE_CONFIG, default ${DEFAULTS.config})`)
     .option('--plugins <dir>', 'plugins folder (env RUNE_PLUGINS_DIR)')
-    .option('--listen <host:port>', 'listen address (env RUNE_LISTEN, default 127.0.0.1:9095)')
+    .option('--listen <host:port>', `listen address (env RUNE_LISTEN, default ${DEFAULTS.listen})`)
     .option('--public-url <url>', 'URL of RUNE in links posted to incidents (env RUNE_PUBLIC_URL)')
-    .option('--db <file>', 'SQLite database (env RUNE_DB, default ./data/rune.db)')
-    .option('--concurrency <n>', 'jobs running at once (default 10)')
+    .option('--db <file>', `SQLite database (env RUNE_DB, default ${DEFAULTS.db})`)
+    .option('--concurrency <n>', `jobs running at once (default ${DEFAULTS.serveConcurrency})`)
     .option('--dry-run', 'every job is a RUNE dry run: plans are recorded, no node is contacted')
     .option('--insecure-no-auth', 'turn off all authentication (local experiments only)')
     .option(
       '--shutdown-grace <duration>',
-      'on SIGTERM, how long running jobs may finish before they are marked interrupted',
-      '30s',
+      `on SIGTERM, how long running jobs may finish before they are marked interrupted (default ${DEFAULTS.shutdownGrace})`,
     )
     .action(async (o: ServeCliFlags) => {
       exitCode = await serveCommand(o, io, deps);
@@ -191,7 +190,10 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
   // ---- Commands against a running `rune serve` (docs/safety.md): a tiny HTTP client, no state here.
   const serverCommand = (cmd: Command) =>
     cmd
-      .option('--server <url>', 'the running RUNE (env RUNE_PUBLIC_URL, default http://127.0.0.1:9095)')
+      .option(
+        '--server <url>',
+        `the running RUNE (env RUNE_PUBLIC_URL, default http://${DEFAULTS.listen} or RUNE_LISTEN)`,
+      )
       .option('--url <url>', 'alias of --server')
       .option('--token <token>', 'API token (env RUNE_TOKEN, else RUNE_API_TOKEN)');
   const call = async (
@@ -201,7 +203,7 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     body: Record<string, unknown> | undefined,
     show: (b: Record<string, unknown>) => string,
   ) => {
-    const r = await callServer(serverTarget(o, io.env), method, path, body, deps.fetch);
+    const r = await callServer(readServerTarget(o, io.env), method, path, body, deps.fetch);
     if (r.status >= 200 && r.status < 300) {
       io.stdout(show(r.body));
       return 0;
@@ -484,12 +486,7 @@ interface ServeCliFlags {
 async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   const serve = readServeSettings(o, io.env, (p) => readFileSync(p, 'utf8'));
-  const graceMs = parseDuration(o.shutdownGrace ?? '30s');
-  if (graceMs === undefined)
-    throw new RuneError(
-      'USAGE',
-      `--shutdown-grace ${JSON.stringify(o.shutdownGrace)} is not a duration like 30s or 2m`,
-    );
+  const graceMs = serve.shutdownGraceMs;
   const log = deps.createLogger?.() ?? createLogger();
   if (serve.insecureNoAuth) {
     io.stderr(
@@ -548,7 +545,7 @@ function actionsCommand(o: { output: OutputFormat; plugins?: string }, io: CliIo
 
 /** Every problem, schema and semantics, including actions and literal params against the plugins. */
 function rulesCheckCommand(file: string | undefined, o: { plugins?: string }, io: CliIo): number {
-  const path = file ?? (io.env.RUNE_CONFIG || './rules.yaml');
+  const path = file ?? readSettings({}, io.env).configPath;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

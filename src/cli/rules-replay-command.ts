@@ -8,7 +8,7 @@ import { openHistory } from '../store/open-history';
 import type { Job } from '../core/job';
 import { parseDuration } from '../util/duration';
 import type { CliIo } from './cli-io';
-import { readSettings } from './read-settings';
+import { readDbPath, readSettings } from '../settings/read-settings';
 
 export interface ReplayFlags {
   since: string;
@@ -76,7 +76,7 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   const runtime = loadRuntime(settings);
   const rules = compileRules(runtime.config.rules);
-  const history = openHistory(o.db ?? io.env.RUNE_DB ?? './data/rune.db');
+  const history = openHistory(readDbPath(o, io.env));
   try {
     const ruleNames = [...new Set([...runtime.config.rules.map((r) => r.name), ...history.rulesWithJobs()])];
     const seen = new Set<string>();

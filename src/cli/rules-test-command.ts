@@ -10,7 +10,7 @@ import { parseAnyPayload } from '../sources/parse-any-payload';
 import { openHistory } from '../store/open-history';
 import { formatExplanationText, summarize, type ExplainDocument } from './format-explanation';
 import type { CliIo } from './cli-io';
-import { readSettings } from './read-settings';
+import { readDbPath, readSettings } from '../settings/read-settings';
 
 export interface RulesTestFlags {
   config?: string;
@@ -56,7 +56,7 @@ export async function rulesTestCommand(
     for (const p of parsed.problems) io.stderr(`${file}: ${p}\n`);
     return 2;
   }
-  const dbPath = o.db ?? io.env.RUNE_DB ?? './data/rune.db';
+  const dbPath = readDbPath(o, io.env);
   const history = existsSync(dbPath) ? openHistory(dbPath) : null;
   try {
     const at = now().getTime();

@@ -5,6 +5,7 @@ import { generateToken } from '../auth/generate-token';
 import { hashToken } from '../auth/hash-token';
 import { nameProblem, parseTokensFile, roleProblem, scopeProblem, type StoredToken } from '../auth/parse-tokens-file';
 import { RuneError } from '../core/errors';
+import { readTokensFilePath } from '../settings/read-settings';
 
 export interface TokensIo {
   stdout: (s: string) => void;
@@ -21,7 +22,7 @@ export interface TokensAddFlags {
 
 /** --file, else RUNE_API_TOKENS_FILE: the file `rune serve` reads. */
 function tokensFile(flags: { file?: string | undefined }, env: NodeJS.ProcessEnv): string {
-  const file = flags.file ?? env.RUNE_API_TOKENS_FILE;
+  const file = readTokensFilePath(flags, env);
   if (!file) throw new RuneError('USAGE', 'which tokens file? give --file PATH or set RUNE_API_TOKENS_FILE');
   return file;
 }

@@ -3,8 +3,6 @@ import { RuneError } from '../core/errors';
 import { EMBEDDED_CONFIG, type ConfigProblem, type RuneConfig } from './config-types';
 import { validateConfig } from './validate-config';
 
-export const DEFAULT_CONFIG_PATH = './rules.yaml';
-
 /** Formats one problem as `file:line: path: message`, the way compilers do. */
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}${p.line !== null ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Settings } from '../cli/read-settings';
 import { formatProblem, readConfig } from '../config/read-config';
 import { RuneError } from '../core/errors';
 import { createGuardCounters, type GuardCounters } from '../guards/guard-counters';
@@ -33,7 +32,7 @@ import { createApp, type Runtime } from './create-app';
 import type { Logger } from '../core/logger';
 import { redactsValues } from './create-logger';
 import { createMetrics, type RuneMetrics } from './create-metrics';
-import type { ServeSettings } from './read-serve-settings';
+import type { ServeSettings, Settings } from '../settings/read-settings';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
 const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
@@ -81,6 +80,8 @@ export function loadRuntime(settings: Settings): Runtime {
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const now = o.now ?? (() => new Date());
   const readText = (p: string) => readFileSync(p, 'utf8');
+  // Checked before anything is opened: an invalid tokens file stops the start-up (docs/security.md).
+  const apiTokens = o.serve.apiTokensFile ? readTokensFile(o.serve.apiTokensFile, readText) : [];
   const reporterSecrets = {
     pagerdutyToken: o.serve.pagerdutyToken,
     pagerdutyApiUrl: o.serve.pagerdutyApiUrl,
@@ -275,7 +276,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   });
 
   // API tokens: re-read with the rules; an invalid tokens file keeps the old tokens (say why).
-  let authenticate = createAuthenticator(o.serve.apiTokens);
+  let authenticate = createAuthenticator(apiTokens);
   const reloadTokens = (): string[] => {
     if (!o.serve.apiTokensFile) return [];
     try {
