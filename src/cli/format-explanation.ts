@@ -1,4 +1,4 @@
-import type { AlertExplanation, RuleExplanation } from '../orchestrator/explain-alert';
+import type { AlertExplanation, RuleExplanation } from '../app/explain-alert';
 import type { MatcherVerdict } from '../rules/explain-match';
 import type { PayloadKind } from '../sources/parse-any-payload';
 

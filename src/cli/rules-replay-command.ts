@@ -1,6 +1,6 @@
 import { RuneError } from '../core/errors';
 import { episodeKey } from '../jobs/ingest-alerts';
-import { compareDecisions, type ActualStep, type Decision, type RuleChange } from '../rules/compare-decisions';
+import { compareDecisions, type ActualStep, type Decision, type RuleChange } from '../app/compare-decisions';
 import { compileRules } from '../rules/compile-rules';
 import { matchRules } from '../rules/match-rules';
 import { loadRuntime } from '../server/start-server';

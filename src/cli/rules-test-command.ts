@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { formatProblem } from '../config/read-config';
 import { RuneError } from '../core/errors';
-import { explainAlert } from '../orchestrator/explain-alert';
+import { explainAlert } from '../app/explain-alert';
 import { loadRuntime } from '../server/start-server';
 import { compileRules } from '../rules/compile-rules';
-import { readRuleTests } from '../rules/read-rule-tests';
-import { runRuleTest, type CaseResult } from '../rules/run-rule-tests';
+import { readRuleTests } from '../app/read-rule-tests';
+import { runRuleTest, type CaseResult } from '../app/run-rule-tests';
 import { parseAnyPayload } from '../sources/parse-any-payload';
 import { openHistory } from '../store/open-history';
 import { formatExplanationText, summarize, type ExplainDocument } from './format-explanation';
