@@ -106,9 +106,8 @@ function ruleTests(
   const results = cases.map(run);
   const failed = results.filter((r) => !r.passed);
   if (o.output === 'json') {
-    io.stdout(
-      `${JSON.stringify({ file: path, passed: results.length - failed.length, failed: failed.length, cases: results }, null, 2)}\n`,
-    );
+    const doc = { file: path, passed: results.length - failed.length, failed: failed.length, cases: results };
+    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     const out: string[] = [];
     for (const r of results) {
@@ -124,9 +123,9 @@ function ruleTests(
       for (const n of r.notes) out.push(`      note: ${n}`);
     }
     out.push('');
-    out.push(
-      `${failed.length === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed.length} passed, ${failed.length} failed, ${results.length} case(s) in ${path}`,
-    );
+    const verdict = failed.length === 0 ? 'PASS' : 'FAIL';
+    const passed = results.length - failed.length;
+    out.push(`${verdict}: ${passed} passed, ${failed.length} failed, ${results.length} case(s) in ${path}`);
     io.stdout(`${out.join('\n')}\n`);
   }
   return failed.length > 0 ? 1 : 0;

@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTransports } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
 import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import type { Logger } from '../../src/core/logger';
 import { startServer, type RunningServer } from '../../src/server/start-server';

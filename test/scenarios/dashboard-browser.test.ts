@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Actor } from '../../src/auth/actor';
-import { defaultTransports } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
 import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import type { Job } from '../../src/core/job';

@@ -26,7 +26,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { defaultTransports } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
 import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
 import { startServer, type RunningServer } from '../../src/server/start-server';

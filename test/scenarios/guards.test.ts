@@ -8,7 +8,8 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { defaultTransports, main } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
+import { main } from '../../src/cli/main';
 import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultTransports } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
 import { readServeSettings, readSettings, type Settings } from '../../src/settings/read-settings';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
 import { startServer, type RunningServer } from '../../src/server/start-server';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
-import { defaultTransports } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
 import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { createLogger } from '../../src/server/create-logger';
 import { startServer, type RunningServer } from '../../src/server/start-server';

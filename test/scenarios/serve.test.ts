@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { defaultTransports } from '../../src/cli/main';
+import { defaultTransports } from '../../src/cli/default-transports';
 import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Actor } from '../../../src/auth/actor';
-import { defaultTransports } from '../../../src/cli/main';
+import { defaultTransports } from '../../../src/cli/default-transports';
 import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
 import { jobUrl } from '../../../src/reporters/render-note';
 import { startServer, type RunningServer } from '../../../src/server/start-server';
