@@ -5,12 +5,15 @@ import type { Transport } from '../transports/transport';
 /**
  * A transport whose module loads on its first run: ssh2 and the AWS SDK cost a quarter of a second
  * to load, and a run on localhost, a dry run or `rune actions` needs neither (docs/benchmarks.md).
+ * `loaded()` is the real transport once its first run has loaded it.
  */
-function loadedOnFirstRun(kind: TransportKind, load: () => Promise<Transport>): Transport {
-  let real: Promise<Transport> | undefined;
-  return {
+function loadedOnFirstRun<T extends Transport>(kind: TransportKind, load: () => Promise<T>) {
+  let real: Promise<T> | undefined;
+  let loaded: T | undefined;
+  const get = () => (real ??= load().then((t) => (loaded = t)));
+  const transport: Transport = {
     kind,
-    exec: (req) => (real ??= load()).then((t) => t.exec(req)),
+    exec: (req) => get().then((t) => t.exec(req)),
     close: async () => {
       if (real)
         await real.then(
@@ -19,6 +22,7 @@ function loadedOnFirstRun(kind: TransportKind, load: () => Promise<Transport>): 
         );
     },
   };
+  return { transport, loaded: () => loaded };
 }
 
 /**
@@ -27,19 +31,23 @@ function loadedOnFirstRun(kind: TransportKind, load: () => Promise<Transport>): 
  */
 export function defaultTransports(s: Settings): Partial<Record<TransportKind, Transport>> {
   const bucket = s.ssmOutputS3Bucket;
+  const local = loadedOnFirstRun('local', async () =>
+    (await import('../transports/local-transport')).createLocalTransport(),
+  );
+  const ssh = loadedOnFirstRun('ssh', async () =>
+    (await import('../transports/ssh-transport')).createSshTransport({
+      ...(s.sshKey ? { keyPath: s.sshKey } : {}),
+      ...(s.sshAgent ? { agentSock: s.sshAgent } : {}),
+      knownHostsPath: s.knownHosts,
+    }),
+  );
+  const ssm = loadedOnFirstRun('ssm', async () =>
+    (await import('../transports/ssm-transport')).createSsmTransport(bucket ? { outputS3Bucket: bucket } : {}),
+  );
   return {
-    local: loadedOnFirstRun('local', async () =>
-      (await import('../transports/local-transport')).createLocalTransport(),
-    ),
-    ssh: loadedOnFirstRun('ssh', async () =>
-      (await import('../transports/ssh-transport')).createSshTransport({
-        ...(s.sshKey ? { keyPath: s.sshKey } : {}),
-        ...(s.sshAgent ? { agentSock: s.sshAgent } : {}),
-        knownHostsPath: s.knownHosts,
-      }),
-    ),
-    ssm: loadedOnFirstRun('ssm', async () =>
-      (await import('../transports/ssm-transport')).createSsmTransport(bucket ? { outputS3Bucket: bucket } : {}),
-    ),
+    local: local.transport,
+    // The SSH pool's size is a metric of `rune serve` (rune_ssh_pool_connections): none before the first run.
+    ssh: Object.assign(ssh.transport, { poolSize: () => ssh.loaded()?.poolSize() ?? 0 }),
+    ssm: ssm.transport,
   };
 }
