@@ -28,8 +28,7 @@ function arg(name, fallback) {
 
 async function main() {
   const { startServer } = require(path.join(DIST, 'server/start-server.js'));
-  const { readSettings } = require(path.join(DIST, 'cli/read-settings.js'));
-  const { readServeSettings } = require(path.join(DIST, 'server/read-serve-settings.js'));
+  const { readSettings, readServeSettings } = require(path.join(DIST, 'settings/read-settings.js'));
   const { createLogger } = require(path.join(DIST, 'server/create-logger.js'));
   const { createLocalTransport } = require(path.join(DIST, 'transports/local-transport.js'));
 

@@ -312,8 +312,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const need = [
     'server/start-server.js',
-    'server/read-serve-settings.js',
-    'cli/read-settings.js',
+    'settings/read-settings.js',
     'server/create-logger.js',
     'transports/local-transport.js',
     'config/validate-config.js',

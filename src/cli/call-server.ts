@@ -1,21 +1,5 @@
 import { RuneError } from '../core/errors';
-
-export interface ServerTarget {
-  /** --server (alias --url), else RUNE_PUBLIC_URL, else http://127.0.0.1:9095 (the default listen address). */
-  url: string;
-  /** --token, else RUNE_TOKEN, else RUNE_API_TOKEN: a token from `rune tokens add`. */
-  token: string | undefined;
-}
-
-export function serverTarget(
-  flags: { server?: string | undefined; url?: string | undefined; token?: string | undefined },
-  env: NodeJS.ProcessEnv,
-): ServerTarget {
-  return {
-    url: (flags.server ?? flags.url ?? (env.RUNE_PUBLIC_URL || 'http://127.0.0.1:9095')).replace(/\/+$/, ''),
-    token: flags.token ?? (env.RUNE_TOKEN || env.RUNE_API_TOKEN || undefined),
-  };
-}
+import type { ServerTarget } from '../settings/read-settings';
 
 /**
  * One call to a running `rune serve` (the CLI commands that act on the service: pause, resume,

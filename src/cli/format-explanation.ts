@@ -1,4 +1,4 @@
-import type { AlertExplanation, RuleExplanation } from '../orchestrator/explain-alert';
+import type { AlertExplanation, RuleExplanation } from '../app/explain-alert';
 import type { MatcherVerdict } from '../rules/explain-match';
 import type { PayloadKind } from '../sources/parse-any-payload';
 
@@ -39,18 +39,20 @@ function verdictLine(v: MatcherVerdict, width: number): string {
 
 function ruleLines(r: RuleExplanation): string[] {
   const lines = [`  ${r.matched ? 'MATCH   ' : 'no match'} rule ${r.rule}`];
-  lines.push(
-    `      ${r.statusOk ? 'ok  ' : 'FAIL'} on: ${r.on}${r.statusOk ? '' : ` (the alert is ${r.on === 'firing' ? 'resolved' : 'firing'})`}`,
-  );
+  const other = r.on === 'firing' ? 'resolved' : 'firing';
+  lines.push(`      ${r.statusOk ? 'ok  ' : 'FAIL'} on: ${r.on}${r.statusOk ? '' : ` (the alert is ${other})`}`);
   const width = Math.max(...r.matchers.map((m) => m.matcher.length));
   for (const v of r.matchers) lines.push(verdictLine(v, width));
   if (!r.matched) return lines;
   if (r.node) {
     const n = r.node;
-    const where =
-      n.inventory === null
-        ? 'not in the inventory'
-        : `inventory ${n.inventory}: ${n.transport}${n.transport === 'ssh' ? ` ${n.user}@${n.address}:${n.port}` : n.transport === 'ssm' ? ` instance ${n.instance_id ?? '?'}` : ''}`;
+    const how =
+      n.transport === 'ssh'
+        ? ` ${n.user}@${n.address}:${n.port}`
+        : n.transport === 'ssm'
+          ? ` instance ${n.instance_id ?? '?'}`
+          : '';
+    const where = n.inventory === null ? 'not in the inventory' : `inventory ${n.inventory}: ${n.transport}${how}`;
     lines.push(`      node: ${n.template} -> ${q(n.rendered)} -> ${where}`);
   }
   for (const s of r.steps) {
@@ -74,7 +76,8 @@ function ruleLines(r: RuleExplanation): string[] {
       lines.push(`              job ${j.id} ${j.action} ${j.status}${j.reason ? ` (${j.reason})` : ''}`);
     const s = g.settings;
     lines.push(
-      `              cooldown ${s.cooldown ?? 'none'}; budget ${s.budget ?? 'none'}; blast radius ${s.blast_radius ?? 'none'}; breaker ${s.breaker}`,
+      `              cooldown ${s.cooldown ?? 'none'}; budget ${s.budget ?? 'none'}; ` +
+        `blast radius ${s.blast_radius ?? 'none'}; breaker ${s.breaker}`,
     );
   }
   return lines;
@@ -105,7 +108,8 @@ export function formatExplanationText(doc: ExplainDocument): string {
   const s = doc.summary;
   out.push('');
   out.push(
-    `summary: ${s.alerts} alert(s), ${s.matched_rules} matching rule(s), ${s.steps} step(s), ${s.refused} refused by guards, ${s.problems} problem(s)`,
+    `summary: ${s.alerts} alert(s), ${s.matched_rules} matching rule(s), ${s.steps} step(s), ` +
+      `${s.refused} refused by guards, ${s.problems} problem(s)`,
   );
   return `${out.join('\n')}\n`;
 }

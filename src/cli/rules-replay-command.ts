@@ -1,14 +1,12 @@
+import { type ActualStep, type Decision, type RuleChange } from '../app/compare-decisions';
+import { replayWebhooks } from '../app/replay-webhooks';
 import { RuneError } from '../core/errors';
-import { episodeKey } from '../jobs/episode-key';
-import { compareDecisions, type ActualStep, type Decision, type RuleChange } from '../rules/compare-decisions';
 import { compileRules } from '../rules/compile-rules';
-import { matchRules } from '../rules/match-rules';
 import { loadRuntime } from '../app/runtime';
+import { readDbPath, readSettings } from '../settings/read-settings';
 import { openHistory } from '../store/open-history';
-import type { Job } from '../core/job';
 import { parseDuration } from '../util/duration';
 import type { CliIo } from './cli-io';
-import { readSettings } from './read-settings';
 
 export interface ReplayFlags {
   since: string;
@@ -18,15 +16,6 @@ export interface ReplayFlags {
   db?: string;
   all?: boolean;
   output: 'text' | 'json';
-}
-
-/** One alert of a stored notification, replayed. */
-export interface AlertReplay {
-  webhook: { seq: number; received_at: string; source: string; id: string };
-  alert: { fingerprint: string; status: string; startsAt: string; labels: Record<string, string> };
-  changes: RuleChange[];
-  /** Rules the new rules match whose node renders empty (nothing would run). */
-  problems: string[];
 }
 
 /** `24h` ago, or an RFC 3339 time, as epoch ms. */
@@ -76,65 +65,31 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   const runtime = loadRuntime(settings);
   const rules = compileRules(runtime.config.rules);
-  const history = openHistory(o.db ?? io.env.RUNE_DB ?? './data/rune.db');
+  const history = openHistory(readDbPath(o, io.env));
   try {
-    const ruleNames = [...new Set([...runtime.config.rules.map((r) => r.name), ...history.rulesWithJobs()])];
-    const seen = new Set<string>();
-    const shown: AlertReplay[] = [];
-    const counts = { webhooks: 0, alerts: 0, repeats: 0, alerts_changed: 0, new: 0, removed: 0, changed: 0, same: 0 };
-    for (const w of history.webhooks(since, until)) {
-      counts.webhooks++;
-      for (const alert of w.alerts) {
-        counts.alerts++;
-        // A re-sent notification repeats an episode; it was decided once, and is replayed once.
-        const episode = `${alert.fingerprint}\u0000${alert.startsAt}\u0000${alert.status}`;
-        if (seen.has(episode)) {
-          counts.repeats++;
-          continue;
-        }
-        seen.add(episode);
-        const { invocations, problems } = matchRules(rules, alert);
-        const actual = new Map<string, Job[]>();
-        for (const rule of ruleNames) {
-          const jobs = history.jobsForKey(episodeKey(rule, alert));
-          if (jobs && jobs.length > 0) actual.set(rule, jobs);
-        }
-        const changes = compareDecisions(invocations, actual);
-        for (const c of changes) counts[c.kind]++;
-        const differs = changes.some((c) => c.kind !== 'same');
-        if (differs) counts.alerts_changed++;
-        if (differs || o.all) {
-          shown.push({
-            webhook: { seq: w.seq, received_at: w.receivedAt, source: w.source, id: w.id },
-            alert: {
-              fingerprint: alert.fingerprint,
-              status: alert.status,
-              startsAt: alert.startsAt,
-              labels: alert.labels,
-            },
-            changes: o.all ? changes : changes.filter((c) => c.kind !== 'same'),
-            problems: problems.map((p) => `rule ${p.rule}: ${p.message}`),
-          });
-        }
-      }
-    }
+    const { alerts, summary: counts } = replayWebhooks(rules, history, {
+      sinceMs: since,
+      untilMs: until,
+      all: !!o.all,
+    });
     const window = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+    const config = runtime.config.source;
     if (o.output === 'json') {
-      io.stdout(
-        `${JSON.stringify({ db: history.path, config: runtime.config.source, ...window, alerts: shown, summary: counts }, null, 2)}\n`,
-      );
+      io.stdout(`${JSON.stringify({ db: history.path, config, ...window, alerts, summary: counts }, null, 2)}\n`);
       return 0;
     }
     const out = [
-      `replay of ${history.path}: webhooks received ${window.since} .. ${window.until}, with the rules of ${runtime.config.source}`,
+      `replay of ${history.path}: webhooks received ${window.since} .. ${window.until}, with the rules of ${config}`,
     ];
-    for (const a of shown) {
+    for (const a of alerts) {
       const labels = Object.entries(a.alert.labels)
         .map(([k, v]) => `${k}=${q(v)}`)
         .join(', ');
+      const w = a.webhook;
       out.push('');
       out.push(
-        `${a.webhook.received_at} ${a.webhook.source} ${a.webhook.id || '(no id)'}: alert ${a.alert.fingerprint} ${a.alert.status} since ${a.alert.startsAt}`,
+        `${w.received_at} ${w.source} ${w.id || '(no id)'}: ` +
+          `alert ${a.alert.fingerprint} ${a.alert.status} since ${a.alert.startsAt}`,
       );
       out.push(`  labels: ${labels}`);
       for (const c of a.changes) out.push(...changeLines(c));
@@ -143,7 +98,10 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
     }
     out.push('');
     out.push(
-      `summary: ${counts.webhooks} webhook(s), ${counts.alerts} alert(s) (${counts.repeats} repeated episode(s) skipped); ${counts.alerts_changed} alert(s) decided differently: ${counts.new} new run(s), ${counts.removed} no longer run, ${counts.changed} changed; ${counts.same} unchanged`,
+      `summary: ${counts.webhooks} webhook(s), ${counts.alerts} alert(s) ` +
+        `(${counts.repeats} repeated episode(s) skipped); ${counts.alerts_changed} alert(s) decided differently: ` +
+        `${counts.new} new run(s), ${counts.removed} no longer run, ${counts.changed} changed; ` +
+        `${counts.same} unchanged`,
     );
     io.stdout(`${out.join('\n')}\n`);
     return 0;

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { formatProblem } from '../config/read-config';
 import { RuneError } from '../core/errors';
-import { explainAlert } from '../orchestrator/explain-alert';
+import { explainAlert } from '../app/explain-alert';
 import { loadRuntime } from '../app/runtime';
 import { compileRules } from '../rules/compile-rules';
-import { readRuleTests } from '../rules/read-rule-tests';
-import { runRuleTest, type CaseResult } from '../rules/run-rule-tests';
+import { readRuleTests } from '../app/read-rule-tests';
+import { runRuleTest, type CaseResult } from '../app/run-rule-tests';
 import { parseAnyPayload } from '../sources/parse-any-payload';
 import { openHistory } from '../store/open-history';
 import { formatExplanationText, summarize, type ExplainDocument } from './format-explanation';
 import type { CliIo } from './cli-io';
-import { readSettings } from './read-settings';
+import { readDbPath, readSettings } from '../settings/read-settings';
 
 export interface RulesTestFlags {
   config?: string;
@@ -56,7 +56,7 @@ export async function rulesTestCommand(
     for (const p of parsed.problems) io.stderr(`${file}: ${p}\n`);
     return 2;
   }
-  const dbPath = o.db ?? io.env.RUNE_DB ?? './data/rune.db';
+  const dbPath = readDbPath(o, io.env);
   const history = existsSync(dbPath) ? openHistory(dbPath) : null;
   try {
     const at = now().getTime();
@@ -106,9 +106,8 @@ function ruleTests(
   const results = cases.map(run);
   const failed = results.filter((r) => !r.passed);
   if (o.output === 'json') {
-    io.stdout(
-      `${JSON.stringify({ file: path, passed: results.length - failed.length, failed: failed.length, cases: results }, null, 2)}\n`,
-    );
+    const doc = { file: path, passed: results.length - failed.length, failed: failed.length, cases: results };
+    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     const out: string[] = [];
     for (const r of results) {
@@ -124,9 +123,9 @@ function ruleTests(
       for (const n of r.notes) out.push(`      note: ${n}`);
     }
     out.push('');
-    out.push(
-      `${failed.length === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed.length} passed, ${failed.length} failed, ${results.length} case(s) in ${path}`,
-    );
+    const verdict = failed.length === 0 ? 'PASS' : 'FAIL';
+    const passed = results.length - failed.length;
+    out.push(`${verdict}: ${passed} passed, ${failed.length} failed, ${results.length} case(s) in ${path}`);
     io.stdout(`${out.join('\n')}\n`);
   }
   return failed.length > 0 ? 1 : 0;

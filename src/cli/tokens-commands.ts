@@ -5,6 +5,8 @@ import { generateToken } from '../auth/generate-token';
 import { hashToken } from '../auth/hash-token';
 import { nameProblem, parseTokensFile, roleProblem, scopeProblem, type StoredToken } from '../auth/parse-tokens-file';
 import { RuneError } from '../core/errors';
+import { readTokensFilePath } from '../settings/read-settings';
+import { formatTable } from './format-table';
 
 export interface TokensIo {
   stdout: (s: string) => void;
@@ -21,7 +23,7 @@ export interface TokensAddFlags {
 
 /** --file, else RUNE_API_TOKENS_FILE: the file `rune serve` reads. */
 function tokensFile(flags: { file?: string | undefined }, env: NodeJS.ProcessEnv): string {
-  const file = flags.file ?? env.RUNE_API_TOKENS_FILE;
+  const file = readTokensFilePath(flags, env);
   if (!file) throw new RuneError('USAGE', 'which tokens file? give --file PATH or set RUNE_API_TOKENS_FILE');
   return file;
 }
@@ -83,9 +85,11 @@ export function tokensAdd(
     closeSync(fd);
   }
   io.stdout(`${token}\n`);
+  const scope = `${actions ? `, actions ${actions.join(',')}` : ''}${nodes ? `, nodes ${nodes.join(',')}` : ''}`;
   io.stderr(
-    `rune: added token ${name} (role ${flags.role}${actions ? `, actions ${actions.join(',')}` : ''}${nodes ? `, nodes ${nodes.join(',')}` : ''}) to ${file}.\n` +
-      'rune: the token above is shown only now; store it (RUNE_TOKEN for the CLI). A running server picks it up on SIGHUP or POST /-/reload.\n',
+    `rune: added token ${name} (role ${flags.role}${scope}) to ${file}.\n` +
+      'rune: the token above is shown only now; store it (RUNE_TOKEN for the CLI). ' +
+      'A running server picks it up on SIGHUP or POST /-/reload.\n',
   );
   return 0;
 }
@@ -101,12 +105,8 @@ export function tokensList(flags: { file?: string; output?: string }, io: Tokens
   else if (flags.output === 'yaml') io.stdout(toYaml({ tokens: shown }));
   else if (shown.length === 0) io.stdout(`no tokens in ${file}\n`);
   else {
-    const w = Math.max(4, ...shown.map((t) => t.name.length));
-    io.stdout(`${'NAME'.padEnd(w)}  ROLE      ACTIONS  NODES\n`);
-    for (const t of shown)
-      io.stdout(
-        `${t.name.padEnd(w)}  ${t.role.padEnd(8)}  ${t.actions?.join(',') ?? '*'}  ${t.nodes?.join(',') ?? '*'}\n`,
-      );
+    const rows = shown.map((t) => [t.name, t.role, t.actions?.join(',') ?? '*', t.nodes?.join(',') ?? '*']);
+    io.stdout(formatTable(rows, ['NAME', 'ROLE', 'ACTIONS', 'NODES']));
   }
   for (const e of errors) io.stderr(`rune: ${e}\n`);
   return errors.length > 0 ? 2 : 0;

@@ -3,8 +3,6 @@ import { RuneError } from '../core/errors';
 import { EMBEDDED_CONFIG, type ConfigCheck, type ConfigProblem, type RuneConfig } from './config-types';
 import { validateConfig } from './validate-config';
 
-export const DEFAULT_CONFIG_PATH = './rules.yaml';
-
 /** Formats one problem as `file:line: path: message`, the way compilers do, with its code when it has one. */
 export function formatProblem(p: ConfigProblem): string {
   const code = p.code === undefined ? '' : ` [${p.code}]`;

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { resumePendingIncidents } from '../app/match-pending-incident';
 import type { RuneMetrics } from '../app/create-metrics';
 import { openService } from '../app/open-service';
-import type { Settings } from '../cli/read-settings';
 import { RuneError } from '../core/errors';
 import { closedBreaker } from '../core/guard-state';
 import type { Logger } from '../core/logger';
@@ -13,7 +12,9 @@ import type { JobQueue } from '../jobs/job-queue';
 import type { Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import { createApp } from '../http/create-app';
-import type { ServeSettings } from './read-serve-settings';
+import type { ServeSettings, Settings } from '../settings/read-settings';
+import { readTokensFile } from '../auth/read-tokens-file';
+import { readFileSync } from 'node:fs';
 
 export interface StartOptions {
   settings: Settings;
@@ -42,10 +43,13 @@ const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 /** `rune serve`: the service (store, queue, reporters) behind its HTTP surface, listening. */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { serve, settings, log } = o;
+  // Checked before anything is opened: an invalid tokens file stops the start-up (docs/security.md).
+  const readText = (p: string) => readFileSync(p, 'utf8');
+  const apiTokens = serve.apiTokensFile ? readTokensFile(serve.apiTokensFile, readText) : [];
   const service = openService({
     rules: settings,
     apiTokensFile: serve.apiTokensFile,
-    apiTokens: serve.apiTokens,
+    apiTokens,
     reporterSecrets: {
       pagerdutyToken: serve.pagerdutyToken,
       pagerdutyApiUrl: serve.pagerdutyApiUrl,

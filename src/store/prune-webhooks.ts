@@ -1,14 +1,14 @@
 import type { Store } from './store';
 
-/** How long and how many webhook notifications are kept for `rune rules replay` (docs/configuration.md). */
+/**
+ * How long and how many webhook notifications are kept for `rune rules replay`: RUNE_WEBHOOK_RETENTION
+ * and RUNE_WEBHOOK_RETENTION_COUNT (src/settings/read-settings.ts; docs/configuration.md).
+ */
 export interface WebhookRetention {
-  /** RUNE_WEBHOOK_RETENTION, default 7d. */
   maxAgeMs: number;
-  /** RUNE_WEBHOOK_RETENTION_COUNT, default 100000; 0: none are kept (recording is off). */
+  /** 0: none are kept (recording is off). */
   maxCount: number;
 }
-
-export const DEFAULT_WEBHOOK_RETENTION: WebhookRetention = { maxAgeMs: 7 * 86_400_000, maxCount: 100_000 };
 /** Rows per DELETE: each batch is a short transaction, so ingest waits at most one batch's time. */
 export const PRUNE_BATCH = 1000;
 

@@ -11,13 +11,26 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-/** Renders milliseconds for humans: `850ms`, `1.2s`, `3m05s`. */
+/**
+ * Renders milliseconds for humans, in the units rules.yaml uses: `850ms`, `1.2s`, `45s`, `3m5s`, `30m`,
+ * `2h`, `1h30m`, `2d`. From a minute up it is rounded to whole seconds and zero parts are left out,
+ * so what is printed can be written back as a duration.
+ */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${m}m${String(s).padStart(2, '0')}s`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+  let rest = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (rest >= size) parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  return parts.join('');
 }
 
 /** A window as rules.yaml writes it: 30m, 1h, 90s (not formatDuration's 30m00s). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { validateConfig } from '../../src/config/validate-config';
 import { loadRegistry } from '../../src/plugins/load-registry';
 import { checkRulesAgainstRegistry } from '../../src/rules/check-rules-against-registry';
-import { readRuleTests } from '../../src/rules/read-rule-tests';
+import { readRuleTests } from '../../src/app/read-rule-tests';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,9 +1,8 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTransports } from '../../src/cli/main';
-import { readSettings } from '../../src/cli/read-settings';
+import { defaultTransports } from '../../src/cli/default-transports';
+import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import type { Logger } from '../../src/core/logger';
-import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 
 export const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };

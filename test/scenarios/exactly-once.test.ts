@@ -12,8 +12,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readSettings } from '../../src/cli/read-settings';
-import { readServeSettings } from '../../src/server/read-serve-settings';
+import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { createLocalTransport } from '../../src/transports/local-transport';
 import {

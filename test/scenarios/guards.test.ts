@@ -8,9 +8,9 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { defaultTransports, main } from '../../src/cli/main';
-import { readSettings } from '../../src/cli/read-settings';
-import { readServeSettings } from '../../src/server/read-serve-settings';
+import { defaultTransports } from '../../src/cli/default-transports';
+import { main } from '../../src/cli/main';
+import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
 import { waitFor } from '../helpers/wait-for';

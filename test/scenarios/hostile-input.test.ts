@@ -11,10 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultTransports } from '../../src/cli/main';
-import { readSettings, type Settings } from '../../src/cli/read-settings';
+import { defaultTransports } from '../../src/cli/default-transports';
+import { readServeSettings, readSettings, type Settings } from '../../src/settings/read-settings';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
-import { readServeSettings } from '../../src/server/read-serve-settings';
 import { startServer, type RunningServer } from '../../src/server/start-server';
 import type { Transport } from '../../src/transports/transport';
 import type { TransportKind } from '../../src/core/types';

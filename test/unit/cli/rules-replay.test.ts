@@ -6,9 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultTransports } from '../../../src/cli/main';
-import { readSettings } from '../../../src/cli/read-settings';
-import { readServeSettings } from '../../../src/server/read-serve-settings';
+import { defaultTransports } from '../../../src/cli/default-transports';
+import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
 import { startServer } from '../../../src/server/start-server';
 import { alertmanagerPayload, type AlertSpec } from '../../helpers/alertmanager-payload';
 import { runCli } from '../../helpers/run-cli';
@@ -99,7 +98,8 @@ test('the same rules replay with no differences', async () => {
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(
-    'summary: 4 webhook(s), 8 alert(s) (3 repeated episode(s) skipped); 0 alert(s) decided differently: 0 new run(s), 0 no longer run, 0 changed; 3 unchanged',
+    'summary: 4 webhook(s), 8 alert(s) (3 repeated episode(s) skipped); 0 alert(s) decided differently: ' +
+      '0 new run(s), 0 no longer run, 0 changed; 3 unchanged',
   );
   expect(r.stdout).not.toMatch(/^\d{4}-.*: alert /m);
 });
@@ -115,13 +115,13 @@ test('a widened matcher shows exactly the one alert that would now run, and noth
   expect(alerts).toHaveLength(1);
   expect(alerts[0]).toContain('alert k2 firing');
   expect(r.stdout).toContain('  + new run       docker: noop on 10.0.1.24 {}; noop on 10.0.1.24 {}');
-  expect(r.stdout).not.toMatch(/^  (- no longer|~ changed)/m);
+  expect(r.stdout).not.toMatch(/^ {2}(- no longer|~ changed)/m);
   expect(r.stdout).toContain('1 alert(s) decided differently: 1 new run(s), 0 no longer run, 0 changed; 3 unchanged');
   // Read-only: the database is byte for byte what the server left.
   expect(readFileSync(db).equals(before)).toBe(true);
 });
 
-test('a narrowed matcher and changed params: "no longer runs" and "changed", with what actually happened (json)', async () => {
+test('a narrowed matcher and changed params: "no longer runs" and "changed", with what happened (json)', async () => {
   const r = await runCli(
     [
       'rules',
@@ -176,7 +176,7 @@ test('a narrowed matcher and changed params: "no longer runs" and "changed", wit
   ]);
 });
 
-test('--all lists unchanged decisions too; --until before the notifications replays nothing; bad flags exit 2', async () => {
+test('--all lists unchanged decisions too; an --until before them replays nothing; bad flags: 2', async () => {
   const all = await runCli(['rules', 'replay', '--since', '1h', '--all', '--config', join(dir, 'old.yaml')], env());
   expect(all.stdout).toContain('    same          disk-cleared: noop on 10.0.1.23 {}');
   expect(all.stdout).toContain('    no rule matches, before or now');

@@ -21,7 +21,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('rune tokens', () => {
-  test('add prints a token once that then authenticates with its role; the file holds no plaintext and is 0600', async () => {
+  test('add prints a token once that authenticates with its role; the file holds no plaintext, mode 0600', async () => {
     const file = join(dir, 'api-tokens');
     const env = { RUNE_API_TOKENS_FILE: file };
     const admin = await runCli(['tokens', 'add', 'alice', '--role', 'admin'], env);
@@ -103,7 +103,7 @@ describe('rune tokens', () => {
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
-  test('rune serve refuses an old plaintext tokens file at start, naming file:line and `rune tokens add` (exit 2)', async () => {
+  test('rune serve refuses an old plaintext tokens file at start: file:line, `rune tokens add`, exit 2', async () => {
     const file = join(dir, 'old-tokens');
     writeFileSync(file, '# old format\nalice:rune_plaintext-0123\n');
     const config = join(dir, 'serve-refused.yaml');
@@ -150,7 +150,11 @@ describe('rune jobs', () => {
     await s.queue.idle();
     const list = await runCli(['jobs', 'list', '--server', s.url], env());
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n')[0]).toMatch(new RegExp(`^${bad}  failed +fail on web-2  .*widget is broken`));
+    const [header, first] = list.stdout.split('\n');
+    expect(header).toMatch(/^ID +STATUS +ACTION +RULE +CREATED +SUMMARY$/);
+    expect(first).toMatch(new RegExp(`^${bad}  failed +fail on web-2 +- +\\S+ +.*widget is broken`));
+    // Columns align: each starts where its header does.
+    expect(first!.indexOf('fail on')).toBe(header!.indexOf('ACTION'));
     const filtered = await runCli(
       ['jobs', 'list', '--url', s.url, '--node', 'web-1', '--status', 'succeeded', '-o', 'json'],
       env(),
@@ -162,7 +166,7 @@ describe('rune jobs', () => {
     expect(jsonLines(shown.stdout)).toEqual([s.store.getJob(ok)!.result]);
     const failed = await runCli(['jobs', 'show', bad, '--server', s.url], env());
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/^FAIL web-2  fail 1\.0\.0  failed .*widget is broken\n     error PLUGIN_FAILED/);
+    expect(failed.stdout).toMatch(/^FAIL web-2 {2}fail 1\.0\.0 {2}failed .*widget is broken\n {5}error PLUGIN_FAILED/);
     expect(failed.stdout).toContain('checking the widget'); // stderr tail, as `rune run` shows it
     const yaml = await runCli(['jobs', 'show', ok, '--server', s.url, '-o', 'yaml'], env());
     expect(yaml.stdout).toContain(`job_id: ${ok}`);

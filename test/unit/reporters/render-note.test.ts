@@ -16,7 +16,7 @@ test('a succeeded run: one headline, the job link, the trace', () => {
 test('a failed run adds the error code and message; a dry run says so', () => {
   const note = renderNote(failedResult({ dry_run: true, status: 'timed_out', duration_ms: 125_000 }), opts);
   expect(note.split('\n')).toEqual([
-    'RUNE restart-docker on web-1 (dry run): timed out in 2m05s — docker did not come back',
+    'RUNE restart-docker on web-1 (dry run): timed out in 2m5s — docker did not come back',
     'Job: https://rune.example.com/jobs/job-0001',
     'Trace: trace-abc',
     'Error: PLUGIN_FAILED docker info failed after 60s',
@@ -46,6 +46,7 @@ describe('hostile plugin text stays on its own line, short', () => {
     expect(lines).toHaveLength(3);
     expect(lines[1]).toBe('Job: https://rune.example.com/jobs/job-0001');
     expect(lines[2]).toBe('Trace: trace-abc');
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     expect(note).not.toMatch(/[\r\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202e]/);
     const shown = lines[0]!.split(' — ')[1] ?? '';
     expect(Array.from(shown).length).toBeLessThanOrEqual(SUMMARY_MAX);

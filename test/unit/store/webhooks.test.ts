@@ -5,9 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultTransports } from '../../../src/cli/main';
-import { readSettings } from '../../../src/cli/read-settings';
-import { readServeSettings } from '../../../src/server/read-serve-settings';
+import { defaultTransports } from '../../../src/cli/default-transports';
+import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
 import { startServer } from '../../../src/server/start-server';
 import { openHistory } from '../../../src/store/open-history';
 import { pruneWebhooks } from '../../../src/store/prune-webhooks';

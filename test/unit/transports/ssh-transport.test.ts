@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { freePort, startSshd, type TestSshd } from '../../helpers/sshd';
 import { jsonLines, runCli } from '../../helpers/run-cli';
-import { defaultTransports } from '../../../src/cli/main';
+import { defaultTransports } from '../../../src/cli/default-transports';
 import type { Transport } from '../../../src/transports/transport';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'plugins');

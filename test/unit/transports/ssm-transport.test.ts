@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fakeAwsEnv, startFakeSsm, useAwsEnv, type FakeSsm } from '../../helpers/fake-ssm';
 import { jsonLines, runCli } from '../../helpers/run-cli';
 import { readFile } from 'node:fs/promises';
-import { defaultTransports } from '../../../src/cli/main';
+import { defaultTransports } from '../../../src/cli/default-transports';
 import { validateConfig } from '../../../src/config/validate-config';
 import { alertRef } from '../../../src/core/alert-ref';
 import { runAction } from '../../../src/orchestrator/run-action';

@@ -3,8 +3,8 @@ import type { RuneConfig } from '../config/config-types';
 import { alertRef } from '../core/alert-ref';
 import { resolveNode, type ResolveEnv } from '../orchestrator/resolve-node';
 import { parseBareAlerts } from '../sources/parse-bare-alerts';
-import type { CompiledRule } from './compile-rules';
-import { matchRules } from './match-rules';
+import type { CompiledRule } from '../rules/compile-rules';
+import { matchRules } from '../rules/match-rules';
 import type { ExpectedInvocation, RuleTestCase } from './read-rule-tests';
 
 /** startsAt of test alerts that give none: fixed, so a case gives the same result every day. */
@@ -38,7 +38,8 @@ const sameInvocation = (e: ExpectedInvocation, g: GotInvocation) =>
   (e.params === undefined || isDeepStrictEqual(e.params, g.params));
 
 export function formatInvocation(i: ExpectedInvocation | GotInvocation, withParams = true): string {
-  return `${i.rule}: ${i.action} on ${i.node}${i.params === undefined || !withParams ? '' : ` ${JSON.stringify(i.params)}`}`;
+  const params = i.params === undefined || !withParams ? '' : ` ${JSON.stringify(i.params)}`;
+  return `${i.rule}: ${i.action} on ${i.node}${params}`;
 }
 
 /**
@@ -66,7 +67,8 @@ export function runRuleTest(
           node = resolveNode(config, inv.node, env, undefined, alertRef(alert)).node;
         } catch {
           notes.push(
-            `rule ${inv.rule}: node ${JSON.stringify(inv.node)} is not in the inventory (a run would fail with UNKNOWN_NODE)`,
+            `rule ${inv.rule}: node ${JSON.stringify(inv.node)} is not in the inventory ` +
+              '(a run would fail with UNKNOWN_NODE)',
           );
         }
         got.push({ rule: inv.rule, step: inv.step, action: inv.action, node, params: inv.params });

@@ -6,8 +6,8 @@ import type { GuardFacts } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
 import { alertRef } from '../core/alert-ref';
 import { episodeKey } from '../jobs/episode-key';
-import { planRun } from './plan-run';
-import { resolveNode, type ResolveEnv } from './resolve-node';
+import { planRun } from '../orchestrator/plan-run';
+import { resolveNode, type ResolveEnv } from '../orchestrator/resolve-node';
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { FactsQuery } from '../store/read-guard-facts';
 import type { Job } from '../core/job';
@@ -198,7 +198,8 @@ function explainGuards(rule: string, alert: Alert, node: string, ctx: ExplainCon
     cooldown: g.cooldownMs === null ? null : windowText(g.cooldownMs),
     budget: g.budget === null ? null : `${g.budget.maxRuns} runs per ${windowText(g.budget.perMs)}`,
     blast_radius: g.blastRadius === null ? null : g.blastRadius.describe,
-    breaker: `opens after ${g.breaker.failures} failed runs in a row, probe after ${windowText(g.breaker.probeAfterMs)}`,
+    breaker:
+      `opens after ${g.breaker.failures} failed runs in a row, ` + `probe after ${windowText(g.breaker.probeAfterMs)}`,
   };
   const base = { history: ctx.history !== null, jobs: [], settings };
   const seen = ctx.history?.jobsForKey(episodeKey(rule, alert)) ?? null;
@@ -206,7 +207,9 @@ function explainGuards(rule: string, alert: Alert, node: string, ctx: ExplainCon
     return {
       ...base,
       decision: 'duplicate',
-      reason: `this alert episode (fingerprint ${alert.fingerprint}, startsAt ${alert.startsAt}) already had its run of rule ${rule}; a re-sent notification runs nothing again`,
+      reason:
+        `this alert episode (fingerprint ${alert.fingerprint}, startsAt ${alert.startsAt}) already had its run ` +
+        `of rule ${rule}; a re-sent notification runs nothing again`,
       probe: false,
       jobs: seen.map((j) => ({ id: j.id, action: j.request.action, status: j.status, reason: j.reason })),
     };

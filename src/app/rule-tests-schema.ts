@@ -38,7 +38,8 @@ export const RULE_TESTS_SCHEMA = {
           expect: {
             type: 'array',
             description:
-              'Every invocation the alerts must give ([] for none): in step order within a rule, any order across rules',
+              'Every invocation the alerts must give ([] for none): ' +
+              'in step order within a rule, any order across rules',
             items: {
               type: 'object',
               additionalProperties: false,
