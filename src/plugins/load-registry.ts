@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, extname, basename } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { RuneError } from '../core/errors';
 import type { PluginMeta } from './plugin-meta';
 import { parsePluginMetadata } from './parse-plugin-metadata';
 
@@ -31,15 +33,20 @@ export const MAX_PLUGIN_BYTES = 64 * 1024;
 
 const IGNORED_EXTENSIONS = new Set(['.md', '.txt', '.json', '.yaml', '.yml']);
 
-/** Creates the ajv instance used for plugin params: defaults applied, all errors, no coercion. */
+/**
+ * Creates the ajv instance used for plugin params: defaults applied, all errors, no coercion. ajv is
+ * loaded here, on the first validation, not when plugins are listed (`rune actions` stays fast).
+ */
 export function createParamsAjv(): Ajv {
-  return new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only
+  const { default: AjvClass } = require('ajv') as typeof import('ajv');
+  return new AjvClass({ allErrors: true, useDefaults: true, strict: false });
 }
 
 /** Discovers and validates every plugin file directly inside `dir`. */
 export function loadRegistry(dir: string): PluginRegistry {
   const absDir = resolve(dir);
-  const ajv = createParamsAjv();
+  let ajv: Ajv | undefined;
   const plugins = new Map<string, PluginMeta>();
   const problems: PluginProblem[] = [];
   const validators = new Map<string, ValidateFunction>();
@@ -77,7 +84,7 @@ export function loadRegistry(dir: string): PluginRegistry {
       problems.push({ file: path, name, line: null, reason: `cannot read: ${(err as Error).message}` });
       continue;
     }
-    const outcome = parsePluginMetadata(source, name, path, ajv);
+    const outcome = parsePluginMetadata(source, name, path);
     if (!outcome.ok) {
       problems.push(...outcome.problems.map((p) => ({ file: path, name, ...p })));
       continue;
@@ -103,7 +110,16 @@ export function loadRegistry(dir: string): PluginRegistry {
       if (!v) {
         const plugin = plugins.get(name);
         if (!plugin) throw new Error(`no plugin ${name}`);
-        v = ajv.compile(plugin.params);
+        ajv ??= createParamsAjv();
+        try {
+          v = ajv.compile(plugin.params);
+        } catch (err) {
+          // Valid against the meta-schema, yet not compilable (an unresolvable $ref): the plugin is broken.
+          const why = (err as Error).message;
+          throw new RuneError('PLUGIN_BROKEN', `${plugin.path}: params schema does not compile: ${why}`, {
+            action: name,
+          });
+        }
         validators.set(name, v);
       }
       return v;

@@ -1,4 +1,4 @@
-import type Ajv from 'ajv';
+import { validateMetaschema } from './params-metaschema.generated';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { PLUGIN_NAME_PATTERN } from '../core/plugin-name';
 import { parseDuration } from '../util/duration';
@@ -29,7 +29,7 @@ export type ParseOutcome = { ok: true; plugin: PluginMeta } | { ok: false; probl
  * after the shebang (docs/plugins.md §1). `stem` is the file name without extension.
  * Every problem of the block is reported, each with the line of the file it is on.
  */
-export function parsePluginMetadata(source: string, stem: string, path: string, ajv: Ajv): ParseOutcome {
+export function parsePluginMetadata(source: string, stem: string, path: string): ParseOutcome {
   const fail = (line: number | null, reason: string): ParseOutcome => ({ ok: false, problems: [{ line, reason }] });
   const lines = source.split('\n');
   const shebang = lines[0] ?? '';
@@ -95,12 +95,11 @@ export function parsePluginMetadata(source: string, stem: string, path: string, 
     !Array.isArray(params) &&
     (params as Record<string, unknown>).type === 'object';
   if (!objectSchema) at('params', 'params must be a JSON Schema with type: object');
-  else {
-    try {
-      ajv.compile(params);
-    } catch (err) {
-      at('params', `params schema does not compile: ${(err as Error).message}`);
-    }
+  // Checked against the JSON Schema meta-schema, compiled ahead of time: listing plugins never loads
+  // ajv (the validator itself is compiled on first use, load-registry.ts).
+  else if (!validateMetaschema(params)) {
+    const why = (validateMetaschema.errors ?? []).map((e) => `params${e.instancePath} ${e.message ?? 'is invalid'}`);
+    at('params', `params schema does not compile: ${why.join(', ')}`);
   }
   if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   return {

@@ -24,7 +24,8 @@ const loaded = () => [...new Set(Object.keys(require.cache).flatMap((f) => {
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f);
   return m ? [m[1]] : [];
 }))];
-const report = (code, out) => process.stdout.write(JSON.stringify({ code, out, loaded: loaded() }));
+const files = () => Object.keys(require.cache).filter((f) => f.includes('node_modules')).map((f) => f.split('node_modules/').pop());
+const report = (code, out) => process.stdout.write(JSON.stringify({ code, out, loaded: loaded(), files: files() }));
 if (packages) { for (const p of packages) require(require.resolve(p, { paths: [root] })); report(0, ''); }
 else {
   let out = '';
@@ -33,7 +34,9 @@ else {
 }
 `;
 
-function probe(spec: { argv?: string[]; packages?: string[] }): { code: number; out: string; loaded: string[] } {
+type Probe = { code: number; out: string; loaded: string[]; files: string[] };
+
+function probe(spec: { argv?: string[]; packages?: string[] }): Probe {
   const env = { RUNE_PLUGINS_DIR: join(ROOT, 'plugins'), RUNE_CONFIG: join(ROOT, 'rules.yaml'), HOME: '/nonexistent' };
   const r = spawnSync(process.execPath, ['-e', CHILD, ROOT, JSON.stringify({ ...spec, env })], {
     cwd: ROOT,
@@ -41,7 +44,7 @@ function probe(spec: { argv?: string[]; packages?: string[] }): { code: number; 
     timeout: 60_000,
   });
   if (r.status !== 0) throw new Error(`probe failed (${r.status ?? r.signal}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as { code: number; out: string; loaded: string[] };
+  return JSON.parse(r.stdout) as Probe;
 }
 
 const heavyIn = (loaded: string[]) => loaded.filter((p) => HEAVY.some((h) => p === h || p.startsWith(h)));
@@ -62,4 +65,12 @@ test.each([
 test('the probe sees them when they are loaded', () => {
   const packages = ['express', 'pino', 'prom-client', 'better-sqlite3', 'ssh2', '@aws-sdk/client-ssm'];
   expect(heavyIn(probe({ packages }).loaded)).toEqual(expect.arrayContaining(packages));
+});
+
+test('rune actions lists plugins without loading ajv: params schemas are checked by the precompiled meta-schema', () => {
+  const r = probe({ argv: ['actions'] });
+  expect(r.out).toContain('gather-logs');
+  // Only ajv's tiny runtime helper (deep equality) that the generated meta-schema check uses.
+  expect(r.files.filter((f) => f.startsWith('ajv/'))).toEqual(['ajv/dist/runtime/equal.js']);
+  expect(probe({ packages: ['ajv'] }).files).toContain('ajv/dist/ajv.js'); // the probe would see it
 });
