@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, extname, basename } from 'node:path';
 import type Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
+import type { Options, ValidateFunction } from 'ajv';
 import { RuneError } from '../core/errors';
 import type { PluginMeta } from './plugin-meta';
 import { parsePluginMetadata } from './parse-plugin-metadata';
@@ -39,7 +39,7 @@ const IGNORED_EXTENSIONS = new Set(['.md', '.txt', '.json', '.yaml', '.yml']);
  */
 export function createParamsAjv(): Ajv {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only
-  const { default: AjvClass } = require('ajv') as typeof import('ajv');
+  const { default: AjvClass } = require('ajv') as { default: new (o: Options) => Ajv };
   return new AjvClass({ allErrors: true, useDefaults: true, strict: false });
 }
 
