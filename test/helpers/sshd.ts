@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { track } from './live-resources';
+import { waitFor } from './wait-for';
 
 /** A throw-away OpenSSH sshd on loopback, with its own host key, user key and remote TMPDIR. */
 export interface TestSshd {
@@ -22,6 +24,7 @@ export interface TestSshd {
   shared: string;
   user: string;
   addresses: string[];
+  /** Stops every daemon (also one a test killed itself) and removes the folder; idempotent. */
   stop(): Promise<void>;
   /** Writes a known_hosts file with `lines` and returns its path. */
   writeKnownHosts(name: string, lines: string[]): string;
@@ -50,21 +53,22 @@ function keygen(path: string, comment: string): string {
 }
 
 async function waitForPort(host: string, port: number, proc: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, host);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log()}`);
+      return new Promise<boolean>((resolve) => {
+        const s = connect(port, host);
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
       });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd did not listen on ${host}:${port}: ${log()}`);
+    },
+    () => `sshd to listen on ${host}:${port}: ${log()}`,
+    10_000,
+    50,
+  );
 }
 
 /**
@@ -129,22 +133,42 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     ...(opts.extraConfig ?? []),
   ];
   let log = '';
-  const procs: ChildProcess[] = [];
-  for (let i = 0; i < addresses.length; i += 15) {
-    const chunk = addresses.slice(i, i + 15);
-    const cfg = join(dir, `sshd_config.${i / 15}`);
-    writeFileSync(
-      cfg,
-      [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`, ...common].join(
-        '\n',
-      ) + '\n',
-    );
-    const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    proc.stderr?.on('data', (c: Buffer) => {
-      log = (log + c.toString()).slice(-4000);
-    });
-    procs.push(proc);
-    await waitForPort(chunk[0] as string, port, proc, () => log);
+  const daemons: { proc: ChildProcess; exited: Promise<unknown> }[] = [];
+  let stopping: Promise<void> | null = null;
+  let untrack: () => void = () => undefined;
+  // Ends the listening daemons and waits until each has exited: an 'exit' already emitted (a daemon
+  // a test killed itself) is awaited through the same promise, so this never waits for ever.
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGTERM');
+      await Promise.all(daemons.map((d) => d.exited));
+      rmSync(dir, { recursive: true, force: true });
+      untrack();
+    })());
+  untrack = track(`sshd on ${addresses.join(',')} (${dir})`, stop);
+  try {
+    for (let i = 0; i < addresses.length; i += 15) {
+      const chunk = addresses.slice(i, i + 15);
+      const cfg = join(dir, `sshd_config.${i / 15}`);
+      writeFileSync(
+        cfg,
+        [
+          ...chunk.map((a) => `ListenAddress ${a}:${port}`),
+          `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`,
+          ...common,
+        ].join('\n') + '\n',
+      );
+      const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.stderr?.on('data', (c: Buffer) => {
+        log = (log + c.toString()).slice(-4000);
+      });
+      daemons.push({ proc, exited });
+      await waitForPort(chunk[0] as string, port, proc, () => log);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
   }
   const hostKeyLine = hostPub.split(' ').slice(0, 2).join(' ');
   const writeKnownHosts = (name: string, lines: string[]) => {
@@ -168,16 +192,6 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     shared,
     addresses,
     writeKnownHosts,
-    async stop() {
-      await Promise.all(
-        procs.map((proc) => {
-          if (proc.exitCode !== null || proc.signalCode !== null) return undefined;
-          const exited = new Promise((r) => proc.once('exit', r));
-          proc.kill('SIGTERM');
-          return exited;
-        }),
-      );
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
