@@ -74,6 +74,8 @@ export interface TestServerOptions {
   insecureNoAuth?: boolean;
   log?: Logger;
   createTransports?: StartOptions['createTransports'];
+  /** The server's clock (default the real one): a test moves time on instead of sleeping. */
+  now?: () => Date;
 }
 
 /** `rune serve` in-process on 127.0.0.1:<free port>. Stop it with `close()` in afterAll or finally. */
@@ -102,6 +104,7 @@ export async function startTestServer(o: TestServerOptions): Promise<RunningServ
     serve,
     log: o.log ?? quietLog,
     createTransports: o.createTransports ?? defaultTransports,
+    ...(o.now ? { now: o.now } : {}),
   });
   // The guard's stop: a short grace, then running jobs are cut off (as after a failed test).
   const untrack = track(`rune serve in-process ${s.url} (${o.name})`, () => s.close(5000));
