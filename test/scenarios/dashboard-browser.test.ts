@@ -5,7 +5,7 @@
  * no Re-run button. A screenshot of the job page lands in test-output/screenshots/ for a human
  * (RUNE_UPDATE_SCREENSHOTS=1 also refreshes docs/img/dashboard-job.png).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Actor } from '../../src/auth/actor';

@@ -31,7 +31,7 @@ import { pagerDutyError, startFakePagerDuty, type FakePagerDuty } from '../helpe
 import { jsonLines, runCli } from '../helpers/run-cli';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
-import { compileRune, ROOT, SHIPPED_PLUGINS, startServeProcess, startTestServer } from '../helpers/test-server';
+import { compileRune, ROOT, startServeProcess, startTestServer } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
 
 const FAULT_PLUGINS = join(__dirname, '..', 'fixtures', 'fault-plugins');

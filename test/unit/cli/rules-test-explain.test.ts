@@ -2,23 +2,19 @@
  * `rune rules test <payload>`: the shipped fixtures verbatim through the CLI, explained against
  * the shipped rules.yaml and plugins; guard verdicts read from a database a real server wrote.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTransports } from '../../../src/cli/main';
-import { readSettings } from '../../../src/cli/read-settings';
-import { readServeSettings } from '../../../src/server/read-serve-settings';
-import { startServer } from '../../../src/server/start-server';
 import { FIXTURES } from '../../helpers/fixtures';
 import { runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { ROOT, startTestServer } from '../../helpers/test-server';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const AM = join(FIXTURES, 'alertmanager');
 const PD = join(FIXTURES, 'pagerduty');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-explain-'));
+  dir = makeTempDir('explain');
   env = {
     RUNE_CONFIG: join(ROOT, 'rules.yaml'),
     RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
@@ -26,7 +22,7 @@ beforeAll(() => {
     RUNE_SSH_USER: 'tester',
   };
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 const explainJson = async (file: string, extra: string[] = [], e = env) => {
   const r = await runCli(['rules', 'test', file, '--output', 'json', ...extra], e);
@@ -256,17 +252,11 @@ test('guards decide on the state of the database a real server wrote: a cooldown
     `nodes:\n  - {name: web-1, address: 10.0.1.23}\nrules:\n  - name: disk\n    matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"']\n    steps: [{action: noop}]\n    cooldown: 30m\n`,
   );
   const db = join(dir, 'history.db');
-  const serveEnv = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
-    RUNE_DB: db,
-    RUNE_WEBHOOK_TOKEN: 'tok',
-  };
-  const server = await startServer({
-    settings: readSettings({}, serveEnv),
-    serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, serveEnv, (p) => readFileSync(p, 'utf8')),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    createTransports: defaultTransports,
+  const server = await startTestServer({
+    dir,
+    name: 'history',
+    dryRun: true,
+    env: { RUNE_CONFIG: config, RUNE_DB: db, RUNE_WEBHOOK_TOKEN: 'tok' },
   });
   const fixture = join(AM, 'captured-am0.25-webhook-firing-1alert.json');
   try {
