@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { track } from './live-resources';
+import { closeTracked, track } from './live-resources';
 import { waitFor } from './wait-for';
 
 /** A throw-away OpenSSH sshd on loopback, with its own host key, user key and remote TMPDIR. */
@@ -193,5 +193,36 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     addresses,
     writeKnownHosts,
     stop,
+  };
+}
+
+export interface SilentListener {
+  port: number;
+  /** Drops the accepted connections and stops listening; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Stand-in for a blackholed address: loopback TCP that accepts and never says a word, so only a
+ * connect timeout can end the wait (as a dropped SYN would, without leaving loopback).
+ */
+export async function startSilentListener(host = '127.0.0.1'): Promise<SilentListener> {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => void sockets.push(s));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const port = (server.address() as { port: number }).port;
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    close: closeTracked(`silent listener ${host}:${port}`, () => {
+      closing ??= new Promise<void>((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      });
+      return closing;
+    }),
   };
 }

@@ -20,7 +20,6 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
@@ -29,7 +28,7 @@ import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 import { tokenLine } from '../helpers/api-tokens';
 import { pagerDutyError, startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { jsonLines, runCli } from '../helpers/run-cli';
-import { freePort, startSshd, type TestSshd } from '../helpers/sshd';
+import { freePort, startSilentListener, startSshd, type SilentListener, type TestSshd } from '../helpers/sshd';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { compileRune, ROOT, startServeProcess, startTestServer } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
@@ -315,21 +314,16 @@ rules:
 describe('SSH faults in the middle of a fleet run (rune run)', () => {
   let a: TestSshd; // healthy: ok-1, ok-2, and the address whose host key "changed"
   let b: TestSshd; // killed while lost-1 runs; refused-1 is contacted after that
-  let silent: ReturnType<typeof createTcpServer>;
-  const sockets: Socket[] = [];
+  let silent: SilentListener; // blackholed-1
 
   beforeAll(async () => {
     a = await startSshd({ addresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'] });
     b = await startSshd({ addresses: ['127.0.0.5', '127.0.0.6'], alsoAccept: a.userKey });
-    // Stand-in for a blackholed address: loopback TCP that accepts and never says a word, so only
-    // the connect timeout can end the wait (as a dropped SYN would, without leaving loopback).
-    silent = createTcpServer((sock) => void sockets.push(sock));
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.7', r));
+    silent = await startSilentListener('127.0.0.7');
   }, 30_000);
 
   afterAll(async () => {
-    sockets.forEach((sock) => sock.destroy());
-    await new Promise((r) => (silent ? silent.close(r) : r(null)));
+    await silent?.close();
     await a?.stop();
     await b?.stop(); // also when the test killed its daemon
   });
@@ -357,7 +351,7 @@ describe('SSH faults in the middle of a fleet run (rune run)', () => {
     mkdirSync(shared, { mode: 0o1777 });
     chmodSync(shared, 0o1777); // the remote user writes the run log here
     const log = join(shared, 'runs.log');
-    const silentPort = (silent.address() as { port: number }).port;
+    const silentPort = silent.port;
     const config = join(scratch, 'fleet.yaml');
     writeFileSync(
       config,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startSshd, type TestSshd } from '../../helpers/sshd';
+import { freePort, startSilentListener, startSshd, type TestSshd } from '../../helpers/sshd';
 import { jsonLines, runCli } from '../../helpers/run-cli';
 import { waitFor } from '../../helpers/wait-for';
 import { defaultTransports } from '../../../src/cli/main';
@@ -400,13 +400,9 @@ describe('become: true', () => {
 });
 
 test('a node that accepts TCP but never speaks SSH gives CONNECT_TIMEOUT (exit 3) within connect_timeout', async () => {
-  const { createServer } = await import('node:net');
-  const sockets: import('node:net').Socket[] = [];
-  const silent = createServer((s) => void sockets.push(s));
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  const port = (silent.address() as { port: number }).port;
+  const silent = await startSilentListener();
   const cfg = join(sshd.dir, 'silent.yaml');
-  writeFileSync(cfg, `nodes:\n  - {name: silent-1, address: 127.0.0.1, port: ${port}, connect_timeout: 1s}\n`);
+  writeFileSync(cfg, `nodes:\n  - {name: silent-1, address: 127.0.0.1, port: ${silent.port}, connect_timeout: 1s}\n`);
   const started = Date.now();
   try {
     const r = await runCli(['run', 'echo', '--node', 'silent-1', '--output', 'json'], envFor({ RUNE_CONFIG: cfg }));
@@ -414,8 +410,7 @@ test('a node that accepts TCP but never speaks SSH gives CONNECT_TIMEOUT (exit 3
     expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'CONNECT_TIMEOUT', retryable: true });
     expect(Date.now() - started).toBeLessThan(5000);
   } finally {
-    sockets.forEach((s) => s.destroy());
-    silent.close();
+    await silent.close();
   }
 });
 
