@@ -1,9 +1,20 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeTracked, track } from './live-resources';
+import { processTree, signalAll } from './process-tree';
 import { waitFor } from './wait-for';
 
 /** A throw-away OpenSSH sshd on loopback, with its own host key, user key and remote TMPDIR. */
@@ -132,15 +143,30 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     `SetEnv TMPDIR=${remoteTmp}`,
     ...(opts.extraConfig ?? []),
   ];
-  let log = '';
+  // sshd -e logs to a file, not a pipe: its per-connection children inherit that descriptor, and a
+  // pipe held by them would keep jest waiting after the daemon itself has gone.
+  const logs: string[] = [];
+  const log = () =>
+    logs
+      .map((p) => {
+        try {
+          return readFileSync(p, 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .join('')
+      .slice(-4000);
   const daemons: { proc: ChildProcess; exited: Promise<unknown> }[] = [];
   let stopping: Promise<void> | null = null;
   let untrack: () => void = () => undefined;
-  // Ends the listening daemons and waits until each has exited: an 'exit' already emitted (a daemon
-  // a test killed itself) is awaited through the same promise, so this never waits for ever.
+  // Ends each daemon with its sessions (and what runs in them) and waits until the daemon has exited:
+  // an 'exit' already emitted (a daemon a test killed itself) is awaited through the same promise.
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGTERM');
+      for (const d of daemons)
+        if (d.proc.exitCode === null && d.proc.signalCode === null)
+          signalAll(processTree(d.proc.pid as number), 'SIGTERM');
       await Promise.all(daemons.map((d) => d.exited));
       rmSync(dir, { recursive: true, force: true });
       untrack();
@@ -158,13 +184,18 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
           ...common,
         ].join('\n') + '\n',
       );
-      const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const logFile = join(dir, `sshd.${i / 15}.log`);
+      logs.push(logFile);
+      const fd = openSync(logFile, 'a');
+      let proc: ChildProcess;
+      try {
+        proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', fd] });
+      } finally {
+        closeSync(fd);
+      }
       const exited = new Promise((r) => proc.once('exit', r));
-      proc.stderr?.on('data', (c: Buffer) => {
-        log = (log + c.toString()).slice(-4000);
-      });
       daemons.push({ proc, exited });
-      await waitForPort(chunk[0] as string, port, proc, () => log);
+      await waitForPort(chunk[0] as string, port, proc, log);
     }
   } catch (err) {
     await stop();

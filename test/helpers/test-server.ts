@@ -106,9 +106,19 @@ export async function startTestServer(o: TestServerOptions): Promise<RunningServ
     createTransports: o.createTransports ?? defaultTransports,
     ...(o.now ? { now: o.now } : {}),
   });
+  const close = async (graceMs?: number) => {
+    try {
+      await s.close(graceMs);
+    } finally {
+      // close() waits for running jobs up to its bound, then records them interrupted and leaves
+      // their plugins running (docs/architecture.md, State): a test's server stops those too.
+      for (const j of s.queue.runningJobs()) s.queue.abort(j.id, 'the test server was closed');
+      untrack();
+    }
+  };
   // The guard's stop: a short grace, then running jobs are cut off (as after a failed test).
-  const untrack = track(`rune serve in-process ${s.url} (${o.name})`, () => s.close(5000));
-  return { ...s, close: (graceMs?: number) => s.close(graceMs).finally(untrack) };
+  const untrack = track(`rune serve in-process ${s.url} (${o.name})`, () => close(5000));
+  return { ...s, close };
 }
 
 /** Compiles src/ with tsconfig.build.json into `outDir` (what `npm run build` makes), for real processes. */

@@ -14,7 +14,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -27,6 +26,7 @@ import type { RunningServer } from '../../src/server/start-server';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 import { tokenLine } from '../helpers/api-tokens';
 import { pagerDutyError, startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
+import { processTree, signalAll } from '../helpers/process-tree';
 import { jsonLines, runCli } from '../helpers/run-cli';
 import { freePort, startSilentListener, startSshd, type SilentListener, type TestSshd } from '../helpers/sshd';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
@@ -328,24 +328,6 @@ describe('SSH faults in the middle of a fleet run (rune run)', () => {
     await b?.stop(); // also when the test killed its daemon
   });
 
-  /** Pids of `root` and everything below it, from /proc (so the test ends exactly what it must). */
-  function processTree(root: number): number[] {
-    const parents = new Map<number, number[]>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-      } catch {
-        /* exited meanwhile */
-      }
-    }
-    const out = [root];
-    for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i] as number) ?? []));
-    return out;
-  }
-
   test('a killed sshd, a changed host key and a silent address each fail on their own node with their code; the others succeed', async () => {
     const shared = join(scratch, 'fleet');
     mkdirSync(shared, { mode: 0o1777 });
@@ -395,13 +377,7 @@ nodes:
     ).then(() => {
       // Daemons first: killed leaves-first, a session sshd could still forward the dying plugin's
       // exit status before its own turn came (seen under load), and that is not a lost connection.
-      for (const pid of processTree(sshdPid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      signalAll(processTree(sshdPid), 'SIGKILL');
       killedAt = Date.now();
     });
     const started = Date.now();
