@@ -380,6 +380,7 @@ nodes:
       signalAll(processTree(sshdPid), 'SIGKILL');
       killedAt = Date.now();
     });
+    killer.catch(() => undefined); // awaited below; if the run throws first, its timeout is not an unhandled rejection
     const started = Date.now();
     // Two at a time, in list order: refused-1 comes up only after b is gone.
     const r = await runCli(
@@ -628,16 +629,18 @@ describe('the database disk is full', () => {
     if (mounted) execFileSync('umount', [mnt]);
   });
 
-  /** Writes a file until the filesystem says ENOSPC; returns its path. */
+  /** Writes a file until the filesystem says ENOSPC (within twice its 4 MiB); returns its path. */
   function fillUp(): string {
     const filler = join(mnt, 'filler');
     const fd = openSync(filler, 'w');
+    let written = 0;
     try {
       for (const size of [256 * 1024, 4096, 512]) {
         const chunk = Buffer.alloc(size, 1);
         for (;;) {
+          if (written > 8 * 1024 * 1024) throw new Error(`${mnt} took 8 MiB without ENOSPC: not the 4 MiB tmpfs`);
           try {
-            writeSync(fd, chunk);
+            written += writeSync(fd, chunk);
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
             break;
