@@ -6,8 +6,10 @@
  * and jest exits by itself, well within the bound this test gives it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { ROOT } from '../helpers/test-server';
 
 const BOUND_MS = 90_000;
@@ -18,8 +20,15 @@ interface JestFileResult {
   message: string;
 }
 
+let dir: string;
+beforeAll(() => (dir = makeTempDir('leak-guard-run')));
+afterAll(() => removeTempDir(dir));
+
+/** The leaky file's temp dir is named rune-<this>-…: unique to this run. */
+const LEAKED_NAME = `leak-guard-${process.pid}-${Date.now()}`;
+
 function runJest(files: string[]): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, LEAK_GUARD_DIR_NAME: LEAKED_NAME };
   delete env.JEST_WORKER_ID; // this child is a jest run of its own, not a worker of ours
   const child = spawn(
     process.execPath,
@@ -27,6 +36,7 @@ function runJest(files: string[]): Promise<{ code: number | null; signal: string
       join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
       '--runInBand',
       '--json',
+      `--outputFile=${join(dir, 'result.json')}`,
       '--testMatch',
       ...files.map((f) => `<rootDir>/test/fixtures/leak-guard/${f}`),
     ],
@@ -50,8 +60,13 @@ test(
   'a file that leaves things running fails, naming them; they are stopped and jest exits; a clean file passes',
   async () => {
     const run = await runJest(['leaves-things-running.ts', 'stops-everything.ts']);
-    expect({ signal: run.signal, code: run.code }).toEqual({ signal: null, code: 1 }); // exited, and failed
-    const report = JSON.parse(run.out.slice(run.out.indexOf('{"'))) as { testResults: JestFileResult[] };
+    // Exited by itself, and failed (its output shows why when this does not hold).
+    expect({ signal: run.signal, code: run.code, output: run.code === 1 ? '' : run.err.slice(-3000) }).toEqual({
+      signal: null,
+      code: 1,
+      output: '',
+    });
+    const report = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { testResults: JestFileResult[] };
     const byFile = Object.fromEntries(report.testResults.map((r) => [r.name.split('/').pop(), r]));
     expect(byFile['stops-everything.ts']?.status).toBe('passed');
     const leaky = byFile['leaves-things-running.ts'];
@@ -62,11 +77,9 @@ test(
       new RegExp(`rune serve in-process http://127\\.0\\.0\\.1:\\d+ \\(leaky\\) \\(${started}`),
     );
     expect(leaky?.message).toMatch(new RegExp(`fake HTTP server http://127\\.0\\.0\\.1:\\d+ \\(${started}`));
-    expect(leaky?.message).toMatch(new RegExp(`temp dir \\S+rune-leak-guard-\\w+ \\(${started}`));
+    expect(leaky?.message).toMatch(new RegExp(`temp dir \\S+rune-${LEAKED_NAME}-\\w+ \\(${started}`));
     // The guard removed what the file left behind.
-    const leakedDir = /LEAKED_DIR=(\S+)/.exec(run.out + run.err)?.[1];
-    expect(leakedDir).toBeDefined();
-    expect(existsSync(leakedDir as string)).toBe(false);
+    expect(readdirSync(tmpdir()).filter((d) => d.startsWith(`rune-${LEAKED_NAME}-`))).toEqual([]);
   },
   BOUND_MS + 10_000,
 );
