@@ -40,7 +40,7 @@ export interface FakePagerDuty extends FakeServer {
   held: (() => void)[];
 }
 
-/** A PagerDuty REST error body (docs/protocols.md §3.3) as a Reply. */
+/** A PagerDuty REST error body (docs/protocols.md §3.2) as a Reply. */
 export function pagerDutyError(
   status: number,
   message: string,
