@@ -425,7 +425,7 @@ nodes:
   }, 30_000);
 });
 
-/** PagerDuty's answers to a note (docs/protocols.md §3.2, §3.3): a server error, a rate limit, a permanent refusal. */
+/** PagerDuty's answers to a note (docs/protocols.md §3.2, §3.3): a server error, a rate limit, a refusal. */
 const PD_500 = pagerDutyError(500, 'Internal Server Error', 2000);
 const PD_429 = pagerDutyError(429, 'Rate Limit Exceeded', 2020, { headers: { 'ratelimit-reset': '1' } });
 const PD_400 = pagerDutyError(400, 'Invalid Input Provided', 2001, { errors: ['Note content is too long'] });
