@@ -2,12 +2,14 @@
 # Build: docker build -t rune .
 # Run:   docker run -p 127.0.0.1:9095:9095 -e RUNE_WEBHOOK_TOKEN_FILE=/run/secrets/rune_webhook_token \
 #          -v rune-data:/var/lib/rune -v ./rules:/etc/rune/rules:ro -v ./keys:/etc/rune/keys:ro rune
-# test/deploy/dockerfile-steps.test.ts replays this file's COPY/RUN/ENV/CMD steps in a scratch
-# directory (no Docker engine in CI): keep every step runnable with plain sh.
+# test/deploy/dockerfile-steps.test.ts (`npm run test:deploy`, its own step of .ci/run) replays this
+# file's COPY/RUN/ENV/CMD steps in a scratch directory (no Docker engine in CI): keep every step
+# runnable with plain sh.
 
 # ---- build: all dependencies, compile TypeScript, then drop the dev dependencies
 FROM node:20-bookworm-slim AS build
-# better-sqlite3 is a native addon: compile it here if no prebuilt binary can be fetched.
+# better-sqlite3 is a native addon: compile it here if no prebuilt binary can be fetched (the replay
+# offers the one the checkout built, as a cached download would be; see the test).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*

@@ -6,15 +6,17 @@
  * in the Dockerfile breaks here. What cannot be replayed on the host is said explicitly:
  *  - `apt-get install` steps: the packages must already be installed on this Debian host (dpkg);
  *  - the image's user `node` is uid/gid 1000, as in the official node image;
- *  - the listen address: 127.0.0.1:<free port> instead of the image's 0.0.0.0:9095.
+ *  - the listen address: 127.0.0.1:<free port> instead of the image's 0.0.0.0:9095;
+ *  - better-sqlite3's prebuilt binary (see prebuiltBinaries below).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { freePort } from '../helpers/sshd';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { ROOT } from '../helpers/test-server';
+import { waitFor } from '../helpers/wait-for';
 
-const ROOT = join(__dirname, '..', '..');
 /** Users the base image has and this host may not. */
 const IMAGE_USERS: Record<string, { uid: number; gid: number }> = { node: { uid: 1000, gid: 1000 } };
 
@@ -58,17 +60,6 @@ function parseEnv(args: string): [string, string][] {
   ]);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 interface Stage {
   name: string | null;
   root: string;
@@ -93,6 +84,32 @@ const hostEnv = () => ({
   HOME: process.env.HOME ?? '/root',
   LANG: 'C.UTF-8',
 });
+
+/**
+ * better-sqlite3's native binary, offered to the build stage's `npm ci` the way an image build gets
+ * it: its install script (prebuild-install) takes a prebuilt binary for this version and Node ABI,
+ * and compiles from source (the Dockerfile's python3/make/g++) only when there is none. An image
+ * build downloads it from GitHub, which this host cannot reach; a build with the npm cache on a cache
+ * mount finds it there. Here it is the binary the checkout's own `npm ci` built from the same
+ * version (the CI step before this one), packed as prebuild-install packs it. That spares a
+ * ~100 s compile of SQLite; without a matching binary (another version) the stage compiles as before.
+ */
+function prebuiltBinaries(dir: string): Record<string, string> {
+  const pkg = join(ROOT, 'node_modules', 'better-sqlite3');
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
+  const wanted = lock.packages['node_modules/better-sqlite3']?.version;
+  const have = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  const binary = join(pkg, 'build', 'Release', 'better_sqlite3.node');
+  if (!wanted || have !== wanted || !existsSync(binary) || process.platform !== 'linux') return {};
+  mkdirSync(dir, { recursive: true });
+  const tarball = `better-sqlite3-v${wanted}-node-v${process.versions.modules}-linux-${process.arch}.tar.gz`;
+  execFileSync('tar', ['-czf', join(dir, tarball), '-C', pkg, 'build/Release/better_sqlite3.node']);
+  // prebuild-install's per-package setting; npm passes it on to the install script (with a warning).
+  return { npm_config_better_sqlite3_local_prebuilds: dir };
+}
+let buildCache: Record<string, string> = {};
 
 /** Absolute image paths (the stage's own directories) → the same paths inside the stage's scratch root. */
 function imagePathMapper(stage: Stage, instructions: Instruction[]): (s: string) => string {
@@ -191,7 +208,7 @@ function replay(): void {
             command = command.replace(new RegExp(`\\b${name}:${name}\\b`, 'g'), `${u.uid}:${u.gid}`);
           const r = spawnSync('sh', ['-c', command], {
             cwd: stage.cwd,
-            env: { ...hostEnv(), ...stage.env },
+            env: { ...hostEnv(), ...buildCache, ...stage.env },
             encoding: 'utf8',
             timeout: 150_000,
           });
@@ -233,18 +250,20 @@ function replay(): void {
 }
 
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'rune-docker-'));
+  scratch = makeTempDir('docker');
   chmodSync(scratch, 0o755); // the image's user (uid 1000) walks through it
+  buildCache = prebuiltBinaries(join(scratch, 'prebuilds'));
   stages = [];
   replay();
 }, 240_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((r) => server?.once('exit', r));
     server.kill('SIGKILL');
-    await new Promise((r) => server?.once('exit', r));
+    await exited;
   }
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  removeTempDir(scratch);
 });
 
 describe('the Dockerfile, replayed step by step', () => {
@@ -299,15 +318,16 @@ describe('the Dockerfile, replayed step by step', () => {
       server?.once('exit', (code, signal) => r({ code, signal })),
     );
     const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
-    let healthy: Response | null = null;
-    while (Date.now() < deadline && server.exitCode === null) {
-      healthy = await fetch(`${base}/-/healthy`).catch(() => null);
-      if (healthy?.status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (healthy?.status !== 200)
-      throw new Error(`/-/healthy never answered 200 within 20 s; server output:\n${output}`);
+    const healthy = await waitFor(
+      async () => {
+        if (server?.exitCode !== null) throw new Error(`the server exited ${server?.exitCode}:\n${output}`);
+        const r = await fetch(`${base}/-/healthy`).catch(() => null);
+        return r?.status === 200 ? r : null;
+      },
+      () => `/-/healthy to answer 200; server output:\n${output}`,
+      20_000,
+      100,
+    );
     expect(await healthy.text()).toBe('RUNE is Healthy.\n');
     const ready = await fetch(`${base}/-/ready`);
     expect(ready.status).toBe(200);

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { closeTracked } from './live-resources';
 
 /**
  * A local AWS SSM endpoint speaking the AWS JSON 1.1 protocol (docs/protocols.md §4): SendCommand,
@@ -356,12 +357,15 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
     dirOf: (c, i) => join(opts.root, c, i),
     setInstance: (id, script) => void scripts.set(id, script),
     failNext: (op, times, type, message, status = 400) => void failures.push({ op, times, type, message, status }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const inv of invocations.values()) finish(inv, 'Cancelled', 'Cancelled', -1);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: closeTracked(
+      `fake SSM ${port}`,
+      () =>
+        new Promise<void>((resolve) => {
+          for (const inv of invocations.values()) finish(inv, 'Cancelled', 'Cancelled', -1);
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
   };
 }
 

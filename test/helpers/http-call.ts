@@ -42,6 +42,9 @@ export function httpCall(
         headers,
         ...(o.from ? { localAddress: o.from } : {}),
         timeout: 20_000,
+        // Its own connection, closed after the answer: no keep-alive socket of Node's global agent
+        // outlives the test (it kept jest running 5 s after a failed test closed its server).
+        agent: false,
       },
       (res) => {
         let text = '';

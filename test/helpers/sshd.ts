@@ -1,8 +1,21 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeTracked, track } from './live-resources';
+import { processTree, signalAll } from './process-tree';
+import { waitFor } from './wait-for';
 
 /** A throw-away OpenSSH sshd on loopback, with its own host key, user key and remote TMPDIR. */
 export interface TestSshd {
@@ -22,6 +35,7 @@ export interface TestSshd {
   shared: string;
   user: string;
   addresses: string[];
+  /** Stops every daemon (also one a test killed itself) and removes the folder; idempotent. */
   stop(): Promise<void>;
   /** Writes a known_hosts file with `lines` and returns its path. */
   writeKnownHosts(name: string, lines: string[]): string;
@@ -50,21 +64,22 @@ function keygen(path: string, comment: string): string {
 }
 
 async function waitForPort(host: string, port: number, proc: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, host);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`sshd exited ${proc.exitCode}: ${log()}`);
+      return new Promise<boolean>((resolve) => {
+        const s = connect(port, host);
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
       });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd did not listen on ${host}:${port}: ${log()}`);
+    },
+    () => `sshd to listen on ${host}:${port}: ${log()}`,
+    10_000,
+    50,
+  );
 }
 
 /**
@@ -128,23 +143,63 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     `SetEnv TMPDIR=${remoteTmp}`,
     ...(opts.extraConfig ?? []),
   ];
-  let log = '';
-  const procs: ChildProcess[] = [];
-  for (let i = 0; i < addresses.length; i += 15) {
-    const chunk = addresses.slice(i, i + 15);
-    const cfg = join(dir, `sshd_config.${i / 15}`);
-    writeFileSync(
-      cfg,
-      [...chunk.map((a) => `ListenAddress ${a}:${port}`), `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`, ...common].join(
-        '\n',
-      ) + '\n',
-    );
-    const proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    proc.stderr?.on('data', (c: Buffer) => {
-      log = (log + c.toString()).slice(-4000);
-    });
-    procs.push(proc);
-    await waitForPort(chunk[0] as string, port, proc, () => log);
+  // sshd -e logs to a file, not a pipe: its per-connection children inherit that descriptor, and a
+  // pipe held by them would keep jest waiting after the daemon itself has gone.
+  const logs: string[] = [];
+  const log = () =>
+    logs
+      .map((p) => {
+        try {
+          return readFileSync(p, 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .join('')
+      .slice(-4000);
+  const daemons: { proc: ChildProcess; exited: Promise<unknown> }[] = [];
+  let stopping: Promise<void> | null = null;
+  let untrack: () => void = () => undefined;
+  // Ends each daemon with its sessions (and what runs in them) and waits until the daemon has exited:
+  // an 'exit' already emitted (a daemon a test killed itself) is awaited through the same promise.
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const d of daemons)
+        if (d.proc.exitCode === null && d.proc.signalCode === null)
+          signalAll(processTree(d.proc.pid as number), 'SIGTERM');
+      await Promise.all(daemons.map((d) => d.exited));
+      rmSync(dir, { recursive: true, force: true });
+      untrack();
+    })());
+  untrack = track(`sshd on ${addresses.join(',')} (${dir})`, stop);
+  try {
+    for (let i = 0; i < addresses.length; i += 15) {
+      const chunk = addresses.slice(i, i + 15);
+      const cfg = join(dir, `sshd_config.${i / 15}`);
+      writeFileSync(
+        cfg,
+        [
+          ...chunk.map((a) => `ListenAddress ${a}:${port}`),
+          `PidFile ${join(dir, `sshd.${i / 15}.pid`)}`,
+          ...common,
+        ].join('\n') + '\n',
+      );
+      const logFile = join(dir, `sshd.${i / 15}.log`);
+      logs.push(logFile);
+      const fd = openSync(logFile, 'a');
+      let proc: ChildProcess;
+      try {
+        proc = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', fd] });
+      } finally {
+        closeSync(fd);
+      }
+      const exited = new Promise((r) => proc.once('exit', r));
+      daemons.push({ proc, exited });
+      await waitForPort(chunk[0] as string, port, proc, log);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
   }
   const hostKeyLine = hostPub.split(' ').slice(0, 2).join(' ');
   const writeKnownHosts = (name: string, lines: string[]) => {
@@ -168,16 +223,37 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     shared,
     addresses,
     writeKnownHosts,
-    async stop() {
-      await Promise.all(
-        procs.map((proc) => {
-          if (proc.exitCode !== null || proc.signalCode !== null) return undefined;
-          const exited = new Promise((r) => proc.once('exit', r));
-          proc.kill('SIGTERM');
-          return exited;
-        }),
-      );
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
+  };
+}
+
+export interface SilentListener {
+  port: number;
+  /** Drops the accepted connections and stops listening; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Stand-in for a blackholed address: loopback TCP that accepts and never says a word, so only a
+ * connect timeout can end the wait (as a dropped SYN would, without leaving loopback).
+ */
+export async function startSilentListener(host = '127.0.0.1'): Promise<SilentListener> {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => void sockets.push(s));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const port = (server.address() as { port: number }).port;
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    close: closeTracked(`silent listener ${host}:${port}`, () => {
+      closing ??= new Promise<void>((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      });
+      return closing;
+    }),
   };
 }

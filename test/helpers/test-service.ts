@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Actor } from '../../src/auth/actor';
 import { openService, type Service } from '../../src/app/open-service';
 import type { Logger } from '../../src/core/logger';
 import { createLocalTransport } from '../../src/transports/local-transport';
-import { quietLog, writeTestPlugins } from './local-server';
+import { track } from './live-resources';
+import { quietLog } from './quiet-log';
+import { makeTempDir, removeTempDir } from './temp-dir';
+import { LOCAL_NODES, writeTestPlugins } from './test-server';
 
 /** The service of `rune serve` without HTTP, for use-case tests: in-memory store, local transport. */
 export interface TestService extends Service {
@@ -24,11 +26,10 @@ export const WEB_OPERATOR: Actor = { name: 'web-op', role: 'operator', actions: 
  * on the local transport) with the test plugins echo, fail and slow.
  */
 export function startTestService(o: { rules?: string; log?: Logger; dryRun?: boolean } = {}): TestService {
-  const dir = mkdtempSync(join(tmpdir(), 'rune-app-'));
+  const dir = makeTempDir('app');
   const plugins = writeTestPlugins(dir, 0.3);
   const configPath = join(dir, 'rules.yaml');
-  const nodes = 'nodes:\n  - {name: "web-*", transport: local}\n  - {name: "db-*", transport: local}\n';
-  writeFileSync(configPath, `${nodes}${o.rules ?? 'rules: []\n'}`);
+  writeFileSync(configPath, `${LOCAL_NODES}${o.rules ?? 'rules: []\n'}`);
   const service = openService({
     rules: { configPath, configExplicit: true, pluginsDir: plugins },
     apiTokensFile: null,
@@ -46,19 +47,18 @@ export function startTestService(o: { rules?: string; log?: Logger; dryRun?: boo
   });
   service.start();
   let stopped: Promise<void> | null = null;
-  return {
-    ...service,
-    dir,
-    stop() {
-      stopped ??= (async () => {
-        try {
-          await service.drain(5000);
-          await service.close();
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      })();
-      return stopped;
-    },
-  };
+  const untrack = track(`RUNE service without HTTP in ${dir}`, () => stop());
+  function stop(): Promise<void> {
+    stopped ??= (async () => {
+      try {
+        await service.drain(5000);
+        await service.close();
+      } finally {
+        removeTempDir(dir);
+        untrack();
+      }
+    })();
+    return stopped;
+  }
+  return { ...service, dir, stop };
 }

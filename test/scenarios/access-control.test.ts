@@ -3,14 +3,15 @@
  * file, local transport, SQLite file. Each unauthenticated check comes from its own loopback
  * address, so the failed-authentication limit of one address does not decide another's answer.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../src/auth/actor';
 import type { RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
 import { httpCall } from '../helpers/http-call';
-import { LOCAL_NODES, startLocalServer, writeTestPlugins } from '../helpers/local-server';
+import { recordingLog } from '../helpers/quiet-log';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { LOCAL_NODES, startTestServer, writeTestPlugins } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
 
 const TOKENS = {
@@ -33,21 +34,30 @@ const tokensText = () =>
 const config = `${LOCAL_NODES}rules:\n  - name: web-echo\n    matchers: ['alertname="WebDown"']\n    node: "{{ labels.nodename }}"\n    steps: [{action: echo}]\n`;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-access-'));
+  dir = makeTempDir('access');
   plugins = writeTestPlugins(dir);
   tokensFile = join(dir, 'tokens');
   writeFileSync(tokensFile, `# RUNE API tokens\n\n${tokensText()}`);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
-const start = (name: string, flags: Record<string, unknown> = {}, env: Record<string, string> = {}) =>
-  startLocalServer({
+const start = (
+  name: string,
+  flags: { dryRun?: boolean; concurrency?: number; insecureNoAuth?: boolean } = {},
+  env: Record<string, string> = {},
+) =>
+  startTestServer({
     dir,
     name,
     config,
     plugins,
-    env: { RUNE_API_TOKENS_FILE: tokensFile, RUNE_WEBHOOK_TOKEN: AM_TOKEN, ...env },
-    flags,
+    env: {
+      RUNE_PUBLIC_URL: 'https://rune.example.com',
+      RUNE_API_TOKENS_FILE: tokensFile,
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      ...env,
+    },
+    ...flags,
   });
 
 describe('every endpoint × role', () => {
@@ -62,7 +72,7 @@ describe('every endpoint × role', () => {
     jobId = r.body.job_id;
     await s.queue.idle();
   });
-  afterAll(() => s.close(5000));
+  afterAll(() => s?.close(5000));
 
   const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
   // In order: pause comes after the runs, resume right after pause.
@@ -192,18 +202,17 @@ describe('every endpoint × role', () => {
 
 describe('failed authentication is rate limited per address', () => {
   test('429 with Retry-After after 10 failures a minute; another address and successes are not slowed', async () => {
-    const warnings: string[] = [];
-    const log = {
-      info: () => undefined,
-      warn: (_o: object, m: string) => void warnings.push(m),
-      error: () => undefined,
-    };
-    const s = await startLocalServer({
+    const log = recordingLog();
+    const s = await startTestServer({
       dir,
       name: 'limit',
       config,
       plugins,
-      env: { RUNE_API_TOKENS_FILE: tokensFile, RUNE_WEBHOOK_TOKEN: AM_TOKEN },
+      env: {
+        RUNE_PUBLIC_URL: 'https://rune.example.com',
+        RUNE_API_TOKENS_FILE: tokensFile,
+        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      },
       log,
     });
     try {
@@ -230,7 +239,9 @@ describe('failed authentication is rate limited per address', () => {
       expect((await httpCall(s.url, 'GET', '/api/v1/jobs', { token: TOKENS.viewer, from: '127.0.0.61' })).status).toBe(
         200,
       );
-      expect(warnings.some((w) => w.includes('failed authentication limit reached for 127.0.0.60'))).toBe(true);
+      expect(log.messages('warn').some((w) => w.includes('failed authentication limit reached for 127.0.0.60'))).toBe(
+        true,
+      );
 
       // The Alertmanager webhook token check counts too.
       const am = (token: string) =>
@@ -246,7 +257,7 @@ describe('failed authentication is rate limited per address', () => {
 
 describe('cancel', () => {
   test('a queued job is cancelled and reported; a running one is 409 JOB_RUNNING; a finished one 409 JOB_FINISHED', async () => {
-    const s = await start('cancel', { concurrency: '1' });
+    const s = await start('cancel', { concurrency: 1 });
     try {
       const run = (node: string) =>
         httpCall(s.url, 'POST', '/api/v1/jobs', { token: TOKENS.operator, body: { action: 'slow', node } });
@@ -307,7 +318,7 @@ describe('cancel', () => {
   });
 
   test('"force": true stops a running mutating job: 202 cancelling, then cancelled with the reason, audited', async () => {
-    const s = await start('cancel-force', { concurrency: '1' });
+    const s = await start('cancel-force', { concurrency: 1 });
     try {
       const id = (
         await httpCall(s.url, 'POST', '/api/v1/jobs', {

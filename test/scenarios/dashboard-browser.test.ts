@@ -5,45 +5,42 @@
  * no Re-run button. A screenshot of the job page lands in test-output/screenshots/ for a human
  * (RUNE_UPDATE_SCREENSHOTS=1 also refreshes docs/img/dashboard-job.png).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Actor } from '../../src/auth/actor';
-import { defaultTransports } from '../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../src/settings/read-settings';
-import { startServer, type RunningServer } from '../../src/server/start-server';
+import type { RunningServer } from '../../src/server/start-server';
 import type { Job } from '../../src/core/job';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
-import { startSshd, type TestSshd } from '../helpers/sshd';
 import { tokenLine } from '../helpers/api-tokens';
+import { track } from '../helpers/live-resources';
+import { startSshd, type TestSshd } from '../helpers/sshd';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { ROOT, startTestServer } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
 
 const CHROMIUM = '/usr/bin/chromium'; // scripts/install-test-deps.sh installs it
-const ROOT = join(__dirname, '..', '..');
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const AM_TOKEN = 'am-token-browser';
 const ACTORS: Record<string, Actor> = {
   'operator-token-browser': { name: 'otto', role: 'operator', actions: ['disk-usage'], nodes: ['web-*'] },
   'viewer-token-browser': { name: 'vera', role: 'viewer', actions: null, nodes: null },
 };
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const STEP_MS = 20_000; // bound of every browser wait
 
 let sshd: TestSshd;
 let dir: string;
 let s: RunningServer;
 let browser: Browser;
+let untrackBrowser: () => void = () => undefined;
 let finished: Job;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (scripts/install-test-deps.sh)`);
   sshd = await startSshd();
-  dir = mkdtempSync(join(tmpdir(), 'rune-browser-'));
-  writeFileSync(
-    join(dir, 'rules.yaml'),
-    `defaults: {connect_timeout: 5s}
+  dir = makeTempDir('browser');
+  const config = `defaults: {connect_timeout: 5s}
 nodes:
   - {name: web-1, address: 127.0.0.1, port: ${sshd.port}}
 rules:
@@ -54,17 +51,13 @@ rules:
     steps:
       - action: disk-usage
         params: {paths: ["{{ labels.mountpoint }}"]}
-`,
-  );
+`;
   const env = {
-    RUNE_CONFIG: join(dir, 'rules.yaml'),
-    RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
     RUNE_SSH_KEY: sshd.userKey,
     RUNE_SSH_KNOWN_HOSTS: sshd.knownHosts,
     RUNE_SSH_USER: sshd.user,
     RUNE_WEBHOOK_TOKEN: AM_TOKEN,
     RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-    RUNE_DB: join(dir, 'rune.db'),
   };
   writeFileSync(
     join(dir, 'tokens'),
@@ -77,12 +70,7 @@ rules:
       )
       .join(''),
   );
-  s = await startServer({
-    settings: readSettings({}, env),
-    serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
-    log: quiet,
-    createTransports: defaultTransports,
-  });
+  s = await startTestServer({ dir, name: 'rules', config, env });
   const body = alertmanagerPayload('{}:{alertname="NodeFilesystemAlmostOutOfSpace"}', [
     {
       labels: {
@@ -115,13 +103,15 @@ rules:
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
     timeout: 60_000,
   });
+  untrackBrowser = track('chromium', () => browser.close());
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
+  untrackBrowser();
   await s?.close(5000);
   await sshd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 /** A fresh browser context (own cookies): open `path`, get sent to the sign-in form, sign in. */

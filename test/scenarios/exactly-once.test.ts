@@ -7,13 +7,9 @@
  * one of the resolved rule, nothing missing, nothing twice; every answer a 202 that names one
  * stored job per alert it carried.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readServeSettings, readSettings } from '../../src/settings/read-settings';
-import { startServer, type RunningServer } from '../../src/server/start-server';
 import { createLocalTransport } from '../../src/transports/local-transport';
 import {
   checkExactlyOnce,
@@ -25,21 +21,19 @@ import {
   type StormAnswer,
   type StoredJob,
 } from '../../bench/storm/storm-workload';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { startTestServer } from '../helpers/test-server';
 
-const PLUGINS = join(__dirname, '..', '..', 'plugins');
 const TOKEN = 'storm-token-0123456789';
 /** 3,000 notifications (≈ 16,000 alerts, ≈ 1,100 episodes): a few seconds on a 2-core machine. */
 const NOTIFICATIONS = 3000;
 const IN_FLIGHT = 16;
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-exactly-once-'));
+  dir = makeTempDir('exactly-once');
 });
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeTempDir(dir));
 
 /** One POST of exact bytes; resolves with the status and the parsed answer. */
 function post(agent: Agent, port: number, body: Buffer): Promise<StormAnswer> {
@@ -91,22 +85,13 @@ test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) 
   expect(flapped.length).toBeGreaterThan(new Set(flapped).size); // some alerts fired in several episodes
   expect(storm.truth.resolved.size).toBeGreaterThan(0);
 
-  const config = join(dir, 'rules.yaml');
-  writeFileSync(config, rulesYaml());
   const dbPath = join(dir, 'storm.db');
-  const env = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: PLUGINS,
-    RUNE_SSH_USER: 'storm',
-    RUNE_WEBHOOK_TOKEN: TOKEN,
-    RUNE_DB: dbPath,
-  };
-  const settings = readSettings({}, env);
-  const serve = readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, env, (p) => readFileSync(p, 'utf8'));
-  const server: RunningServer = await startServer({
-    settings,
-    serve,
-    log: quiet,
+  const server = await startTestServer({
+    dir,
+    name: 'storm',
+    config: rulesYaml(),
+    dryRun: true,
+    env: { RUNE_SSH_USER: 'storm', RUNE_WEBHOOK_TOKEN: TOKEN },
     createTransports: () => ({ local: createLocalTransport() }),
   });
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
@@ -127,8 +112,12 @@ test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) 
   }
 
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  const jobs = db.prepare(JOBS_SQL).all() as StoredJob[];
-  db.close();
+  let jobs: StoredJob[];
+  try {
+    jobs = db.prepare(JOBS_SQL).all() as StoredJob[];
+  } finally {
+    db.close();
+  }
 
   const verdict = checkExactlyOnce({ notifications: storm.notifications, truth: storm.truth, answers, jobs });
   expect(verdict.errors).toBe(0);

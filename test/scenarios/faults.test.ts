@@ -7,49 +7,45 @@
  * - PagerDuty 500 → 429 → 201, a permanent 400, a stuck note: a local PagerDuty speaking §3.
  * - Disk full: RUNE_DB on a small tmpfs mounted here (CI runs as root) and filled up.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { defaultTransports } from '../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
-import { startServer, type RunningServer } from '../../src/server/start-server';
+import type { RunningServer } from '../../src/server/start-server';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
-import { jsonLines, runCli } from '../helpers/run-cli';
-import { freePort, startSshd, type TestSshd } from '../helpers/sshd';
-import { waitFor } from '../helpers/wait-for';
 import { tokenLine } from '../helpers/api-tokens';
+import { pagerDutyError, startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
+import { processTree, signalAll } from '../helpers/process-tree';
+import { jsonLines, runCli } from '../helpers/run-cli';
+import { freePort, startSilentListener, startSshd, type SilentListener, type TestSshd } from '../helpers/sshd';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { compileRune, ROOT, startServeProcess, startTestServer } from '../helpers/test-server';
+import { waitFor } from '../helpers/wait-for';
 
-const ROOT = join(__dirname, '..', '..');
 const FAULT_PLUGINS = join(__dirname, '..', 'fixtures', 'fault-plugins');
-const SHIPPED_PLUGINS = join(ROOT, 'plugins');
 const AM_TOKEN = 'am-token-faults-0123';
 const API_TOKEN = 'api-token-faults-4567';
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const PD_TOKEN = 'pd-token';
+const FROM = 'rune-bot@example.com';
 
 let scratch: string;
 
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'rune-faults-'));
+  scratch = makeTempDir('faults');
   chmodSync(scratch, 0o755);
 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => removeTempDir(scratch));
 
 /** Lines `start <job> <node> pgid=<n>` / `finish <job> <node>` written by the sleep-mutating fixture. */
 function runLog(path: string): { event: string; job: string; node: string; pgid: number | null }[] {
@@ -68,10 +64,18 @@ function runLog(path: string): { event: string; job: string; node: string; pgid:
     });
 }
 
-/** Ends a fixture run that a killed RUNE left behind, by its process group (we started it). */
-function endOrphanedRun(log: string, job: string): void {
-  for (const line of runLog(log)) {
-    if (line.event !== 'start' || line.job !== job || !line.pgid) continue;
+/**
+ * Ends the fixture runs of `log` that started and did not finish, by their process groups (a killed
+ * RUNE, or one that stopped at its shutdown bound, leaves them sleeping): `job` narrows it to one.
+ */
+const ended = new Set<number>(); // never signal a process group twice: its number may be reused since
+function endOrphanedRuns(log: string, job?: string): void {
+  const lines = runLog(log);
+  const finished = new Set(lines.filter((l) => l.event === 'finish').map((l) => `${l.job} ${l.node}`));
+  for (const line of lines) {
+    if (line.event !== 'start' || !line.pgid || finished.has(`${line.job} ${line.node}`)) continue;
+    if ((job !== undefined && line.job !== job) || ended.has(line.pgid)) continue;
+    ended.add(line.pgid);
     try {
       process.kill(-line.pgid, 'SIGKILL');
     } catch {
@@ -82,16 +86,14 @@ function endOrphanedRun(log: string, job: string): void {
 
 describe('rune serve as a process: kill -9 and SIGTERM', () => {
   let dist: string;
+  /** Run logs of this block's tests: whatever they left sleeping is ended after each test. */
+  const logs: string[] = [];
 
   beforeAll(() => {
-    dist = join(scratch, 'dist');
-    execFileSync(
-      join(ROOT, 'node_modules', '.bin', 'tsc'),
-      ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', dist],
-      { stdio: 'pipe' },
-    );
+    dist = compileRune(join(scratch, 'dist'));
     writeFileSync(join(scratch, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
   }, 60_000);
+  afterEach(() => logs.forEach((log) => endOrphanedRuns(log)));
 
   const rules = (log: string) => `nodes:
   - {name: localhost, transport: local}
@@ -104,51 +106,38 @@ rules:
         params: {seconds: "{{ labels.seconds }}", log: "${log}"}
 `;
 
-  interface Serve {
-    proc: ChildProcess;
-    output: () => string;
-    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  }
+  const runLogFor = (name: string) => {
+    const log = join(scratch, `${name}-runs.log`);
+    logs.push(log);
+    return log;
+  };
 
-  async function serve(name: string, port: number, extraArgs: string[] = []): Promise<Serve> {
-    const proc = spawn(
-      process.execPath,
-      [
+  const serve = (name: string, port: number, extraArgs: string[] = []) =>
+    startServeProcess({
+      command: process.execPath,
+      args: [
         '-e',
-        `require(${JSON.stringify(join(dist, 'cli', 'main.js'))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`,
+        `require(${JSON.stringify(join(dist, 'cli', 'main.js'))})` +
+          '.main(process.argv.slice(1)).then((c) => { process.exitCode = c; })',
         'serve',
         '--listen',
         `127.0.0.1:${port}`,
         ...extraArgs,
       ],
-      {
-        cwd: scratch,
-        // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
-        env: {
-          PATH: process.env.PATH,
-          NODE_PATH: join(ROOT, 'node_modules'),
-          HOME: scratch,
-          RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-          RUNE_API_TOKENS_FILE: join(scratch, 'tokens'),
-          RUNE_CONFIG: join(scratch, `${name}.yaml`),
-          RUNE_PLUGINS_DIR: FAULT_PLUGINS,
-          RUNE_DB: join(scratch, `${name}.db`),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      port,
+      cwd: scratch,
+      // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
+      env: {
+        PATH: process.env.PATH,
+        NODE_PATH: join(ROOT, 'node_modules'),
+        HOME: scratch,
+        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+        RUNE_API_TOKENS_FILE: join(scratch, 'tokens'),
+        RUNE_CONFIG: join(scratch, `${name}.yaml`),
+        RUNE_PLUGINS_DIR: FAULT_PLUGINS,
+        RUNE_DB: join(scratch, `${name}.db`),
       },
-    );
-    let out = '';
-    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      proc.once('exit', (code, signal) => r({ code, signal })),
-    );
-    await waitFor(() => {
-      if (proc.exitCode !== null) throw new Error(`rune serve exited ${proc.exitCode}:\n${out}`);
-      return out.includes(`serving on http://127.0.0.1:${port}`);
-    }, `rune serve on port ${port}`);
-    return { proc, output: () => out, exited };
-  }
+    });
 
   const amPost = (port: number, body: Buffer) =>
     fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, {
@@ -162,7 +151,7 @@ rules:
     ).json() as Promise<Record<string, any>>;
 
   test('kill -9 during a mutating run, then restart: interrupted and not re-run, the queued job runs once, the repeat is a duplicate', async () => {
-    const log = join(scratch, 'kill9-runs.log');
+    const log = runLogFor('kill9');
     writeFileSync(join(scratch, 'kill9.yaml'), rules(log));
     // Two alerts for the same node: both mutating, so the second waits behind the node lock.
     const body = alertmanagerPayload('{}:{alertname="SlowFix"}', [
@@ -189,9 +178,9 @@ rules:
       first.proc.kill('SIGKILL');
       expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
     } finally {
-      if (first.proc.exitCode === null && first.proc.signalCode === null) first.proc.kill('SIGKILL');
+      await first.stop();
     }
-    endOrphanedRun(log, a); // the plugin outlives a killed RUNE (its own process group); end it here
+    endOrphanedRuns(log, a); // the plugin outlives a killed RUNE (its own process group); end it here
 
     const second = await serve('kill9', port);
     try {
@@ -208,7 +197,13 @@ rules:
       const repeat = (await again.json()) as { jobs: string[]; duplicates: string[] };
       expect(repeat.jobs).toEqual([]);
       expect([...repeat.duplicates].sort()).toEqual([a, b].sort());
-      await new Promise((r) => setTimeout(r, 300)); // room for a wrongful re-run to show up
+      // Nothing is left to run: a wrongful re-run of a would be waiting or running now (its plugin
+      // sleeps 30 s), not past; the queue gauges say so at once, no sleep needed.
+      const metrics = await (
+        await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
+      ).text();
+      expect(metrics).toContain('rune_queue_jobs{state="running"} 0\n');
+      expect(metrics).toContain('rune_queue_jobs{state="waiting"} 0\n');
       const starts = runLog(log)
         .filter((l) => l.event === 'start')
         .map((l) => l.job);
@@ -217,7 +212,7 @@ rules:
       second.proc.kill('SIGTERM');
       expect(await second.exited).toEqual({ code: 0, signal: null });
     } finally {
-      if (second.proc.exitCode === null && second.proc.signalCode === null) second.proc.kill('SIGKILL');
+      await second.stop();
     }
     // History, dedup key and audit survived the crash (read after the process is gone).
     const db = new Database(join(scratch, 'kill9.db'), { readonly: true });
@@ -236,7 +231,7 @@ rules:
   }, 30_000);
 
   test('SIGTERM while a job runs: webhooks get 503 and /-/ready 503, the running job finishes, exit 0', async () => {
-    const log = join(scratch, 'term-runs.log');
+    const log = runLogFor('term');
     writeFileSync(join(scratch, 'term.yaml'), rules(log));
     const port = await freePort();
     const s = await serve('term', port);
@@ -269,7 +264,7 @@ rules:
       expect((await fetch(`http://127.0.0.1:${port}/-/ready`)).status).toBe(503);
       expect(await s.exited).toEqual({ code: 0, signal: null });
     } finally {
-      if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+      await s.stop();
     }
     expect(runLog(log).map((l) => l.event)).toEqual(['start', 'finish']);
     const db = new Database(join(scratch, 'term.db'), { readonly: true });
@@ -281,11 +276,10 @@ rules:
   }, 30_000);
 
   test('SIGTERM with a job running past --shutdown-grace: exit 0 at the bound, the job recorded interrupted', async () => {
-    const log = join(scratch, 'grace-runs.log');
+    const log = runLogFor('grace');
     writeFileSync(join(scratch, 'grace.yaml'), rules(log));
     const port = await freePort();
     const s = await serve('grace', port, ['--shutdown-grace', '1s']);
-    let pgid = '';
     try {
       const r = await amPost(
         port,
@@ -298,7 +292,6 @@ rules:
         () => runLog(log).some((l) => l.event === 'start' && l.job === job),
         'the job to start on the node',
       );
-      pgid = String(runLog(log).find((l) => l.event === 'start')?.pgid ?? '');
       const t0 = Date.now();
       s.proc.kill('SIGTERM');
       expect(await s.exited).toEqual({ code: 0, signal: null });
@@ -313,14 +306,7 @@ rules:
         db.close();
       }
     } finally {
-      if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-      if (pgid) {
-        try {
-          process.kill(-Number(pgid), 'SIGKILL'); // the cut-off plugin, still sleeping
-        } catch {
-          /* already gone */
-        }
-      }
+      await s.stop(); // the cut-off plugin, still sleeping, is ended by afterEach
     }
   }, 30_000);
 });
@@ -328,52 +314,26 @@ rules:
 describe('SSH faults in the middle of a fleet run (rune run)', () => {
   let a: TestSshd; // healthy: ok-1, ok-2, and the address whose host key "changed"
   let b: TestSshd; // killed while lost-1 runs; refused-1 is contacted after that
-  let silent: ReturnType<typeof createTcpServer>;
-  const sockets: Socket[] = [];
-  let bKilled = false;
+  let silent: SilentListener; // blackholed-1
 
   beforeAll(async () => {
     a = await startSshd({ addresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'] });
     b = await startSshd({ addresses: ['127.0.0.5', '127.0.0.6'], alsoAccept: a.userKey });
-    // Stand-in for a blackholed address: loopback TCP that accepts and never says a word, so only
-    // the connect timeout can end the wait (as a dropped SYN would, without leaving loopback).
-    silent = createTcpServer((sock) => void sockets.push(sock));
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.7', r));
+    silent = await startSilentListener('127.0.0.7');
   }, 30_000);
 
   afterAll(async () => {
-    sockets.forEach((sock) => sock.destroy());
-    silent?.close();
+    await silent?.close();
     await a?.stop();
-    // sshd.ts stop() waits for an 'exit' that a SIGKILLed daemon already emitted; clean up b by hand.
-    if (bKilled) rmSync(b.dir, { recursive: true, force: true });
-    else await b?.stop();
+    await b?.stop(); // also when the test killed its daemon
   });
-
-  /** Pids of `root` and everything below it, from /proc (so the test ends exactly what it must). */
-  function processTree(root: number): number[] {
-    const parents = new Map<number, number[]>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-      } catch {
-        /* exited meanwhile */
-      }
-    }
-    const out = [root];
-    for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i] as number) ?? []));
-    return out;
-  }
 
   test('a killed sshd, a changed host key and a silent address each fail on their own node with their code; the others succeed', async () => {
     const shared = join(scratch, 'fleet');
     mkdirSync(shared, { mode: 0o1777 });
     chmodSync(shared, 0o1777); // the remote user writes the run log here
     const log = join(shared, 'runs.log');
-    const silentPort = (silent.address() as { port: number }).port;
+    const silentPort = silent.port;
     const config = join(scratch, 'fleet.yaml');
     writeFileSync(
       config,
@@ -417,16 +377,10 @@ nodes:
     ).then(() => {
       // Daemons first: killed leaves-first, a session sshd could still forward the dying plugin's
       // exit status before its own turn came (seen under load), and that is not a lost connection.
-      for (const pid of processTree(sshdPid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      signalAll(processTree(sshdPid), 'SIGKILL');
       killedAt = Date.now();
-      bKilled = true;
     });
+    killer.catch(() => undefined); // awaited below; if the run throws first, its timeout is not an unhandled rejection
     const started = Date.now();
     // Two at a time, in list order: refused-1 comes up only after b is gone.
     const r = await runCli(
@@ -471,78 +425,37 @@ nodes:
   }, 30_000);
 });
 
-/** A PagerDuty REST API (§3) whose note answers are scripted per incident; `hold` answers when released. */
-async function startScriptedPagerDuty(
-  incidentsByKey: Map<string, string>,
-  script: Record<string, (number | 'hold')[]>,
-) {
-  const notePosts: { incident: string; at: number }[] = [];
-  const landed: { incident: string; content: string }[] = [];
-  const held: (() => void)[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://pd');
-      const reply = (status: number, json: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(json));
-      };
-      if (req.method === 'GET' && url.pathname === '/incidents') {
-        const id = incidentsByKey.get(url.searchParams.get('incident_key') ?? '');
-        reply(200, {
-          incidents: id ? [{ id, type: 'incident', html_url: `https://example.pagerduty.com/incidents/${id}` }] : [],
-          more: false,
-        });
-        return;
-      }
-      const m = /^\/incidents\/([^/]+)\/notes$/.exec(url.pathname);
-      if (req.method !== 'POST' || !m) return reply(404, { error: { message: 'Not Found', code: 2100 } });
-      const incident = decodeURIComponent(m[1] as string);
-      notePosts.push({ incident, at: Date.now() });
-      const content = (JSON.parse(body) as { note: { content: string } }).note.content;
-      const next = script[incident]?.shift() ?? 201;
-      const land = () => {
-        landed.push({ incident, content });
-        reply(201, { note: { id: `N${landed.length}`, content } });
-      };
-      if (next === 'hold') held.push(land);
-      else if (next === 201) land();
-      else if (next === 429)
-        reply(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'ratelimit-reset': '1' });
-      else if (next === 400)
-        reply(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Note content is too long'] } });
-      else reply(next, { error: { message: 'Internal Server Error', code: 2000 } });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    notePosts,
-    landed,
-    held,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
-}
+/** PagerDuty's answers to a note (docs/protocols.md §3.2, §3.3): a server error, a rate limit, a refusal. */
+const PD_500 = pagerDutyError(500, 'Internal Server Error', 2000);
+const PD_429 = pagerDutyError(429, 'Rate Limit Exceeded', 2020, { headers: { 'ratelimit-reset': '1' } });
+const PD_400 = pagerDutyError(400, 'Invalid Input Provided', 2001, { errors: ['Note content is too long'] });
 
 describe('PagerDuty notes through the service: retried, recorded, never blocking others', () => {
   const groups = { flaky: 'g-flaky', bad: 'g-bad', stuck: 'g-stuck', other: 'g-other' } as const;
-  const incidents = new Map(
-    Object.entries(groups).map(([k, g]) => [alertmanagerIncidentKey(g), `P${k.toUpperCase()}`]),
-  );
-  let pd: Awaited<ReturnType<typeof startScriptedPagerDuty>>;
+  let pd: FakePagerDuty;
   let s: RunningServer;
 
   beforeAll(async () => {
-    pd = await startScriptedPagerDuty(incidents, { PFLAKY: [500, 429, 201], PBAD: [400], PSTUCK: ['hold'] });
+    pd = await startFakePagerDuty({
+      token: PD_TOKEN,
+      from: FROM,
+      incidents: Object.entries(groups).map(([k, g]) => ({
+        id: `P${k.toUpperCase()}`,
+        incident_key: alertmanagerIncidentKey(g),
+        status: 'triggered' as const,
+      })),
+      noteReplies: { PFLAKY: [PD_500, PD_429], PBAD: [PD_400], PSTUCK: ['hold'] },
+    });
     const dir = join(scratch, 'pd');
     mkdirSync(dir);
-    writeFileSync(
-      join(dir, 'rules.yaml'),
-      `nodes:
+    writeFileSync(join(dir, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
+    s = await startTestServer({
+      dir,
+      name: 'rules',
+      config: `nodes:
   - {name: localhost, transport: local}
 notify:
-  pagerduty: {from: rune-bot@example.com}
+  pagerduty: {from: ${FROM}}
 rules:
   - name: note-me
     matchers: ['alertname="NoteMe"']
@@ -550,26 +463,16 @@ rules:
     steps: [{action: noop, params: {message: "{{ labels.case }}"}}]
     notify: [pagerduty]
 `,
-    );
-    writeFileSync(join(dir, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
-    const env = {
-      RUNE_CONFIG: join(dir, 'rules.yaml'),
-      RUNE_PLUGINS_DIR: SHIPPED_PLUGINS,
-      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-      RUNE_PAGERDUTY_TOKEN: 'pd-token',
-      RUNE_PAGERDUTY_API_URL: pd.url,
-      RUNE_DB: join(dir, 'rune.db'),
-    };
-    s = await startServer({
-      settings: readSettings({}, env),
-      serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
-      log: quiet,
-      createTransports: defaultTransports,
+      env: {
+        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+        RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+        RUNE_PAGERDUTY_TOKEN: PD_TOKEN,
+        RUNE_PAGERDUTY_API_URL: pd.url,
+      },
     });
   });
   afterAll(async () => {
-    pd.held.forEach((release) => release());
+    pd?.held.forEach((release) => release());
     await s?.close(5000);
     await pd?.close();
   });
@@ -605,8 +508,8 @@ rules:
         error: null,
       }),
     ]); // 1 lookup + 3 posts
-    expect(pd.landed.filter((n) => n.incident === 'PFLAKY')).toHaveLength(1);
-    const posts = pd.notePosts.filter((p) => p.incident === 'PFLAKY');
+    expect(pd.notes.filter((n) => n.incidentPath === 'PFLAKY')).toHaveLength(1);
+    const posts = pd.requests.filter((r) => r.method === 'POST' && r.url === '/incidents/PFLAKY/notes');
     expect(posts).toHaveLength(3);
     expect(posts[2]!.at - posts[1]!.at).toBeGreaterThanOrEqual(950); // the 429's ratelimit-reset was honoured
   });
@@ -620,7 +523,7 @@ rules:
     expect(job.deliveries[0].error).toMatch(
       /HTTP 400: Invalid Input Provided \(code 2001\): Note content is too long after 1 attempt/,
     );
-    expect(pd.notePosts.filter((p) => p.incident === 'PBAD')).toHaveLength(1);
+    expect(pd.requests.filter((r) => r.method === 'POST' && r.url === '/incidents/PBAD/notes')).toHaveLength(1);
   });
 
   test("a note PagerDuty does not answer does not hold back another job's note", async () => {
@@ -631,7 +534,7 @@ rules:
     expect((await jobView(stuck)).deliveries).toEqual([]); // still waiting on PagerDuty
     pd.held.shift()!();
     expect((await delivered(stuck)).deliveries[0]).toMatchObject({ ok: true, target: 'PSTUCK', attempts: 1 });
-    expect(pd.landed.map((n) => n.incident).filter((i) => i === 'POTHER' || i === 'PSTUCK')).toEqual([
+    expect(pd.notes.map((n) => n.incidentPath).filter((i) => i === 'POTHER' || i === 'PSTUCK')).toEqual([
       'POTHER',
       'PSTUCK',
     ]);
@@ -640,18 +543,23 @@ rules:
 
 describe('a stuck note does not hold the node lock', () => {
   test("the next mutating job on the same node runs while the previous job's PagerDuty note hangs", async () => {
-    const pd = await startScriptedPagerDuty(new Map([[alertmanagerIncidentKey('g-lock'), 'PLOCK']]), {
-      PLOCK: ['hold'],
+    const pd = await startFakePagerDuty({
+      token: PD_TOKEN,
+      from: FROM,
+      incidents: [{ id: 'PLOCK', incident_key: alertmanagerIncidentKey('g-lock'), status: 'triggered' }],
+      noteReplies: { PLOCK: ['hold'] },
     });
     const dir = join(scratch, 'lock');
     mkdirSync(dir);
     const log = join(dir, 'runs.log');
-    writeFileSync(
-      join(dir, 'rules.yaml'),
-      `nodes:
+    const s = await startTestServer({
+      dir,
+      name: 'rules',
+      plugins: FAULT_PLUGINS,
+      config: `nodes:
   - {name: localhost, transport: local}
 notify:
-  pagerduty: {from: rune-bot@example.com}
+  pagerduty: {from: ${FROM}}
 rules:
   - name: fix
     matchers: ['alertname="Fix"']
@@ -659,20 +567,10 @@ rules:
     steps: [{action: sleep-mutating, params: {seconds: "0", log: "${log}"}}]
     notify: [pagerduty]
 `,
-    );
-    const env = {
-      RUNE_CONFIG: join(dir, 'rules.yaml'),
-      RUNE_PLUGINS_DIR: FAULT_PLUGINS,
-      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-      RUNE_PAGERDUTY_TOKEN: 'pd-token',
-      RUNE_PAGERDUTY_API_URL: pd.url,
-      RUNE_DB: join(dir, 'rune.db'),
-    };
-    const s = await startServer({
-      settings: readSettings({}, env),
-      serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
-      log: quiet,
-      createTransports: defaultTransports,
+      env: { RUNE_WEBHOOK_TOKEN: AM_TOKEN, RUNE_PAGERDUTY_TOKEN: PD_TOKEN, RUNE_PAGERDUTY_API_URL: pd.url },
+    }).catch(async (err: unknown) => {
+      await pd.close();
+      throw err;
     });
     try {
       const post = (fp: string) =>
@@ -698,6 +596,7 @@ rules:
 
 describe('the database disk is full', () => {
   let mnt: string;
+  let mounted = false;
   let s: RunningServer;
 
   beforeAll(async () => {
@@ -705,42 +604,43 @@ describe('the database disk is full', () => {
     mkdirSync(mnt);
     // Real ENOSPC from a real filesystem: a 4 MiB tmpfs holding RUNE_DB (needs root, as CI runs).
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs', mnt]);
+    mounted = true;
     const dir = join(scratch, 'full');
     mkdirSync(dir);
-    writeFileSync(
-      join(dir, 'rules.yaml'),
-      `nodes:\n  - {name: localhost, transport: local}\nrules:\n  - name: r\n    matchers: ['alertname="DiskTest"']\n    node: localhost\n    steps: [{action: noop}]\n`,
-    );
     writeFileSync(join(dir, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
-    const env = {
-      RUNE_CONFIG: join(dir, 'rules.yaml'),
-      RUNE_PLUGINS_DIR: SHIPPED_PLUGINS,
-      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-      RUNE_DB: join(mnt, 'rune.db'),
-    };
-    s = await startServer({
-      settings: readSettings({}, env),
-      serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
-      log: quiet,
-      createTransports: defaultTransports,
+    s = await startTestServer({
+      dir,
+      name: 'rules',
+      config: [
+        'nodes:',
+        '  - {name: localhost, transport: local}',
+        'rules:',
+        '  - name: r',
+        `    matchers: ['alertname="DiskTest"']`,
+        '    node: localhost',
+        '    steps: [{action: noop}]',
+        '',
+      ].join('\n'),
+      env: { RUNE_WEBHOOK_TOKEN: AM_TOKEN, RUNE_API_TOKENS_FILE: join(dir, 'tokens'), RUNE_DB: join(mnt, 'rune.db') },
     });
   });
   afterAll(async () => {
     await s?.close(5000);
-    execFileSync('umount', [mnt]);
+    if (mounted) execFileSync('umount', [mnt]);
   });
 
-  /** Writes a file until the filesystem says ENOSPC; returns its path. */
+  /** Writes a file until the filesystem says ENOSPC (within twice its 4 MiB); returns its path. */
   function fillUp(): string {
     const filler = join(mnt, 'filler');
     const fd = openSync(filler, 'w');
+    let written = 0;
     try {
       for (const size of [256 * 1024, 4096, 512]) {
         const chunk = Buffer.alloc(size, 1);
         for (;;) {
+          if (written > 8 * 1024 * 1024) throw new Error(`${mnt} took 8 MiB without ENOSPC: not the 4 MiB tmpfs`);
           try {
-            writeSync(fd, chunk);
+            written += writeSync(fd, chunk);
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
             break;

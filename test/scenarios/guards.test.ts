@@ -3,111 +3,86 @@
  * with fixture plugins, a fake PagerDuty REST server for notes, and the CLI commands that talk to
  * the running server.
  */
-import { createServer, type Server } from 'node:http';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { defaultTransports } from '../../src/cli/default-transports';
 import { main } from '../../src/cli/main';
-import { readServeSettings, readSettings } from '../../src/settings/read-settings';
-import { startServer, type RunningServer } from '../../src/server/start-server';
+import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
+import type { RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
+import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { startTestServer, writeTestPlugins } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
 
 const AM_TOKEN = 'am-token-guards';
 const API_TOKEN = 'api-token-guards';
 const PD_REST_TOKEN = 'pd-rest-token-guards';
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const FROM = 'rune-bot@example.com';
 
 let dir: string;
 let plugins: string;
-let pd: { server: Server; url: string; notes: { incident: string; content: string }[] };
+let pd: FakePagerDuty;
+/** How far the servers' clock is ahead of the real one: a test moves time on without waiting for it. */
+let clockAhead = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-guards-'));
+  dir = makeTempDir('guards');
   writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
-  plugins = join(dir, 'plugins');
-  mkdirSync(plugins);
-  for (const p of ['echo.sh', 'fail.sh'])
-    copyFileSync(join(__dirname, '..', 'fixtures', 'plugins', p), join(plugins, p));
-  // A mutating plugin that takes a while: holds its node's lock, or the only slot.
-  writeFileSync(
-    join(plugins, 'slow.sh'),
-    '#!/usr/bin/env bash\n# ---\n# name: slow\n# version: 1.0.0\n# description: Test fixture; holds the node for 1.5 s\n# mutating: true\n# timeout: 20s\n# ---\ncat >/dev/null\nsleep 1.5\necho \'{"status":"ok","summary":"slept","data":{}}\'\n',
-  );
-  chmodSync(join(plugins, 'slow.sh'), 0o755);
+  // echo, fail, and slow: a mutating plugin that takes a while (holds its node's lock, or the only slot).
+  plugins = writeTestPlugins(dir);
   // A read-only plugin that would run for a minute: records its pid, then sleeps.
   writeFileSync(
     join(plugins, 'inspect.sh'),
     `#!/usr/bin/env bash\n# ---\n# name: inspect\n# version: 1.0.0\n# description: Test fixture; read-only, runs 60 s\n# mutating: false\n# timeout: 120s\n# ---\ncat >/dev/null\necho $$ >> ${join(dir, 'inspect.pids')}\nsleep 60 & wait\necho '{"status":"ok","summary":"inspected","data":{}}'\n`,
   );
   chmodSync(join(plugins, 'inspect.sh'), 0o755);
-  const notes: { incident: string; content: string }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      res.setHeader('content-type', 'application/json');
-      const m = /^\/incidents\/([^/]+)\/notes$/.exec(url.pathname);
-      if (req.method === 'POST' && m) {
-        notes.push({
-          incident: m[1] as string,
-          content: (JSON.parse(body) as { note: { content: string } }).note.content,
-        });
-        res.statusCode = 201;
-        res.end('{"note":{"id":"N1"}}');
-      } else if (req.method === 'GET' && url.pathname === '/incidents') {
-        res.end(
-          JSON.stringify({
-            incidents: [{ id: 'PGUARD1', type: 'incident', incident_key: url.searchParams.get('incident_key') }],
-            more: false,
-          }),
-        );
-      } else {
-        res.statusCode = 404;
-        res.end('{}');
-      }
-    });
+  // The incident each alert group's notes go to (Alertmanager's PagerDuty receiver keys it, §1.5).
+  pd = await startFakePagerDuty({
+    token: PD_REST_TOKEN,
+    from: FROM,
+    incidents: ['Flaky', 'Inspect'].map((name) => ({
+      id: 'PGUARD1',
+      incident_key: alertmanagerIncidentKey(`{}:{alertname="${name}"}`),
+      status: 'triggered' as const,
+    })),
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  pd = { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, notes };
 });
-afterAll(() => {
-  pd?.server.close();
-  rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  await pd?.close();
+  removeTempDir(dir);
 });
 
 function configText(rules: string, defaults = ''): string {
   return `${defaults}nodes:
   - {name: "n*", transport: local}
 notify:
-  pagerduty: {from: rune-bot@example.com}
+  pagerduty: {from: ${FROM}}
 rules:
 ${rules}`;
 }
 
-async function start(
+function start(
   name: string,
   rules: string,
-  opts: { defaults?: string; flags?: Record<string, unknown>; keepConfig?: boolean } = {},
+  opts: { defaults?: string; dryRun?: boolean; concurrency?: number; keepConfig?: boolean } = {},
 ): Promise<RunningServer> {
-  const config = join(dir, `${name}.yaml`);
-  if (!opts.keepConfig) writeFileSync(config, configText(rules, opts.defaults));
-  const env = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: plugins,
-    RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-    RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN,
-    RUNE_PAGERDUTY_API_URL: pd.url,
-    RUNE_PUBLIC_URL: 'https://rune.example.com',
-    RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-    RUNE_DB: join(dir, `${name}.db`),
-  };
-  const settings = readSettings({}, env);
-  const serve = readServeSettings({ listen: '127.0.0.1:0', ...opts.flags }, env, (p) => readFileSync(p, 'utf8'));
-  return startServer({ settings, serve, log: quiet, createTransports: defaultTransports });
+  return startTestServer({
+    dir,
+    name,
+    ...(opts.keepConfig ? {} : { config: configText(rules, opts.defaults) }),
+    plugins,
+    ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    env: {
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN,
+      RUNE_PAGERDUTY_API_URL: pd.url,
+      RUNE_PUBLIC_URL: 'https://rune.example.com',
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+    },
+    now: () => new Date(Date.now() + clockAhead),
+  });
 }
 
 let episode = 0;
@@ -178,10 +153,10 @@ describe('cooldown, budget and blast radius (dry run)', () => {
   - {name: budget, matchers: ['alertname="Budget"'], node: "{{ labels.nodename }}", steps: [{action: echo}, {action: echo}], budget: {max_runs: 1, per: 1h}}
   - {name: blast, matchers: ['alertname="Blast"'], node: "{{ labels.nodename }}", steps: [{action: echo}], blast_radius: {max_nodes: 2, per: 1h}}
 `,
-      { flags: { dryRun: true } },
+      { dryRun: true },
     );
   });
-  afterAll(() => s.close(5000));
+  afterAll(() => s?.close(5000));
 
   test('cooldown: a second episode on the same node within the window is skipped; another node runs', async () => {
     const first = await post(s, alert('Cool', 'n1'));
@@ -259,7 +234,7 @@ describe('pause switch', () => {
   const rules = `  - {name: pausable, matchers: ['alertname="P"'], node: "{{ labels.nodename }}", steps: [{action: echo}]}\n`;
 
   test('rune pause stops automatic runs, shows in /-/ready, refuses manual runs without while_paused, survives a restart; rune resume lifts it', async () => {
-    let s = await start('pause', rules, { flags: { dryRun: true } });
+    let s = await start('pause', rules, { dryRun: true });
     try {
       const paused = await cli(['pause', '--url', s.url, '--reason', 'db migration']);
       expect(paused).toMatchObject({
@@ -294,7 +269,7 @@ describe('pause switch', () => {
     } finally {
       await s.close(5000);
     }
-    s = await start('pause', rules, { flags: { dryRun: true }, keepConfig: true });
+    s = await start('pause', rules, { dryRun: true, keepConfig: true });
     try {
       expect((await request(s.url).get('/-/ready')).text).toMatch(/PAUSED since .* by alice/);
       expect((await guardsOf(s)).paused).toMatchObject({ by: 'alice', reason: 'db migration' });
@@ -313,7 +288,7 @@ describe('pause switch', () => {
     const unreachable = await cli(['pause', '--url', 'http://127.0.0.1:1']);
     expect(unreachable.code).toBe(3);
     expect(unreachable.err).toMatch(/cannot reach RUNE at http:\/\/127\.0\.0\.1:1/);
-    const s = await start('pause-token', rules, { flags: { dryRun: true } });
+    const s = await start('pause-token', rules, { dryRun: true });
     try {
       const wrong = await cli(['pause', '--url', s.url, '--token', 'nope']);
       expect(wrong).toMatchObject({ code: 2, err: expect.stringMatching(/401 UNAUTHENTICATED/) });
@@ -331,7 +306,7 @@ describe('circuit breaker', () => {
   beforeAll(async () => {
     s = await start('breaker', flaky('fail'));
   });
-  afterAll(() => s.close(5000));
+  afterAll(() => s?.close(5000));
 
   const runTo = async (status: string) => {
     const r = await post(s, alert('Flaky', 'n1'));
@@ -362,7 +337,7 @@ describe('circuit breaker', () => {
       () => pd.notes.find((n) => n.content.includes('circuit breaker OPEN for rule flaky')),
       'the breaker note',
     );
-    expect(opened.incident).toBe('PGUARD1');
+    expect(opened.incidentPath).toBe('PGUARD1');
     expect(opened.content).toMatch(
       /2 failed runs in a row \(last: widget is broken\); its alerts are skipped \(breaker_open\) until an operator closes it \(rune breaker close flaky\)/,
     );
@@ -400,7 +375,7 @@ describe('circuit breaker', () => {
     writeFileSync(join(dir, 'breaker.yaml'), configText(flaky('echo')));
     expect(s.reload().ok).toBe(true);
     expect((await post(s, alert('Flaky', 'n1'))).body.suppressed[0].reason).toMatch(/^breaker_open: /);
-    await new Promise((r) => setTimeout(r, 1100));
+    clockAhead += 1100; // past probe_after (1s), without sleeping through it
     const probe = await runTo('succeeded');
     expect(probe.body.suppressed).toBeUndefined();
     expect((await guardsOf(s)).breakers[0]).toMatchObject({ state: 'closed', failures: 0 });
@@ -439,7 +414,7 @@ describe('per-node lock bound and resolve', () => {
       `  - {name: slow, matchers: ['alertname="Slow"'], node: "{{ labels.nodename }}", steps: [{action: slow}]}
   - {name: check, matchers: ['alertname="Check"'], node: "{{ labels.nodename }}", steps: [{action: echo}, {action: echo}]}
 `,
-      { flags: { concurrency: '1' } },
+      { concurrency: 1 },
     );
     try {
       const busy = await post(s, alert('Slow', 'n1')); // takes the only slot for 1.5 s
@@ -539,7 +514,9 @@ describe('per-node lock bound and resolve', () => {
       expect(note.content).toContain('cancel_running_on_resolve');
       expect((await guardsOf(s)).counters.suppressed).toEqual({ resolved: 2 });
     } finally {
-      s.queue.abort(s.queue.runningJobs()[0]?.id ?? '', 'test over');
+      // Whatever still runs (the keep rule's minute-long step; more when the test failed early) is
+      // stopped here: close() waits for running jobs only up to its bound, it does not kill them.
+      for (const j of s.queue.runningJobs()) s.queue.abort(j.id, 'test over');
       await s.close(10_000);
     }
   });

@@ -7,25 +7,24 @@
  * HTTP goes to the real app (`startServer`, real SQLite file, local transport for `localhost`, a
  * fake PagerDuty REST server speaking §3); the CLI runs in-process through run-cli.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultTransports } from '../../src/cli/default-transports';
-import { readServeSettings, readSettings, type Settings } from '../../src/settings/read-settings';
+import type { Settings } from '../../src/settings/read-settings';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
-import { startServer, type RunningServer } from '../../src/server/start-server';
+import type { RunningServer } from '../../src/server/start-server';
 import type { Transport } from '../../src/transports/transport';
 import type { TransportKind } from '../../src/core/types';
-import { startFakePagerDuty, type FakePagerDuty } from '../unit/reporters/fake-pagerduty';
 import { alertmanagerPayload, type AlertSpec } from '../helpers/alertmanager-payload';
+import { tokenLine } from '../helpers/api-tokens';
+import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { runCli } from '../helpers/run-cli';
 import { freePort } from '../helpers/sshd';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { SHIPPED_PLUGINS as PLUGINS, startTestServer } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
-import { tokenLine } from '../helpers/api-tokens';
 
-const ROOT = join(__dirname, '..', '..');
-const PLUGINS = join(ROOT, 'plugins');
 const AM_TOKEN = 'am-token-hostile-0123';
 const API_TOKEN = 'api-token-hostile-4567';
 const PD_TOKEN = 'pd-rest-token-hostile';
@@ -39,7 +38,6 @@ let pd: FakePagerDuty;
 let s: RunningServer;
 /** Every call that reached a transport: the proof that a refused request touched no node. */
 const contacted: { transport: TransportKind; node: string; action: string }[] = [];
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 let seq = 0;
 const fingerprint = () => `f${String(++seq).padStart(15, '0')}`;
 
@@ -84,7 +82,7 @@ rules:
 const EVIL_INCIDENT_ID = 'P1\r\nX-Injected: yes/../../abilities';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-hostile-'));
+  dir = makeTempDir('hostile');
   marker = join(dir, 'pwned');
   config = join(dir, 'rules.yaml');
   writeFileSync(config, goodRules(await freePort()));
@@ -101,20 +99,16 @@ beforeAll(async () => {
       },
     ],
   });
-  const env = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: PLUGINS,
-    RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-    RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-    RUNE_PAGERDUTY_TOKEN: PD_TOKEN,
-    RUNE_PAGERDUTY_API_URL: pd.url,
-    RUNE_PUBLIC_URL: 'https://rune.example.com',
-    RUNE_DB: join(dir, 'rune.db'),
-  };
-  s = await startServer({
-    settings: readSettings({}, env),
-    serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
-    log: quiet,
+  s = await startTestServer({
+    dir,
+    name: 'rules',
+    env: {
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+      RUNE_PAGERDUTY_TOKEN: PD_TOKEN,
+      RUNE_PAGERDUTY_API_URL: pd.url,
+      RUNE_PUBLIC_URL: 'https://rune.example.com',
+    },
     createTransports: countingTransports,
   });
 });
@@ -122,7 +116,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.close(5000);
   await pd?.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 beforeEach(() => {

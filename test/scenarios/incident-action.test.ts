@@ -3,15 +3,15 @@
  * real service on 127.0.0.1 with the local transport, and a local fake PagerDuty REST server that
  * serves the incident's alerts and records the notes posted on it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../src/server/start-server';
 import { tokenLine } from '../helpers/api-tokens';
 import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { fixtureJson } from '../helpers/fixtures';
 import { httpCall } from '../helpers/http-call';
-import { startLocalServer, writeTestPlugins } from '../helpers/local-server';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { startTestServer, writeTestPlugins } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
 
 const PD_REST_TOKEN = 'pd-rest-token-incident-action';
@@ -63,20 +63,21 @@ const post = (o: { query?: string; body?: unknown; auth?: string; webhookId?: st
   });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-incident-action-'));
+  dir = makeTempDir('incident-action');
   const plugins = writeTestPlugins(dir);
-  pd = await startFakePagerDuty(PD_REST_TOKEN);
-  const alerts = pd.alerts;
   // The incident of the documented payload carries the Alertmanager alert of the captured fixture (§1.5).
   const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
     .custom_details;
-  alerts.set('PRORDTY', {
-    alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }],
-    more: false,
-  });
-  alerts.set('PNOHOST', {
-    alerts: [{ id: 'A2', alert_key: 'k2', status: 'triggered', body: { details: { summary: 'something' } } }],
-    more: false,
+  pd = await startFakePagerDuty({
+    token: PD_REST_TOKEN,
+    from: 'rune-bot@example.com',
+    alerts: {
+      PRORDTY: { alerts: [{ id: 'A1', alert_key: 'k1', status: 'triggered', body: { details } }], more: false },
+      PNOHOST: {
+        alerts: [{ id: 'A2', alert_key: 'k2', status: 'triggered', body: { details: { summary: 'something' } } }],
+        more: false,
+      },
+    },
   });
 
   const tokens = join(dir, 'tokens');
@@ -104,18 +105,23 @@ rules:
         params: {message: "second step"}
     notify: [pagerduty]
 `;
-  s = await startLocalServer({
+  s = await startTestServer({
     dir,
     name: 'ia',
     config,
     plugins,
-    env: { RUNE_API_TOKENS_FILE: tokens, RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN, RUNE_PAGERDUTY_API_URL: pd.url },
+    env: {
+      RUNE_PUBLIC_URL: 'https://rune.example.com',
+      RUNE_API_TOKENS_FILE: tokens,
+      RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN,
+      RUNE_PAGERDUTY_API_URL: pd.url,
+    },
   });
 });
 afterAll(async () => {
   await s?.close(5000);
-  pd?.server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pd?.close();
+  removeTempDir(dir);
 });
 
 describe('POST /webhooks/pagerduty/incident-action', () => {
@@ -146,7 +152,7 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     const notes = await waitFor(() => {
       const n = pd.notes.filter(
         (x) =>
-          x.incident === 'PRORDTY' && (x.content.includes(first as string) || x.content.includes(second as string)),
+          x.incidentPath === 'PRORDTY' && (x.content.includes(first as string) || x.content.includes(second as string)),
       );
       return n.length === 2 ? n : null;
     }, 'both notes');
@@ -252,7 +258,7 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     const noAlerts = await post({ body: customAction({ incidentId: 'PEMPTY1' }) });
     expect([noAlerts.status, noAlerts.body.error.code]).toEqual([422, 'INCIDENT_UNMATCHED']);
     await waitFor(
-      () => pd.notes.find((n) => n.incident === 'PEMPTY1' && n.content.includes('no host labels')),
+      () => pd.notes.find((n) => n.incidentPath === 'PEMPTY1' && n.content.includes('no host labels')),
       'the note explaining why',
     );
     const noHost = await post({ body: customAction({ incidentId: 'PNOHOST' }), query: '?action=echo' });
@@ -278,7 +284,7 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
         target: 'incident PPAUSED',
         details: { refused: 'PAUSED', agent: 'Laura Haley' },
       });
-      const note = await waitFor(() => pd.notes.find((n) => n.incident === 'PPAUSED'), 'the paused note');
+      const note = await waitFor(() => pd.notes.find((n) => n.incidentPath === 'PPAUSED'), 'the paused note');
       expect(note.content).toMatch(/RUNE is paused since .* by ada \(db migration\)/);
     } finally {
       await httpCall(s.url, 'POST', '/api/v1/resume', { token: ADMIN_TOKEN });

@@ -5,23 +5,22 @@
  * real pino logger writing to a captured stream.
  */
 import { createHmac } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
-import { defaultTransports } from '../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../src/settings/read-settings';
 import { createLogger } from '../../src/server/create-logger';
-import { startServer, type RunningServer } from '../../src/server/start-server';
+import type { RunningServer } from '../../src/server/start-server';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 import { tokenLine } from '../helpers/api-tokens';
+import { startFakeServer, type FakeServer } from '../helpers/fake-http-server';
+import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { fixtureBytes } from '../helpers/fixtures';
 import { startSshd, type TestSshd } from '../helpers/sshd';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { ROOT, startTestServer } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
 
-const ROOT = join(__dirname, '..', '..');
 // Every secret RUNE can be configured with, each distinctive so a leak is unmistakable.
 const AM_TOKEN = 'am-webhook-token-7f3a9c1e5b';
 const API_TOKEN = 'api-token-operator-4d8e2b6a0c';
@@ -32,29 +31,12 @@ const SLACK_PATH = '/services/T0RUNE/B0RUNE/slackSecretPart5e7d1';
 const HMAC_SECRET = 'generic-webhook-hmac-secret-61b2f0';
 const PING_SIGNATURE = 'v1=0e83584cbab86f98c51517cf96a70c90e910532d3d2f067d58c753cc8980a05b';
 
-/** A local HTTP server recording requests; `answer` decides the status. */
-async function recorder(answer: (path: string) => [number, string]) {
-  const seen: { path: string; headers: Record<string, unknown>; body: string }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      seen.push({ path: req.url ?? '', headers: req.headers, body });
-      const [status, text] = answer(req.url ?? '');
-      res.statusCode = status;
-      res.end(text);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, seen, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
-}
-
 let sshd: TestSshd;
 let dir: string;
 let s: RunningServer;
-let slack: Awaited<ReturnType<typeof recorder>>;
-let hook: Awaited<ReturnType<typeof recorder>>;
-let pd: Awaited<ReturnType<typeof recorder>>;
+let slack: FakeServer;
+let hook: FakeServer;
+let pd: FakePagerDuty;
 const lines: string[] = [];
 let metricsText = '';
 let slackUrl = '';
@@ -76,25 +58,21 @@ const jobOf = (id: string) => s.store.getJob(id);
 
 beforeAll(async () => {
   sshd = await startSshd();
-  dir = mkdtempSync(join(tmpdir(), 'rune-obs-'));
+  dir = makeTempDir('obs');
   const plugins = join(dir, 'plugins');
   mkdirSync(plugins);
   copyFileSync(join(ROOT, 'plugins', 'noop.sh'), join(plugins, 'noop.sh'));
   copyFileSync(join(ROOT, 'test', 'fixtures', 'plugins', 'fail.sh'), join(plugins, 'fail.sh'));
-  slack = await recorder(() => [200, 'ok']);
-  hook = await recorder(() => [400, 'bad request: no such receiver']); // a permanent failure: one attempt
-  pd = await recorder((path) =>
-    path.startsWith('/incidents?') ? [200, '{"incidents":[],"more":false}'] : [404, '{}'],
-  );
+  slack = await startFakeServer(() => ({ status: 200, body: 'ok' }));
+  // A permanent failure: one attempt.
+  hook = await startFakeServer(() => ({ status: 400, body: 'bad request: no such receiver' }));
+  pd = await startFakePagerDuty({ token: PD_REST_TOKEN, from: 'rune-bot@example.com' });
   slackUrl = `${slack.url}${SLACK_PATH}`;
   writeFileSync(join(dir, 'slack-url'), `${slackUrl}\n`);
   writeFileSync(join(dir, 'hook-secret'), `${HMAC_SECRET}\n`);
   writeFileSync(join(dir, 'pd-token'), PD_REST_TOKEN);
   writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
-  const config = join(dir, 'rules.yaml');
-  writeFileSync(
-    config,
-    `defaults: {connect_timeout: 5s}
+  const config = `defaults: {connect_timeout: 5s}
 nodes:
   - {name: ssh-node, address: 127.0.0.1, port: ${sshd.port}}
   - {name: local-node, transport: local}
@@ -114,11 +92,8 @@ rules:
     steps: [{action: fail}]
     breaker: {failures: 1, probe_after: 1h}
     notify: [webhook]
-`,
-  );
+`;
   const env = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: plugins,
     RUNE_SSH_KEY: sshd.userKey,
     RUNE_SSH_KNOWN_HOSTS: sshd.knownHosts,
     RUNE_SSH_USER: sshd.user,
@@ -127,7 +102,6 @@ rules:
     RUNE_PAGERDUTY_TOKEN_FILE: join(dir, 'pd-token'),
     RUNE_PAGERDUTY_API_URL: pd.url,
     RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-    RUNE_DB: join(dir, 'rune.db'),
   };
   const stream = new PassThrough();
   let partial = '';
@@ -136,9 +110,7 @@ rules:
     partial = parts.pop() ?? '';
     lines.push(...parts);
   });
-  const settings = readSettings({}, env);
-  const serve = readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8'));
-  s = await startServer({ settings, serve, log: createLogger(stream), createTransports: defaultTransports });
+  s = await startTestServer({ dir, name: 'rules', config, plugins, env, log: createLogger(stream) });
 
   // ---- the scripted run
   // Auth failures with credentials that resemble the real ones.
@@ -200,7 +172,7 @@ rules:
   expect((await api('/api/v1/pause')).status).toBe(200);
   expect((await am('Ok', 'fp-ok-2')).body.suppressed[0].reason).toMatch(/^paused: /);
   await s.queue.idle();
-  await waitFor(() => hook.seen.length >= 3 && slack.seen.length >= 2, 'the notes of the skipped jobs');
+  await waitFor(() => hook.requests.length >= 3 && slack.requests.length >= 2, 'the notes of the skipped jobs');
   const m = await fetch(`${s.url}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } });
   expect(m.status).toBe(200);
   expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -209,9 +181,9 @@ rules:
 
 afterAll(async () => {
   await s?.close(5000);
-  for (const r of [slack, hook, pd]) r?.server.close();
+  await Promise.all([slack, hook, pd].map((r) => r?.close()));
   await sshd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 /** The value of one sample, by metric name and exact label set; undefined when absent. */

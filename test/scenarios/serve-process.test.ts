@@ -4,45 +4,19 @@
  * the old rules; SIGTERM ends it with exit 0. The CLI is compiled to a scratch folder first, so
  * this test does not depend on an earlier `npm run build`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../helpers/sshd';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { compileRune, ROOT, startServeProcess } from '../helpers/test-server';
 
-const ROOT = join(__dirname, '..', '..');
 let scratch: string;
 
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'rune-serve-process-'));
-  execFileSync(
-    join(ROOT, 'node_modules', '.bin', 'tsc'),
-    ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(scratch, 'dist')],
-    { stdio: 'pipe' },
-  );
+  scratch = makeTempDir('serve-process');
+  compileRune(join(scratch, 'dist'));
 }, 120_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function waitForOutput(proc: ChildProcess, get: () => string, pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      clearInterval(tick);
-      reject(new Error(`no ${pattern} in the output within ${ms} ms:\n${get()}`));
-    }, ms);
-    const tick = setInterval(() => {
-      const m = get().match(pattern);
-      if (m) {
-        clearTimeout(timer);
-        clearInterval(tick);
-        resolve(m);
-      } else if (proc.exitCode !== null) {
-        clearTimeout(timer);
-        clearInterval(tick);
-        reject(new Error(`rune serve exited ${proc.exitCode}:\n${get()}`));
-      }
-    }, 50);
-  });
-}
+afterAll(() => removeTempDir(scratch));
 
 test('README: serve the shipped rules, feed the example alert, watch the job run on localhost; SIGHUP and SIGTERM', async () => {
   const port = await freePort();
@@ -52,7 +26,10 @@ test('README: serve the shipped rules, feed the example alert, watch the job run
   mkdirSync(join(scratch, 'bin'), { recursive: true });
   copyFileSync(join(ROOT, 'bin', 'rune'), join(scratch, 'bin', 'rune'));
   chmodSync(join(scratch, 'bin', 'rune'), 0o755);
-  const proc = spawn(join(scratch, 'bin', 'rune'), ['serve', '--listen', `127.0.0.1:${port}`], {
+  const rune = await startServeProcess({
+    command: join(scratch, 'bin', 'rune'),
+    args: ['serve', '--listen', `127.0.0.1:${port}`],
+    port,
     cwd: ROOT,
     // NODE_PATH: the scratch dist/ resolves its dependencies from this checkout's node_modules.
     env: {
@@ -64,14 +41,9 @@ test('README: serve the shipped rules, feed the example alert, watch the job run
       RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
       RUNE_DB: join(scratch, 'data', 'rune.db'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const { proc } = rune;
   try {
-    await waitForOutput(proc, () => out, new RegExp(`serving on http://127\\.0\\.0\\.1:${port}`));
     // bin/rune starts node with the flag that keeps peak memory down under storms (docs/benchmarks.md).
     expect(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
     const post = () =>
@@ -84,7 +56,10 @@ test('README: serve the shipped rules, feed the example alert, watch the job run
     expect(res.status).toBe(202);
     const { jobs } = (await res.json()) as { jobs: string[] };
     expect(jobs).toHaveLength(1);
-    const line = await waitForOutput(proc, () => out, new RegExp(`\\{[^\\n]*"job_id":"${jobs[0]}"[^\\n]*\\}`));
+    const line = await rune.waitForOutput(
+      new RegExp(`\\{[^\\n]*"job_id":"${jobs[0]}"[^\\n]*\\}`),
+      'the log line of the job',
+    );
     expect(JSON.parse(line[0])).toMatchObject({
       level: 30,
       rule: 'filesystem-almost-full',
@@ -96,15 +71,15 @@ test('README: serve the shipped rules, feed the example alert, watch the job run
 
     writeFileSync(config, 'rules: [oops\n');
     proc.kill('SIGHUP');
-    await waitForOutput(proc, () => out, /reload refused/);
-    expect(out).toMatch(/rules\.yaml:\d+/);
+    await rune.waitForOutput(/reload refused/, 'the reload to be refused');
+    expect(rune.output()).toMatch(/rules\.yaml:\d+/);
     const again = await post(); // the same episode again: still served by the old rules, and deduplicated
     expect(again.status).toBe(202);
     expect(((await again.json()) as { duplicates: string[] }).duplicates).toEqual(jobs);
 
     proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await rune.exited).toEqual({ code: 0, signal: null });
   } finally {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    await rune.stop();
   }
 }, 60_000);

@@ -4,28 +4,30 @@
  * local fake PagerDuty REST server for incident look-ups and notes.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { defaultTransports } from '../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../src/settings/read-settings';
-import { startServer, type RunningServer } from '../../src/server/start-server';
+import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
+import type { RunningServer } from '../../src/server/start-server';
+import { tokenLine } from '../helpers/api-tokens';
 import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty';
 import { fixtureBytes, fixtureJson } from '../helpers/fixtures';
 import { startSshd, type TestSshd } from '../helpers/sshd';
-import { tokenLine } from '../helpers/api-tokens';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { startTestServer } from '../helpers/test-server';
+import { waitFor } from '../helpers/wait-for';
 
-const PLUGINS = join(__dirname, '..', '..', 'plugins');
 const AM_TOKEN = 'am-token-0123456789';
 const API_TOKEN = 'api-token-abcdef';
 const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz'; // docs/protocols.md §2.3
 const PD_REST_TOKEN = 'pd-rest-token-xyz';
+const FROM = 'rune-bot@example.com';
+/** Jobs over SSH to the test sshd: bounded, with room for a loaded machine. */
+const JOB_MS = 15_000;
 
 let sshd: TestSshd;
 let dir: string;
 let pd: FakePagerDuty;
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function rulesYaml(extraRule = ''): string {
   return `defaults: {connect_timeout: 5s}
@@ -33,7 +35,7 @@ nodes:
   - {name: ip-10-0-1-23, address: 127.0.0.1, port: ${sshd.port}}
   - {name: ip-10-0-2-57, address: 127.0.0.2, port: ${sshd.port}}
 notify:
-  pagerduty: {from: rune-bot@example.com}
+  pagerduty: {from: ${FROM}}
 rules:
   - name: disk-almost-full
     matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"', 'severity=~"critical|page"']
@@ -58,43 +60,24 @@ rules:
 ${extraRule}`;
 }
 
-async function start(
-  name: string,
-  env: Record<string, string> = {},
-  flags: Record<string, unknown> = {},
-): Promise<RunningServer> {
-  const config = join(dir, `${name}.yaml`);
-  writeFileSync(config, rulesYaml());
-  const fullEnv = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: PLUGINS,
-    RUNE_SSH_KEY: sshd.userKey,
-    RUNE_SSH_KNOWN_HOSTS: sshd.knownHosts,
-    RUNE_SSH_USER: sshd.user,
-    RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-    RUNE_PAGERDUTY_SECRETS: `some-old-secret,${PD_SECRET}`,
-    RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN,
-    RUNE_PAGERDUTY_API_URL: pd.url,
-    RUNE_PUBLIC_URL: 'https://rune.example.com',
-    RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-    RUNE_DB: join(dir, `${name}.db`),
-    ...env,
-  };
-  const settings = readSettings({}, fullEnv);
-  const serve = readServeSettings({ listen: '127.0.0.1:0', ...flags }, fullEnv, (p) =>
-    require('node:fs').readFileSync(p, 'utf8'),
-  );
-  return startServer({ settings, serve, log: quiet, createTransports: defaultTransports });
-}
-
-async function waitFor<T>(fn: () => T | undefined | null | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function start(name: string, o: { dryRun?: boolean } = {}): Promise<RunningServer> {
+  return startTestServer({
+    dir,
+    name,
+    config: rulesYaml(),
+    ...o,
+    env: {
+      RUNE_SSH_KEY: sshd.userKey,
+      RUNE_SSH_KNOWN_HOSTS: sshd.knownHosts,
+      RUNE_SSH_USER: sshd.user,
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_PAGERDUTY_SECRETS: `some-old-secret,${PD_SECRET}`,
+      RUNE_PAGERDUTY_TOKEN: PD_REST_TOKEN,
+      RUNE_PAGERDUTY_API_URL: pd.url,
+      RUNE_PUBLIC_URL: 'https://rune.example.com',
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+    },
+  });
 }
 
 /** POSTs exact bytes (supertest would JSON-encode a Buffer under a JSON content type). */
@@ -117,14 +100,20 @@ const amPost = (s: RunningServer, body: Buffer, token = AM_TOKEN) =>
 
 beforeAll(async () => {
   sshd = await startSshd({ addresses: ['127.0.0.1', '127.0.0.2'] });
-  dir = mkdtempSync(join(tmpdir(), 'rune-serve-'));
+  dir = makeTempDir('serve');
   writeFileSync(join(dir, 'tokens'), `# NAME ROLE sha256:<hex>\n${tokenLine('alice', 'admin', API_TOKEN)}`);
-  pd = await startFakePagerDuty(PD_REST_TOKEN);
+  // The incident Alertmanager's PagerDuty receiver opened for the captured group (docs/protocols.md §1.5).
+  const { groupKey } = fixtureJson('alertmanager/captured-am0.25-webhook-firing-1alert.json');
+  pd = await startFakePagerDuty({
+    token: PD_REST_TOKEN,
+    from: FROM,
+    incidents: [{ id: 'PINC123', incident_key: alertmanagerIncidentKey(groupKey), status: 'triggered' }],
+  });
 });
 afterAll(async () => {
   await sshd?.stop();
-  pd?.server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pd?.close();
+  removeTempDir(dir);
 });
 
 describe('Alertmanager webhook', () => {
@@ -133,7 +122,7 @@ describe('Alertmanager webhook', () => {
     s = await start('am');
   });
   afterAll(async () => {
-    await s.close(5000);
+    await s?.close(5000);
   });
 
   test('the captured firing alert runs the rule steps in order on the node, and a note lands on the incident', async () => {
@@ -141,10 +130,14 @@ describe('Alertmanager webhook', () => {
     expect(r.status).toBe(202);
     expect(r.body.jobs).toHaveLength(2);
     const [first, second] = r.body.jobs as string[];
-    const done = await waitFor(() => {
-      const j = s.store.getJob(second as string);
-      return j && j.finishedAt && j.deliveries.length > 0 ? j : null;
-    });
+    const done = await waitFor(
+      () => {
+        const j = s.store.getJob(second as string);
+        return j && j.finishedAt && j.deliveries.length > 0 ? j : null;
+      },
+      'the second step to finish and be reported',
+      JOB_MS,
+    );
     const one = s.store.getJob(first as string)!;
     expect(one.result).toMatchObject({
       status: 'succeeded',
@@ -163,10 +156,10 @@ describe('Alertmanager webhook', () => {
     expect((done.result!.data as { paths: { path: string }[] }).paths[0]!.path).toBe('/');
     expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(Date.parse(one.finishedAt!));
     // Alertmanager's PagerDuty receiver keys the incident sha256(groupKey) (docs/protocols.md §1.5).
-    const note = await waitFor(() => pd.notes.find((n) => n.content.includes(second as string)));
-    expect(note.incident).toBe('PINC123');
+    const note = await waitFor(() => pd.notes.find((n) => n.content.includes(second as string)), 'the note');
+    expect(note.incidentPath).toBe('PINC123');
     expect(note.content).toContain('https://rune.example.com/jobs/');
-    expect(note.headers.from).toBe('rune-bot@example.com');
+    expect(pd.headerProblems).toEqual([]); // From, Accept, Content-Type as docs/protocols.md §3.1 says
     expect(done.deliveries[0]).toMatchObject({ reporter: 'pagerduty', ok: true });
 
     const api = await request(s.url).get(`/api/v1/jobs/${second}`).set('Authorization', `Bearer ${API_TOKEN}`);
@@ -203,10 +196,14 @@ describe('Alertmanager webhook', () => {
     const r = await amPost(s, fixtureBytes('alertmanager/captured-am0.25-webhook-firing-2instances.json'));
     expect(r.status).toBe(202);
     expect(r.body.jobs).toHaveLength(2);
-    const jobs = await waitFor(() => {
-      const js = (r.body.jobs as string[]).map((id) => s.store.getJob(id)!);
-      return js.every((j) => j.result) ? js : null;
-    });
+    const jobs = await waitFor(
+      () => {
+        const js = (r.body.jobs as string[]).map((id) => s.store.getJob(id)!);
+        return js.every((j) => j.result) ? js : null;
+      },
+      'both jobs to finish',
+      JOB_MS,
+    );
     expect(jobs.map((j) => j.result!.status)).toEqual(['succeeded', 'succeeded']);
     const nodes = jobs.map((j) => j.result!.node);
     expect(new Set(nodes)).toEqual(
@@ -288,7 +285,7 @@ describe('PagerDuty webhook', () => {
     s = await start('pd');
   });
   afterAll(async () => {
-    await s.close(5000);
+    await s?.close(5000);
   });
   const pdPost = (body: Buffer, signature: string, webhookId: string) =>
     postRaw(
@@ -327,10 +324,14 @@ describe('PagerDuty webhook', () => {
     const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
     const r = await pdPost(body, sig, 'w-trig-1');
     expect(r.status).toBe(202);
-    const jobs = await waitFor(() => {
-      const j = s.store.listJobs({ incident: incidentId });
-      return j.length === 2 ? j : null;
-    });
+    const jobs = await waitFor(
+      () => {
+        const j = s.store.listJobs({ incident: incidentId });
+        return j.length === 2 ? j : null;
+      },
+      "the incident's two jobs",
+      JOB_MS,
+    );
     expect(jobs.map((j) => j.request.node)).toEqual(['ip-10-0-1-23', 'ip-10-0-1-23']);
     const again = await pdPost(body, sig, 'w-trig-1');
     expect(again.status).toBe(200);
@@ -352,17 +353,23 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
     const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
     pd.alerts.delete(incidentId); // PagerDuty has not filled the incident's alert yet
     const first = await start('pd-pending');
-    const r = await postRaw(
-      `${first.url}/webhooks/pagerduty`,
-      { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' },
-      body,
-    );
-    expect(r.status).toBe(202);
-    await first.close(5000); // RUNE stops while it is still waiting for the incident's alert
+    try {
+      const r = await postRaw(
+        `${first.url}/webhooks/pagerduty`,
+        { 'Content-Type': 'application/json', 'X-PagerDuty-Signature': sig, 'X-Webhook-Id': 'w-pending-1' },
+        body,
+      );
+      expect(r.status).toBe(202);
+    } finally {
+      await first.close(5000); // RUNE stops while it is still waiting for the incident's alert
+    }
     const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'pd-pending.db'), { readonly: true });
-    expect(db.prepare('SELECT key FROM pending_incidents').all()).toEqual([{ key: 'pagerduty:w-pending-1' }]);
-    db.close();
+    try {
+      expect(db.prepare('SELECT key FROM pending_incidents').all()).toEqual([{ key: 'pagerduty:w-pending-1' }]);
+    } finally {
+      db.close();
+    }
 
     const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
       .custom_details;
@@ -372,12 +379,16 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
     });
     const second = await start('pd-pending');
     try {
-      const jobs = await waitFor(() => {
-        const j = second.store.listJobs({ incident: incidentId });
-        return j.length === 2 ? j : null;
-      });
+      const jobs = await waitFor(
+        () => {
+          const j = second.store.listJobs({ incident: incidentId });
+          return j.length === 2 ? j : null;
+        },
+        "the incident's two jobs after the restart",
+        JOB_MS,
+      );
       expect(jobs.map((j) => j.request.node)).toEqual(['ip-10-0-1-23', 'ip-10-0-1-23']);
-      await waitFor(() => second.store.pendingIncidents().length === 0);
+      await waitFor(() => second.store.pendingIncidents().length === 0, 'no pending incident left');
       expect(second.store.listAudit(50).filter((a) => a.action === 'incident-matched')).toHaveLength(1);
       // PagerDuty's retry of the same delivery is a duplicate: nothing more runs.
       const again = await postRaw(
@@ -417,7 +428,7 @@ describe('API, reload and restart', () => {
         .set('Content-Type', 'application/json')
         .send({ action: 'noop', node: 'ip-10-0-2-57', params: { message: 'by hand' } });
       expect(r.status).toBe(202);
-      const job = await waitFor(() => s.store.getJob(r.body.job_id)?.result);
+      const job = await waitFor(() => s.store.getJob(r.body.job_id)?.result, 'the manual run', JOB_MS);
       expect(job).toMatchObject({
         status: 'succeeded',
         summary: 'noop on ip-10-0-2-57: by hand',
@@ -425,7 +436,7 @@ describe('API, reload and restart', () => {
       });
       const retry = await request(s.url).post(`/api/v1/jobs/${r.body.job_id}/retry`).set(auth);
       expect(retry.status).toBe(202);
-      await waitFor(() => s.store.getJob(retry.body.job_id)?.result);
+      await waitFor(() => s.store.getJob(retry.body.job_id)?.result, 'the retry', JOB_MS);
       const list = await request(s.url).get('/api/v1/jobs?node=ip-10-0-2-57&status=succeeded').set(auth);
       expect(list.body.jobs.map((j: { id: string }) => j.id)).toEqual([retry.body.job_id, r.body.job_id]);
       expect(s.store.listAudit(10).map((a) => a.action)).toEqual(expect.arrayContaining(['run', 'retry']));
@@ -453,26 +464,34 @@ describe('API, reload and restart', () => {
   });
 
   test('after a restart, queued jobs run and a job that was running is interrupted, not re-run', async () => {
-    const first = await start('restart', {}, { dryRun: true });
-    const r = await amPost(first, fixtureBytes('alertmanager/captured-am0.25-webhook-firing-1alert.json'));
-    await first.queue.idle();
-    const [a] = r.body.jobs as string[];
-    await first.close(5000);
+    const first = await start('restart', { dryRun: true });
+    let a: string;
+    try {
+      const r = await amPost(first, fixtureBytes('alertmanager/captured-am0.25-webhook-firing-1alert.json'));
+      await first.queue.idle();
+      [a] = r.body.jobs as [string];
+    } finally {
+      await first.close(5000);
+    }
     // Simulate a crash mid-run: mark one job running and add a queued one, straight in the database.
     const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'restart.db'));
-    db.prepare("UPDATE jobs SET status = 'running', finished_at = NULL WHERE id = ?").run(a);
-    db.prepare(
-      "INSERT INTO jobs (id, trace_id, status, action, node, request, trigger_json, created_at) VALUES ('queued-1', 't', 'queued', 'noop', 'ip-10-0-1-23', ?, '{\"kind\":\"api\"}', ?)",
-    ).run(
-      JSON.stringify({ action: 'noop', node: 'ip-10-0-1-23', params: {}, dryRun: false, pluginDryRun: false }),
-      new Date().toISOString(),
-    );
-    db.close();
+    try {
+      db.prepare("UPDATE jobs SET status = 'running', finished_at = NULL WHERE id = ?").run(a);
+      db.prepare(
+        'INSERT INTO jobs (id, trace_id, status, action, node, request, trigger_json, created_at) ' +
+          "VALUES ('queued-1', 't', 'queued', 'noop', 'ip-10-0-1-23', ?, '{\"kind\":\"api\"}', ?)",
+      ).run(
+        JSON.stringify({ action: 'noop', node: 'ip-10-0-1-23', params: {}, dryRun: false, pluginDryRun: false }),
+        new Date().toISOString(),
+      );
+    } finally {
+      db.close();
+    }
     const second = await start('restart');
     try {
       expect(second.store.getJob(a as string)!.status).toBe('interrupted');
-      const queued = await waitFor(() => second.store.getJob('queued-1')?.result);
+      const queued = await waitFor(() => second.store.getJob('queued-1')?.result, 'the queued job', JOB_MS);
       expect(queued.status).toBe('succeeded');
       const again = await amPost(second, fixtureBytes('alertmanager/captured-am0.25-webhook-firing-1alert.json'));
       expect(again.body.jobs).toEqual([]);

@@ -3,8 +3,6 @@
  * together (one group commit), or two RUNE processes on one database file, cannot both take the
  * last run of a budget.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveRuleGuards } from '../../../src/guards/resolve-rule-guards';
 import { ingestAlerts, type IngestDeps } from '../../../src/app/ingest-alerts';
@@ -15,6 +13,7 @@ import { createGroupCommitter } from '../../../src/store/create-group-committer'
 import { openSqliteStore } from '../../../src/store/sqlite-store';
 import type { Store } from '../../../src/store/store';
 import type { Alert } from '../../../src/core/types';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 
 const spec = {
   name: 'restart',
@@ -51,8 +50,8 @@ const alert = (fingerprint: string, nodename: string): Alert => ({
 });
 
 let dir: string;
-beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'rune-budget-'))));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => (dir = makeTempDir('budget')));
+afterAll(() => removeTempDir(dir));
 
 test('two concurrent notifications with a budget of 1: exactly one run is queued, the other is skipped budget', async () => {
   const store = openSqliteStore(join(dir, 'one.db'));

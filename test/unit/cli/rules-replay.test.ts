@@ -3,16 +3,13 @@
  * with the old rules; replaying them with a changed rules file shows exactly the decisions that
  * change, and nothing else, without writing to the database.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTransports } from '../../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
-import { startServer } from '../../../src/server/start-server';
 import { alertmanagerPayload, type AlertSpec } from '../../helpers/alertmanager-payload';
 import { runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { ROOT, startTestServer } from '../../helpers/test-server';
 
-const ROOT = join(__dirname, '..', '..', '..');
 let dir: string;
 let db: string;
 const env = () => ({ RUNE_PLUGINS_DIR: join(ROOT, 'plugins'), RUNE_DB: db, RUNE_SSH_USER: 'tester' });
@@ -52,19 +49,13 @@ const warning: AlertSpec = {
 const other: AlertSpec = { labels: { alertname: 'Other', instance: '10.0.1.24:9100' }, fingerprint: 'o1' };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-replay-'));
+  dir = makeTempDir('replay');
   db = join(dir, 'rune.db');
-  const serveEnv = {
-    RUNE_CONFIG: rulesFile('old.yaml', 'severity="critical"'),
-    RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
-    RUNE_DB: db,
-    RUNE_WEBHOOK_TOKEN: 'tok',
-  };
-  const server = await startServer({
-    settings: readSettings({}, serveEnv),
-    serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, serveEnv, (p) => readFileSync(p, 'utf8')),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    createTransports: defaultTransports,
+  const server = await startTestServer({
+    dir,
+    name: 'rune',
+    dryRun: true,
+    env: { RUNE_CONFIG: rulesFile('old.yaml', 'severity="critical"'), RUNE_WEBHOOK_TOKEN: 'tok' },
   });
   const post = async (body: Buffer) => {
     const res = await fetch(`${server.url}/webhooks/alertmanager`, {
@@ -91,7 +82,7 @@ beforeAll(async () => {
     await server.close(5000);
   }
 }, 30_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 test('the same rules replay with no differences', async () => {
   const r = await runCli(['rules', 'replay', '--since', '1h', '--config', join(dir, 'old.yaml')], env());

@@ -2,22 +2,19 @@
  * `rune rules test <payload>`: the shipped fixtures verbatim through the CLI, explained against
  * the shipped rules.yaml and plugins; guard verdicts read from a database a real server wrote.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTransports } from '../../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
-import { startServer } from '../../../src/server/start-server';
 import { FIXTURES } from '../../helpers/fixtures';
 import { runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { ROOT, startTestServer } from '../../helpers/test-server';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const AM = join(FIXTURES, 'alertmanager');
 const PD = join(FIXTURES, 'pagerduty');
 let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-explain-'));
+  dir = makeTempDir('explain');
   env = {
     RUNE_CONFIG: join(ROOT, 'rules.yaml'),
     RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
@@ -25,7 +22,7 @@ beforeAll(() => {
     RUNE_SSH_USER: 'tester',
   };
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, read field by field by the assertions
 type Json = Record<string, any>;
@@ -264,17 +261,11 @@ test('guards decide on the database a server wrote: a cooldown that would block,
       `    matchers: ['alertname="NodeFilesystemAlmostOutOfSpace"']\n    steps: [{action: noop}]\n    cooldown: 30m\n`,
   );
   const db = join(dir, 'history.db');
-  const serveEnv = {
-    RUNE_CONFIG: config,
-    RUNE_PLUGINS_DIR: join(ROOT, 'plugins'),
-    RUNE_DB: db,
-    RUNE_WEBHOOK_TOKEN: 'tok',
-  };
-  const server = await startServer({
-    settings: readSettings({}, serveEnv),
-    serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, serveEnv, (p) => readFileSync(p, 'utf8')),
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    createTransports: defaultTransports,
+  const server = await startTestServer({
+    dir,
+    name: 'history',
+    dryRun: true,
+    env: { RUNE_CONFIG: config, RUNE_DB: db, RUNE_WEBHOOK_TOKEN: 'tok' },
   });
   const fixture = join(AM, 'captured-am0.25-webhook-firing-1alert.json');
   try {

@@ -3,19 +3,19 @@
  * (this test is how `npm test` and CI run it), a failing case prints a diff and exits 1, a
  * malformed file exits 2 with file:line.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const env = { RUNE_PLUGINS_DIR: join(ROOT, 'plugins'), RUNE_SSH_USER: 'tester' };
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-rule-tests-'));
+  dir = makeTempDir('rule-tests');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 test('the shipped rules.test.yaml passes against the shipped rules.yaml, and covers every rule', async () => {
   const r = await runCli(

@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { useAwsEnv } from '../../helpers/fake-ssm';
 import { jsonLines, runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { waitFor } from '../../helpers/wait-for';
 import { readConfig } from '../../../src/config/read-config';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'plugins');
-const dir = mkdtempSync(join(tmpdir(), 'rune-cli-'));
+const dir = makeTempDir('cli');
 const config = join(dir, 'rules.yaml');
 writeFileSync(
   config,
@@ -15,7 +16,7 @@ writeFileSync(
     '  - name: ec2-1\n    transport: ssm\n    instance_id: i-0123456789abcdef0\n',
 );
 const env = { PATH: process.env.PATH, HOME: dir, RUNE_CONFIG: config, RUNE_PLUGINS_DIR: FIXTURES };
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 test('localhost runs through the local transport', async () => {
   const r = await runCli(['run', 'echo', '--node', 'localhost', '--param', 'message=local', '--output', 'json'], env);
@@ -179,16 +180,20 @@ test('a local plugin past its timeout is killed: RUN_TIMEOUT, exit 4, nothing le
     error: { code: 'RUN_TIMEOUT' },
   });
   const pids = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
-  await new Promise((res) => setTimeout(res, 200));
-  for (const pid of pids) {
-    let state = 'gone';
+  /** R, S, … while it runs; Z or X once it has exited (a zombie has finished); gone when reaped. */
+  const state = (pid: number) => {
     try {
-      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]!;
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? 'gone';
     } catch {
-      /* gone */
+      return 'gone';
     }
-    expect(['gone', 'Z', 'X']).toContain(state);
-  }
+  };
+  const running = () => pids.filter((pid) => !['gone', 'Z', 'X'].includes(state(pid)));
+  await waitFor(
+    () => running().length === 0,
+    () => `pids ${running()} to be gone`,
+    5000,
+  );
 });
 
 test("a local plugin does not inherit RUNE's secrets from the environment", async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { formatGuardsText, guardsCommand } from '../../../src/cli/guards-commands';
 import { formatTable } from '../../../src/cli/format-table';
 import { tokenLine } from '../../helpers/api-tokens';
-import { LOCAL_NODES, startLocalServer, writeTestPlugins } from '../../helpers/local-server';
+import { LOCAL_NODES, startTestServer, writeTestPlugins } from '../../helpers/test-server';
 import { jsonLines, runCli } from '../../helpers/run-cli';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -115,13 +115,13 @@ test('tokens list aligns its columns however long the names and scopes are', asy
 test('rune guards prints text (json with --output json) from a running server', async () => {
   const tokens = join(dir, 'guard-tokens');
   writeFileSync(tokens, tokenLine('alice', 'admin', 'admin-token'));
-  const s = await startLocalServer({
+  const s = await startTestServer({
     dir,
     name: 'guards',
     config: `${LOCAL_NODES}rules: []\n`,
     plugins: writeTestPlugins(dir),
     env: { RUNE_API_TOKENS_FILE: tokens },
-    flags: { dryRun: true },
+    dryRun: true,
   });
   try {
     const cliEnv = { RUNE_TOKEN: 'admin-token' };

@@ -3,22 +3,23 @@
  * only its hash, mode 0600) and `rune jobs list|show|retry|cancel` against a real in-process server
  * on 127.0.0.1.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningServer } from '../../../src/server/start-server';
 import { tokenLine } from '../../helpers/api-tokens';
 import { httpCall } from '../../helpers/http-call';
-import { LOCAL_NODES, startLocalServer, writeTestPlugins } from '../../helpers/local-server';
 import { jsonLines, runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { LOCAL_NODES, startTestServer, writeTestPlugins } from '../../helpers/test-server';
+import { waitFor } from '../../helpers/wait-for';
 
 let dir: string;
 let plugins: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-tokens-jobs-'));
+  dir = makeTempDir('tokens-jobs');
   plugins = writeTestPlugins(dir);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dir));
 
 describe('rune tokens', () => {
   test('add prints a token once that authenticates with its role; the file holds no plaintext, mode 0600', async () => {
@@ -43,12 +44,12 @@ describe('rune tokens', () => {
       /^alice admin sha256:[0-9a-f]{64}\npd-ext operator sha256:[0-9a-f]{64} actions=echo nodes=web-\*\n$/,
     );
 
-    const s = await startLocalServer({
+    const s = await startTestServer({
       dir,
       name: 'tokens',
       config: `${LOCAL_NODES}rules: []\n`,
       plugins,
-      env: { RUNE_API_TOKENS_FILE: file },
+      env: { RUNE_PUBLIC_URL: 'https://rune.example.com', RUNE_API_TOKENS_FILE: file },
     });
     try {
       expect((await httpCall(s.url, 'POST', '/api/v1/pause', { token: adminToken })).status).toBe(200);
@@ -130,16 +131,16 @@ describe('rune jobs', () => {
   beforeAll(async () => {
     const file = join(dir, 'jobs-tokens');
     writeFileSync(file, tokenLine('otto', 'operator', OP) + tokenLine('vera', 'viewer', VIEWER));
-    s = await startLocalServer({
+    s = await startTestServer({
       dir,
       name: 'jobs',
       config: `${LOCAL_NODES}rules: []\n`,
       plugins,
-      env: { RUNE_API_TOKENS_FILE: file },
-      flags: { concurrency: '1' },
+      env: { RUNE_PUBLIC_URL: 'https://rune.example.com', RUNE_API_TOKENS_FILE: file },
+      concurrency: 1,
     });
   });
-  afterAll(() => s.close(5000));
+  afterAll(() => s?.close(5000));
   const env = () => ({ RUNE_TOKEN: OP, RUNE_PUBLIC_URL: 'http://127.0.0.1:1' });
   const run = async (action: string, node: string) =>
     (await httpCall(s.url, 'POST', '/api/v1/jobs', { token: OP, body: { action, node } })).body.job_id as string;
@@ -197,8 +198,7 @@ describe('rune jobs', () => {
     // One slot: a slow job runs, the next one waits and can be cancelled.
     const slow = await run('slow', 'web-4');
     const queued = await run('slow', 'web-5');
-    for (let i = 0; i < 200 && s.store.getJob(slow)!.status !== 'running'; i++)
-      await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => s.store.getJob(slow)!.status === 'running', 'the slow job to run');
     expect(s.store.getJob(queued)!.status).toBe('queued');
     const cancel = await runCli(['jobs', 'cancel', queued, '--reason', 'not needed', '--server', s.url], env());
     expect(cancel).toMatchObject({ code: 0, stdout: `job ${queued} cancelled: by otto: not needed\n` });

@@ -3,23 +3,21 @@
  * plugins on the local transport), signed in through the form as each role: the tokens are in a
  * real RUNE_API_TOKENS_FILE (hashes, as `rune tokens add` writes them).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Actor } from '../../../src/auth/actor';
-import { defaultTransports } from '../../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
 import { jobUrl } from '../../../src/reporters/render-note';
-import { startServer, type RunningServer } from '../../../src/server/start-server';
+import type { RunningServer } from '../../../src/server/start-server';
 import type { Job } from '../../../src/core/job';
 import { alertmanagerPayload } from '../../helpers/alertmanager-payload';
 import { tokenLine } from '../../helpers/api-tokens';
 import { httpCall } from '../../helpers/http-call';
 import { waitFor } from '../../helpers/wait-for';
 import { csrfOf, setCookies, signIn, type TestBrowser } from '../../helpers/dashboard-client';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { startTestServer } from '../../helpers/test-server';
 
-const PLUGINS = join(__dirname, '..', '..', '..', 'plugins');
 const AM_TOKEN = 'am-token-dashboard';
 const COOKIE = '__Host-rune_session'; // RUNE_PUBLIC_URL is https below
 const HOSTILE = '<script>alert("pwned")</script>';
@@ -29,7 +27,6 @@ const ACTORS: Record<string, Actor> = {
   'viewer-token-0003': { name: 'vera', role: 'viewer', actions: null, nodes: null },
 };
 const TOKEN = { admin: 'admin-token-0001', operator: 'operator-token-02', viewer: 'viewer-token-0003' };
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let dir: string;
 let s: RunningServer;
@@ -108,8 +105,7 @@ let diskJob: Job;
 let dbJob: Job;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-dashboard-'));
-  writeFileSync(join(dir, 'rules.yaml'), rules);
+  dir = makeTempDir('dashboard');
   writeFileSync(
     join(dir, 'tokens'),
     Object.entries(ACTORS)
@@ -121,19 +117,15 @@ beforeAll(async () => {
       )
       .join(''),
   );
-  const env = {
-    RUNE_CONFIG: join(dir, 'rules.yaml'),
-    RUNE_PLUGINS_DIR: PLUGINS,
-    RUNE_WEBHOOK_TOKEN: AM_TOKEN,
-    RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
-    RUNE_PUBLIC_URL: 'https://rune.example.com',
-    RUNE_DB: join(dir, 'rune.db'),
-  };
-  s = await startServer({
-    settings: readSettings({}, env),
-    serve: readServeSettings({ listen: '127.0.0.1:0' }, env, (p) => readFileSync(p, 'utf8')),
-    log: quiet,
-    createTransports: defaultTransports,
+  s = await startTestServer({
+    dir,
+    name: 'rules',
+    config: rules,
+    env: {
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+      RUNE_PUBLIC_URL: 'https://rune.example.com',
+    },
   });
   [noopJob, diskJob] = (await fire({ node: 'localhost', note: HOSTILE })) as [Job, Job];
   [dbJob] = (await fire({ node: 'db-1', note: 'db' })) as [Job];
@@ -144,7 +136,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.close(5000);
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 describe('signing in', () => {
@@ -566,19 +558,17 @@ describe('--insecure-no-auth, no rules, no jobs', () => {
   let open: RunningServer;
   let odir: string;
   beforeAll(async () => {
-    odir = mkdtempSync(join(tmpdir(), 'rune-dashboard-open-'));
-    writeFileSync(join(odir, 'rules.yaml'), 'nodes:\n  - {name: localhost, transport: local}\nrules: []\n');
-    const env = { RUNE_CONFIG: join(odir, 'rules.yaml'), RUNE_PLUGINS_DIR: PLUGINS, RUNE_DB: join(odir, 'rune.db') };
-    open = await startServer({
-      settings: readSettings({}, env),
-      serve: readServeSettings({ listen: '127.0.0.1:0', insecureNoAuth: true }, env, (p) => readFileSync(p, 'utf8')),
-      log: quiet,
-      createTransports: defaultTransports,
+    odir = makeTempDir('dashboard-open');
+    open = await startTestServer({
+      dir: odir,
+      name: 'rules',
+      config: 'nodes:\n  - {name: localhost, transport: local}\nrules: []\n',
+      insecureNoAuth: true,
     });
   });
   afterAll(async () => {
     await open?.close(5000);
-    rmSync(odir, { recursive: true, force: true });
+    removeTempDir(odir);
   });
 
   test('opens as admin without sign-in; the cookie is not Secure on http; empty states explain what to do', async () => {

@@ -4,6 +4,8 @@ import { openSqliteStore } from '../../../src/store/sqlite-store';
 import type { Job, NewJob } from '../../../src/core/job';
 import type { Store } from '../../../src/store/store';
 import type { JobStatus, Result } from '../../../src/core/types';
+import { quietLog } from '../../helpers/quiet-log';
+import { waitFor } from '../../helpers/wait-for';
 
 let serial = 0;
 function newJob(over: Partial<NewJob> & { node?: string; action?: string } = {}): NewJob {
@@ -36,7 +38,7 @@ function harness(concurrency: number, outcomes: Record<string, JobStatus> = {}) 
     store,
     concurrency,
     now: () => new Date(),
-    log: { error: () => undefined },
+    log: quietLog,
     report: async () => undefined,
     run: (job: Job) =>
       new Promise<Result>((resolve) => {
@@ -46,21 +48,21 @@ function harness(concurrency: number, outcomes: Record<string, JobStatus> = {}) 
       }),
   });
   const release = async (id: string) => {
-    await waitUntil(() => releases.has(id));
+    await waitFor(() => releases.has(id), `job ${id} to start`, 5000, 5);
     releases.get(id)!();
     releases.delete(id);
   };
   return { store, queue, started, release, maxRunning: () => maxRunning };
 }
 
-async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-const tick = () => new Promise((r) => setTimeout(r, 30));
+const waitUntil = (cond: () => boolean, what: string, ms = 5000) => waitFor(cond, what, ms, 5);
+/**
+ * Lets the queue take a few scheduling turns: it starts jobs on setImmediate (src/jobs/job-queue.ts,
+ * pump), so a job it would wrongly start has started after these, without a timed sleep.
+ */
+const queueTurns = async (n = 5) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
 
 test('steps run in order; a failed step skips the rest of its chain', async () => {
   const h = harness(5, { 'chain-a1': 'failed' });
@@ -103,12 +105,12 @@ test('two mutating jobs never overlap on one node; a read-only one runs beside t
     newJob({ id: 'other', node: 'web-2', mutating: true }),
   ]);
   h.queue.resume();
-  await waitUntil(() => h.started.length === 3);
-  await tick();
+  await waitUntil(() => h.started.length === 3, 'three jobs to start');
+  await queueTurns();
   expect(h.started.sort()).toEqual(['m1', 'other', 'r1']);
   expect(h.store.getJob('m2')!.status).toBe('queued');
   await h.release('m1');
-  await waitUntil(() => h.started.includes('m2'));
+  await waitUntil(() => h.started.includes('m2'), 'm2 to start');
   for (const id of ['m2', 'r1', 'other']) await h.release(id);
   await h.queue.idle();
   expect(['m1', 'm2', 'r1', 'other'].map((id) => h.store.getJob(id)!.status)).toEqual([
@@ -124,8 +126,8 @@ test('the global concurrency limit holds', async () => {
   const jobs = Array.from({ length: 8 }, (_, i) => newJob({ id: `g${i}`, node: `n${i}` }));
   h.store.createJobs(jobs);
   h.queue.resume();
-  await waitUntil(() => h.started.length === 3);
-  await tick();
+  await waitUntil(() => h.started.length === 3, 'three jobs to start');
+  await queueTurns();
   expect(h.started).toHaveLength(3);
   for (const j of jobs) await h.release(j.id);
   await h.queue.idle();
@@ -170,7 +172,7 @@ describe('guards in the queue', () => {
       store,
       concurrency: 5,
       now: () => new Date(),
-      log: { error: () => undefined },
+      log: quietLog,
       nodeLockWaitMs: () => 100,
       suppressed: (_job, reason) => suppressed.push(reason),
       report: async (_job, r) => void reported.push(r),
@@ -185,8 +187,8 @@ describe('guards in the queue', () => {
       newJob({ id: 'reader', mutating: false }),
     ]);
     queue.resume();
-    await waitUntil(() => releases.has('holder') && releases.has('reader'));
-    await waitUntil(() => store.getJob('waiter')!.status === 'skipped', 3000);
+    await waitUntil(() => releases.has('holder') && releases.has('reader'), 'holder and reader to start');
+    await waitUntil(() => store.getJob('waiter')!.status === 'skipped', 'the waiter to be skipped', 3000);
     expect(store.getJob('waiter')).toMatchObject({
       reason: 'node_busy: web-1 stayed locked by mutating job holder (restart-docker) for longer than 100ms',
     });
@@ -216,7 +218,7 @@ describe('guards in the queue', () => {
       store,
       concurrency: 5,
       now: () => new Date(),
-      log: { error: () => undefined },
+      log: quietLog,
       report: async () => undefined,
       ruleRunEnded: (job, _r, ok) => void ends.push([job.id, ok]),
       run: async (job) => skippedResult(job, 'x', new Date(), outcomes[job.id] ?? 'succeeded'),
@@ -248,7 +250,7 @@ describe('guards in the queue', () => {
       store,
       concurrency: 1,
       now: () => new Date(),
-      log: { error: () => undefined },
+      log: quietLog,
       report: async (j) => void reported.push(j.id),
       run: async (job) => skippedResult(job, 'x', new Date(), 'succeeded'),
     });

@@ -7,20 +7,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const PLUGINS_DIR = join(ROOT, 'plugins');
@@ -74,10 +66,10 @@ interface Sandbox {
 let scratch = '';
 let serial = 0;
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'rune-core-plugins-'));
+  scratch = makeTempDir('core-plugins');
 });
 afterAll(() => {
-  rmSync(scratch, { recursive: true, force: true });
+  removeTempDir(scratch);
 });
 
 function fresh(name: string): string {

@@ -1,9 +1,9 @@
 import { createPagerDutyClient } from '../../../src/reporters/pagerduty-client';
 import { createPagerDutyReporter } from '../../../src/reporters/pagerduty-reporter';
 import { createSlackReporter } from '../../../src/reporters/slack-reporter';
-import { startFakePagerDuty, type FakePagerDuty } from './fake-pagerduty';
-import { startFakeServer, type FakeServer } from './fake-server';
-import { sampleResult } from './sample-result';
+import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/fake-pagerduty';
+import { startFakeServer, type FakeServer } from '../../helpers/fake-http-server';
+import { sampleResult } from '../../helpers/sample-result';
 
 let pd: FakePagerDuty | null = null;
 let slack: FakeServer | null = null;

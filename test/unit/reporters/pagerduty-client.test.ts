@@ -1,8 +1,8 @@
 import { alertmanagerIncidentKey } from '../../../src/reporters/alertmanager-incident-key';
 import { createPagerDutyClient, type PagerDutyClientOptions } from '../../../src/reporters/pagerduty-client';
 import { fixtureBytes, fixtureJson } from '../../helpers/fixtures';
-import { startFakePagerDuty, type FakePagerDuty } from './fake-pagerduty';
-import { closedServerUrl, recordingSleep, type Reply } from './fake-server';
+import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/fake-pagerduty';
+import { closedServerUrl, recordingSleep, type Reply } from '../../helpers/fake-http-server';
 
 const TOKEN = 'y_NbAkKc66ryYTWUXYEu';
 const FROM = 'rune-bot@example.com';
@@ -253,7 +253,9 @@ describe('findIncidentByKey with the Alertmanager fixtures (docs/protocols.md §
 });
 
 test('listIncidentAlerts returns the parsed alerts page', async () => {
-  const { c, pd } = await setup();
+  const { c, pd } = await setup({
+    alerts: { PT4KHLK: fixtureJson('pagerduty/openapi-rest-list-incident-alerts.response.json') },
+  });
   const out = await c.listIncidentAlerts('PT4KHLK');
   expect(out).toEqual({
     ok: true,

@@ -4,9 +4,9 @@ import { createPagerDutyReporter } from '../../../src/reporters/pagerduty-report
 import { renderNote } from '../../../src/reporters/render-note';
 import type { Alert } from '../../../src/core/types';
 import { fixtureJson } from '../../helpers/fixtures';
-import { startFakePagerDuty, type FakePagerDuty } from './fake-pagerduty';
-import { recordingSleep } from './fake-server';
-import { sampleResult } from './sample-result';
+import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/fake-pagerduty';
+import { recordingSleep } from '../../helpers/fake-http-server';
+import { sampleResult } from '../../helpers/sample-result';
 
 const TOKEN = 'pd-token-abcdefghijklmnop';
 const FROM = 'rune-bot@example.com';

@@ -1,5 +1,5 @@
 import { NOTE_MAX, SUMMARY_MAX, escapeSlack, renderNote, renderSlackMessage } from '../../../src/reporters/render-note';
-import { failedResult, sampleResult } from './sample-result';
+import { failedResult, sampleResult } from '../../helpers/sample-result';
 
 const opts = { publicUrl: 'https://rune.example.com/' };
 

@@ -1,21 +1,21 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describeFailure, requestWithRetry, urlSecrets } from '../../../src/reporters/request-with-retry';
-import { recordingSleep } from './fake-server';
+import { recordingSleep, startFakeServer } from '../../helpers/fake-http-server';
 
 test('a response whose headers come but whose body never ends times out too', async () => {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"partial":');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const server = await startFakeServer(() => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: '{"partial":',
+    neverEnds: true,
+  }));
   try {
-    const out = await requestWithRetry(() => ({ method: 'GET', url, headers: {} }), { timeoutMs: 200, maxAttempts: 1 });
+    const out = await requestWithRetry(() => ({ method: 'GET', url: `${server.url}/`, headers: {} }), {
+      timeoutMs: 200,
+      maxAttempts: 1,
+    });
     expect(out).toMatchObject({ ok: false, status: null, attempts: 1, timedOut: true });
   } finally {
-    server.closeAllConnections();
-    server.close();
+    await server.close();
   }
 });
 

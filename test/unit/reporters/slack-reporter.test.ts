@@ -1,7 +1,7 @@
 import { createSlackReporter } from '../../../src/reporters/slack-reporter';
 import { renderSlackMessage } from '../../../src/reporters/render-note';
-import { recordingSleep, startFakeServer, type FakeServer, type Reply } from './fake-server';
-import { sampleResult } from './sample-result';
+import { recordingSleep, startFakeServer, type FakeServer, type Reply } from '../../helpers/fake-http-server';
+import { sampleResult } from '../../helpers/sample-result';
 
 const PUBLIC_URL = 'https://rune.example.com';
 // The path of an incoming-webhook URL is its credential.

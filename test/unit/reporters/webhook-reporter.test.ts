@@ -1,7 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createWebhookReporter, signWebhookBody } from '../../../src/reporters/webhook-reporter';
-import { recordingSleep, startFakeServer, type FakeServer, type Recorded, type Reply } from './fake-server';
-import { failedResult } from './sample-result';
+import {
+  recordingSleep,
+  startFakeServer,
+  type FakeServer,
+  type Recorded,
+  type Reply,
+} from '../../helpers/fake-http-server';
+import { failedResult } from '../../helpers/sample-result';
 
 const SECRET = 'whsec-0123456789abcdef';
 

@@ -1,36 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RunningServer } from '../../../src/server/start-server';
-import { LOCAL_NODES, startLocalServer, writeTestPlugins } from '../../helpers/local-server';
+import { recordingLog } from '../../helpers/quiet-log';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { LOCAL_NODES, startTestServer, writeTestPlugins } from '../../helpers/test-server';
 
 let dir: string;
 let s: RunningServer | undefined;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-start-'));
+  dir = makeTempDir('start');
 });
 afterEach(async () => {
   await s?.close(1000);
   s = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
-function capture() {
-  const lines: string[] = [];
-  const log = { info: () => undefined, error: () => undefined, warn: (_o: object, m: string) => void lines.push(m) };
-  return { lines, log };
-}
-
 test('at start the service says which doors are shut and how to open them', async () => {
-  const { lines, log } = capture();
-  s = await startLocalServer({
+  const log = recordingLog();
+  s = await startTestServer({
     dir,
     name: 'closed',
     config: `${LOCAL_NODES}rules: []\n`,
     plugins: writeTestPlugins(dir),
     log,
   });
-  expect(lines).toEqual([
+  expect(log.messages('warn')).toEqual([
     expect.stringMatching(
       /^the REST API, \/metrics and the dashboard refuse every request: no RUNE_API_TOKENS_FILE is set/,
     ),
@@ -40,9 +33,9 @@ test('at start the service says which doors are shut and how to open them', asyn
 });
 
 test('with the webhook token set, only the still-closed doors are named', async () => {
-  const { lines, log } = capture();
+  const log = recordingLog();
   const env = { RUNE_WEBHOOK_TOKEN: 'a-long-enough-token' };
-  s = await startLocalServer({
+  s = await startTestServer({
     dir,
     name: 'open',
     config: `${LOCAL_NODES}rules: []\n`,
@@ -50,6 +43,6 @@ test('with the webhook token set, only the still-closed doors are named', async 
     log,
     env,
   });
-  expect(lines.some((l) => l.includes('Alertmanager webhook'))).toBe(false);
-  expect(lines.some((l) => l.includes('RUNE_API_TOKENS_FILE'))).toBe(true);
+  expect(log.messages('warn').some((l) => l.includes('Alertmanager webhook'))).toBe(false);
+  expect(log.messages('warn').some((l) => l.includes('RUNE_API_TOKENS_FILE'))).toBe(true);
 });

@@ -2,12 +2,9 @@
  * Webhook notifications are stored for `rune rules replay`: in the transaction of their jobs,
  * read back by the read-only history, and pruned by age and by count in bounded batches.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultTransports } from '../../../src/cli/default-transports';
-import { readServeSettings, readSettings } from '../../../src/settings/read-settings';
-import { startServer } from '../../../src/server/start-server';
+import { readServeSettings } from '../../../src/settings/read-settings';
 import { openHistory } from '../../../src/store/open-history';
 import { pruneWebhooks } from '../../../src/store/prune-webhooks';
 import { openSqliteStore } from '../../../src/store/sqlite-store';
@@ -15,12 +12,14 @@ import type { NewJob } from '../../../src/core/job';
 import type { Store, WebhookRecord } from '../../../src/store/store';
 import type { Alert } from '../../../src/core/types';
 import { alertmanagerPayload } from '../../helpers/alertmanager-payload';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { startTestServer } from '../../helpers/test-server';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rune-webhooks-'));
+  dir = makeTempDir('webhooks');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => removeTempDir(dir));
 
 const alert = (fingerprint: string): Alert => ({
   source: 'alertmanager',
@@ -168,21 +167,13 @@ test('a real server records each notification, prunes at start, and records none
     'nodes:\n  - {name: web-1, address: 10.0.1.23}\nrules:\n  - name: r\n    matchers: [\'alertname="A"\']\n    steps: [{action: noop}]\n',
   );
   const path = join(dir, 'served.db');
-  const boot = async (extra: NodeJS.ProcessEnv) => {
-    const env = {
-      RUNE_CONFIG: config,
-      RUNE_PLUGINS_DIR: join(__dirname, '..', '..', '..', 'plugins'),
-      RUNE_DB: path,
-      RUNE_WEBHOOK_TOKEN: 'tok',
-      ...extra,
-    };
-    return startServer({
-      settings: readSettings({}, env),
-      serve: readServeSettings({ listen: '127.0.0.1:0', dryRun: true }, env, (p) => readFileSync(p, 'utf8')),
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      createTransports: defaultTransports,
+  const boot = (extra: Record<string, string>) =>
+    startTestServer({
+      dir,
+      name: 'served',
+      dryRun: true,
+      env: { RUNE_CONFIG: config, RUNE_DB: path, RUNE_WEBHOOK_TOKEN: 'tok', ...extra },
     });
-  };
   const post = async (url: string, fp: string) => {
     const res = await fetch(`${url}/webhooks/alertmanager`, {
       method: 'POST',
@@ -194,14 +185,21 @@ test('a real server records each notification, prunes at start, and records none
     expect(res.status).toBe(202);
   };
   let s = await boot({});
-  await post(s.url, 'one');
-  await post(s.url, 'two');
-  await s.close(5000);
+  try {
+    await post(s.url, 'one');
+    await post(s.url, 'two');
+  } finally {
+    await s.close(5000);
+  }
   expect(storedHooks(path).map((w) => w.alerts.map((a) => a.fingerprint))).toEqual([['one'], ['two']]);
-  // Restarted with count 0: what was kept is pruned at start, and new notifications are not recorded (their jobs are).
+  // Restarted with count 0: what was kept is pruned at start, and new notifications are not recorded
+  // (their jobs are).
   s = await boot({ RUNE_WEBHOOK_RETENTION_COUNT: '0' });
-  await post(s.url, 'three');
-  expect(s.store.listJobs({}).map((j) => j.alert?.fingerprint)).toContain('three');
-  await s.close(5000);
+  try {
+    await post(s.url, 'three');
+    expect(s.store.listJobs({}).map((j) => j.alert?.fingerprint)).toContain('three');
+  } finally {
+    await s.close(5000);
+  }
   expect(storedHooks(path)).toEqual([]);
 });

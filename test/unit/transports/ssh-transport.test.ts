@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startSshd, type TestSshd } from '../../helpers/sshd';
+import { freePort, startSilentListener, startSshd, type TestSshd } from '../../helpers/sshd';
 import { jsonLines, runCli } from '../../helpers/run-cli';
+import { waitFor } from '../../helpers/wait-for';
 import { defaultTransports } from '../../../src/cli/default-transports';
 import type { Transport } from '../../../src/transports/transport';
 
@@ -168,8 +169,12 @@ test('a plugin past its timeout is killed on the node: RUN_TIMEOUT (exit 4), pro
   expect(Date.now() - started).toBeLessThan(8000);
   const pids = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
   expect(pids).toHaveLength(2);
-  await new Promise((r) => setTimeout(r, 200));
-  for (const pid of pids) expect(isRunning(pid)).toBe(false); // plugin and its child are gone
+  // Plugin and its child are gone (the kill on the node lands a moment after the outcome comes back).
+  await waitFor(
+    () => !pids.some(isRunning),
+    () => `pids ${pids.filter(isRunning)} to be gone`,
+    5000,
+  );
   expect(remoteTmpEntries()).toEqual([]);
 });
 
@@ -343,7 +348,7 @@ test('an aborted run is stopped on the node: TERM reaches the plugin, outcome ca
       timeoutMs: 60_000,
       signal: controller.signal,
     });
-    for (let i = 0; i < 200 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => existsSync(pidfile), 'the plugin to write its pids', 5000);
     const pids = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
     expect(pids.every(isRunning)).toBe(true);
     controller.abort('resolved: alert fp1 resolved');
@@ -351,8 +356,11 @@ test('an aborted run is stopped on the node: TERM reaches the plugin, outcome ca
     expect(o.cancelled).toBe('resolved: alert fp1 resolved');
     expect(o.timedOut).toBe(false);
     expect(Date.now() - started).toBeLessThan(5000); // not the 60 s timeout, nor the kill grace
-    await new Promise((r) => setTimeout(r, 200));
-    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    await waitFor(
+      () => !pids.some(isRunning),
+      () => `pids ${pids.filter(isRunning)} to be gone`,
+      5000,
+    );
     expect(remoteTmpEntries()).toEqual([]);
     // The connection survives a cancel: the next run on it works.
     const echo = loadRegistry(FIXTURES).plugins.get('echo')!;
@@ -392,13 +400,9 @@ describe('become: true', () => {
 });
 
 test('a node that accepts TCP but never speaks SSH gives CONNECT_TIMEOUT (exit 3) within connect_timeout', async () => {
-  const { createServer } = await import('node:net');
-  const sockets: import('node:net').Socket[] = [];
-  const silent = createServer((s) => void sockets.push(s));
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  const port = (silent.address() as { port: number }).port;
+  const silent = await startSilentListener();
   const cfg = join(sshd.dir, 'silent.yaml');
-  writeFileSync(cfg, `nodes:\n  - {name: silent-1, address: 127.0.0.1, port: ${port}, connect_timeout: 1s}\n`);
+  writeFileSync(cfg, `nodes:\n  - {name: silent-1, address: 127.0.0.1, port: ${silent.port}, connect_timeout: 1s}\n`);
   const started = Date.now();
   try {
     const r = await runCli(['run', 'echo', '--node', 'silent-1', '--output', 'json'], envFor({ RUNE_CONFIG: cfg }));
@@ -406,8 +410,7 @@ test('a node that accepts TCP but never speaks SSH gives CONNECT_TIMEOUT (exit 3
     expect(jsonLines(r.stdout)[0]!.error).toMatchObject({ code: 'CONNECT_TIMEOUT', retryable: true });
     expect(Date.now() - started).toBeLessThan(5000);
   } finally {
-    sockets.forEach((s) => s.destroy());
-    silent.close();
+    await silent.close();
   }
 });
 

@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import {
   buildSsmCommands,
   deliveryTimeoutSeconds,
@@ -11,6 +9,7 @@ import {
   ssmParameters,
 } from '../../../src/transports/ssm-command';
 import { isSsmInstanceId } from '../../../src/transports/ssm-instance-id';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 
 const script = Buffer.from('#!/bin/sh\nprintf \'{"status":"ok","summary":"%s"}\' "$(cat)"\n');
 const A = 'i-0123456789abcdef0';
@@ -60,33 +59,40 @@ test('hostile payloads reach the command only as base64; each instance adds exac
 });
 
 test('run by sh as the agent would: each instance reads its own input; an unknown instance and an unset variable fail clearly; nothing is left in TMPDIR', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'rune-ssm-cmd-'));
-  const commands = buildSsmCommands({
-    pluginName: 'echo',
-    script,
-    timeoutMs: 5000,
-    become: false,
-    inputs: [
-      { instanceId: A, payload: 'for-a' },
-      { instanceId: B, payload: "for-b '$(id)'" },
-    ],
-  });
-  const runAs = (id: string | null) => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, TMPDIR: tmp, ...(id ? { AWS_SSM_INSTANCE_ID: id } : {}) };
-    try {
-      return {
-        code: 0,
-        out: execFileSync('sh', ['-c', commands.join('\n')], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
+  const tmp = makeTempDir('ssm-cmd');
+  try {
+    const commands = buildSsmCommands({
+      pluginName: 'echo',
+      script,
+      timeoutMs: 5000,
+      become: false,
+      inputs: [
+        { instanceId: A, payload: 'for-a' },
+        { instanceId: B, payload: "for-b '$(id)'" },
+      ],
+    });
+    const runAs = (id: string | null) => {
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        TMPDIR: tmp,
+        ...(id ? { AWS_SSM_INSTANCE_ID: id } : {}),
       };
-    } catch (err) {
-      const e = err as { status: number; stderr: Buffer };
-      return { code: e.status, out: e.stderr.toString() };
-    }
-  };
-  expect(runAs(A)).toEqual({ code: 0, out: '{"status":"ok","summary":"for-a"}' });
-  expect(runAs(B)).toEqual({ code: 0, out: `{"status":"ok","summary":"for-b '$(id)'"}` });
-  expect(runAs('i-99999999')).toEqual({ code: 125, out: 'rune: no input for instance i-99999999 in this command\n' });
-  expect(runAs(null).out).toContain('AWS_SSM_INSTANCE_ID unset');
-  expect(readdirSync(tmp)).toEqual([]);
-  rmSync(tmp, { recursive: true, force: true });
+      try {
+        return {
+          code: 0,
+          out: execFileSync('sh', ['-c', commands.join('\n')], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
+        };
+      } catch (err) {
+        const e = err as { status: number; stderr: Buffer };
+        return { code: e.status, out: e.stderr.toString() };
+      }
+    };
+    expect(runAs(A)).toEqual({ code: 0, out: '{"status":"ok","summary":"for-a"}' });
+    expect(runAs(B)).toEqual({ code: 0, out: `{"status":"ok","summary":"for-b '$(id)'"}` });
+    expect(runAs('i-99999999')).toEqual({ code: 125, out: 'rune: no input for instance i-99999999 in this command\n' });
+    expect(runAs(null).out).toContain('AWS_SSM_INSTANCE_ID unset');
+    expect(readdirSync(tmp)).toEqual([]);
+  } finally {
+    removeTempDir(tmp);
+  }
 });

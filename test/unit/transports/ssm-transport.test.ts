@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeAwsEnv, startFakeSsm, useAwsEnv, type FakeSsm } from '../../helpers/fake-ssm';
 import { jsonLines, runCli } from '../../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { waitFor } from '../../helpers/wait-for';
 import { readFile } from 'node:fs/promises';
 import { defaultTransports } from '../../../src/cli/default-transports';
 import { validateConfig } from '../../../src/config/validate-config';
@@ -15,7 +16,7 @@ import { createSsmTransport, type SsmOptions } from '../../../src/transports/ssm
 import type { Alert } from '../../../src/core/types';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'plugins');
-const dir = mkdtempSync(join(tmpdir(), 'rune-ssm-'));
+const dir = makeTempDir('ssm');
 const config = join(dir, 'rules.yaml');
 /** i-…17 hex digits, distinct per n. */
 const iid = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
@@ -54,8 +55,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreEnv();
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fake?.close();
+  removeTempDir(dir);
 });
 
 test('success: the real SDK signs the calls, the node picks its own input, temp files are gone afterwards', async () => {
@@ -494,8 +495,7 @@ test("a run RUNE cancels (AbortSignal) sends CancelCommand for its instance and 
       },
       controller.signal,
     );
-    for (let i = 0; i < 100 && ops(mark, 'GetCommandInvocation').length === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => ops(mark, 'GetCommandInvocation').length > 0, 'the first poll of the command', 5000, 20);
     controller.abort('resolved: alert fp9 resolved while echo ran (cancel_running_on_resolve)');
     const result = await pending;
     expect(result).toMatchObject({ status: 'cancelled', error: { code: 'RUN_CANCELLED' } });

@@ -1,4 +1,4 @@
-import type { Result } from '../../../src/core/types';
+import type { Result } from '../../src/core/types';
 
 /** A succeeded restart-docker run, as docs/architecture.md shows it; override any field. */
 export function sampleResult(over: Partial<Result> = {}): Result {
