@@ -97,7 +97,8 @@ async function measure(label, fleet, once) {
     ph = `  phases (ms from start): kex done ${p('kex')}, authenticated ${p('auth')}, command done ${p('done')}`;
   }
   console.log(
-    `${label.padEnd(44)} wall ${med(walls).toFixed(1).padStart(6)} ms  client CPU ${med(clients).toFixed(1).padStart(6)} ms  sshd CPU ${med(servers).toFixed(1).padStart(6)} ms${ph}`,
+    `${label.padEnd(44)} wall ${med(walls).toFixed(1).padStart(6)} ms  ` +
+      `client CPU ${med(clients).toFixed(1).padStart(6)} ms  sshd CPU ${med(servers).toFixed(1).padStart(6)} ms${ph}`,
   );
 }
 
@@ -111,13 +112,14 @@ async function main() {
   process.once('SIGINT', () => stop().finally(() => process.exit(130)));
   try {
     fleet = await startFleet({ dir, nodes: 1 });
+    const nproc = os.cpus().length;
+    const load = os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
     console.log(
-      `nproc ${os.cpus().length}, load ${os
-        .loadavg()
-        .map((x) => x.toFixed(2))
-        .join(
-          ' ',
-        )}; ${RUNS} sequential connections each, command ${JSON.stringify(COMMAND)}; medians; sshd CPU via ${fleet.cpuAccounting}`,
+      `nproc ${nproc}, load ${load}; ${RUNS} sequential connections each, command ${JSON.stringify(COMMAND)}; ` +
+        `medians; sshd CPU via ${fleet.cpuAccounting}`,
     );
     const key = fs.readFileSync(fleet.userKey);
     const sshArgs = (extra) => [
@@ -171,7 +173,8 @@ async function main() {
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) execFileSync('/bin/sh', ['-c', COMMAND]);
     console.log(
-      `for scale: the command itself locally (sh -c, fork+exec from node) ${((performance.now() - t0) / 20).toFixed(1)} ms`,
+      'for scale: the command itself locally (sh -c, fork+exec from node) ' +
+        `${((performance.now() - t0) / 20).toFixed(1)} ms`,
     );
   } finally {
     await stop();

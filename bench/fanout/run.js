@@ -101,7 +101,8 @@ function loadDist() {
   const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
   if (missing.length > 0) {
     process.stderr.write(
-      `bench/fanout: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
+      `bench/fanout: ${path.relative(process.cwd(), DIST) || DIST}/ ` +
+        `is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
     );
     process.exit(2);
   }
@@ -119,7 +120,6 @@ function loadDist() {
 
 // ---------------------------------------------------------------- helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const secs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 1000).toFixed(2)}s`);
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), all: xs });
 
@@ -333,7 +333,9 @@ function makeOpenSsh(ctx) {
       }
       if (!ok)
         bad.push(
-          `${tag}: exit ${rc === null ? 'none (not run)' : rc.trim()}, stdout ${JSON.stringify((out || '').slice(0, 120))}, stderr ${JSON.stringify((read('err') || '').slice(-200))}`,
+          `${tag}: exit ${rc === null ? 'none (not run)' : rc.trim()}, ` +
+            `stdout ${JSON.stringify((out || '').slice(0, 120))}, ` +
+            `stderr ${JSON.stringify((read('err') || '').slice(-200))}`,
         );
     }
     if (bad.length > 0)
@@ -403,10 +405,12 @@ async function main() {
   process.once('SIGTERM', () => abort('terminated', 143));
 
   log(
-    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`,
+    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, ` +
+      `Linux ${os.release()}`,
   );
   log(
-    `software: node ${process.version}, ${tryText('ssh', ['-V']).split('\n')[0]}, ssh2 ${require(require.resolve('ssh2/package.json', { paths: [DIST] })).version}`,
+    `software: node ${process.version}, ${tryText('ssh', ['-V']).split('\n')[0]}, ` +
+      `ssh2 ${require(require.resolve('ssh2/package.json', { paths: [DIST] })).version}`,
   );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-'));
@@ -414,7 +418,9 @@ async function main() {
   const fleet = await startFleet({ dir: scratch, nodes: opts.nodes, log: (s) => log(`setup: ${s}`) });
   cleanup.fleet = fleet;
   log(
-    `setup: ${Math.ceil(opts.nodes / 15)} sshd on ${fleet.addresses[0]}…${fleet.addresses[fleet.addresses.length - 1]} port ${fleet.port}, user ${fleet.user}, scratch ${scratch}`,
+    `setup: ${Math.ceil(opts.nodes / 15)} sshd on ` +
+      `${fleet.addresses[0]}…${fleet.addresses[fleet.addresses.length - 1]} port ${fleet.port}, ` +
+      `user ${fleet.user}, scratch ${scratch}`,
   );
   log(`setup: sshd-side CPU accounting: ${fleet.cpuAccounting}`);
 
@@ -443,9 +449,10 @@ async function main() {
   let action = 'noop';
   if (!registry.plugins.has('noop')) {
     const fixtures = path.join(ROOT, 'test', 'fixtures', 'plugins');
-    log(
-      `note: no noop plugin in ${opts.plugins}${registry.problems.length ? ` (problems: ${registry.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')})` : ''}; using echo from ${path.relative(ROOT, fixtures)}`,
-    );
+    const problems = registry.problems.length
+      ? ` (problems: ${registry.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')})`
+      : '';
+    log(`note: no noop plugin in ${opts.plugins}${problems}; using echo from ${path.relative(ROOT, fixtures)}`);
     registry = dist.loadRegistry(fixtures);
     action = 'echo';
     if (!registry.plugins.has('echo')) throw new Error(`no echo plugin in ${fixtures} either`);
@@ -470,7 +477,13 @@ async function main() {
     { fallbackUser: fleet.user },
   );
   const script = fs.readFileSync(plugin.path);
-  const command = `exec /bin/sh -c ${dist.shSingleQuote(dist.buildWrapperScript({ script, timeoutMs: plan.timeoutMs, become: plugin.become, killGraceMs: dist.KILL_GRACE_MS }))}`;
+  const wrapper = dist.buildWrapperScript({
+    script,
+    timeoutMs: plan.timeoutMs,
+    become: plugin.become,
+    killGraceMs: dist.KILL_GRACE_MS,
+  });
+  const command = `exec /bin/sh -c ${dist.shSingleQuote(wrapper)}`;
   const cmdFile = path.join(scratch, 'remote-command');
   const payloadFile = path.join(scratch, 'payload.json');
   const addressFile = path.join(scratch, 'addresses');
@@ -479,7 +492,8 @@ async function main() {
   fs.writeFileSync(addressFile, fleet.addresses.join('\n') + '\n');
   if (opts.idleMs !== null) log(`RUNE pool idle timeout: ${opts.idleMs} ms (--idle-ms)`);
   log(
-    `plugin: ${action} ${plugin.version} (${path.relative(ROOT, plugin.path)}, ${script.length} bytes; remote command ${command.length} bytes, payload on stdin)`,
+    `plugin: ${action} ${plugin.version} (${path.relative(ROOT, plugin.path)}, ${script.length} bytes; ` +
+      `remote command ${command.length} bytes, payload on stdin)`,
   );
 
   const ctx = {
@@ -531,7 +545,9 @@ async function main() {
     slot.sshd.push(sshd);
     slot.connections = r.connections;
     log(
-      `  ${label.padEnd(19)} ${secs(r.ms).padStart(7)}  (${String(r.connections).padStart(3)} connection${r.connections === 1 ? ' ' : 's'}; CPU: client ${r.cpu.toFixed(2)}s, sshd side ${sshd.toFixed(2)}s)`,
+      `  ${label.padEnd(19)} ${secs(r.ms).padStart(7)}  ` +
+        `(${String(r.connections).padStart(3)} connection${r.connections === 1 ? ' ' : 's'}; ` +
+        `CPU: client ${r.cpu.toFixed(2)}s, sshd side ${sshd.toFixed(2)}s)`,
     );
   };
   for (let rep = 0; rep < opts.repeat; rep++) {
@@ -568,17 +584,21 @@ async function main() {
   const paired = (a, b) => a.map((x, i) => (x / b[i]).toFixed(2)).join(' ');
   const range = (st) => `${secs(st.min * 1000)}–${secs(st.max * 1000)}`;
   const cpuLine = (r, o) =>
-    `  CPU median: RUNE client ${r.clientCpu.median.toFixed(2)}s + sshd ${r.sshdCpu.median.toFixed(2)}s; OpenSSH client ${o.clientCpu.median.toFixed(2)}s + sshd ${o.sshdCpu.median.toFixed(2)}s`;
+    `  CPU median: RUNE client ${r.clientCpu.median.toFixed(2)}s + sshd ${r.sshdCpu.median.toFixed(2)}s; ` +
+    `OpenSSH client ${o.clientCpu.median.toFixed(2)}s + sshd ${o.sshdCpu.median.toFixed(2)}s`;
   log('');
   log(`load average at end: ${loadavg()}; ${opts.repeat} repeat(s); medians, (min–max)`);
   const fr = summary['rune.fan'];
   const fo = summary['ssh.fan'];
   const fanRatio = fr.wall.median / fo.wall.median;
   log(
-    `fanout ${opts.nodes} nodes (P${opts.parallel}): RUNE ${secs(fr.wall.median)}  OpenSSH ${secs(fo.wall.median)}  ratio ${fanRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${fanRatio <= TARGET_RATIO ? 'met' : 'MISSED'}`,
+    `fanout ${opts.nodes} nodes (P${opts.parallel}): RUNE ${secs(fr.wall.median)}  OpenSSH ${secs(fo.wall.median)}  ` +
+      `ratio ${fanRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${fanRatio <= TARGET_RATIO ? 'met' : 'MISSED'}`,
   );
   log(
-    `  RUNE ${range({ min: fr.wall.min / 1000, max: fr.wall.max / 1000 })}, OpenSSH ${range({ min: fo.wall.min / 1000, max: fo.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.fan'].ms, res['ssh.fan'].ms)}; RUNE opened ${fr.connections} connections`,
+    `  RUNE ${range({ min: fr.wall.min / 1000, max: fr.wall.max / 1000 })}, ` +
+      `OpenSSH ${range({ min: fo.wall.min / 1000, max: fo.wall.max / 1000 })}, ` +
+      `per-repeat ratios ${paired(res['rune.fan'].ms, res['ssh.fan'].ms)}; RUNE opened ${fr.connections} connections`,
   );
   log(cpuLine(fr, fo));
   let seqRatio = null;
@@ -587,10 +607,16 @@ async function main() {
     const so = summary['ssh.seq'];
     seqRatio = sr.wall.median / so.wall.median;
     log(
-      `sequential ${opts.sequential} runs, 1 node: RUNE ${secs(sr.wall.median)} (${sr.connections} connection${sr.connections === 1 ? '' : 's'})  OpenSSH ${secs(so.wall.median)} (${so.connections} connections)  ratio ${seqRatio.toFixed(2)}`,
+      `sequential ${opts.sequential} runs, 1 node: ` +
+        `RUNE ${secs(sr.wall.median)} (${sr.connections} connection${sr.connections === 1 ? '' : 's'})  ` +
+        `OpenSSH ${secs(so.wall.median)} (${so.connections} connections)  ratio ${seqRatio.toFixed(2)}`,
     );
     log(
-      `  RUNE ${range({ min: sr.wall.min / 1000, max: sr.wall.max / 1000 })}, OpenSSH ${range({ min: so.wall.min / 1000, max: so.wall.max / 1000 })}, per-repeat ratios ${paired(res['rune.seq'].ms, res['ssh.seq'].ms)}; per run: RUNE ${(sr.wall.median / opts.sequential).toFixed(1)} ms, OpenSSH ${(so.wall.median / opts.sequential).toFixed(1)} ms`,
+      `  RUNE ${range({ min: sr.wall.min / 1000, max: sr.wall.max / 1000 })}, ` +
+        `OpenSSH ${range({ min: so.wall.min / 1000, max: so.wall.max / 1000 })}, ` +
+        `per-repeat ratios ${paired(res['rune.seq'].ms, res['ssh.seq'].ms)}; ` +
+        `per run: RUNE ${(sr.wall.median / opts.sequential).toFixed(1)} ms, ` +
+        `OpenSSH ${(so.wall.median / opts.sequential).toFixed(1)} ms`,
     );
     log(cpuLine(sr, so));
   }

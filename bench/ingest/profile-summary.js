@@ -88,7 +88,8 @@ function formatSummary(s, topN = 15) {
   const rows = (list) =>
     list.slice(0, topN).map((r) => `    ${pct(r.ms)} ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}`);
   return [
-    `  profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy (${((100 * s.busyMs) / s.totalMs).toFixed(0)}%), percentages of busy time`,
+    `  profile: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${(s.busyMs / 1000).toFixed(1)} s busy ` +
+      `(${((100 * s.busyMs) / s.totalMs).toFixed(0)}%), percentages of busy time`,
     '  self time by area:',
     ...rows(s.areas).slice(0, 10),
     '  self time by function:',

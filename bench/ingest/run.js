@@ -433,7 +433,8 @@ async function main() {
   const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
   if (missing.length > 0) {
     process.stderr.write(
-      `bench/ingest: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
+      `bench/ingest: ${path.relative(process.cwd(), DIST) || DIST}/ ` +
+        `is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
     );
     process.exit(2);
   }
@@ -449,10 +450,12 @@ async function main() {
   process.once('SIGTERM', () => abort('terminated', 143));
 
   log(
-    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}`,
+    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, ` +
+      `Linux ${os.release()}`,
   );
   log(
-    `software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`,
+    `software: node ${process.version}, express ${pkgVersion('express')}, ` +
+      `better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`,
   );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-ingest-'));
@@ -483,11 +486,16 @@ async function main() {
   const bare = await startChild('bare Express', path.join(__dirname, 'bare-server.js'), [], {});
   const bareTarget = makeTarget(bare, token, opts.connections, 'bare');
   log(
-    `settings: ${A} alerts per request (${kb(bodies.bytes)} body, every alert a new fingerprint and startsAt), ${opts.connections} connections, ${opts.duration} s per measurement, ${opts.repeat} repeat(s), warm-up ${opts.warmup} s before each`,
+    `settings: ${A} alerts per request (${kb(bodies.bytes)} body, every alert a new fingerprint and startsAt), ` +
+      `${opts.connections} connections, ${opts.duration} s per measurement, ${opts.repeat} repeat(s), ` +
+      `warm-up ${opts.warmup} s before each`,
   );
   log(
-    `RUNE: startServer() from dist/ (readSettings + readServeSettings), --dry-run, SQLite on disk (WAL, synchronous=NORMAL), rule bench-ingest → noop on {{ labels.nodename }}, logger: ${opts.log === 'file' ? "RUNE's pino logger into a scratch file" : 'none (discarded)'}; ` +
-      'a fresh `rune serve` and database for each measurement (the dry-run jobs it has not run yet are left queued, not waited for)',
+    'RUNE: startServer() from dist/ (readSettings + readServeSettings), --dry-run, ' +
+      'SQLite on disk (WAL, synchronous=NORMAL), rule bench-ingest → noop on {{ labels.nodename }}, ' +
+      `logger: ${opts.log === 'file' ? "RUNE's pino logger into a scratch file" : 'none (discarded)'}; ` +
+      'a fresh `rune serve` and database for each measurement ' +
+      '(the dry-run jobs it has not run yet are left queued, not waited for)',
   );
   log(`bare: express.raw (2 MB limit) + JSON.parse + 202 {"status":"accepted"}; pid ${bare.pid}, port ${bare.port}`);
   log(`scratch: ${scratch}`);
@@ -538,7 +546,8 @@ async function main() {
     const probe = await send(target, bodies.next());
     if (probe.status !== 202)
       throw new Error(
-        `RUNE answered ${probe.status} ${String(probe.body || probe.error).slice(0, 300)}\nits stderr: ${srv.stderrTail()}`,
+        `RUNE answered ${probe.status} ${String(probe.body || probe.error).slice(0, 300)}\n` +
+          `its stderr: ${srv.stderrTail()}`,
       );
     const a = JSON.parse(probe.body.toString('utf8'));
     if (a.jobs.length !== A)
@@ -595,12 +604,19 @@ async function main() {
   };
 
   const line = (name, r) =>
-    `  ${name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} req/s ${r.alertsPerSec.toFixed(0).padStart(7)} alerts/s   p50 ${ms(r.p50).padStart(5)} ms  p99 ${ms(r.p99).padStart(5)} ms  max ${ms(r.max).padStart(5)} ms` +
+    `  ${name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} req/s ${r.alertsPerSec.toFixed(0).padStart(7)} alerts/s` +
+    `   p50 ${ms(r.p50).padStart(5)} ms  p99 ${ms(r.p99).padStart(5)} ms  max ${ms(r.max).padStart(5)} ms` +
     `${r.sendLagP99 !== null ? `  (send lag p99 ${ms(r.sendLagP99)} ms)` : ''}` +
-    `   CPU: server ${r.serverCpuS.toFixed(1)} s (${((100 * r.serverCpuS) / (r.wallMs / 1000)).toFixed(0)}% of a core), load tool ${r.loadToolCpuS.toFixed(1)} s` +
-    `${r.unanswered ? `   ${r.unanswered} of ${r.scheduled} UNANSWERED ${opts.grace} s after the schedule ended` : ''}` +
-    `${r.errors ? `   ERRORS ${r.errors} ${JSON.stringify(r.statuses)} e.g. ${r.errorSample}` : ''}${r.oddAnswers ? `   ${r.oddAnswers} answers without ${A} new jobs` : ''}` +
-    `${r.rune ? `\n        (RUNE #${r.rune.instance}: ${r.rune.stored} jobs stored for ${r.rune.answered} answered requests incl. warm-up; ${r.rune.byStatus.succeeded || 0} of them run as dry runs by the time it stopped)` : ''}`;
+    `   CPU: server ${r.serverCpuS.toFixed(1)} s ` +
+    `(${((100 * r.serverCpuS) / (r.wallMs / 1000)).toFixed(0)}% of a core), ` +
+    `load tool ${r.loadToolCpuS.toFixed(1)} s` +
+    (r.unanswered ? `   ${r.unanswered} of ${r.scheduled} UNANSWERED ${opts.grace} s after the schedule ended` : '') +
+    `${r.errors ? `   ERRORS ${r.errors} ${JSON.stringify(r.statuses)} e.g. ${r.errorSample}` : ''}` +
+    `${r.oddAnswers ? `   ${r.oddAnswers} answers without ${A} new jobs` : ''}` +
+    (r.rune
+      ? `\n        (RUNE #${r.rune.instance}: ${r.rune.stored} jobs stored for ${r.rune.answered} answered requests ` +
+        `incl. warm-up; ${r.rune.byStatus.succeeded || 0} of them run as dry runs by the time it stopped)`
+      : '');
 
   const res = { closed: { rune: [], bare: [] }, open: { rune: [], bare: [] } };
   const sides = ['bare', 'rune'];
@@ -633,14 +649,21 @@ async function main() {
   };
   const ratio = closedRps.rune / closedRps.bare;
   const ratioMet = ratio >= TARGET_RATIO;
+  const perRepeat =
+    opts.repeat > 1
+      ? `; per repeat ${res.closed.rune.map((r, i) => (r.rps / res.closed.bare[i].rps).toFixed(2)).join(' ')}`
+      : '';
   log(
-    `  ratio RUNE/bare requests/s: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}): ${ratioMet ? 'met' : 'MISSED'}${opts.repeat > 1 ? `; per repeat ${res.closed.rune.map((r, i) => (r.rps / res.closed.bare[i].rps).toFixed(2)).join(' ')}` : ''}`,
+    `  ratio RUNE/bare requests/s: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}): ${ratioMet ? 'met' : 'MISSED'}` +
+      perRepeat,
   );
 
   const rate = opts.rate > 0 ? opts.rate : closedRps.bare / 2;
   log('');
   log(
-    `phase 2, open loop: ${rate.toFixed(0)} requests/s (${opts.rate > 0 ? '--rate' : 'half the bare requests/s of phase 1'}), constant schedule, ${opts.duration} s each, latency from the scheduled send time`,
+    `phase 2, open loop: ${rate.toFixed(0)} requests/s ` +
+      `(${opts.rate > 0 ? '--rate' : 'half the bare requests/s of phase 1'}), constant schedule, ` +
+      `${opts.duration} s each, latency from the scheduled send time`,
   );
   for (let rep = 0; rep < opts.repeat; rep++) {
     const order = rep % 2 === 0 ? sides : [...sides].reverse();
@@ -660,7 +683,8 @@ async function main() {
   const openP99 = { rune: median(res.open.rune.map((r) => r.p99)), bare: median(res.open.bare.map((r) => r.p99)) };
   const p99Met = openP99.rune < TARGET_P99_MS;
   log(
-    `  RUNE p99 ack at ${rate.toFixed(0)} req/s: ${ms(openP99.rune)} ms (target < ${TARGET_P99_MS} ms): ${p99Met ? 'met' : 'MISSED'}; bare ${ms(openP99.bare)} ms`,
+    `  RUNE p99 ack at ${rate.toFixed(0)} req/s: ${ms(openP99.rune)} ms (target < ${TARGET_P99_MS} ms): ` +
+      `${p99Met ? 'met' : 'MISSED'}; bare ${ms(openP99.bare)} ms`,
   );
 
   // RUNE cannot sustain that rate at all: for information, its latency at half its own capacity.
@@ -669,7 +693,9 @@ async function main() {
     const r2 = closedRps.rune / 2;
     log('');
     log(
-      `phase 2b, for information (RUNE's closed-loop ${closedRps.rune.toFixed(0)} req/s is below ${rate.toFixed(0)}): open loop at ${r2.toFixed(0)} requests/s, half RUNE's own capacity`,
+      `phase 2b, for information ` +
+        `(RUNE's closed-loop ${closedRps.rune.toFixed(0)} req/s is below ${rate.toFixed(0)}): ` +
+        `open loop at ${r2.toFixed(0)} requests/s, half RUNE's own capacity`,
     );
     const r = await measureRune(
       'open, half its own rate',
@@ -688,16 +714,25 @@ async function main() {
   const lost = runeRuns.filter((x) => x.stored < x.expectedJobs || x.dryRun !== x.stored);
   const sum = (k) => runeRuns.reduce((x, y) => x + y[k], 0);
   log(
-    `persistence: ${runeRuns.length} RUNE instances stored ${sum('stored')} jobs (all dry-run: ${sum('dryRun') === sum('stored') ? 'yes' : 'NO'}) for ${sum('answered')} answered requests × ${A} = ${sum('expectedJobs')}` +
-      `${lost.length ? `: MISMATCH in instance(s) ${lost.map((x) => x.instance).join(', ')}` : ': every answered alert is a stored job'}${sum('stored') > sum('expectedJobs') ? ` (the ${sum('stored') - sum('expectedJobs')} more are from requests abandoned unanswered)` : ''}; ${sum('dedupKeys')} dedup keys, ${sum('audit')} audit records`,
+    `persistence: ${runeRuns.length} RUNE instances stored ${sum('stored')} jobs ` +
+      `(all dry-run: ${sum('dryRun') === sum('stored') ? 'yes' : 'NO'}) ` +
+      `for ${sum('answered')} answered requests × ${A} = ${sum('expectedJobs')}` +
+      (lost.length
+        ? `: MISMATCH in instance(s) ${lost.map((x) => x.instance).join(', ')}`
+        : ': every answered alert is a stored job') +
+      (sum('stored') > sum('expectedJobs')
+        ? ` (the ${sum('stored') - sum('expectedJobs')} more are from requests abandoned unanswered)`
+        : '') +
+      `; ${sum('dedupKeys')} dedup keys, ${sum('audit')} audit records`,
   );
   for (const x of runeRuns) {
+    const statuses = Object.entries(x.byStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
     log(
-      `  #${x.instance} (${x.label}): ${x.stored} jobs (${Object.entries(x.byStatus)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(
-          ', ',
-        )}), database ${kb(x.dbBytes)} + WAL ${kb(x.walBytes)} after close (${x.stored ? ((x.dbBytes + x.walBytes) / x.stored).toFixed(0) : '–'} bytes a job)` +
+      `  #${x.instance} (${x.label}): ${x.stored} jobs (${statuses}), ` +
+        `database ${kb(x.dbBytes)} + WAL ${kb(x.walBytes)} after close ` +
+        `(${x.stored ? ((x.dbBytes + x.walBytes) / x.stored).toFixed(0) : '–'} bytes a job)` +
         `${opts.log === 'file' ? `, log ${kb(x.logBytes)} in ${x.logLines} JSON lines` : ''}`,
     );
   }
@@ -712,7 +747,8 @@ async function main() {
   const unanswered = all.reduce((x, r) => x + r.unanswered, 0);
   if (errors)
     log(
-      `WARNING: ${errors} requests failed or were answered unexpectedly (or jobs are missing); the figures above are not clean`,
+      `WARNING: ${errors} requests failed or were answered unexpectedly (or jobs are missing); ` +
+        'the figures above are not clean',
     );
   if (profileSummary) {
     log('');
@@ -721,8 +757,11 @@ async function main() {
   }
   log('');
   log(
-    `summary: RUNE ${closedRps.rune.toFixed(0)} req/s vs bare ${closedRps.bare.toFixed(0)} req/s: ratio ${ratio.toFixed(2)} (≥ ${TARGET_RATIO} ${ratioMet ? 'met' : 'MISSED'}); ` +
-      `RUNE p99 at ${rate.toFixed(0)} req/s ${ms(openP99.rune)} ms (< ${TARGET_P99_MS} ms ${p99Met ? 'met' : 'MISSED'})${unanswered ? `, ${unanswered} unanswered` : ''}${errors ? `; ${errors} ERRORS` : ''}; ` +
+    `summary: RUNE ${closedRps.rune.toFixed(0)} req/s vs bare ${closedRps.bare.toFixed(0)} req/s: ` +
+      `ratio ${ratio.toFixed(2)} (≥ ${TARGET_RATIO} ${ratioMet ? 'met' : 'MISSED'}); ` +
+      `RUNE p99 at ${rate.toFixed(0)} req/s ${ms(openP99.rune)} ms ` +
+      `(< ${TARGET_P99_MS} ms ${p99Met ? 'met' : 'MISSED'})` +
+      `${unanswered ? `, ${unanswered} unanswered` : ''}${errors ? `; ${errors} ERRORS` : ''}; ` +
       `load average at end ${loadavg()}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   if (opts.json) {

@@ -56,9 +56,8 @@ async function main() {
     log,
     createTransports: () => ({ local: createLocalTransport() }),
   });
-  process.stdout.write(
-    `${JSON.stringify({ port: server.port, db: serve.dbPath, dryRun: serve.dryRun, concurrency: serve.concurrency })}\n`,
-  );
+  const ready = { port: server.port, db: serve.dbPath, dryRun: serve.dryRun, concurrency: serve.concurrency };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   let session = null;
   const post = (method, params) =>

@@ -320,7 +320,8 @@ async function main() {
   const missing = need.filter((f) => !fs.existsSync(path.join(DIST, f)));
   if (missing.length > 0) {
     process.stderr.write(
-      `bench/storm: ${path.relative(process.cwd(), DIST) || DIST}/ is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
+      `bench/storm: ${path.relative(process.cwd(), DIST) || DIST}/ ` +
+        `is missing or incomplete (${missing.join(', ')}).\nBuild first: cd ${ROOT} && npm run build\n`,
     );
     process.exit(2);
   }
@@ -340,14 +341,17 @@ async function main() {
   process.once('SIGTERM', () => abort('terminated', 143));
 
   log(
-    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, Linux ${os.release()}, ${mb(os.totalmem())} MB RAM`,
+    `machine: nproc ${nproc()}, load average ${loadavg()} (1/5/15 min), ${os.cpus()[0]?.model ?? '?'}, ` +
+      `Linux ${os.release()}, ${mb(os.totalmem())} MB RAM`,
   );
   log(
-    `software: node ${process.version}, express ${pkgVersion('express')}, better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`,
+    `software: node ${process.version}, express ${pkgVersion('express')}, ` +
+      `better-sqlite3 ${pkgVersion('better-sqlite3')}, pino ${pkgVersion('pino')}`,
   );
   const nodeFlags = opts.nodeFlags ?? shippedNodeFlags();
   log(
-    `RUNE node flags: ${nodeFlags.length ? nodeFlags.join(' ') : '(none: node defaults)'}${opts.nodeFlags === null ? ' (as bin/rune starts it)' : ''}`,
+    `RUNE node flags: ${nodeFlags.length ? nodeFlags.join(' ') : '(none: node defaults)'}` +
+      `${opts.nodeFlags === null ? ' (as bin/rune starts it)' : ''}`,
   );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-storm-'));
@@ -364,9 +368,13 @@ async function main() {
   const storm = generateStorm({ seed: opts.seed, notifications: count, duplicates: opts.duplicates, flap: opts.flap });
   const st = storm.stats;
   log(
-    `workload (seed ${opts.seed}, built in ${((performance.now() - g0) / 1000).toFixed(1)} s): ${st.notifications} notifications at ${opts.rate}/s for ${opts.duration} s, ` +
-      `${st.resends} (${((100 * st.resends) / st.notifications).toFixed(1)}%) byte-identical re-sends, ${st.alerts} alerts (${(st.alerts / st.notifications).toFixed(2)} a notification, ${(st.bodyBytes / st.notifications / 1024).toFixed(1)} KB a body on average); ` +
-      `ground truth ${st.firingEpisodes} firing + ${st.resolvedEpisodes} resolved episodes = ${st.firingEpisodes + st.resolvedEpisodes} jobs expected`,
+    `workload (seed ${opts.seed}, built in ${((performance.now() - g0) / 1000).toFixed(1)} s): ` +
+      `${st.notifications} notifications at ${opts.rate}/s for ${opts.duration} s, ` +
+      `${st.resends} (${((100 * st.resends) / st.notifications).toFixed(1)}%) byte-identical re-sends, ` +
+      `${st.alerts} alerts (${(st.alerts / st.notifications).toFixed(2)} a notification, ` +
+      `${(st.bodyBytes / st.notifications / 1024).toFixed(1)} KB a body on average); ` +
+      `ground truth ${st.firingEpisodes} firing + ${st.resolvedEpisodes} resolved episodes = ` +
+      `${st.firingEpisodes + st.resolvedEpisodes} jobs expected`,
   );
 
   const token = randomBytes(24).toString('hex');
@@ -385,8 +393,10 @@ async function main() {
   ];
   const rune = await startRune(args, { BENCH_TOKEN: token }, nodeFlags);
   log(
-    `RUNE: pid ${rune.pid}, port ${rune.port}, startServer() from dist/ via bench/ingest/rune-server.js, --dry-run, SQLite on disk (WAL), queue concurrency ${rune.info.concurrency}, ` +
-      `rules ${FIRING_RULE} (on: firing) and ${RESOLVED_RULE} (on: resolved) → noop on {{ labels.nodename }}, logger: ${opts.log === 'file' ? "RUNE's pino logger into a scratch file" : 'none'}`,
+    `RUNE: pid ${rune.pid}, port ${rune.port}, startServer() from dist/ via bench/ingest/rune-server.js, ` +
+      `--dry-run, SQLite on disk (WAL), queue concurrency ${rune.info.concurrency}, ` +
+      `rules ${FIRING_RULE} (on: firing) and ${RESOLVED_RULE} (on: resolved) → noop on {{ labels.nodename }}, ` +
+      `logger: ${opts.log === 'file' ? "RUNE's pino logger into a scratch file" : 'none'}`,
   );
   log(`scratch: ${scratch}${opts.keep ? ' (kept)' : ''}`);
 
@@ -410,7 +420,8 @@ async function main() {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   log('');
   log(
-    `storm: open loop, ${opts.rate} notifications/s for ${opts.duration} s, at most ${opts.connections} connections, latency from each notification's scheduled send time …`,
+    `storm: open loop, ${opts.rate} notifications/s for ${opts.duration} s, ` +
+      `at most ${opts.connections} connections, latency from each notification's scheduled send time …`,
   );
   const cpu0 = (await rune.cpu()).s;
   const load0 = process.cpuUsage();
@@ -461,19 +472,31 @@ async function main() {
   const max = sorted.length ? sorted[sorted.length - 1] : NaN;
 
   log(
-    `  sent ${r.scheduled} in ${(offeredMs / 1000).toFixed(1)} s; answered 202: ${ok}, errors: ${verdict.errors}${verdict.errors ? ` ${JSON.stringify(r.statuses)} e.g. ${r.errorSample}` : ''}, unanswered ${opts.grace} s after the schedule: ${verdict.unanswered}`,
+    `  sent ${r.scheduled} in ${(offeredMs / 1000).toFixed(1)} s; answered 202: ${ok}, errors: ${verdict.errors}` +
+      `${verdict.errors ? ` ${JSON.stringify(r.statuses)} e.g. ${r.errorSample}` : ''}, ` +
+      `unanswered ${opts.grace} s after the schedule: ${verdict.unanswered}`,
   );
   log(
-    `  achieved rate: ${achieved.toFixed(0)} notifications/s (${((achieved * st.alerts) / st.notifications).toFixed(0)} alerts/s) of ${opts.rate} offered: ${rateMet ? 'kept up' : 'DID NOT KEEP UP'}`,
+    `  achieved rate: ${achieved.toFixed(0)} notifications/s ` +
+      `(${((achieved * st.alerts) / st.notifications).toFixed(0)} alerts/s) of ${opts.rate} offered: ` +
+      `${rateMet ? 'kept up' : 'DID NOT KEEP UP'}`,
   );
   log(
-    `  ack latency from the scheduled send time: p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, max ${ms(max)} ms (send lag p99 ${ms(pct(lagSorted, 0.99))} ms; at most ${r.maxInflight} in flight)`,
+    `  ack latency from the scheduled send time: p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, max ${ms(max)} ms ` +
+      `(send lag p99 ${ms(pct(lagSorted, 0.99))} ms; at most ${r.maxInflight} in flight)`,
+  );
+  const peakSplit =
+    peakSample && peakSample.anon !== null
+      ? ` = ${mb(peakSample.anon)} anon + ${mb(peakSample.file)} file + ${mb(peakSample.shmem)} shmem`
+      : '';
+  log(
+    `  RUNE RSS: ${idle ? mb(idle.rss) : '?'} MB idle before the storm, peak ${mb(peak)} MB ` +
+      `(VmHWM ${mb(lastHwm)}, highest 100 ms sample ${mb(peakSampled)}${peakSplit}); ` +
+      `target < ${RSS_TARGET_MB} MB: ${rssMet ? 'met' : 'MISSED'}`,
   );
   log(
-    `  RUNE RSS: ${idle ? mb(idle.rss) : '?'} MB idle before the storm, peak ${mb(peak)} MB (VmHWM ${mb(lastHwm)}, highest 100 ms sample ${mb(peakSampled)}${peakSample && peakSample.anon !== null ? ` = ${mb(peakSample.anon)} anon + ${mb(peakSample.file)} file + ${mb(peakSample.shmem)} shmem` : ''}); target < ${RSS_TARGET_MB} MB: ${rssMet ? 'met' : 'MISSED'}`,
-  );
-  log(
-    `  CPU: RUNE ${runeCpuS.toFixed(1)} s (${((100 * runeCpuS) / (wallMs / 1000)).toFixed(0)}% of a core), load tool ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s`,
+    `  CPU: RUNE ${runeCpuS.toFixed(1)} s (${((100 * runeCpuS) / (wallMs / 1000)).toFixed(0)}% of a core), ` +
+      `load tool ${((loadCpu.user + loadCpu.system) / 1e6).toFixed(1)} s`,
   );
   // Per second of the schedule: the slowest answer of the notifications due then, and RUNE's RSS at its end.
   const timeline = r.perSecond.map((b, sec) => {
@@ -492,36 +515,52 @@ async function main() {
     `stored: ${verdict.jobs} jobs (${Object.entries(byStatus)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ')}; dry-run: ${dryRun === verdict.jobs ? 'all' : `ONLY ${dryRun}`}), ` +
-      `${verdict.jobsByRule[FIRING_RULE]} ${FIRING_RULE} + ${verdict.jobsByRule[RESOLVED_RULE]} ${RESOLVED_RULE}; ${dedupKeys} dedup keys, ${audit} audit records, database + WAL ${mb(dbBytes)} MB`,
+      `${verdict.jobsByRule[FIRING_RULE]} ${FIRING_RULE} + ${verdict.jobsByRule[RESOLVED_RULE]} ${RESOLVED_RULE}; ` +
+      `${dedupKeys} dedup keys, ${audit} audit records, database + WAL ${mb(dbBytes)} MB`,
+  );
+  const answeredEpisodes =
+    verdict.expectedEpisodes.firing !== verdict.truthEpisodes.firing ||
+    verdict.expectedEpisodes.resolved !== verdict.truthEpisodes.resolved
+      ? ` (${verdict.expectedEpisodes.firing} + ${verdict.expectedEpisodes.resolved} of them ` +
+        'in notifications answered 202)'
+      : '';
+  log(
+    `expected: ${verdict.truthEpisodes.firing} firing + ${verdict.truthEpisodes.resolved} resolved episodes ` +
+      `in the storm${answeredEpisodes}`,
   );
   log(
-    `expected: ${verdict.truthEpisodes.firing} firing + ${verdict.truthEpisodes.resolved} resolved episodes in the storm` +
-      `${verdict.expectedEpisodes.firing !== verdict.truthEpisodes.firing || verdict.expectedEpisodes.resolved !== verdict.truthEpisodes.resolved ? ` (${verdict.expectedEpisodes.firing} + ${verdict.expectedEpisodes.resolved} of them in notifications answered 202)` : ''}`,
+    `answers: ${verdict.alertsAnswered} alerts in 202 answers = ${verdict.newReported} new jobs + ` +
+      `${verdict.duplicatesReported} duplicates; ` +
+      `answers not naming one stored job per alert: ${verdict.answerMismatches}; ` +
+      `job ids reported new twice: ${verdict.reportedNewTwice}`,
   );
+  const endStates = Object.entries(verdict.byJobStatus)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   log(
-    `answers: ${verdict.alertsAnswered} alerts in 202 answers = ${verdict.newReported} new jobs + ${verdict.duplicatesReported} duplicates; ` +
-      `answers not naming one stored job per alert: ${verdict.answerMismatches}; job ids reported new twice: ${verdict.reportedNewTwice}`,
-  );
-  log(
-    `job end states: ${Object.entries(verdict.byJobStatus)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(
-        ', ',
-      )}; firing runs cancelled by the resolve of an EARLIER episode of the same alert (a late re-send): ${verdict.staleCancels}` +
+    `job end states: ${endStates}; ` +
+      'firing runs cancelled by the resolve of an EARLIER episode of the same alert ' +
+      `(a late re-send): ${verdict.staleCancels}` +
       `${verdict.staleCancels ? ` e.g. ${verdict.samples.staleCancels[0]}` : ''}`,
   );
   log(
-    `exactly once: ${verdict.ok ? 'YES' : 'NO'}: missing ${verdict.missing}, doubled ${verdict.doubled}, unexpected ${verdict.unexpected}, wrong rule ${verdict.wrongRule}${verdict.countMismatch ? ', job count ≠ ground truth' : ''}` +
+    `exactly once: ${verdict.ok ? 'YES' : 'NO'}: missing ${verdict.missing}, doubled ${verdict.doubled}, ` +
+      `unexpected ${verdict.unexpected}, wrong rule ${verdict.wrongRule}` +
+      `${verdict.countMismatch ? ', job count ≠ ground truth' : ''}` +
       `${verdict.ok ? '' : `\n  samples: ${JSON.stringify(verdict.samples).slice(0, 1500)}`}`,
   );
   if (verdict.errors || verdict.unanswered)
     log(
-      `WARNING: ${verdict.errors} notifications failed and ${verdict.unanswered} went unanswered: a storm run with errors is not clean`,
+      `WARNING: ${verdict.errors} notifications failed and ${verdict.unanswered} went unanswered: ` +
+        'a storm run with errors is not clean',
     );
   log('');
   log(
-    `summary: ${achieved.toFixed(0)}/${opts.rate} notifications/s, p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, peak RSS ${mb(peak)} MB (< ${RSS_TARGET_MB} MB ${rssMet ? 'met' : 'MISSED'}), ` +
-      `exactly once ${verdict.ok ? 'yes' : 'NO'} (${verdict.jobs} jobs for ${verdict.truthEpisodes.firing + verdict.truthEpisodes.resolved} episodes), ${verdict.duplicatesReported} duplicates, ${verdict.errors} errors, ${verdict.unanswered} unanswered; ` +
+    `summary: ${achieved.toFixed(0)}/${opts.rate} notifications/s, p50 ${ms(p50)} ms, p99 ${ms(p99)} ms, ` +
+      `peak RSS ${mb(peak)} MB (< ${RSS_TARGET_MB} MB ${rssMet ? 'met' : 'MISSED'}), ` +
+      `exactly once ${verdict.ok ? 'yes' : 'NO'} ` +
+      `(${verdict.jobs} jobs for ${verdict.truthEpisodes.firing + verdict.truthEpisodes.resolved} episodes), ` +
+      `${verdict.duplicatesReported} duplicates, ${verdict.errors} errors, ${verdict.unanswered} unanswered; ` +
       `load average at end ${loadavg()}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   if (opts.json) {

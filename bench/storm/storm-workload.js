@@ -235,7 +235,9 @@ function rulesYaml() {
 
 /** The SQL that reads what checkExactlyOnce needs from RUNE's database (jobs table). */
 const JOBS_SQL =
-  "SELECT id, rule, json_extract(alert, '$.fingerprint') AS fingerprint, json_extract(alert, '$.startsAt') AS startsAt, json_extract(alert, '$.status') AS status, status AS jobStatus, reason FROM jobs";
+  "SELECT id, rule, json_extract(alert, '$.fingerprint') AS fingerprint, " +
+  "json_extract(alert, '$.startsAt') AS startsAt, json_extract(alert, '$.status') AS status, " +
+  'status AS jobStatus, reason FROM jobs';
 
 /**
  * The verdict. `answers[i]` is what notification i got: null (never answered: abandoned, or not

@@ -59,7 +59,8 @@ export function buildReporters(
     else {
       // Start anyway (the rules still run), but every note is a visible failed delivery, not silence.
       const why =
-        'notify.pagerduty is configured but no REST API token is set (RUNE_PAGERDUTY_TOKEN, RUNE_PAGERDUTY_TOKEN_FILE or notify.pagerduty.token_file)';
+        'notify.pagerduty is configured but no REST API token is set ' +
+        '(RUNE_PAGERDUTY_TOKEN, RUNE_PAGERDUTY_TOKEN_FILE or notify.pagerduty.token_file)';
       warnings.push(why);
       reporters.set('pagerduty', {
         name: 'pagerduty',

@@ -50,7 +50,8 @@ function stopRunningOnResolve(ctx: AppContext, a: Alert, at: Date): string[] {
     if (j.alert.fingerprint !== a.fingerprint || j.alert.startsAt !== a.startsAt) continue;
     if (!rt.guards.get(rule)?.cancelRunningOnResolve) continue;
     const when = a.endsAt ? ` at ${a.endsAt}` : '';
-    const reason = `resolved: alert ${a.fingerprint} resolved${when} while ${j.request.action} ran (cancel_running_on_resolve)`;
+    const reason =
+      `resolved: alert ${a.fingerprint} resolved${when} while ${j.request.action} ran ` + '(cancel_running_on_resolve)';
     if (ctx.queue.abort(j.id, reason)) {
       stopped.push(j.id);
       ctx.counters.suppressed(reason);

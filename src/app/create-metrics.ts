@@ -22,7 +22,10 @@ export interface MetricsSources {
  */
 export interface RuneMetrics {
   registry: Registry;
-  /** One webhook delivery answered: source alertmanager | pagerduty | …, outcome accepted | duplicate | unauthorized | …. */
+  /**
+   * One webhook delivery answered: source alertmanager | pagerduty | …, outcome accepted | duplicate |
+   * unauthorized | ….
+   */
   webhook(source: string, outcome: string): void;
   /** An alert matched a rule (once per alert and rule, however many steps). */
   ruleMatched(rule: string): void;
@@ -55,7 +58,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
 
   const webhooks = new Counter({
     name: 'rune_webhooks_received_total',
-    help: 'Webhook deliveries answered, by source and outcome (accepted, duplicate, ignored, pong, unauthorized, bad_request, unavailable, not_found, error).',
+    help:
+      'Webhook deliveries answered, by source and outcome ' +
+      '(accepted, duplicate, ignored, pong, unauthorized, bad_request, unavailable, not_found, error).',
     labelNames: ['source', 'outcome'],
     registers,
   });
@@ -82,7 +87,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
   });
   const guard = new Counter({
     name: 'rune_guard_decisions_total',
-    help: 'Automatic runs a guard skipped or cancelled, by reason (the text before the first colon: cooldown, budget, blast_radius, breaker_open, paused, node_busy, resolved, previous_step_failed, …).',
+    help:
+      'Automatic runs a guard skipped or cancelled, by reason (the text before the first colon: ' +
+      'cooldown, budget, blast_radius, breaker_open, paused, node_busy, resolved, previous_step_failed, …).',
     labelNames: ['reason'],
     registers,
   });

@@ -100,7 +100,8 @@ export function createReporting(deps: ReportingDeps): Reporting {
       if (!change?.opened) return;
       const until = new Date(at + g.breaker.probeAfterMs).toISOString();
       const text =
-        `circuit breaker OPEN for rule ${rule}: ${change.next.failures} failed runs in a row (last: ${result.summary}); ` +
+        `circuit breaker OPEN for rule ${rule}: ${change.next.failures} failed runs in a row ` +
+        `(last: ${result.summary}); ` +
         `its alerts are skipped (breaker_open) until an operator closes it (rune breaker close ${rule}) ` +
         `or a probe run after ${until} succeeds`;
       deps.counters.breakerOpened(rule);

@@ -19,7 +19,7 @@ export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** The same shape as plugin names (src/core/plugin-name.ts). */
 const ACTION_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Node globs: inventory names with `*` and `?`; no commas or spaces (they separate). */
-const NODE_GLOB_PATTERN = /^[A-Za-z0-9_.:*?\[\]-]{1,253}$/;
+const NODE_GLOB_PATTERN = /^[A-Za-z0-9_.:*?[\]-]{1,253}$/;
 const HASH_PATTERN = /^sha256:([0-9a-f]{64})$/;
 
 const FORMAT = 'NAME ROLE sha256:<hex> [actions=a,b] [nodes=glob,glob]';
@@ -42,7 +42,8 @@ export function scopeProblem(kind: 'actions' | 'nodes', values: string[]): strin
 export function nameProblem(name: string): string | null {
   return TOKEN_NAME_PATTERN.test(name)
     ? null
-    : `token name ${JSON.stringify(name.slice(0, 80))} must be 1-64 letters, digits, . _ @ - (starting with a letter or digit)`;
+    : `token name ${JSON.stringify(name.slice(0, 80))} must be 1-64 letters, digits, . _ @ - ` +
+        '(starting with a letter or digit)';
 }
 
 export function roleProblem(role: string): string | null {

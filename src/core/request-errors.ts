@@ -10,7 +10,9 @@ export const REQUEST_ERRORS = {
     retryable: false,
     exit: 2,
     http: 400,
-    text: 'the request is malformed: a field of the wrong type, an unknown field or query parameter, a query parameter given twice, a value outside its documented range',
+    text:
+      'the request is malformed: a field of the wrong type, an unknown field or query parameter, ' +
+      'a query parameter given twice, a value outside its documented range',
   },
   UNSUPPORTED_MEDIA_TYPE: {
     stage: 'request',
@@ -45,7 +47,9 @@ export const REQUEST_ERRORS = {
     retryable: false,
     exit: 2,
     http: 400,
-    text: 'JSON, but not an Alertmanager v4, PagerDuty v3 or Custom Incident Action payload; `details.problems` lists each problem with its JSON path',
+    text:
+      'JSON, but not an Alertmanager v4, PagerDuty v3 or Custom Incident Action payload; ' +
+      '`details.problems` lists each problem with its JSON path',
   },
   BODY_TOO_LARGE: {
     stage: 'request',
@@ -73,7 +77,9 @@ export const REQUEST_ERRORS = {
     retryable: false,
     exit: 2,
     http: 403,
-    text: "the token's role is too low, or an operator's `actions=`/`nodes=` do not cover the action or node (`docs/security.md`)",
+    text:
+      "the token's role is too low, or an operator's `actions=`/`nodes=` do not cover the action or node " +
+      '(`docs/security.md`)',
   },
   TOO_MANY_FAILURES: {
     stage: 'request',

@@ -31,7 +31,9 @@ export const RUN_ERRORS = {
     retryable: false,
     exit: 2,
     http: 400,
-    text: 'a plugin of that name exists but cannot be loaded (bad or missing metadata, wrong name, invalid params schema); `rune actions` and `rune rules check` say why, with file and line',
+    text:
+      'a plugin of that name exists but cannot be loaded (bad or missing metadata, wrong name, ' +
+      'invalid params schema); `rune actions` and `rune rules check` say why, with file and line',
   },
   INVALID_PARAMS: {
     stage: 'validate',
@@ -73,14 +75,18 @@ export const RUN_ERRORS = {
     retryable: false,
     exit: 2,
     http: 502,
-    text: "the AWS SDK's default chain found no credentials (env, profile, SSO, web identity, container or instance role)",
+    text:
+      "the AWS SDK's default chain found no credentials " +
+      '(env, profile, SSO, web identity, container or instance role)',
   },
   SSM_INVALID_INSTANCE: {
     stage: 'validate',
     retryable: false,
     exit: 2,
     http: 400,
-    text: 'no valid SSM instance id for the node: none given, not `i-…`/`mi-…`, or an `instance_id` template with no alert (or an empty label) to render it',
+    text:
+      'no valid SSM instance id for the node: none given, not `i-…`/`mi-…`, ' +
+      'or an `instance_id` template with no alert (or an empty label) to render it',
   },
   SSM_COMMAND_TOO_LARGE: {
     stage: 'dispatch',
@@ -94,14 +100,18 @@ export const RUN_ERRORS = {
     retryable: false,
     exit: 3,
     http: 502,
-    text: 'AWS refused an SSM call (IAM permissions, invalid or expired credentials); see `docs/transports.md` for the permissions',
+    text:
+      'AWS refused an SSM call (IAM permissions, invalid or expired credentials); ' +
+      'see `docs/transports.md` for the permissions',
   },
   SSM_INSTANCE_UNAVAILABLE: {
     stage: 'transport',
     retryable: false,
     exit: 3,
     http: 502,
-    text: 'SSM refused the instance (`InvalidInstanceId`): not a managed node this account and region reach, agent stopped, or terminated',
+    text:
+      'SSM refused the instance (`InvalidInstanceId`): not a managed node this account and region reach, ' +
+      'agent stopped, or terminated',
   },
   SSM_UNDELIVERABLE: {
     stage: 'transport',
@@ -122,7 +132,9 @@ export const RUN_ERRORS = {
     retryable: true,
     exit: 3,
     http: 502,
-    text: "the SSM API failed, stayed throttled after the SDK's retries, was unreachable, or never showed the invocation",
+    text:
+      "the SSM API failed, stayed throttled after the SDK's retries, was unreachable, " +
+      'or never showed the invocation',
   },
   HOST_KEY_UNKNOWN: {
     stage: 'transport',
@@ -199,14 +211,19 @@ export const RUN_ERRORS = {
     retryable: true,
     exit: 4,
     http: 502,
-    text: "the plugin ran past its timeout and was killed (over SSM also: the agent's `Execution Timed Out`, or no result by RUNE's own deadline, after which RUNE sends `CancelCommand`)",
+    text:
+      "the plugin ran past its timeout and was killed (over SSM also: the agent's `Execution Timed Out`, " +
+      "or no result by RUNE's own deadline, after which RUNE sends `CancelCommand`)",
   },
   RUN_CANCELLED: {
     stage: 'transport',
     retryable: true,
     exit: 1,
     http: 502,
-    text: "the run was stopped before it finished: by RUNE (the alert resolved and the rule has `cancel_running_on_resolve`; the summary gives the reason), or over SSM by a `CancelCommand` RUNE did not send or `Terminated` because the command passed its `MaxErrors`; the Result's status is `cancelled`",
+    text:
+      'the run was stopped before it finished: by RUNE (the alert resolved and the rule has ' +
+      '`cancel_running_on_resolve`; the summary gives the reason), or over SSM by a `CancelCommand` RUNE ' +
+      "did not send or `Terminated` because the command passed its `MaxErrors`; the Result's status is `cancelled`",
   },
   PLUGIN_NOT_RUNNABLE: {
     stage: 'plugin',

@@ -23,7 +23,8 @@ export function timeTag(iso: string | null | undefined): SafeHtml {
 export function describeTrigger(job: Job): string {
   const t = job.trigger;
   if (t.kind === 'alert') return `alert${t.rule ? ` → rule ${t.rule}` : ''}`;
-  return `${t.kind === 'api' ? 'manual' : t.kind}${t.actor ? ` by ${t.actor}` : ''}${t.rule ? ` (re-run of rule ${t.rule})` : ''}`;
+  const by = t.actor ? ` by ${t.actor}` : '';
+  return `${t.kind === 'api' ? 'manual' : t.kind}${by}${t.rule ? ` (re-run of rule ${t.rule})` : ''}`;
 }
 
 /** The dashboard path of a job (RUNE_PUBLIC_URL + this is what the notes link to). */

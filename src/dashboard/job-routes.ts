@@ -30,7 +30,8 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
       const e = httpErrorView(err);
       const message =
         e.status === 404
-          ? `There is no job ${JSON.stringify(String(req.params.id))}. It may be mistyped, or from another RUNE database.`
+          ? `There is no job ${JSON.stringify(String(req.params.id))}. ` +
+            'It may be mistyped, or from another RUNE database.'
           : e.message;
       kit.refuse(res, e.status, e.status === 404 ? 'No such job' : 'Which job?', message);
       return undefined;

@@ -1,5 +1,6 @@
 import type { Job } from '../core/job';
-import { html, safeHref, type SafeHtml } from './html';
+import type { Alert, Result } from '../core/types';
+import { html, safeHref, type HtmlPart, type SafeHtml } from './html';
 import { describeTrigger, formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { csrfField, renderPage, type PageFrame } from './render-page';
 
@@ -28,7 +29,8 @@ export function jobTimeline(job: Job): TimelineEntry[] {
     ok: true,
     text:
       t.kind === 'alert'
-        ? `created from ${job.alert?.source ?? 'an'} alert${alertName ? ` ${alertName}` : ''}${job.alert ? ` (fingerprint ${job.alert.fingerprint})` : ''}: rule ${t.rule ?? '?'}, step ${job.step + 1}`
+        ? `created from ${job.alert?.source ?? 'an'} alert${alertName ? ` ${alertName}` : ''}` +
+          `${job.alert ? ` (fingerprint ${job.alert.fingerprint})` : ''}: rule ${t.rule ?? '?'}, step ${job.step + 1}`
         : `created by hand${t.actor ? ` by ${t.actor}` : ''}${t.rule ? ` (a re-run of a job of rule ${t.rule})` : ''}`,
   });
   if (job.after)
@@ -68,11 +70,8 @@ export function jobTimeline(job: Job): TimelineEntry[] {
         : job.status === 'cancelled'
           ? `cancelled: ${reason}`
           : job.status;
-    out.push({
-      at: job.finishedAt,
-      ok: ok || job.status === 'skipped',
-      text: `finished: ${how}${job.result?.summary && !how.includes(job.result.summary) ? ` (${job.result.summary})` : ''}`,
-    });
+    const summary = job.result?.summary && !how.includes(job.result.summary) ? ` (${job.result.summary})` : '';
+    out.push({ at: job.finishedAt, ok: ok || job.status === 'skipped', text: `finished: ${how}${summary}` });
   }
   for (const d of job.deliveries) {
     const bits = [
@@ -95,6 +94,31 @@ function pre(label: string, text: string | undefined): SafeHtml {
   return text ? html`<h3>${label}</h3><pre>${text}</pre>` : html`<h3>${label}</h3><p class="muted">(empty)</p>`;
 }
 
+function errorFacts(e: NonNullable<Result['error']>): SafeHtml {
+  const retryable = e.retryable ? ', retryable' : '';
+  return html`<dt>Error</dt><dd class="error"><code>${e.code}</code> (${e.stage}${retryable}): ${e.message}</dd>`;
+}
+
+function dataDetails(data: Result['data']): SafeHtml {
+  return html`<details><summary>data</summary><pre>${JSON.stringify(data, null, 2)}</pre></details>`;
+}
+
+function incidentFact(j: Job, href: string | null): HtmlPart {
+  if (!j.incident) return 'none';
+  const name = `${j.incident.provider} ${j.incident.id}`;
+  return href ? html`<a href="${href}" rel="noreferrer noopener">${name}</a>` : name;
+}
+
+function alertFacts(a: Alert): SafeHtml {
+  const labels = Object.entries(a.labels).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`);
+  return html`<dt>Alert</dt><dd>${a.status} since ${a.startsAt}<table><tbody>${labels}</tbody></table></dd>`;
+}
+
+function timelineItem(e: TimelineEntry): SafeHtml {
+  const link = e.link ? html` <a href="${jobPath(e.link)}">${e.link}</a>` : '';
+  return html`<li${e.ok ? '' : html` class="error"`}>${timeTag(e.at)} ${e.text}${link}</li>`;
+}
+
 /** `/jobs/:id`: Result, output, trigger, incident, timeline; Re-run and Cancel where the role allows. */
 export function renderJobPage(
   frame: Omit<PageFrame, 'title' | 'section'>,
@@ -104,13 +128,19 @@ export function renderJobPage(
   const r = j.result;
   const incidentHref = safeHref(j.incident?.url);
   const finished = !['queued', 'running'].includes(j.status);
+  const cancelForm = () => [
+    html`<form method="post" action="${jobPath(j.id)}/cancel">${csrfField(frame.csrf)}`,
+    html`<input name="reason" placeholder="why (for the audit log)" maxlength="500"> `,
+    html`<button class="danger" type="submit">Cancel job</button></form>`,
+  ];
+  const mutating = j.mutating ? ' (mutating)' : '';
+  const waiting = j.status === 'queued' && j.after ? ' (waiting for the previous step)' : '';
+  const ruleFacts = j.trigger.rule
+    ? html`<dt>Rule</dt><dd><a href="/rules#rule-${j.trigger.rule}">${j.trigger.rule}</a>, step ${j.step + 1}</dd>`
+    : '';
   const buttons = html`<div class="actions-bar">
   ${o.canRerun ? html`<a class="button" href="${jobPath(j.id)}/rerun">Re-run…</a>` : ''}
-  ${
-    o.canCancel
-      ? html`<form method="post" action="${jobPath(j.id)}/cancel">${csrfField(frame.csrf)}<input name="reason" placeholder="why (for the audit log)" maxlength="500"> <button class="danger" type="submit">Cancel job</button></form>`
-      : ''
-  }
+  ${o.canCancel ? cancelForm() : ''}
   ${!finished ? html`<a class="button secondary" href="${jobPath(j.id)}">Refresh</a>` : ''}
 </div>
 ${o.cancelError ? html`<p class="error" role="alert">${o.cancelError}</p>` : ''}`;
@@ -127,7 +157,7 @@ ${
   <dt>Status</dt><dd>${statusBadge(r.status)}${r.dry_run ? ' (dry run)' : ''}</dd>
   <dt>Summary</dt><dd>${r.summary}</dd>
   <dt>Exit code</dt><dd>${r.exit_code ?? '—'}</dd>
-  ${r.error ? html`<dt>Error</dt><dd class="error"><code>${r.error.code}</code> (${r.error.stage}${r.error.retryable ? ', retryable' : ''}): ${r.error.message}</dd>` : ''}
+  ${r.error ? errorFacts(r.error) : ''}
   <dt>Duration</dt><dd>${formatDuration(r.duration_ms)}</dd>
   <dt>Transport</dt><dd>${r.transport ?? '—'}</dd>
   <dt>Plugin</dt><dd>${r.action}${r.action_version ? ` ${r.action_version}` : ''}</dd>
@@ -135,23 +165,23 @@ ${
 <h2>Output</h2>${r.truncated ? html`<p class="muted">Output was long: these are its last lines.</p>` : ''}
 ${pre('stdout (tail)', r.stdout_tail)}
 ${pre('stderr (tail)', r.stderr_tail)}
-${Object.keys(r.data).length ? html`<details><summary>data</summary><pre>${JSON.stringify(r.data, null, 2)}</pre></details>` : ''}`
-    : html`<div class="empty">No result yet: the job is ${j.status}${j.status === 'queued' && j.after ? ' (waiting for the previous step)' : ''}. This page refreshes itself.</div>`
+${Object.keys(r.data).length ? dataDetails(r.data) : ''}`
+    : html`<div class="empty">No result yet: the job is ${j.status}${waiting}. This page refreshes itself.</div>`
 }
 <h2>Request and trigger</h2>
 <dl class="facts">
-  <dt>Action</dt><dd><a href="/actions#${j.request.action}">${j.request.action}</a>${j.mutating ? ' (mutating)' : ''}</dd>
+  <dt>Action</dt><dd><a href="/actions#${j.request.action}">${j.request.action}</a>${mutating}</dd>
   <dt>Node</dt><dd>${j.request.node}</dd>
   <dt>Params</dt><dd><pre>${JSON.stringify(j.request.params, null, 2)}</pre></dd>
   <dt>Trigger</dt><dd>${describeTrigger(j)}</dd>
-  ${j.trigger.rule ? html`<dt>Rule</dt><dd><a href="/rules#rule-${j.trigger.rule}">${j.trigger.rule}</a>, step ${j.step + 1}</dd>` : ''}
+  ${ruleFacts}
   ${j.trigger.actor ? html`<dt>Actor</dt><dd>${j.trigger.actor}</dd>` : ''}
-  <dt>Incident</dt><dd>${j.incident ? (incidentHref ? html`<a href="${incidentHref}" rel="noreferrer noopener">${j.incident.provider} ${j.incident.id}</a>` : `${j.incident.provider} ${j.incident.id}`) : 'none'}</dd>
-  ${j.alert ? html`<dt>Alert</dt><dd>${j.alert.status} since ${j.alert.startsAt}<table><tbody>${Object.entries(j.alert.labels).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table></dd>` : ''}
+  <dt>Incident</dt><dd>${incidentFact(j, incidentHref)}</dd>
+  ${j.alert ? alertFacts(j.alert) : ''}
 </dl>
 <h2>Timeline</h2>
 <ol class="timeline">
-${jobTimeline(j).map((e) => html`<li${e.ok ? '' : html` class="error"`}>${timeTag(e.at)} ${e.text}${e.link ? html` <a href="${jobPath(e.link)}">${e.link}</a>` : ''}</li>`)}
+${jobTimeline(j).map(timelineItem)}
 </ol>`,
   );
 }

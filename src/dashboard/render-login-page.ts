@@ -1,6 +1,12 @@
 import { html } from './html';
 import { renderPage } from './render-page';
 
+/** What the sign-in form says about the token. */
+const TOKEN_HINT = [
+  html`Use a token from the API tokens file (<code>RUNE_API_TOKENS_FILE</code>). It is checked once; `,
+  html`the browser then keeps only a session cookie (docs/dashboard.md).`,
+];
+
 /** The sign-in form: an API token in, a session cookie out. `csrf` is the pre-sign-in token (double submit). */
 export function renderLoginPage(o: { csrf: string; next: string; error: string | null }): string {
   return renderPage(
@@ -13,7 +19,7 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
   <div class="field"><label for="token">API token</label><br>
   <input id="token" name="token" type="password" autocomplete="current-password" size="48" required autofocus></div>
   <button type="submit">Sign in</button>
-  <p class="hint">Use a token from the API tokens file (<code>RUNE_API_TOKENS_FILE</code>). It is checked once; the browser then keeps only a session cookie (docs/dashboard.md).</p>
+  <p class="hint">${TOKEN_HINT}</p>
 </form>`,
   );
 }

@@ -23,10 +23,31 @@ export function csrfField(csrf: string | null): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrf ?? ''}">`;
 }
 
+/** The banner every page shows while automatic runs are paused. */
+function pauseBanner(pause: PauseState): SafeHtml {
+  const reason = pause.reason ? html` (${pause.reason})` : '';
+  return html`<p class="banner paused" role="status">${[
+    html`Automatic runs are PAUSED since ${pause.since} by ${pause.actor}${reason}. `,
+    html`Alerts are recorded but nothing runs until someone resumes (<code>rune resume</code>).`,
+  ]}</p>`;
+}
+
 /** The whole HTML document: head, menu, who is signed in (with Sign out), pause banner, content. */
 export function renderPage(frame: PageFrame, content: HtmlPart): string {
   const nav = (href: string, label: string, key: PageFrame['section']) =>
     html`<a href="${href}"${frame.section === key ? html` aria-current="page"` : ''}>${label}</a>`;
+  const menu = () => [
+    nav('/', 'Jobs', 'jobs'),
+    ' ',
+    nav('/actions', 'Actions', 'actions'),
+    ' ',
+    nav('/rules', 'Rules', 'rules'),
+  ];
+  const signOut = (actor: Actor) => [
+    html`<form class="who" method="post" action="/logout">${csrfField(frame.csrf)}`,
+    html`<span>${actor.name} <span class="role">${actor.role}</span></span> `,
+    html`<button type="submit">Sign out</button></form>`,
+  ];
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -42,12 +63,12 @@ ${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refres
   <a class="brand" href="/">RUNE</a>
   ${
     frame.actor
-      ? html`<nav>${nav('/', 'Jobs', 'jobs')} ${nav('/actions', 'Actions', 'actions')} ${nav('/rules', 'Rules', 'rules')}</nav>
-  <form class="who" method="post" action="/logout">${csrfField(frame.csrf)}<span>${frame.actor.name} <span class="role">${frame.actor.role}</span></span> <button type="submit">Sign out</button></form>`
+      ? html`<nav>${menu()}</nav>
+  ${signOut(frame.actor)}`
       : ''
   }
 </header>
-${frame.pause ? html`<p class="banner paused" role="status">Automatic runs are PAUSED since ${frame.pause.since} by ${frame.pause.actor}${frame.pause.reason ? html` (${frame.pause.reason})` : ''}. Alerts are recorded but nothing runs until someone resumes (<code>rune resume</code>).</p>` : ''}
+${frame.pause ? pauseBanner(frame.pause) : ''}
 ${frame.flash ? html`<p class="banner flash" role="status">${frame.flash}</p>` : ''}
 <main>
 ${content}

@@ -10,15 +10,22 @@ function errorList(messages: string[] | undefined): SafeHtml {
     : html``;
 }
 
+/** A `<select>`: first "not set" (an empty value), then `values`, the one equal to `value` selected. */
+function select(id: string, name: string, unset: string, values: readonly unknown[], value: string): SafeHtml {
+  const options = values.map((v) => html`<option${v === value ? html` selected` : ''}>${String(v)}</option>`);
+  return html`<select id="${id}" name="${name}"><option value="">${unset}</option>${options}</select>`;
+}
+
 function input(f: ParamField, value: string): SafeHtml {
   const id = `p-${f.name}`;
   const name = `p.${f.name}`;
   const placeholder = f.default === undefined ? '' : `default: ${JSON.stringify(f.default)}`;
   if (f.kind === 'boolean') {
-    return html`<select id="${id}" name="${name}"><option value="">(not set${f.default === undefined ? '' : `, default ${String(f.default)}`})</option>${['true', 'false'].map((v) => html`<option${v === value ? html` selected` : ''}>${v}</option>`)}</select>`;
+    const unset = `(not set${f.default === undefined ? '' : `, default ${String(f.default)}`})`;
+    return select(id, name, unset, ['true', 'false'], value);
   }
   if (f.kind === 'string' && f.enum?.every((e) => typeof e === 'string')) {
-    return html`<select id="${id}" name="${name}"><option value="">(not set)</option>${f.enum.map((v) => html`<option${v === value ? html` selected` : ''}>${String(v)}</option>`)}</select>`;
+    return select(id, name, '(not set)', f.enum, value);
   }
   if (f.kind === 'json')
     return html`<textarea id="${id}" name="${name}" placeholder="${placeholder}">${value}</textarea>`;
@@ -41,10 +48,28 @@ export function renderRerunPage(
   const j = o.job;
   const showExtra =
     o.fields.length === 0 || (o.values[EXTRA_FIELD] ?? '') !== '' || (o.errors[EXTRA_FIELD]?.length ?? 0) > 0;
+  const incident = j.incident ? html`, reporting to incident ${j.incident.id}` : '';
+  const dryRun = j.request.dryRun ? ' (as a dry run, like the original)' : '';
+  const mutating = j.mutating ? html` <strong>${j.request.action} changes the node (mutating).</strong>` : '';
+  const intro = [
+    html`This starts a <strong>new job</strong> with the same action and node as job `,
+    html`<a href="${jobPath(j.id)}"><code>${j.id}</code></a> (${statusBadge(j.status)})${incident}${dryRun}. `,
+    html`It is recorded in the audit log under your name.${mutating}`,
+  ];
+  const extraField = () => [
+    html`<div class="field"><label for="p-extra">Other params (a JSON object)</label>`,
+    html`<textarea id="p-extra" name="${EXTRA_FIELD}">${o.values[EXTRA_FIELD] ?? ''}</textarea>`,
+    html`${errorList(o.errors[EXTRA_FIELD])}</div>`,
+  ];
+  const whilePausedBox = () => [
+    html`<p><label><input type="checkbox" name="while_paused" value="true"${o.whilePaused ? html` checked` : ''}> `,
+    html`Run it although automatic runs are paused</label></p>`,
+  ];
+  const back = html`<a class="button secondary" href="${jobPath(j.id)}">Back</a>`;
   return renderPage(
     { ...frame, title: `Re-run ${j.id}`, section: 'jobs' },
     html`<h1>Re-run ${j.request.action} on ${j.request.node}?</h1>
-<p>This starts a <strong>new job</strong> with the same action and node as job <a href="${jobPath(j.id)}"><code>${j.id}</code></a> (${statusBadge(j.status)})${j.incident ? html`, reporting to incident ${j.incident.id}` : ''}${j.request.dryRun ? ' (as a dry run, like the original)' : ''}. It is recorded in the audit log under your name.${j.mutating ? html` <strong>${j.request.action} changes the node (mutating).</strong>` : ''}</p>
+<p>${intro}</p>
 ${o.problem ? html`<p class="error" role="alert">${o.problem}</p>` : ''}
 ${errorList(o.errors[''])}
 <form class="rerun card" method="post" action="${jobPath(j.id)}/rerun">
@@ -59,10 +84,10 @@ ${errorList(o.errors[''])}
     ${errorList(o.errors[f.name])}
   </div>`,
   )}
-  ${showExtra ? html`<div class="field"><label for="p-extra">Other params (a JSON object)</label><textarea id="p-extra" name="${EXTRA_FIELD}">${o.values[EXTRA_FIELD] ?? ''}</textarea>${errorList(o.errors[EXTRA_FIELD])}</div>` : ''}
+  ${showExtra ? extraField() : ''}
   <p class="hint">An empty field is not sent: the plugin's default applies.</p>
-  ${o.paused ? html`<p><label><input type="checkbox" name="while_paused" value="true"${o.whilePaused ? html` checked` : ''}> Run it although automatic runs are paused</label></p>` : ''}
-  <div class="actions-bar"><button type="submit">Re-run now</button> <a class="button secondary" href="${jobPath(j.id)}">Back</a></div>
+  ${o.paused ? whilePausedBox() : ''}
+  <div class="actions-bar"><button type="submit">Re-run now</button> ${back}</div>
 </form>`,
   );
 }

@@ -55,7 +55,8 @@ export function signInRoutes(ctx: AppContext, kit: DashboardKit, insecureNoAuth:
     const actor = ctx.authenticate((bodyField(req, 'token') ?? '').trim());
     if (!actor) {
       if (ctx.failedAuth.fail(from)) {
-        const message = `failed authentication limit reached for ${from}: further requests get 429 for the rest of the minute`;
+        const message =
+          `failed authentication limit reached for ${from}: ` + 'further requests get 429 for the rest of the minute';
         ctx.log.warn({ source: from, path: '/login' }, message);
       }
       ctx.log.warn({ source: from }, 'dashboard sign-in refused: unknown token');

@@ -33,7 +33,9 @@ export function decideGuards(g: RuleGuards, node: string, facts: GuardFacts, now
           : `half-open, a probe run is under way since ${iso(b.probeAt ?? now)}`;
       return {
         admit: false,
-        reason: `breaker_open: rule ${g.rule} failed ${b.failures} runs in a row; ${state}; next probe after ${iso(probeAt)} (or close it: rune breaker close ${g.rule})`,
+        reason:
+          `breaker_open: rule ${g.rule} failed ${b.failures} runs in a row; ${state}; ` +
+          `next probe after ${iso(probeAt)} (or close it: rune breaker close ${g.rule})`,
       };
     }
     probe = true;
@@ -41,19 +43,25 @@ export function decideGuards(g: RuleGuards, node: string, facts: GuardFacts, now
   if (g.cooldownMs !== null && facts.lastRunOnNode !== null && now - facts.lastRunOnNode < g.cooldownMs) {
     return {
       admit: false,
-      reason: `cooldown: rule ${g.rule} ran on ${node} at ${iso(facts.lastRunOnNode)}; cooldown ${windowText(g.cooldownMs)}, next run allowed after ${iso(facts.lastRunOnNode + g.cooldownMs)}`,
+      reason:
+        `cooldown: rule ${g.rule} ran on ${node} at ${iso(facts.lastRunOnNode)}; ` +
+        `cooldown ${windowText(g.cooldownMs)}, next run allowed after ${iso(facts.lastRunOnNode + g.cooldownMs)}`,
     };
   }
   if (g.budget !== null && facts.runsInBudgetWindow >= g.budget.maxRuns) {
     return {
       admit: false,
-      reason: `budget: rule ${g.rule} used ${facts.runsInBudgetWindow} of ${g.budget.maxRuns} runs per ${windowText(g.budget.perMs)}`,
+      reason:
+        `budget: rule ${g.rule} used ${facts.runsInBudgetWindow} of ${g.budget.maxRuns} runs ` +
+        `per ${windowText(g.budget.perMs)}`,
     };
   }
   if (g.blastRadius !== null && !facts.nodeInBlastWindow && facts.nodesInBlastWindow >= g.blastRadius.maxNodes) {
     return {
       admit: false,
-      reason: `blast_radius: rule ${g.rule} already ran on ${facts.nodesInBlastWindow} nodes in the last ${windowText(g.blastRadius.perMs)} (${g.blastRadius.describe}); ${node} would be one more`,
+      reason:
+        `blast_radius: rule ${g.rule} already ran on ${facts.nodesInBlastWindow} nodes ` +
+        `in the last ${windowText(g.blastRadius.perMs)} (${g.blastRadius.describe}); ${node} would be one more`,
     };
   }
   return { admit: true, probe };

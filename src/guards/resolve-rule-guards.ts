@@ -40,7 +40,8 @@ export function resolveRuleGuards(
       blastRadius = {
         maxNodes,
         perMs: ms(blast.per),
-        describe: `max ${maxNodes} nodes per ${blast.per} = ${pct}% of ${touchable} inventory nodes the rule could touch`,
+        describe:
+          `max ${maxNodes} nodes per ${blast.per} = ${pct}% of ${touchable} ` + 'inventory nodes the rule could touch',
       };
     }
   }

@@ -25,7 +25,8 @@ export function parseJsonBody(raw: unknown, contentType: string | undefined): un
   if (exceedsJsonDepth(text)) {
     throw new RuneError(
       'INVALID_JSON',
-      `the request body is not valid JSON: nested too deeply (more than ${MAX_JSON_DEPTH} levels of arrays and objects)`,
+      'the request body is not valid JSON: nested too deeply ' +
+        `(more than ${MAX_JSON_DEPTH} levels of arrays and objects)`,
     );
   }
   try {

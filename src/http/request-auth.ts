@@ -50,7 +50,8 @@ export function createRequestAuth(ctx: AppContext, auth: EdgeAuth) {
   const failed = (req: Request, what: string): RuneError => {
     const from = sourceOf(req);
     if (ctx.failedAuth.fail(from)) {
-      const message = `failed authentication limit reached for ${from}: further requests get 429 for the rest of the minute`;
+      const message =
+        `failed authentication limit reached for ${from}: ` + 'further requests get 429 for the rest of the minute';
       ctx.log.warn({ source: from, path: req.path }, message);
     }
     return new RuneError('UNAUTHENTICATED', what);

@@ -1,7 +1,6 @@
 import { JOB_STATUSES, type JobStatus } from '../core/types';
 import { compileCheck } from './validate-request';
 
-
 /** Why, for the audit log: up to 500 characters (docs/api.md). */
 const reason = { type: 'string', maxLength: 500, nullable: true } as const;
 /** A filter value; empty means "no filter" (forms and scripts send `?node=`). */

@@ -17,7 +17,10 @@ export interface JobQueueDeps {
   concurrency: number;
   now: () => Date;
   log: { error: (obj: object, msg: string) => void };
-  /** How long a mutating job may wait for its node's lock before it is skipped as node_busy (ms); read at each check, so a reload applies. Default 10 min. */
+  /**
+   * How long a mutating job may wait for its node's lock before it is skipped as node_busy (ms); read
+   * at each check, so a reload applies. Default 10 min.
+   */
   nodeLockWaitMs?: () => number;
   /** An automatic rule run (a chain of steps) ended: ok, or failed / timed out (the circuit breaker counts these). */
   ruleRunEnded?: (job: Job, result: Result, ok: boolean) => void;
@@ -185,7 +188,8 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
             unwait(entry);
             skip(
               entry,
-              `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) for longer than ${windowText(bound)}`,
+              `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) ` +
+                `for longer than ${windowText(bound)}`,
               true,
             );
           } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now);

@@ -50,7 +50,9 @@ export async function executePlan(plan: Plan, deps: MediatorDeps, signal?: Abort
           : `${target.user}@${target.address}:${target.port}`;
     return finish({
       status: 'succeeded',
-      summary: `dry run: would run ${plugin.name} ${plugin.version} on ${target.node} over ${target.transport} (${where}); nothing was contacted`,
+      summary:
+        `dry run: would run ${plugin.name} ${plugin.version} on ${target.node} over ${target.transport} ` +
+        `(${where}); nothing was contacted`,
       data: {
         plan: {
           action: plugin.name,

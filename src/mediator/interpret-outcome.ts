@@ -78,14 +78,16 @@ export function interpretOutcome(
   if (ctx.become && o.exitCode === 1 && stdoutEmpty && /(^|\n)sudo: /.test(o.stderrTail)) {
     return fail(
       'BECOME_FAILED',
-      `${ctx.node}: sudo -n refused to run ${ctx.action} (${lastLine(o.stderrTail)}); allow the SSH user passwordless sudo, or set become: false`,
+      `${ctx.node}: sudo -n refused to run ${ctx.action} (${lastLine(o.stderrTail)}); ` +
+        'allow the SSH user passwordless sudo, or set become: false',
     );
   }
   if ((o.exitCode === 126 || o.exitCode === 127) && stdoutEmpty) {
     const why = o.exitCode === 127 ? 'its interpreter was not found' : 'it could not be executed';
     return fail(
       'PLUGIN_NOT_RUNNABLE',
-      `${ctx.action} did not start on ${ctx.node}: ${why} (exit ${o.exitCode}: ${lastLine(o.stderrTail) || 'no message'})`,
+      `${ctx.action} did not start on ${ctx.node}: ${why} ` +
+        `(exit ${o.exitCode}: ${lastLine(o.stderrTail) || 'no message'})`,
     );
   }
   if (o.exitCode === null) {
@@ -98,7 +100,8 @@ export function interpretOutcome(
     if (stdoutEmpty && o.exitCode !== 0) {
       return fail(
         'PLUGIN_FAILED',
-        `${ctx.action} on ${ctx.node} exited ${o.exitCode} without a result${o.stderrTail ? `: ${lastLine(o.stderrTail)}` : ''}`,
+        `${ctx.action} on ${ctx.node} exited ${o.exitCode} without a result` +
+          `${o.stderrTail ? `: ${lastLine(o.stderrTail)}` : ''}`,
       );
     }
     const cut =

@@ -45,11 +45,13 @@ export function resolveNode(
   else spec = config.nodes.find((n) => /[*?]/.test(n.name) && globToRegExp(n.name).test(name));
   if (!spec) {
     const known = config.nodes.map((n) => n.name);
-    throw new RuneError(
-      'UNKNOWN_NODE',
-      `node "${name}" is not in the inventory of ${config.source}${known.length ? ` (known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : ' (no nodes: listed)'}`,
-      { node: name, config: config.source },
-    );
+    const knownText = known.length
+      ? ` (known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`
+      : ' (no nodes: listed)';
+    throw new RuneError('UNKNOWN_NODE', `node "${name}" is not in the inventory of ${config.source}${knownText}`, {
+      node: name,
+      config: config.source,
+    });
   }
   const d = config.defaults;
   const transport: TransportKind =
@@ -83,7 +85,8 @@ function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): str
     return isSsmInstanceId(node)
       ? node
       : fail(
-          'no instance id for the ssm transport: give the node an instance_id (i-… or mi-…), or name it by its instance id',
+          'no instance id for the ssm transport: give the node an instance_id (i-… or mi-…), ' +
+            'or name it by its instance id',
         );
   }
   if (!isTemplate(source))
@@ -94,7 +97,8 @@ function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): str
     return isSsmInstanceId(node)
       ? node
       : fail(
-          `instance_id is the template ${JSON.stringify(source)} and there is no alert to render it from: run it with --node <instance id>`,
+          `instance_id is the template ${JSON.stringify(source)} and there is no alert to render it from: ` +
+            'run it with --node <instance id>',
         );
   }
   const parsed = parseTemplate(source);
@@ -113,7 +117,8 @@ function instanceIdOf(spec: NodeSpec, node: string, alert: AlertRef | null): str
   return isSsmInstanceId(value)
     ? value
     : fail(
-        `instance_id ${JSON.stringify(source)} rendered ${JSON.stringify(value)}, which is not an SSM instance id (i-… or mi-…)`,
+        `instance_id ${JSON.stringify(source)} rendered ${JSON.stringify(value)}, ` +
+          'which is not an SSM instance id (i-… or mi-…)',
       );
 }
 

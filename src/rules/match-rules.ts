@@ -32,7 +32,9 @@ export function matchRules(rules: readonly CompiledRule[], alert: Alert): MatchO
     if (node.trim() === '') {
       problems.push({
         rule: rule.name,
-        message: `node template ${JSON.stringify(rule.node.source)} rendered empty for alert ${alert.fingerprint} (is the label missing?); nothing was run`,
+        message:
+          `node template ${JSON.stringify(rule.node.source)} rendered empty for alert ${alert.fingerprint} ` +
+          '(is the label missing?); nothing was run',
       });
       continue;
     }

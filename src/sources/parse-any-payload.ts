@@ -44,7 +44,8 @@ export async function parseAnyPayload(body: unknown, now: string): Promise<Parse
     return {
       ok: false,
       problems: [
-        '(root): not a JSON object or array; expected an Alertmanager webhook, a PagerDuty webhook or alerts list, or {"labels": {…}}',
+        '(root): not a JSON object or array; ' +
+          'expected an Alertmanager webhook, a PagerDuty webhook or alerts list, or {"labels": {…}}',
       ],
     };
   if (body.event !== undefined) return fromPagerDutyEvent(body);
@@ -52,7 +53,9 @@ export async function parseAnyPayload(body: unknown, now: string): Promise<Parse
     return {
       ok: false,
       problems: [
-        'this is a PagerDuty Events API v2 event (what Alertmanager sends to PagerDuty), not a webhook RUNE receives: give the Alertmanager webhook body, or GET /incidents/{id}/alerts of the incident it opened',
+        'this is a PagerDuty Events API v2 event (what Alertmanager sends to PagerDuty), ' +
+          'not a webhook RUNE receives: give the Alertmanager webhook body, ' +
+          'or GET /incidents/{id}/alerts of the incident it opened',
       ],
     };
   }
@@ -64,7 +67,8 @@ export async function parseAnyPayload(body: unknown, now: string): Promise<Parse
   return {
     ok: false,
     problems: [
-      '(root): not a payload RUNE knows: expected an Alertmanager webhook ({"alerts": […]}), a PagerDuty v3 webhook ({"event": …}), a PagerDuty alerts list, or {"labels": {…}}',
+      '(root): not a payload RUNE knows: expected an Alertmanager webhook ({"alerts": […]}), ' +
+        'a PagerDuty v3 webhook ({"event": …}), a PagerDuty alerts list, or {"labels": {…}}',
     ],
   };
 }
@@ -76,7 +80,8 @@ function fromPagerDutyEvent(body: Record<string, unknown>): ParseAnyPayloadResul
   if (e.kind === 'incident' && ['incident.triggered', 'incident.resolved'].includes(e.eventType)) {
     const id = e.incident.id;
     return notesOnly([
-      `PagerDuty ${e.eventType} for incident ${id}: a v3 webhook carries no alert labels, so there is nothing to match in it alone.`,
+      `PagerDuty ${e.eventType} for incident ${id}: ` +
+        'a v3 webhook carries no alert labels, so there is nothing to match in it alone.',
       `RUNE reads the labels from GET /incidents/${id}/alerts; capture that answer and test it instead:`,
       `  curl -s -H "Authorization: Token token=$RUNE_PAGERDUTY_TOKEN" https://api.pagerduty.com/incidents/${id}/alerts > alerts.json && rune rules test alerts.json`,
     ]);
@@ -110,8 +115,11 @@ async function fromIncidentAlerts(body: unknown, items: unknown[]): Promise<Unde
       kind: 'pagerduty-alerts',
       alerts: [],
       notes: [
-        `PagerDuty alerts of incident ${incident}: no host labels found in ${items.length} alert(s), so RUNE would run nothing for this incident.`,
-        'RUNE looks for instance, instance_id or nodename in body.details (set them in pagerduty_configs.details), then the labels of body.details.firing, then body.cef_details.source_origin (docs/api.md, PagerDuty webhook).',
+        `PagerDuty alerts of incident ${incident}: no host labels found in ${items.length} alert(s), ` +
+          'so RUNE would run nothing for this incident.',
+        'RUNE looks for instance, instance_id or nodename in body.details ' +
+          '(set them in pagerduty_configs.details), then the labels of body.details.firing, ' +
+          'then body.cef_details.source_origin (docs/api.md, PagerDuty webhook).',
       ],
     };
   }
@@ -136,7 +144,8 @@ async function fromIncidentAlerts(body: unknown, items: unknown[]): Promise<Unde
     kind: 'pagerduty-alerts',
     alerts: [alert],
     notes: [
-      `PagerDuty alerts of incident ${incident}: labels from ${found.from}; status ${alert.status} (from the alert's status ${status})`,
+      `PagerDuty alerts of incident ${incident}: labels from ${found.from}; ` +
+        `status ${alert.status} (from the alert's status ${status})`,
     ],
   };
 }

@@ -56,7 +56,8 @@ export function openHistory(path: string): History {
   // A database from before the webhooks table has nothing to replay.
   const webhooks = has('webhooks')
     ? db.prepare(
-        'SELECT seq, received_at, source, id, alerts FROM webhooks WHERE received_ms >= ? AND received_ms <= ? ORDER BY seq',
+        'SELECT seq, received_at, source, id, alerts FROM webhooks ' +
+          'WHERE received_ms >= ? AND received_ms <= ? ORDER BY seq',
       )
     : null;
   return {

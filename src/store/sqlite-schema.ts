@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RuneError } from '../core/errors';
 
+/** The body of the triggers that keep the audit log append-only. */
+const APPEND_ONLY = "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,8 +90,8 @@ CREATE TABLE IF NOT EXISTS pending_incidents (
   event TEXT NOT NULL
 );
 -- The audit log is append-only (docs/architecture.md, HTTP surface).
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit ${APPEND_ONLY}
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit ${APPEND_ONLY}
 `;
 
 /**

@@ -22,11 +22,14 @@ import { type JobRow, alertEpisode, toJob } from './job-row';
  */
 export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
-  const insertJob =
-    db.prepare(`INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id,
-    stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, finished_at, alert_episode)
-    VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, @stop_on_failure, @mutating,
-    @reason, @request, @trigger_json, @alert, @incident, @notify, @result, @created_at, @finished_at, @alert_episode)`);
+  const insertJob = db.prepare(
+    'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
+      'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
+      'finished_at, alert_episode) ' +
+      'VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, ' +
+      '@stop_on_failure, @mutating, @reason, @request, @trigger_json, @alert, @incident, @notify, @result, ' +
+      '@created_at, @finished_at, @alert_episode)',
+  );
   const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
   const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
   const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
@@ -43,7 +46,8 @@ export function openSqliteStore(path: string): Store {
   const setDeliveries = db.prepare('UPDATE jobs SET deliveries = ? WHERE id = ?');
   const running = db.prepare("SELECT * FROM jobs WHERE status = 'running'");
   const interrupt = db.prepare(
-    "UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', finished_at = ? WHERE status = 'running'",
+    "UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', " +
+      "finished_at = ? WHERE status = 'running'",
   );
   const insertAudit = db.prepare(
     'INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)',
@@ -99,7 +103,8 @@ export function openSqliteStore(path: string): Store {
     'DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?',
   );
   const pruneOver = db.prepare(
-    'DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks WHERE seq <= (SELECT MAX(seq) FROM webhooks) - ? ORDER BY seq LIMIT ?)',
+    'DELETE FROM webhooks WHERE seq IN ' +
+      '(SELECT seq FROM webhooks WHERE seq <= (SELECT MAX(seq) FROM webhooks) - ? ORDER BY seq LIMIT ?)',
   );
 
   const guardFacts = createGuardFactsReader(db);
@@ -340,7 +345,10 @@ export function openSqliteStore(path: string): Store {
       add('action = ?', f.action);
       add('seq < ?', f.before);
       args.push(Math.min(Math.max(f.limit, 1), 1000));
-      const sql = `SELECT seq, at, actor, source, action, target, details FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      const whereClause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const sql =
+        'SELECT seq, at, actor, source, action, target, details FROM audit ' +
+        `${whereClause} ORDER BY seq DESC LIMIT ?`;
       return (db.prepare(sql).all(...args) as (Omit<AuditEntry, 'details'> & { details: string })[]).map((r) => ({
         ...r,
         details: JSON.parse(r.details) as Record<string, unknown>,

@@ -29,7 +29,10 @@ export interface GroupGuard {
   skipped(reason: string): NewJob[];
 }
 
-/** What one group became: new jobs, the jobs of an earlier delivery (duplicate), or skipped ones (suppressed: the reason). */
+/**
+ * What one group became: new jobs, the jobs of an earlier delivery (duplicate), or skipped ones (suppressed:
+ * the reason).
+ */
 export interface GroupOutcome {
   duplicate: boolean;
   jobs: Job[];

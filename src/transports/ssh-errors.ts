@@ -74,7 +74,8 @@ export function jumpError(t: Target & { jump: NonNullable<Target['jump']> }, rea
   };
   const via = `jump host ${t.jump.address}:${t.jump.port}`;
   if (/connection refused/i.test(reason)) {
-    const message = `${t.node}: connection refused by ${t.address}:${t.port}, as seen from ${via} (is sshd running there?)`;
+    const message =
+      `${t.node}: connection refused by ${t.address}:${t.port}, as seen from ${via} ` + '(is sshd running there?)';
     return new RuneError('CONNECT_REFUSED', message, details);
   }
   return new RuneError(

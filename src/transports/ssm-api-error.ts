@@ -77,7 +77,9 @@ export function runeErrorFromSdk(err: unknown, operation: string, context: Recor
   if (DENIED.has(name)) {
     return new RuneError(
       'SSM_ACCESS_DENIED',
-      `AWS refused ${operation} (${name}: ${message}); RUNE needs ssm:SendCommand on the AWS-RunShellScript document and the instances, ssm:GetCommandInvocation and ssm:CancelCommand (docs/transports.md)`,
+      `AWS refused ${operation} (${name}: ${message}); ` +
+        'RUNE needs ssm:SendCommand on the AWS-RunShellScript document and the instances, ' +
+        'ssm:GetCommandInvocation and ssm:CancelCommand (docs/transports.md)',
       details,
       { cause: err },
     );
@@ -91,7 +93,8 @@ export function runeErrorFromSdk(err: unknown, operation: string, context: Recor
     const ids = listed.length > 0 ? ` ${listed.join(', ')}` : '';
     return new RuneError(
       'SSM_INSTANCE_UNAVAILABLE',
-      `SSM refused instance${ids}: it is not a managed node this account and region can reach (SSM Agent not running or not registered, instance terminated, or no permission)`,
+      `SSM refused instance${ids}: it is not a managed node this account and region can reach ` +
+        '(SSM Agent not running or not registered, instance terminated, or no permission)',
       details,
       { cause: err },
     );

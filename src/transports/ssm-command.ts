@@ -71,6 +71,8 @@ export function buildSsmCommands(opts: {
     killGraceMs: KILL_GRACE_MS,
   });
   const fail = (what: string) => `echo "rune: ${what}" >&2; exit ${WRAPPER_SETUP_EXIT}`;
+  const noInput =
+    'no input for instance ${AWS_SSM_INSTANCE_ID:-(AWS_SSM_INSTANCE_ID unset: SSM Agent too old?)} in this command';
   return [
     `# rune: ${/^[a-z0-9-]+$/.test(opts.pluginName) ? opts.pluginName : 'plugin'}; each instance reads its own input`,
     'set -u',
@@ -81,7 +83,7 @@ export function buildSsmCommands(opts: {
     "trap 'exit 143' TERM",
     'case "${AWS_SSM_INSTANCE_ID:-}" in',
     ...opts.inputs.map(inputLine),
-    `*) ${fail('no input for instance ${AWS_SSM_INSTANCE_ID:-(AWS_SSM_INSTANCE_ID unset: SSM Agent too old?)} in this command')} ;;`,
+    `*) ${fail(noInput)} ;;`,
     'esac',
     `in=$(mktemp "\${TMPDIR:-/tmp}/rune-input.XXXXXXXXXX") || { ${fail('mktemp failed on this node')}; }`,
     `trap 'rm -f "$in"' EXIT`,

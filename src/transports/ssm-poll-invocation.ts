@@ -43,7 +43,8 @@ export async function pollInvocation(
       if (notYet && o.now() - o.sentAt >= o.notFoundGraceMs) {
         throw new RuneError(
           'SSM_API_ERROR',
-          `SSM still has no invocation ${Math.round(o.notFoundGraceMs / 1000)}s after SendCommand (InvocationDoesNotExist); its outcome is unknown`,
+          `SSM still has no invocation ${Math.round(o.notFoundGraceMs / 1000)}s after SendCommand ` +
+            '(InvocationDoesNotExist); its outcome is unknown',
           { ...o.context, aws_error: 'InvocationDoesNotExist' },
         );
       }

@@ -70,7 +70,8 @@ export function readInvocation(inv: InvocationView, ctx: InvocationContext): Inv
       kind: 'error',
       error: new RuneError(
         'SSM_DELIVERY_TIMEOUT',
-        `${where}: the instance did not pick up the command within its delivery window; is the SSM Agent running and online there?`,
+        `${where}: the instance did not pick up the command within its delivery window; ` +
+          'is the SSM Agent running and online there?',
         errDetails,
       ),
     };
@@ -80,7 +81,8 @@ export function readInvocation(inv: InvocationView, ctx: InvocationContext): Inv
       kind: 'error',
       error: new RuneError(
         'SSM_UNDELIVERABLE',
-        `${where}: SSM could not deliver the command (Undeliverable): the instance may be stopped, gone, or its SSM Agent unreachable`,
+        `${where}: SSM could not deliver the command (Undeliverable): ` +
+          'the instance may be stopped, gone, or its SSM Agent unreachable',
         errDetails,
       ),
     };
@@ -133,8 +135,11 @@ function finished(
   };
   if (stdoutCut) {
     outcome.truncationNote = ctx.outputBucket
-      ? `SSM returns only the first 24,000 characters of stdout; the full output is in S3${inv.StandardOutputUrl ? ` at ${inv.StandardOutputUrl}` : ` (bucket ${ctx.outputBucket})`}, which RUNE does not read: make the plugin print less`
-      : `stdout was cut by SSM at 24,000 characters: make the plugin print less, or set RUNE_SSM_OUTPUT_S3_BUCKET to keep the full output in S3`;
+      ? 'SSM returns only the first 24,000 characters of stdout; the full output is in S3' +
+        `${inv.StandardOutputUrl ? ` at ${inv.StandardOutputUrl}` : ` (bucket ${ctx.outputBucket})`}, ` +
+        'which RUNE does not read: make the plugin print less'
+      : 'stdout was cut by SSM at 24,000 characters: make the plugin print less, ' +
+        'or set RUNE_SSM_OUTPUT_S3_BUCKET to keep the full output in S3';
   }
   if (how.cancelled !== undefined) outcome.cancelled = how.cancelled;
   return outcome;

@@ -125,7 +125,8 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
     } catch (err) {
       throw new RuneError(
         'SSM_NO_REGION',
-        `no AWS region for SSM: set AWS_REGION, or a region in the AWS profile (AWS_PROFILE) (${(err as Error).message})`,
+        'no AWS region for SSM: set AWS_REGION, or a region in the AWS profile (AWS_PROFILE) ' +
+          `(${(err as Error).message})`,
         {},
         { cause: err },
       );
@@ -135,7 +136,9 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
     } catch (err) {
       throw new RuneError(
         'SSM_NO_CREDENTIALS',
-        `no AWS credentials for SSM: the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, SSO, web identity, container or instance role) found none (${(err as Error).message})`,
+        "no AWS credentials for SSM: the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, " +
+          'AWS_PROFILE and ~/.aws, SSO, web identity, container or instance role) ' +
+          `found none (${(err as Error).message})`,
         {},
         { cause: err },
       );
@@ -161,7 +164,10 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
       r.reject(
         new RuneError(
           'SSM_COMMAND_TOO_LARGE',
-          `${r.req.target.node}: the ${r.req.plugin.name} plugin and its input come to ${fixedBytes + r.bytes} bytes, more than the ${maxBytes} RUNE allows in one SSM command (SendCommand refuses documents over 64 KB): shrink the plugin or its params, or use SSH`,
+          `${r.req.target.node}: the ${r.req.plugin.name} plugin and its input ` +
+            `come to ${fixedBytes + r.bytes} bytes, ` +
+            `more than the ${maxBytes} RUNE allows in one SSM command (SendCommand refuses documents over 64 KB): ` +
+            'shrink the plugin or its params, or use SSH',
           { node: r.req.target.node, instance_id: r.instanceId, bytes: fixedBytes + r.bytes, max_bytes: maxBytes },
         ),
       );
@@ -246,12 +252,18 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
       );
       if (end.kind === 'deadline') {
         const problem = await cancel(commandId, instanceId);
+        const cancelled =
+          problem === null
+            ? `CancelCommand sent for command ${commandId}`
+            : `CancelCommand for command ${commandId} failed: ${problem}`;
         run.resolve({
           exitCode: null,
           signal: null,
           stdout: '',
           stdoutTail: '',
-          stderrTail: `rune: no result from SSM within ${Math.round((req.timeoutMs + allowance) / 1000)}s (the plugin's timeout + the delivery allowance); ${problem === null ? `CancelCommand sent for command ${commandId}` : `CancelCommand for command ${commandId} failed: ${problem}`}`,
+          stderrTail:
+            `rune: no result from SSM within ${Math.round((req.timeoutMs + allowance) / 1000)}s ` +
+            `(the plugin's timeout + the delivery allowance); ${cancelled}`,
           truncated: false,
           timedOut: true,
           durationMs: now() - sentAt,
@@ -312,7 +324,11 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
           reject(
             new RuneError(
               'SSM_INVALID_INSTANCE',
-              `${req.target.node}: ${instanceId === undefined ? 'no instance id' : `${JSON.stringify(instanceId)} is not an SSM instance id`} (i-… or mi-…)`,
+              `${req.target.node}: ` +
+                (instanceId === undefined
+                  ? 'no instance id'
+                  : `${JSON.stringify(instanceId)} is not an SSM instance id`) +
+                ' (i-… or mi-…)',
               {
                 node: req.target.node,
               },

@@ -28,18 +28,21 @@ export function buildWrapperScript(opts: {
   const seconds = (Math.max(opts.timeoutMs, 1) / 1000).toFixed(3);
   const killAfter = Math.max(1, Math.round(opts.killGraceMs / 1000));
   const sudo = opts.become ? `if [ "$(id -u)" -ne 0 ]; then set -- sudo -n -- "$@"; fi\n` : '';
+  const setupFailed = (what: string) => `{ echo "rune: ${what}" >&2; exit ${WRAPPER_SETUP_EXIT}; }`;
+  const withTimeout = `set -- timeout -k ${killAfter} ${seconds} "$d/plugin"`;
+  const cannotStage = setupFailed('cannot stage the plugin (base64 missing or disk full?)');
   return `set -u
 umask 077
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH
-d=$(mktemp -d "\${TMPDIR:-/tmp}/rune.XXXXXXXXXX") || { echo "rune: mktemp failed on this node" >&2; exit ${WRAPPER_SETUP_EXIT}; }
+d=$(mktemp -d "\${TMPDIR:-/tmp}/rune.XXXXXXXXXX") || ${setupFailed('mktemp failed on this node')}
 trap 'rm -rf "$d"' EXIT
 child=
 trap 'if [ -z "$child" ]; then exit 129; fi' HUP
 trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; else exit 130; fi' INT
 trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; else exit 143; fi' TERM
-printf '%s' '${b64}' | base64 -d > "$d/plugin" || { echo "rune: cannot stage the plugin (base64 missing or disk full?)" >&2; exit ${WRAPPER_SETUP_EXIT}; }
+printf '%s' '${b64}' | base64 -d > "$d/plugin" || ${cannotStage}
 chmod 700 "$d/plugin"
-if command -v timeout >/dev/null 2>&1; then set -- timeout -k ${killAfter} ${seconds} "$d/plugin"; else set -- "$d/plugin"; fi
+if command -v timeout >/dev/null 2>&1; then ${withTimeout}; else set -- "$d/plugin"; fi
 ${sudo}exec 3<&0
 "$@" <&3 3<&- &
 child=$!

@@ -91,7 +91,8 @@ export function parseAlertmanagerPayload(body: unknown): ParseAlertmanagerResult
   if (truncatedAlerts > 0) {
     // The dropped alerts are not in the body at all (§1.4): nothing will run for them.
     warnings.push(
-      `Alertmanager dropped ${truncatedAlerts} alert(s) from this notification (max_alerts on receiver "${receiver}"); RUNE never sees them`,
+      `Alertmanager dropped ${truncatedAlerts} alert(s) from this notification ` +
+        `(max_alerts on receiver "${receiver}"); RUNE never sees them`,
     );
   }
 
@@ -105,7 +106,8 @@ export function parseAlertmanagerPayload(body: unknown): ParseAlertmanagerResult
     problems.push(`alerts: must be an array, got ${describe(body.alerts)}`);
   } else if (body.alerts.length > MAX_ALERTS) {
     problems.push(
-      `alerts: ${body.alerts.length} alerts, at most ${MAX_ALERTS} are accepted in one notification (set max_alerts on the receiver)`,
+      `alerts: ${body.alerts.length} alerts, at most ${MAX_ALERTS} are accepted in one notification ` +
+        '(set max_alerts on the receiver)',
     );
   } else {
     body.alerts.forEach((raw: unknown, i: number) => {
