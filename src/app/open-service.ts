@@ -152,6 +152,7 @@ export function openService(o: ServiceOptions): Service {
     },
     drain(graceMs) {
       draining ??= (async () => {
+        const deadline = Date.now() + graceMs;
         accepting = false;
         stopping.abort();
         timers.stop();
@@ -165,7 +166,13 @@ export function openService(o: ServiceOptions): Service {
             `${cut.length} job(s) still running after ${graceMs} ms: marked interrupted, not re-run`,
           );
         }
-        await Promise.all([...background]);
+        // Notes still being posted (their retries) get what is left of the grace, no more.
+        const left = Math.max(0, deadline - Date.now());
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((r) => (timer = setTimeout(r, left)));
+        await Promise.race([Promise.all([...background]), bound]);
+        clearTimeout(timer);
+        if (background.size > 0) o.log.warn({ pending: background.size }, 'shutdown did not wait for every note');
       })();
       return draining;
     },
