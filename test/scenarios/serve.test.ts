@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import request from 'supertest';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
 import type { RunningServer } from '../../src/server/start-server';
@@ -363,7 +364,6 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
     } finally {
       await first.close(5000); // RUNE stops while it is still waiting for the incident's alert
     }
-    const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'pd-pending.db'), { readonly: true });
     try {
       expect(db.prepare('SELECT key FROM pending_incidents').all()).toEqual([{ key: 'pagerduty:w-pending-1' }]);
@@ -474,7 +474,6 @@ describe('API, reload and restart', () => {
       await first.close(5000);
     }
     // Simulate a crash mid-run: mark one job running and add a queued one, straight in the database.
-    const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'restart.db'));
     try {
       db.prepare("UPDATE jobs SET status = 'running', finished_at = NULL WHERE id = ?").run(a);

@@ -1,3 +1,7 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createJobQueue } from '../../../src/jobs/job-queue';
 import { skippedResult } from '../../../src/jobs/skipped-result';
 import { openSqliteStore } from '../../../src/store/sqlite-store';
@@ -147,8 +151,7 @@ test('a dedup key admits one set of jobs; the second attempt returns the first j
 });
 
 test('the audit log is append-only', () => {
-  const Database = require('better-sqlite3');
-  const path = require('node:path').join(require('node:os').tmpdir(), `rune-audit-${process.pid}.db`);
+  const path = join(tmpdir(), `rune-audit-${process.pid}.db`);
   const fileStore = openSqliteStore(path);
   fileStore.audit({ at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} });
   expect(fileStore.listAudit(5)).toEqual([
@@ -159,7 +162,7 @@ test('the audit log is append-only', () => {
   expect(() => raw.prepare("UPDATE audit SET actor = 'mallory'").run()).toThrow(/append-only/);
   expect(() => raw.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
   raw.close();
-  require('node:fs').rmSync(path, { force: true });
+  rmSync(path, { force: true });
 });
 
 describe('guards in the queue', () => {
