@@ -256,7 +256,7 @@ describe('failed authentication is rate limited per address', () => {
 });
 
 describe('cancel', () => {
-  test('a queued job is cancelled and reported; a running one is 409 JOB_RUNNING; a finished one 409 JOB_FINISHED', async () => {
+  test('queued job: cancelled and reported; running: 409 JOB_RUNNING; finished: 409 JOB_FINISHED', async () => {
     const s = await start('cancel', { concurrency: 1 });
     try {
       const run = (node: string) =>
@@ -317,7 +317,7 @@ describe('cancel', () => {
     }
   });
 
-  test('"force": true stops a running mutating job: 202 cancelling, then cancelled with the reason, audited', async () => {
+  test('"force": true stops a running mutating job: 202 cancelling, then cancelled with reason, audited', async () => {
     const s = await start('cancel-force', { concurrency: 1 });
     try {
       const id = (

@@ -233,7 +233,7 @@ describe('cooldown, budget and blast radius (dry run)', () => {
 describe('pause switch', () => {
   const rules = `  - {name: pausable, matchers: ['alertname="P"'], node: "{{ labels.nodename }}", steps: [{action: echo}]}\n`;
 
-  test('rune pause stops automatic runs, shows in /-/ready, refuses manual runs without while_paused, survives a restart; rune resume lifts it', async () => {
+  test('pause: no auto runs, in /-/ready, manual runs need while_paused, survives restart; resume lifts', async () => {
     let s = await start('pause', rules, { dryRun: true });
     try {
       const paused = await cli(['pause', '--url', s.url, '--reason', 'db migration']);
@@ -327,7 +327,7 @@ describe('circuit breaker', () => {
     expect((await guardsOf(s)).breakers).toEqual([]);
   });
 
-  test('opens after K failed runs (note on the incident), skips with breaker_open, closes by the operator, and after a re-open a successful probe closes it', async () => {
+  test('opens after K fails (noted), skips breaker_open, operator closes; re-opened, good probe closes', async () => {
     await runTo('failed');
     expect((await guardsOf(s)).breakers).toEqual([
       expect.objectContaining({ rule: 'flaky', state: 'closed', failures: 1 }),
@@ -441,7 +441,7 @@ describe('per-node lock bound and resolve', () => {
     }
   });
 
-  test("cancel_running_on_resolve stops the resolved episode's running read-only step; mutating steps and other rules run on", async () => {
+  test("cancel_running_on_resolve stops only the resolved episode's running read-only step", async () => {
     const s = await start(
       'cancel-running',
       `  - {name: inspect, matchers: ['alertname="Inspect"'], node: "{{ labels.nodename }}", cancel_running_on_resolve: true, steps: [{action: inspect}, {action: echo}], notify: [pagerduty]}

@@ -257,7 +257,7 @@ describe('GET /metrics after the scripted run', () => {
     expect(metricsText).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
   });
 
-  test('every rune_ metric that examples/prometheus-rules.yaml uses exists in /metrics (the alerts cannot drift from the code)', () => {
+  test('each rune_ metric examples/prometheus-rules.yaml uses is in /metrics (alerts cannot drift from code)', () => {
     const doc = parse(readFileSync(join(ROOT, 'examples', 'prometheus-rules.yaml'), 'utf8')) as {
       groups: { rules: { alert?: string; expr: string }[] }[];
     };

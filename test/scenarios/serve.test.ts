@@ -126,7 +126,7 @@ describe('Alertmanager webhook', () => {
     await s?.close(5000);
   });
 
-  test('the captured firing alert runs the rule steps in order on the node, and a note lands on the incident', async () => {
+  test('the captured firing alert runs the rule steps in order on the node; a note lands on the incident', async () => {
     const r = await amPost(s, fixtureBytes('alertmanager/captured-am0.25-webhook-firing-1alert.json'));
     expect(r.status).toBe(202);
     expect(r.body.jobs).toHaveLength(2);
@@ -313,7 +313,7 @@ describe('PagerDuty webhook', () => {
     expect(r.body.error.code).toBe('BAD_SIGNATURE');
   });
 
-  test('incident.triggered: the host comes from the incident alerts; the same X-Webhook-Id again is a duplicate', async () => {
+  test('incident.triggered: host from the incident alerts; the same X-Webhook-Id again is a duplicate', async () => {
     const body = fixtureBytes('pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json');
     const incidentId = JSON.parse(body.toString()).event.data.id as string;
     const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
@@ -348,7 +348,7 @@ describe('PagerDuty webhook', () => {
 });
 
 describe('PagerDuty incident acknowledged just before a restart', () => {
-  test('the incident is kept pending with its 202 and looked up after the restart: its jobs are created once', async () => {
+  test('the incident is kept pending with its 202, looked up after restart: its jobs are created once', async () => {
     const body = fixtureBytes('pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json');
     const incidentId = JSON.parse(body.toString()).event.data.id as string;
     const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';

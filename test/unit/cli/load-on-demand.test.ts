@@ -67,7 +67,7 @@ test('the probe sees them when they are loaded', () => {
   expect(heavyIn(probe({ packages }).loaded)).toEqual(expect.arrayContaining(packages));
 });
 
-test('rune actions lists plugins without loading ajv: params schemas are checked by the precompiled meta-schema', () => {
+test('rune actions lists plugins without loading ajv: params schemas checked by the precompiled meta-schema', () => {
   const r = probe({ argv: ['actions'] });
   expect(r.out).toContain('gather-logs');
   // Only ajv's tiny runtime helper (deep equality) that the generated meta-schema check uses.

@@ -100,7 +100,7 @@ test('continue_on_error on the failed step lets the next one run', async () => {
   expect(h.store.getJob('c2')!.status).toBe('succeeded');
 });
 
-test('two mutating jobs never overlap on one node; a read-only one runs beside them; other nodes are free', async () => {
+test('two mutating jobs never overlap on a node; a read-only one runs beside them; other nodes are free', async () => {
   const h = harness(10);
   h.store.createJobs([
     newJob({ id: 'm1', mutating: true }),
@@ -166,7 +166,7 @@ test('the audit log is append-only', () => {
 });
 
 describe('guards in the queue', () => {
-  test('a mutating job that waits for its node lock longer than the bound is skipped node_busy and reported', async () => {
+  test('a mutating job waiting for its node lock past the bound is skipped node_busy and reported', async () => {
     const store = openSqliteStore(':memory:');
     const reported: Result[] = [];
     const suppressed: string[] = [];
@@ -213,7 +213,7 @@ describe('guards in the queue', () => {
     expect(h.store.getJob('l2')!.status).toBe('succeeded');
   });
 
-  test('the end of an automatic rule run is reported once: at the failed step that stops it, or at the last step', async () => {
+  test("an automatic rule run's end is reported once: at the failed step that stops it, or the last step", async () => {
     const store = openSqliteStore(':memory:');
     const ends: [string, boolean][] = [];
     const outcomes: Record<string, JobStatus> = { f1: 'failed', k1: 'failed' };

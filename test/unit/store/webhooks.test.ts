@@ -160,7 +160,7 @@ test('retention settings: RUNE_WEBHOOK_RETENTION and _COUNT, with defaults and c
   );
 });
 
-test('a real server records each notification, prunes at start, and records none with RUNE_WEBHOOK_RETENTION_COUNT=0', async () => {
+test('a real server records each notification, prunes at start, none with RUNE_WEBHOOK_RETENTION_COUNT=0', async () => {
   const config = join(dir, 'rules.yaml');
   writeFileSync(
     config,

@@ -112,7 +112,7 @@ describe('real Alertmanager payloads', () => {
     ]);
   });
 
-  test('pre-v4 payload (no version, no groupKey, empty fingerprints) is accepted with warnings and computed fingerprints', () => {
+  test('pre-v4 payload (no version, groupKey; empty fingerprints): accepted, warnings, computed fingerprints', () => {
     const { value, warnings } = ok(parseAlertmanagerPayload(fixtureJson(PRE_V4)));
     expect(value.version).toBeNull();
     expect(value.groupKey).toBeNull();

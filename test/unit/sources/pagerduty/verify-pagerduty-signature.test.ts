@@ -63,7 +63,7 @@ describe('raw bytes', () => {
     expect(verifyPagerDutySignature(tampered, TRIGGERED_SIG, [ALDAVIVA])).toEqual(NO_MATCH);
   });
 
-  test('the same JSON re-serialized (pretty-printed, or with a trailing newline) fails: only the raw bytes count', () => {
+  test('the same JSON re-serialized (pretty-printed, or a trailing newline) fails: only the raw bytes count', () => {
     const pretty = Buffer.from(JSON.stringify(fixtureJson(TRIGGERED), null, 2));
     expect(verifyPagerDutySignature(pretty, TRIGGERED_SIG, [ALDAVIVA])).toEqual(NO_MATCH);
     const newline = Buffer.concat([fixtureBytes(TRIGGERED), Buffer.from('\n')]);
