@@ -199,7 +199,8 @@ function replay(): void {
             const missing = pkgs.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
             if (missing.length)
               throw new Error(
-                `${where}: the image installs ${missing.join(', ')}, which this host lacks (apt-get install ${missing.join(' ')})`,
+                `${where}: the image installs ${missing.join(', ')}, which this host lacks ` +
+                  `(apt-get install ${missing.join(' ')})`,
               );
             break;
           }

@@ -269,7 +269,8 @@ rules:
     expect(runLog(log).map((l) => l.event)).toEqual(['start', 'finish']);
     const db = new Database(join(scratch, 'term.db'), { readonly: true });
     try {
-      expect(db.prepare('SELECT status FROM jobs').all()).toEqual([{ status: 'succeeded' }]); // the late alert was not stored
+      // the late alert was not stored
+      expect(db.prepare('SELECT status FROM jobs').all()).toEqual([{ status: 'succeeded' }]);
     } finally {
       db.close();
     }
@@ -679,7 +680,8 @@ describe('the database disk is full', () => {
     const retried = await post(); // Alertmanager's retry
     expect(retried.status).toBe(202);
     const accepted = (await retried.json()) as { jobs: string[]; duplicates: string[] };
-    expect(accepted).toMatchObject({ jobs: [expect.any(String)], duplicates: [] }); // the failed attempt left no dedup key behind
+    // the failed attempt left no dedup key behind
+    expect(accepted).toMatchObject({ jobs: [expect.any(String)], duplicates: [] });
     const job = await waitFor(() => s.store.getJob(accepted.jobs[0] as string)?.result, 'the job to run');
     expect(job.status).toBe('succeeded');
   });

@@ -25,7 +25,10 @@ let dir: string;
 let s: RunningServer;
 let pd: FakePagerDuty;
 
-/** The documented v2 message (fixture), as a Custom Incident Action sends it: event incident.custom, a custom_log_entry with the clicking user. */
+/**
+ * The documented v2 message (fixture), as a Custom Incident Action sends it: event incident.custom,
+ * a custom_log_entry with the clicking user.
+ */
 function customAction(o: { incidentId?: string; id?: string } = {}): Record<string, any> {
   const doc = fixtureJson('pagerduty/docs-webhook-v2-incident.trigger.developer-docs.json');
   const m = doc.messages[0];

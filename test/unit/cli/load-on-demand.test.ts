@@ -24,7 +24,9 @@ const loaded = () => [...new Set(Object.keys(require.cache).flatMap((f) => {
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f);
   return m ? [m[1]] : [];
 }))];
-const files = () => Object.keys(require.cache).filter((f) => f.includes('node_modules')).map((f) => f.split('node_modules/').pop());
+const files = () => Object.keys(require.cache)
+  .filter((f) => f.includes('node_modules'))
+  .map((f) => f.split('node_modules/').pop());
 const report = (code, out) => process.stdout.write(JSON.stringify({ code, out, loaded: loaded(), files: files() }));
 if (packages) { for (const p of packages) require(require.resolve(p, { paths: [root] })); report(0, ''); }
 else {

@@ -250,7 +250,8 @@ describe('signing in', () => {
   test('pages carry the security headers and are not cached', async () => {
     const res = await get(`/jobs/${noopJob.id}`, viewer);
     expect(res.headers['content-security-policy']).toBe(
-      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; style-src 'self'; img-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
