@@ -199,7 +199,8 @@ function replay(): void {
             const missing = pkgs.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
             if (missing.length)
               throw new Error(
-                `${where}: the image installs ${missing.join(', ')}, which this host lacks (apt-get install ${missing.join(' ')})`,
+                `${where}: the image installs ${missing.join(', ')}, which this host lacks ` +
+                  `(apt-get install ${missing.join(' ')})`,
               );
             break;
           }
@@ -267,7 +268,7 @@ afterAll(async () => {
 });
 
 describe('the Dockerfile, replayed step by step', () => {
-  test('is multi-stage; the runtime stage holds production dependencies only, the compiled code, plugins and rules', () => {
+  test('is multi-stage; the runtime stage holds only production deps, the compiled code, plugins and rules', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(steps.filter((s) => s.op === 'FROM').every((s) => /^node:20[-\w.]*slim\b/.test(s.args))).toBe(true);
     const app = join(final.root, 'app');
@@ -284,7 +285,7 @@ describe('the Dockerfile, replayed step by step', () => {
     expect(existsSync(join(final.env.RUNE_PLUGINS_DIR!, 'restart-docker.sh'))).toBe(true);
   });
 
-  test('declares what docs/architecture.md asks: non-root user, 0.0.0.0:9095, volumes for data, rules, plugins and keys, a health check', () => {
+  test('meets docs/architecture.md: non-root user, 0.0.0.0:9095, data/rules/plugins/keys volumes, health check', () => {
     expect(final.user).toBe('node');
     expect(final.env.RUNE_LISTEN).toBe('0.0.0.0:9095');
     expect(final.env.NODE_OPTIONS).toBe('--max-semi-space-size=2');
@@ -299,7 +300,7 @@ describe('the Dockerfile, replayed step by step', () => {
     expect(statSync(final.env.RUNE_DB!.replace(/\/[^/]+$/, '')).uid).toBe(IMAGE_USERS.node!.uid);
   });
 
-  test("the image's command starts the server as the image's user: /-/healthy and /-/ready answer, the HEALTHCHECK passes, SIGTERM exits 0", async () => {
+  test('CMD serves as the image user: /-/healthy, /-/ready answer, HEALTHCHECK passes, SIGTERM exits 0', async () => {
     const port = await freePort();
     const user = IMAGE_USERS[final.user ?? ''];
     if (!user) throw new Error(`USER ${final.user}: unknown uid`);

@@ -9,5 +9,6 @@ export function tokenLine(
   token: string,
   scope: { actions?: string[]; nodes?: string[] } = {},
 ): string {
-  return `${formatTokenLine({ name, role, hash: hashToken(token), actions: scope.actions ?? null, nodes: scope.nodes ?? null })}\n`;
+  const hash = hashToken(token);
+  return `${formatTokenLine({ name, role, hash, actions: scope.actions ?? null, nodes: scope.nodes ?? null })}\n`;
 }

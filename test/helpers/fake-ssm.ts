@@ -122,8 +122,10 @@ export async function startFakeSsm(opts: { root: string; region?: string }): Pro
       inv.stderr = Buffer.concat(err).toString('utf8');
       const rc = code ?? -1;
       // The agent appends this to stderr on a non-zero exit (docs/protocols.md §4.3, observed).
-      if (rc !== 0)
-        inv.stderr += `${inv.stderr === '' || inv.stderr.endsWith('\n') ? '' : '\n'}failed to run commands: exit status ${rc}`;
+      if (rc !== 0) {
+        const sep = inv.stderr === '' || inv.stderr.endsWith('\n') ? '' : '\n';
+        inv.stderr += `${sep}failed to run commands: exit status ${rc}`;
+      }
       finish(inv, rc === 0 ? 'Success' : 'Failed', rc === 0 ? 'Success' : 'Failed', rc);
     });
   }

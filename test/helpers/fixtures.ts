@@ -12,7 +12,7 @@ export function fixtureBytes(relPath: string): Buffer {
   return readFileSync(join(FIXTURES, relPath));
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- payloads are read field by field in tests
+// `any` by default: payloads are read field by field in tests.
 export function fixtureJson<T = any>(relPath: string): T {
   return JSON.parse(fixtureBytes(relPath).toString('utf8')) as T;
 }

@@ -31,7 +31,9 @@ const tokensText = () =>
   tokenLine('otto', 'operator', TOKENS.operator) +
   tokenLine('ada', 'admin', TOKENS.admin) +
   tokenLine('sam', 'operator', TOKENS.scoped, { actions: ['echo'], nodes: ['web-*'] });
-const config = `${LOCAL_NODES}rules:\n  - name: web-echo\n    matchers: ['alertname="WebDown"']\n    node: "{{ labels.nodename }}"\n    steps: [{action: echo}]\n`;
+const config =
+  `${LOCAL_NODES}rules:\n  - name: web-echo\n    matchers: ['alertname="WebDown"']\n` +
+  `    node: "{{ labels.nodename }}"\n    steps: [{action: echo}]\n`;
 
 beforeAll(() => {
   dir = makeTempDir('access');
@@ -256,7 +258,7 @@ describe('failed authentication is rate limited per address', () => {
 });
 
 describe('cancel', () => {
-  test('a queued job is cancelled and reported; a running one is 409 JOB_RUNNING; a finished one 409 JOB_FINISHED', async () => {
+  test('queued job: cancelled and reported; running: 409 JOB_RUNNING; finished: 409 JOB_FINISHED', async () => {
     const s = await start('cancel', { concurrency: 1 });
     try {
       const run = (node: string) =>
@@ -317,7 +319,7 @@ describe('cancel', () => {
     }
   });
 
-  test('"force": true stops a running mutating job: 202 cancelling, then cancelled with the reason, audited', async () => {
+  test('"force": true stops a running mutating job: 202 cancelling, then cancelled with reason, audited', async () => {
     const s = await start('cancel-force', { concurrency: 1 });
     try {
       const id = (
@@ -461,7 +463,8 @@ describe('tokens file', () => {
         expect.stringMatching(new RegExp(`^${file}:2: not a token line .*rune tokens add`)),
       ]);
       expect(JSON.stringify(bad.body)).not.toContain('rune_plaintext-secret');
-      expect((await httpCall(s.url, 'GET', '/api/v1/jobs', { token: TOKENS.operator })).status).toBe(200); // old tokens serve
+      // old tokens serve
+      expect((await httpCall(s.url, 'GET', '/api/v1/jobs', { token: TOKENS.operator })).status).toBe(200);
 
       writeFileSync(file, tokenLine('ada', 'admin', TOKENS.admin) + tokenLine('vera', 'viewer', TOKENS.viewer));
       expect(s.reload()).toEqual({ ok: true, problems: [] }); // what SIGHUP calls

@@ -126,7 +126,7 @@ async function signedInPage(token: string, path: string): Promise<Page> {
   return page;
 }
 
-test('an operator signs in, opens the finished job, presses Re-run, confirms, and sees the new job succeed', async () => {
+test('an operator signs in, opens the finished job, presses Re-run, confirms, sees the new job succeed', async () => {
   expect(finished.status).toBe('succeeded');
   const page = await signedInPage('operator-token-browser', `/jobs/${finished.id}`);
   await expect(page.locator('h1 .status').textContent()).resolves.toBe('succeeded');

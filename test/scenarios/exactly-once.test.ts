@@ -71,7 +71,7 @@ function post(agent: Agent, port: number, body: Buffer): Promise<StormAnswer> {
   });
 }
 
-test(`a storm of ${NOTIFICATIONS} notifications (80% re-sends, flapping alerts) makes exactly one job per rule and episode`, async () => {
+test(`${NOTIFICATIONS} notifications (80% re-sends, flapping): exactly one job per rule and episode`, async () => {
   const storm = generateStorm({ seed: 42, notifications: NOTIFICATIONS, duplicates: 0.8 });
   // The workload is what the test means it to be.
   expect(storm.stats.resends / storm.stats.notifications).toBeGreaterThan(0.75);

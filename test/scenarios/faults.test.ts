@@ -150,7 +150,7 @@ rules:
       await fetch(`http://127.0.0.1:${port}/api/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
     ).json() as Promise<Record<string, any>>;
 
-  test('kill -9 during a mutating run, then restart: interrupted and not re-run, the queued job runs once, the repeat is a duplicate', async () => {
+  test('kill -9 mid mutating run, restart: interrupted, not re-run; queued job runs once; repeat deduped', async () => {
     const log = runLogFor('kill9');
     writeFileSync(join(scratch, 'kill9.yaml'), rules(log));
     // Two alerts for the same node: both mutating, so the second waits behind the node lock.
@@ -269,13 +269,14 @@ rules:
     expect(runLog(log).map((l) => l.event)).toEqual(['start', 'finish']);
     const db = new Database(join(scratch, 'term.db'), { readonly: true });
     try {
-      expect(db.prepare('SELECT status FROM jobs').all()).toEqual([{ status: 'succeeded' }]); // the late alert was not stored
+      // the late alert was not stored
+      expect(db.prepare('SELECT status FROM jobs').all()).toEqual([{ status: 'succeeded' }]);
     } finally {
       db.close();
     }
   }, 30_000);
 
-  test('SIGTERM with a job running past --shutdown-grace: exit 0 at the bound, the job recorded interrupted', async () => {
+  test('SIGTERM with a job running past --shutdown-grace: exit 0 at the bound, job recorded interrupted', async () => {
     const log = runLogFor('grace');
     writeFileSync(join(scratch, 'grace.yaml'), rules(log));
     const port = await freePort();
@@ -328,7 +329,7 @@ describe('SSH faults in the middle of a fleet run (rune run)', () => {
     await b?.stop(); // also when the test killed its daemon
   });
 
-  test('a killed sshd, a changed host key and a silent address each fail on their own node with their code; the others succeed', async () => {
+  test('killed sshd, changed host key, silent address: each fails its node with its code; others succeed', async () => {
     const shared = join(scratch, 'fleet');
     mkdirSync(shared, { mode: 0o1777 });
     chmodSync(shared, 0o1777); // the remote user writes the run log here
@@ -514,7 +515,7 @@ rules:
     expect(posts[2]!.at - posts[1]!.at).toBeGreaterThanOrEqual(950); // the 429's ratelimit-reset was honoured
   });
 
-  test('a permanent 400 is not retried and shows on the job as a failed delivery; the job itself succeeded', async () => {
+  test('a permanent 400 is not retried, shows on the job as a failed delivery; the job itself succeeded', async () => {
     const job = await delivered(await fire('bad'));
     expect(job.status).toBe('succeeded');
     expect(job.deliveries).toEqual([
@@ -653,7 +654,7 @@ describe('the database disk is full', () => {
     return filler;
   }
 
-  test('webhooks answer 5xx (never 202 for what was not stored), health stays up, and the same alert is stored once space is back', async () => {
+  test('webhooks 5xx (never 202 if not stored), health stays up, the alert is stored once space is back', async () => {
     const body = alertmanagerPayload('g-disk', [
       { labels: { alertname: 'DiskTest' }, fingerprint: '00000000000000d1' },
     ]);
@@ -679,7 +680,8 @@ describe('the database disk is full', () => {
     const retried = await post(); // Alertmanager's retry
     expect(retried.status).toBe(202);
     const accepted = (await retried.json()) as { jobs: string[]; duplicates: string[] };
-    expect(accepted).toMatchObject({ jobs: [expect.any(String)], duplicates: [] }); // the failed attempt left no dedup key behind
+    // the failed attempt left no dedup key behind
+    expect(accepted).toMatchObject({ jobs: [expect.any(String)], duplicates: [] });
     const job = await waitFor(() => s.store.getJob(accepted.jobs[0] as string)?.result, 'the job to run');
     expect(job.status).toBe('succeeded');
   });

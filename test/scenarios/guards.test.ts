@@ -34,7 +34,10 @@ beforeAll(async () => {
   // A read-only plugin that would run for a minute: records its pid, then sleeps.
   writeFileSync(
     join(plugins, 'inspect.sh'),
-    `#!/usr/bin/env bash\n# ---\n# name: inspect\n# version: 1.0.0\n# description: Test fixture; read-only, runs 60 s\n# mutating: false\n# timeout: 120s\n# ---\ncat >/dev/null\necho $$ >> ${join(dir, 'inspect.pids')}\nsleep 60 & wait\necho '{"status":"ok","summary":"inspected","data":{}}'\n`,
+    `#!/usr/bin/env bash\n# ---\n# name: inspect\n# version: 1.0.0\n` +
+      `# description: Test fixture; read-only, runs 60 s\n# mutating: false\n# timeout: 120s\n# ---\ncat >/dev/null\n` +
+      `echo $$ >> ${join(dir, 'inspect.pids')}\nsleep 60 & wait\n` +
+      `echo '{"status":"ok","summary":"inspected","data":{}}'\n`,
   );
   chmodSync(join(plugins, 'inspect.sh'), 0o755);
   // The incident each alert group's notes go to (Alertmanager's PagerDuty receiver keys it, §1.5).
@@ -149,10 +152,12 @@ describe('cooldown, budget and blast radius (dry run)', () => {
   beforeAll(async () => {
     s = await start(
       'windows',
-      `  - {name: cool, matchers: ['alertname="Cool"'], node: "{{ labels.nodename }}", steps: [{action: echo}], cooldown: 1h}
-  - {name: budget, matchers: ['alertname="Budget"'], node: "{{ labels.nodename }}", steps: [{action: echo}, {action: echo}], budget: {max_runs: 1, per: 1h}}
-  - {name: blast, matchers: ['alertname="Blast"'], node: "{{ labels.nodename }}", steps: [{action: echo}], blast_radius: {max_nodes: 2, per: 1h}}
-`,
+      `  - {name: cool, matchers: ['alertname="Cool"'], node: "{{ labels.nodename }}", steps: [{action: echo}],` +
+        ` cooldown: 1h}\n` +
+        `  - {name: budget, matchers: ['alertname="Budget"'], node: "{{ labels.nodename }}",` +
+        ` steps: [{action: echo}, {action: echo}], budget: {max_runs: 1, per: 1h}}\n` +
+        `  - {name: blast, matchers: ['alertname="Blast"'], node: "{{ labels.nodename }}", steps: [{action: echo}],` +
+        ` blast_radius: {max_nodes: 2, per: 1h}}\n`,
       { dryRun: true },
     );
   });
@@ -231,9 +236,10 @@ describe('cooldown, budget and blast radius (dry run)', () => {
 });
 
 describe('pause switch', () => {
-  const rules = `  - {name: pausable, matchers: ['alertname="P"'], node: "{{ labels.nodename }}", steps: [{action: echo}]}\n`;
+  const nodeField = 'node: "{{ labels.nodename }}"';
+  const rules = `  - {name: pausable, matchers: ['alertname="P"'], ${nodeField}, steps: [{action: echo}]}\n`;
 
-  test('rune pause stops automatic runs, shows in /-/ready, refuses manual runs without while_paused, survives a restart; rune resume lifts it', async () => {
+  test('pause: no auto runs, in /-/ready, manual runs need while_paused, survives restart; resume lifts', async () => {
     let s = await start('pause', rules, { dryRun: true });
     try {
       const paused = await cli(['pause', '--url', s.url, '--reason', 'db migration']);
@@ -301,7 +307,8 @@ describe('pause switch', () => {
 
 describe('circuit breaker', () => {
   const flaky = (action: string) =>
-    `  - {name: flaky, matchers: ['alertname="Flaky"'], node: "{{ labels.nodename }}", steps: [{action: ${action}}], notify: [pagerduty], breaker: {failures: 2, probe_after: 1s}}\n`;
+    `  - {name: flaky, matchers: ['alertname="Flaky"'], node: "{{ labels.nodename }}", steps: [{action: ${action}}],` +
+    ` notify: [pagerduty], breaker: {failures: 2, probe_after: 1s}}\n`;
   let s: RunningServer;
   beforeAll(async () => {
     s = await start('breaker', flaky('fail'));
@@ -327,7 +334,7 @@ describe('circuit breaker', () => {
     expect((await guardsOf(s)).breakers).toEqual([]);
   });
 
-  test('opens after K failed runs (note on the incident), skips with breaker_open, closes by the operator, and after a re-open a successful probe closes it', async () => {
+  test('opens after K fails (noted), skips breaker_open, operator closes; re-opened, good probe closes', async () => {
     await runTo('failed');
     expect((await guardsOf(s)).breakers).toEqual([
       expect.objectContaining({ rule: 'flaky', state: 'closed', failures: 1 }),
@@ -411,9 +418,9 @@ describe('per-node lock bound and resolve', () => {
   test("a resolve cancels that alert's queued run; other alerts' runs are untouched", async () => {
     const s = await start(
       'resolve',
-      `  - {name: slow, matchers: ['alertname="Slow"'], node: "{{ labels.nodename }}", steps: [{action: slow}]}
-  - {name: check, matchers: ['alertname="Check"'], node: "{{ labels.nodename }}", steps: [{action: echo}, {action: echo}]}
-`,
+      `  - {name: slow, matchers: ['alertname="Slow"'], node: "{{ labels.nodename }}", steps: [{action: slow}]}\n` +
+        `  - {name: check, matchers: ['alertname="Check"'], node: "{{ labels.nodename }}",` +
+        ` steps: [{action: echo}, {action: echo}]}\n`,
       { concurrency: 1 },
     );
     try {
@@ -441,13 +448,15 @@ describe('per-node lock bound and resolve', () => {
     }
   });
 
-  test("cancel_running_on_resolve stops the resolved episode's running read-only step; mutating steps and other rules run on", async () => {
+  test("cancel_running_on_resolve stops only the resolved episode's running read-only step", async () => {
     const s = await start(
       'cancel-running',
-      `  - {name: inspect, matchers: ['alertname="Inspect"'], node: "{{ labels.nodename }}", cancel_running_on_resolve: true, steps: [{action: inspect}, {action: echo}], notify: [pagerduty]}
-  - {name: keep, matchers: ['alertname="Keep"'], node: "{{ labels.nodename }}", steps: [{action: inspect}]}
-  - {name: fix, matchers: ['alertname="Fix"'], node: "{{ labels.nodename }}", cancel_running_on_resolve: true, steps: [{action: slow}]}
-`,
+      `  - {name: inspect, matchers: ['alertname="Inspect"'], node: "{{ labels.nodename }}",` +
+        ` cancel_running_on_resolve: true, steps: [{action: inspect}, {action: echo}], notify: [pagerduty]}\n` +
+        `  - {name: keep, matchers: ['alertname="Keep"'], node: "{{ labels.nodename }}",` +
+        ` steps: [{action: inspect}]}\n` +
+        `  - {name: fix, matchers: ['alertname="Fix"'], node: "{{ labels.nodename }}",` +
+        ` cancel_running_on_resolve: true, steps: [{action: slow}]}\n`,
     );
     const pidsFile = join(dir, 'inspect.pids');
     rmSync(pidsFile, { force: true });

@@ -193,7 +193,7 @@ describe('HTTP bodies that are not one JSON document', () => {
     await expectRefused(amPost(Buffer.alloc(0)), 400, 'EMPTY_BODY');
   });
 
-  test('100,000 nested arrays are a quick 400, not a crash or a hang, on the webhook and the API; the process serves on', async () => {
+  test('100,000 nested arrays: a quick 400 on webhook and API, no crash or hang; the process serves on', async () => {
     const deep = (inner: string) => '['.repeat(100_000) + inner + ']'.repeat(100_000);
     const whole = await expectRefused(amPost(Buffer.from(deep(''))), 400, 'INVALID_JSON');
     expect(whole.body.error.message).toMatch(/nested too deeply/);
@@ -203,7 +203,8 @@ describe('HTTP bodies that are not one JSON document', () => {
     const text = JSON.stringify({ ...payload, extra: '@' }).replace('"@"', deep('1'));
     await expectRefused(amPost(Buffer.from(text)), 400, 'INVALID_JSON');
     // The API copies and validates params: a deep value there once hit a stack overflow (500).
-    const api = `{"action":"noop","node":"localhost","params":{"message":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}}`;
+    const deepMessage = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const api = `{"action":"noop","node":"localhost","params":{"message":${deepMessage}}}`;
     await expectRefused(
       post('/api/v1/jobs', Buffer.from(api), { Authorization: `Bearer ${API_TOKEN}` }),
       400,
@@ -281,7 +282,7 @@ describe('hostile label values', () => {
     expect(r.body.error.details.problems).toEqual(['alerts[0].labels.instance: contains a NUL character']);
   });
 
-  test('shell metacharacters and newlines in a label used as the node: UNKNOWN_NODE at validate, no node contacted', async () => {
+  test('shell metachars, newlines in a label used as node: UNKNOWN_NODE at validate, no node contacted', async () => {
     const hostile = [
       `localhost$(touch ${marker})`,
       `localhost;touch ${marker}`,
@@ -315,7 +316,8 @@ describe('hostile label values', () => {
   });
 
   test('shell metacharacters in a label used as a param stay data all the way into the plugin', async () => {
-    const note = `$(touch ${marker}) \`touch ${marker}\`; touch ${marker} | touch ${marker} && '"{{ labels.instance }}' \\ *`;
+    const touch = `touch ${marker}`;
+    const note = `$(${touch}) \`${touch}\`; ${touch} | ${touch} && '"{{ labels.instance }}' \\ *`;
     const r = await amPost(
       alertmanagerPayload('{}:{alertname="HostileParam"}', [alert('HostileParam', { note, instance: 'web-1' })]),
     );
@@ -428,7 +430,8 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
   test('custom tags (!!js/function, !!python/object) are refused', async () => {
     await expectConfigRefused(
       'js-function-tag.yaml',
-      `rules:\n  - name: x\n    matchers: !!js/function "function () { require('child_process').execSync('touch ${marker}') }"\n    steps: [{action: noop}]\n`,
+      `rules:\n  - name: x\n    matchers: !!js/function ` +
+        `"function () { require('child_process').execSync('touch ${marker}') }"\n    steps: [{action: noop}]\n`,
       3,
       /tag/i,
     );
@@ -442,7 +445,9 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
 
   test('a matcher regex with catastrophic backtracking is refused at load time', async () => {
     for (const re of ['(a+)+$', '(a|aa)*b', '(.*a){12}', '.*a.*a.*a.*']) {
-      const yaml = `rules:\n  - name: slow\n    matchers:\n      - 'alertname="X"'\n      - 'instance=~"${re}"'\n    steps: [{action: noop}]\n`;
+      const yaml =
+        `rules:\n  - name: slow\n    matchers:\n      - 'alertname="X"'\n      - 'instance=~"${re}"'\n` +
+        `    steps: [{action: noop}]\n`;
       await expectConfigRefused('catastrophic-regex.yaml', yaml, 5, /regex refused/);
     }
   });
@@ -495,7 +500,8 @@ describe('rules.yaml that attacks the loader (rune rules check, rune run, reload
     const original = readFileSync(config, 'utf8');
     try {
       for (const bad of [
-        'a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
+        'a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n' +
+          'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n',
         `${original}rules: []\n`,
         `${original.replace('\'alertname="HostileNode"\'', '\'instance=~"(a+)+"\'')}`,
       ]) {

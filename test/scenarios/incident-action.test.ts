@@ -25,7 +25,10 @@ let dir: string;
 let s: RunningServer;
 let pd: FakePagerDuty;
 
-/** The documented v2 message (fixture), as a Custom Incident Action sends it: event incident.custom, a custom_log_entry with the clicking user. */
+/**
+ * The documented v2 message (fixture), as a Custom Incident Action sends it: event incident.custom,
+ * a custom_log_entry with the clicking user.
+ */
 function customAction(o: { incidentId?: string; id?: string } = {}): Record<string, any> {
   const doc = fixtureJson('pagerduty/docs-webhook-v2-incident.trigger.developer-docs.json');
   const m = doc.messages[0];
@@ -125,7 +128,7 @@ afterAll(async () => {
 });
 
 describe('POST /webhooks/pagerduty/incident-action', () => {
-  test("the documented v2 payload runs the matching rule on the incident's host, as the token and the clicking user; notes land on the incident", async () => {
+  test("docs v2 payload runs the rule on the incident's host as token + clicking user; notes on incident", async () => {
     const t0 = Date.now();
     const r = await post({ webhookId: 'w-rules-1' });
     expect(Date.now() - t0).toBeLessThan(5000); // PagerDuty wants an answer within 16 s (§2.5)
@@ -182,7 +185,7 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     expect(s.store.listJobs({ limit: 500 })).toHaveLength(before);
   });
 
-  test("?action= runs that action on the node of the incident's alert; &node= overrides it without a look-up (bearer auth)", async () => {
+  test("?action= runs on the incident alert's node; &node= overrides it without a look-up (bearer auth)", async () => {
     const r = await post({ query: '?action=echo', auth: `Bearer ${EXT_TOKEN}` });
     expect(r.status).toBe(202);
     const job = await waitFor(
@@ -229,7 +232,7 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     });
   });
 
-  test('clear 4xx: malformed envelopes, unknown action, missing labels or node; other v2 events are ignored', async () => {
+  test('clear 4xx: malformed envelopes, unknown action, missing labels or node; other v2 events ignored', async () => {
     const notJson = await httpCall(s.url, 'POST', PATH, {
       rawBody: Buffer.from('{"messages": ['),
       authorization: basic(EXT_TOKEN),

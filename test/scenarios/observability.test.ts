@@ -24,7 +24,8 @@ import { waitFor } from '../helpers/wait-for';
 // Every secret RUNE can be configured with, each distinctive so a leak is unmistakable.
 const AM_TOKEN = 'am-webhook-token-7f3a9c1e5b';
 const API_TOKEN = 'api-token-operator-4d8e2b6a0c';
-const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz'; // docs/protocols.md §2.3: signs the ping fixture
+// docs/protocols.md §2.3: signs the ping fixture
+const PD_SECRET = 'HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz';
 const PD_OLD_SECRET = 'pd-old-rotation-secret-93e1c7';
 const PD_REST_TOKEN = 'u+pd-rest-token-Zx81Qw27';
 const SLACK_PATH = '/services/T0RUNE/B0RUNE/slackSecretPart5e7d1';
@@ -120,7 +121,8 @@ rules:
     (await post('/webhooks/alertmanager', { Authorization: `Basic ${basic}` }, alertmanagerPayload('g', []))).status,
   ).toBe(401);
   expect((await api('/api/v1/pause', API_TOKEN.replace('operator', 'operat0r'))).status).toBe(401);
-  const wrongSig = `v1=${createHmac('sha256', PD_SECRET.slice(1)).update(fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json')).digest('hex')}`;
+  const pingBytes = fixtureBytes('pagerduty/webhook-v3-pagey.ping.aldaviva-real-signed.json');
+  const wrongSig = `v1=${createHmac('sha256', PD_SECRET.slice(1)).update(pingBytes).digest('hex')}`;
   expect(
     (
       await post(
@@ -207,7 +209,8 @@ function sample(name: string, labels: Record<string, string> = {}): number | und
 
 describe('GET /metrics after the scripted run', () => {
   test('webhooks by source and outcome', () => {
-    expect(sample('rune_webhooks_received_total', { source: 'alertmanager', outcome: 'accepted' })).toBe(4); // ok, bad, bad again, ok while paused
+    // ok, bad, bad again, ok while paused
+    expect(sample('rune_webhooks_received_total', { source: 'alertmanager', outcome: 'accepted' })).toBe(4);
     expect(sample('rune_webhooks_received_total', { source: 'alertmanager', outcome: 'duplicate' })).toBe(1);
     expect(sample('rune_webhooks_received_total', { source: 'alertmanager', outcome: 'unauthorized' })).toBe(2);
     expect(sample('rune_webhooks_received_total', { source: 'alertmanager', outcome: 'bad_request' })).toBe(1);
@@ -257,7 +260,7 @@ describe('GET /metrics after the scripted run', () => {
     expect(metricsText).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
   });
 
-  test('every rune_ metric that examples/prometheus-rules.yaml uses exists in /metrics (the alerts cannot drift from the code)', () => {
+  test('each rune_ metric examples/prometheus-rules.yaml uses is in /metrics (alerts cannot drift from code)', () => {
     const doc = parse(readFileSync(join(ROOT, 'examples', 'prometheus-rules.yaml'), 'utf8')) as {
       groups: { rules: { alert?: string; expr: string }[] }[];
     };

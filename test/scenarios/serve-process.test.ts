@@ -18,7 +18,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => removeTempDir(scratch));
 
-test('README: serve the shipped rules, feed the example alert, watch the job run on localhost; SIGHUP and SIGTERM', async () => {
+test('README: serve shipped rules, feed the example alert, see the job run on localhost; SIGHUP, SIGTERM', async () => {
   const port = await freePort();
   const config = join(scratch, 'rules.yaml');
   copyFileSync(join(ROOT, 'rules.yaml'), config);

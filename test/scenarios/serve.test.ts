@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import request from 'supertest';
 import { alertmanagerIncidentKey } from '../../src/reporters/alertmanager-incident-key';
 import type { RunningServer } from '../../src/server/start-server';
@@ -125,7 +126,7 @@ describe('Alertmanager webhook', () => {
     await s?.close(5000);
   });
 
-  test('the captured firing alert runs the rule steps in order on the node, and a note lands on the incident', async () => {
+  test('the captured firing alert runs the rule steps in order on the node; a note lands on the incident', async () => {
     const r = await amPost(s, fixtureBytes('alertmanager/captured-am0.25-webhook-firing-1alert.json'));
     expect(r.status).toBe(202);
     expect(r.body.jobs).toHaveLength(2);
@@ -312,7 +313,7 @@ describe('PagerDuty webhook', () => {
     expect(r.body.error.code).toBe('BAD_SIGNATURE');
   });
 
-  test('incident.triggered: the host comes from the incident alerts; the same X-Webhook-Id again is a duplicate', async () => {
+  test('incident.triggered: host from the incident alerts; the same X-Webhook-Id again is a duplicate', async () => {
     const body = fixtureBytes('pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json');
     const incidentId = JSON.parse(body.toString()).event.data.id as string;
     const details = fixtureJson('alertmanager/captured-am0.25-to-pagerduty-events-v2-trigger.json').payload
@@ -347,7 +348,7 @@ describe('PagerDuty webhook', () => {
 });
 
 describe('PagerDuty incident acknowledged just before a restart', () => {
-  test('the incident is kept pending with its 202 and looked up after the restart: its jobs are created once', async () => {
+  test('the incident is kept pending with its 202, looked up after restart: its jobs are created once', async () => {
     const body = fixtureBytes('pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.json');
     const incidentId = JSON.parse(body.toString()).event.data.id as string;
     const sig = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
@@ -363,7 +364,6 @@ describe('PagerDuty incident acknowledged just before a restart', () => {
     } finally {
       await first.close(5000); // RUNE stops while it is still waiting for the incident's alert
     }
-    const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'pd-pending.db'), { readonly: true });
     try {
       expect(db.prepare('SELECT key FROM pending_incidents').all()).toEqual([{ key: 'pagerduty:w-pending-1' }]);
@@ -474,7 +474,6 @@ describe('API, reload and restart', () => {
       await first.close(5000);
     }
     // Simulate a crash mid-run: mark one job running and add a queued one, straight in the database.
-    const Database = require('better-sqlite3');
     const db = new Database(join(dir, 'restart.db'));
     try {
       db.prepare("UPDATE jobs SET status = 'running', finished_at = NULL WHERE id = ?").run(a);

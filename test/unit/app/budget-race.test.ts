@@ -53,7 +53,7 @@ let dir: string;
 beforeAll(() => (dir = makeTempDir('budget')));
 afterAll(() => removeTempDir(dir));
 
-test('two concurrent notifications with a budget of 1: exactly one run is queued, the other is skipped budget', async () => {
+test('two concurrent notifications, budget of 1: exactly one run is queued, the other is skipped budget', async () => {
   const store = openSqliteStore(join(dir, 'one.db'));
   const d = deps(store);
   const [a, b] = await Promise.all([ingestAlerts([alert('fa', 'web-1')], d), ingestAlerts([alert('fb', 'web-2')], d)]);
@@ -90,7 +90,7 @@ test('two stores on one database file (two replicas) share the budget', async ()
   second.close();
 });
 
-test('pruning guard history drops only runs older than the cut, in bounded batches, and the budget still counts the recent ones', async () => {
+test('guard pruning drops only runs older than the cut, in bounded batches; budget counts recent ones', async () => {
   const store = openSqliteStore(join(dir, 'prune.db'));
   let clock = Date.parse('2024-05-01T08:00:00Z');
   const d = { ...deps(store), now: () => new Date(clock) };

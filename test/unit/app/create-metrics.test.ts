@@ -51,7 +51,8 @@ test('gauges read their sources at scrape time; breaker states map to 1 / 0.5 / 
 test('webhook outcomes from status and answer body', () => {
   expect(webhookOutcome(202, { status: 'accepted', jobs: ['j'], duplicates: [] })).toBe('accepted');
   expect(webhookOutcome(202, { status: 'accepted', jobs: [], duplicates: ['j'] })).toBe('duplicate');
-  expect(webhookOutcome(202, { status: 'accepted', jobs: [], duplicates: [] })).toBe('accepted'); // nothing matched: still accepted
+  // nothing matched: still accepted
+  expect(webhookOutcome(202, { status: 'accepted', jobs: [], duplicates: [] })).toBe('accepted');
   expect(webhookOutcome(200, { status: 'duplicate' })).toBe('duplicate');
   expect(webhookOutcome(200, { status: 'pong' })).toBe('pong');
   expect(webhookOutcome(200, { status: 'ignored' })).toBe('ignored');

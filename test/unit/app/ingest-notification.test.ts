@@ -29,7 +29,7 @@ const delivery = { actor: 'alertmanager', source: '127.0.0.1', action: 'webhook'
 let svc: TestService;
 afterEach(() => svc.stop());
 
-test('a firing alert becomes its rule steps as stored jobs, audited and recorded for replay, then run in order', async () => {
+test('a firing alert becomes its rule steps as stored jobs, audited, kept for replay, then run in order', async () => {
   svc = startTestService({ rules: RULES });
   const out = await ingestNotification(svc.ctx, [alert('firing')], delivery, { source: 'alertmanager', id: 'g1' });
   expect(out.jobs).toHaveLength(2);

@@ -21,7 +21,7 @@ function refusal(f: () => unknown): string {
   throw new Error('expected a refusal');
 }
 
-test('a manual run is planned at once: an unknown action, node or bad params is refused before anything is stored', () => {
+test('a manual run is planned at once: unknown action, node or bad params refused before anything is stored', () => {
   svc = startTestService();
   expect(refusal(() => runManually(svc.ctx, ADMIN, 'a', { action: 'nope', node: 'web-1' }))).toMatch(/^UNKNOWN_ACTION/);
   expect(refusal(() => runManually(svc.ctx, ADMIN, 'a', { action: 'echo', node: 'mail-1' }))).toMatch(/^UNKNOWN_NODE/);

@@ -18,7 +18,7 @@ test('a ping is answered pong once; the same X-Webhook-Id again is a duplicate',
   });
 });
 
-test('an incident without a PagerDuty REST token is accepted and audited, with a warning saying what is missing', () => {
+test('an incident without a PagerDuty REST token is accepted, audited, with a warning naming what is missing', () => {
   svc = startTestService();
   const out = receivePagerDutyEvent(svc.ctx, triggered(), 'w-2', '127.0.0.1');
   expect(out).toMatchObject({ status: 'accepted', warning: expect.stringMatching(/RUNE_PAGERDUTY_TOKEN/) });

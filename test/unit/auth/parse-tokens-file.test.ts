@@ -7,10 +7,12 @@ const H3 = hashToken('rune_three');
 
 describe('parseTokensFile', () => {
   test('good lines: roles, scopes, comments and blank lines', () => {
-    const text = `# RUNE API tokens\n\nalice admin ${H1}\n  grafana viewer ${H2}   \nbot.pd-ext@ops operator ${H3} actions=gather-logs,restart-docker nodes=web-*,cache-?\n`;
+    const text =
+      `# RUNE API tokens\n\nalice admin ${H1}\n  grafana viewer ${H2}   \n` +
+      `bot.pd-ext@ops operator ${H3} actions=gather-logs,restart-docker nodes=web-*,cache-?\n`;
     const { tokens, errors } = parseTokensFile(text, '/etc/rune/tokens');
     expect(errors).toEqual([]);
-    expect(tokens.map(({ hash, ...t }) => t)).toEqual([
+    expect(tokens.map(({ hash: _hash, ...t }) => t)).toEqual([
       { name: 'alice', role: 'admin', actions: null, nodes: null, line: 3 },
       { name: 'grafana', role: 'viewer', actions: null, nodes: null, line: 4 },
       {

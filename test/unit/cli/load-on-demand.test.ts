@@ -24,7 +24,9 @@ const loaded = () => [...new Set(Object.keys(require.cache).flatMap((f) => {
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f);
   return m ? [m[1]] : [];
 }))];
-const files = () => Object.keys(require.cache).filter((f) => f.includes('node_modules')).map((f) => f.split('node_modules/').pop());
+const files = () => Object.keys(require.cache)
+  .filter((f) => f.includes('node_modules'))
+  .map((f) => f.split('node_modules/').pop());
 const report = (code, out) => process.stdout.write(JSON.stringify({ code, out, loaded: loaded(), files: files() }));
 if (packages) { for (const p of packages) require(require.resolve(p, { paths: [root] })); report(0, ''); }
 else {
@@ -67,7 +69,7 @@ test('the probe sees them when they are loaded', () => {
   expect(heavyIn(probe({ packages }).loaded)).toEqual(expect.arrayContaining(packages));
 });
 
-test('rune actions lists plugins without loading ajv: params schemas are checked by the precompiled meta-schema', () => {
+test('rune actions lists plugins without loading ajv: params schemas checked by the precompiled meta-schema', () => {
   const r = probe({ argv: ['actions'] });
   expect(r.out).toContain('gather-logs');
   // Only ajv's tiny runtime helper (deep equality) that the generated meta-schema check uses.

@@ -24,7 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => removeTempDir(dir));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, read field by field by the assertions
+// Parsed JSON, read field by field by the assertions.
 type Json = Record<string, any>;
 
 const explainJson = async (file: string, extra: string[] = [], e = env) => {

@@ -140,7 +140,7 @@ afterAll(async () => {
 });
 
 describe('signing in', () => {
-  test('failed sign-ins count toward the per-address limit: 10 unknown tokens, then 429 even for a good one; other addresses are not slowed', async () => {
+  test('sign-in failures per address: 10 bad tokens, then 429 even for a good one; others not slowed', async () => {
     const from = '127.0.0.61';
     const attempt = async (token: string) => {
       const form = await httpCall(s.url, 'GET', '/login', { from });
@@ -181,7 +181,7 @@ describe('signing in', () => {
     expect(jobCount()).toBe(before);
   });
 
-  test('the session cookie is HttpOnly, SameSite=Strict, Path=/, Secure (https public URL), and the sign-in is audited', async () => {
+  test('session cookie is HttpOnly, SameSite=Strict, Path=/, Secure (https public URL); sign-in audited', async () => {
     const form = await get('/login');
     expect(form.status).toBe(200);
     expect(form.text).toContain('type="password"');
@@ -250,7 +250,8 @@ describe('signing in', () => {
   test('pages carry the security headers and are not cached', async () => {
     const res = await get(`/jobs/${noopJob.id}`, viewer);
     expect(res.headers['content-security-policy']).toBe(
-      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; style-src 'self'; img-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -277,7 +278,7 @@ describe('pages for each role', () => {
     expect(rulesPage.text).toContain('<code>alertname=&quot;DiskCheck&quot;</code>');
   });
 
-  test('Re-run shows only where the role allows: admin everywhere, the operator on its action and nodes, the viewer nowhere', async () => {
+  test('Re-run shows where the role allows: admin: all; operator: its action and nodes; viewer: none', async () => {
     const has = async (b: TestBrowser, j: Job) =>
       (await get(`/jobs/${j.id}`, b)).text.includes(`href="/jobs/${j.id}/rerun"`);
     expect([await has(admin, noopJob), await has(admin, diskJob), await has(admin, dbJob)]).toEqual([true, true, true]);
@@ -460,7 +461,7 @@ describe('Re-run', () => {
     expect(jobCount()).toBe(before);
   });
 
-  test('a valid re-run goes through the API retry path: a new job with the edited params, audited with the actor, then the new job page', async () => {
+  test('a valid re-run uses the API retry path: new job with edited params, audited with actor; its page', async () => {
     const res = await post(`/jobs/${diskJob.id}/rerun`, admin, {
       _csrf: admin.csrf,
       'p.paths': '["/tmp"]',
@@ -527,7 +528,7 @@ describe('Re-run', () => {
 });
 
 describe('Cancel', () => {
-  test('a queued job shows Cancel to whoever may run it; pressing it cancels the job, audited with the actor and reason', async () => {
+  test('a queued job shows Cancel to whoever may run it; pressing it cancels, audited with actor, reason', async () => {
     const j = storeQueued();
     expect((await get(`/jobs/${j.id}`, admin)).text).toContain(`action="/jobs/${j.id}/cancel"`);
     expect((await get(`/jobs/${j.id}`, operator)).text).toContain(`action="/jobs/${j.id}/cancel"`);
@@ -571,7 +572,7 @@ describe('--insecure-no-auth, no rules, no jobs', () => {
     removeTempDir(odir);
   });
 
-  test('opens as admin without sign-in; the cookie is not Secure on http; empty states explain what to do', async () => {
+  test('opens as admin without sign-in; cookie not Secure on http; empty states explain what to do', async () => {
     const res = await request(open.url).get('/');
     expect(res.status).toBe(200);
     expect(res.text).toContain('anonymous (--insecure-no-auth) <span class="role">admin</span>');

@@ -100,7 +100,8 @@ test('reasons say what the operator needs: who paused, when the cooldown ends, t
   expect(d({ cooldownMs: 30 * MIN }, { lastRunOnNode: NOW - 10 * MIN })).toEqual({
     admit: false,
     reason:
-      'cooldown: rule r ran on web-1 at 2024-05-01T11:50:00.000Z; cooldown 30m, next run allowed after 2024-05-01T12:20:00.000Z',
+      'cooldown: rule r ran on web-1 at 2024-05-01T11:50:00.000Z; ' +
+      'cooldown 30m, next run allowed after 2024-05-01T12:20:00.000Z',
   });
   expect(d({ budget: { maxRuns: 5, perMs: 60 * MIN } }, { runsInBudgetWindow: 5 })).toEqual({
     admit: false,
@@ -109,6 +110,7 @@ test('reasons say what the operator needs: who paused, when the cooldown ends, t
   expect(d({}, { breaker: open })).toEqual({
     admit: false,
     reason:
-      'breaker_open: rule r failed 3 runs in a row; open since 2024-05-01T11:55:00.000Z; next probe after 2024-05-01T12:10:00.000Z (or close it: rune breaker close r)',
+      'breaker_open: rule r failed 3 runs in a row; open since 2024-05-01T11:55:00.000Z; ' +
+      'next probe after 2024-05-01T12:10:00.000Z (or close it: rune breaker close r)',
   });
 });

@@ -35,7 +35,7 @@ test('the documented limits are the enforced ones: 1 and 500 are accepted, an em
   }
 });
 
-test('POST /api/v1/jobs: every problem of the body is named at once; a reason over 500 characters is refused', async () => {
+test('POST /api/v1/jobs: every problem of the body is named at once; a reason over 500 chars is refused', async () => {
   const post = (body: object) => request(app).post('/api/v1/jobs').set('content-type', 'application/json').send(body);
   const bad = await post({ action: 7, nodes: 'web-1', dry_run: 'yes' });
   expect(bad.status).toBe(400);

@@ -1,3 +1,7 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createJobQueue } from '../../../src/jobs/job-queue';
 import { skippedResult } from '../../../src/jobs/skipped-result';
 import { openSqliteStore } from '../../../src/store/sqlite-store';
@@ -96,7 +100,7 @@ test('continue_on_error on the failed step lets the next one run', async () => {
   expect(h.store.getJob('c2')!.status).toBe('succeeded');
 });
 
-test('two mutating jobs never overlap on one node; a read-only one runs beside them; other nodes are free', async () => {
+test('two mutating jobs never overlap on a node; a read-only one runs beside them; other nodes are free', async () => {
   const h = harness(10);
   h.store.createJobs([
     newJob({ id: 'm1', mutating: true }),
@@ -147,8 +151,7 @@ test('a dedup key admits one set of jobs; the second attempt returns the first j
 });
 
 test('the audit log is append-only', () => {
-  const Database = require('better-sqlite3');
-  const path = require('node:path').join(require('node:os').tmpdir(), `rune-audit-${process.pid}.db`);
+  const path = join(tmpdir(), `rune-audit-${process.pid}.db`);
   const fileStore = openSqliteStore(path);
   fileStore.audit({ at: 'now', actor: 'a', source: 's', action: 'run', target: 't', details: {} });
   expect(fileStore.listAudit(5)).toEqual([
@@ -159,11 +162,11 @@ test('the audit log is append-only', () => {
   expect(() => raw.prepare("UPDATE audit SET actor = 'mallory'").run()).toThrow(/append-only/);
   expect(() => raw.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
   raw.close();
-  require('node:fs').rmSync(path, { force: true });
+  rmSync(path, { force: true });
 });
 
 describe('guards in the queue', () => {
-  test('a mutating job that waits for its node lock longer than the bound is skipped node_busy and reported', async () => {
+  test('a mutating job waiting for its node lock past the bound is skipped node_busy and reported', async () => {
     const store = openSqliteStore(':memory:');
     const reported: Result[] = [];
     const suppressed: string[] = [];
@@ -210,7 +213,7 @@ describe('guards in the queue', () => {
     expect(h.store.getJob('l2')!.status).toBe('succeeded');
   });
 
-  test('the end of an automatic rule run is reported once: at the failed step that stops it, or at the last step', async () => {
+  test("an automatic rule run's end is reported once: at the failed step that stops it, or the last step", async () => {
     const store = openSqliteStore(':memory:');
     const ends: [string, boolean][] = [];
     const outcomes: Record<string, JobStatus> = { f1: 'failed', k1: 'failed' };

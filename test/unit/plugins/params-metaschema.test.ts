@@ -6,7 +6,7 @@ const { paramsMetaschemaSource } = require('../../../scripts/write-params-metasc
   paramsMetaschemaSource: () => string;
 };
 
-test('the committed meta-schema check is what the installed ajv generates (node scripts/write-params-metaschema.js)', () => {
+test('committed meta-schema check is what installed ajv generates (node scripts/write-params-metaschema.js)', () => {
   const committed = readFileSync(join(__dirname, '..', '..', '..', 'src', 'plugins', 'params-metaschema.generated.ts'));
   expect(committed.toString('utf8') === paramsMetaschemaSource()).toBe(true);
 });

@@ -113,7 +113,8 @@ test('400 with a PagerDuty error body: permanent at once, PD message and code in
     errors: ['human-readable error details', 'more details'],
   });
   expect(out.error).toBe(
-    'PagerDuty create note: HTTP 400: Error Message String (code 2001): human-readable error details; more details after 1 attempt',
+    'PagerDuty create note: HTTP 400: Error Message String (code 2001): ' +
+      'human-readable error details; more details after 1 attempt',
   );
   expect(waits).toEqual([]);
   expect(pd.requests).toHaveLength(1);

@@ -32,7 +32,7 @@ test('fields that can carry credentials are censored by name', async () => {
   });
 });
 
-test('a configured secret value is blanked wherever it appears: message, any field, an error, JSON-escaped', async () => {
+test('a configured secret is blanked wherever it appears: message, any field, an error, JSON-escaped', async () => {
   const { stream, out } = capture();
   const log = createLogger(stream);
   expect(redactsValues(log)).toBe(true);

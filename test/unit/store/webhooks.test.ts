@@ -86,7 +86,8 @@ test('a notification is stored with its alerts in the same transaction as its jo
   expect(stored).toEqual([
     { id: '{}:{alertname="A"}', receivedAt: '2024-05-01T10:00:01.000Z', alerts: [alert('fp'), alert('fp2')] },
   ]);
-  // The history reader also finds the jobs of that episode by its dedup key, and only while the store is open elsewhere.
+  // The history reader also finds the jobs of that episode by its dedup key, and only while the store
+  // is open elsewhere.
   const h = openHistory(path);
   expect(h.jobsForKey('k1')?.map((j) => j.id)).toEqual(['j1']);
   expect(h.jobsForKey('nope')).toBeNull();
@@ -160,11 +161,12 @@ test('retention settings: RUNE_WEBHOOK_RETENTION and _COUNT, with defaults and c
   );
 });
 
-test('a real server records each notification, prunes at start, and records none with RUNE_WEBHOOK_RETENTION_COUNT=0', async () => {
+test('a real server records each notification, prunes at start, none with RUNE_WEBHOOK_RETENTION_COUNT=0', async () => {
   const config = join(dir, 'rules.yaml');
   writeFileSync(
     config,
-    'nodes:\n  - {name: web-1, address: 10.0.1.23}\nrules:\n  - name: r\n    matchers: [\'alertname="A"\']\n    steps: [{action: noop}]\n',
+    'nodes:\n  - {name: web-1, address: 10.0.1.23}\n' +
+      'rules:\n  - name: r\n    matchers: [\'alertname="A"\']\n    steps: [{action: noop}]\n',
   );
   const path = join(dir, 'served.db');
   const boot = (extra: Record<string, string>) =>

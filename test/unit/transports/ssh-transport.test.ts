@@ -156,7 +156,7 @@ test('no credentials at all is a configuration error (exit 2) before any connect
   expect(jsonLines(r.stdout)[0]!.error.code).toBe('SSH_NO_CREDENTIALS');
 });
 
-test('a plugin past its timeout is killed on the node: RUN_TIMEOUT (exit 4), process gone, no temp file left', async () => {
+test('a plugin past its timeout is killed on the node: RUN_TIMEOUT (exit 4), process gone, no temp file', async () => {
   const pidfile = join(sshd.shared, 'forever.pid');
   const started = Date.now();
   const r = await runCli(
@@ -322,7 +322,7 @@ test('connections are reused across runs to one node', async () => {
   expect(t.poolSize()).toBe(0);
 });
 
-test('an aborted run is stopped on the node: TERM reaches the plugin, outcome cancelled with the reason, nothing left behind', async () => {
+test('an aborted run stops on the node: TERM reaches the plugin, cancelled with the reason, nothing left', async () => {
   const { createSshTransport } = await import('../../../src/transports/ssh-transport');
   const { loadRegistry } = await import('../../../src/plugins/load-registry');
   const t = createSshTransport({ keyPath: sshd.userKey, knownHostsPath: sshd.knownHosts });

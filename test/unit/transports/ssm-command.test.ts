@@ -31,7 +31,7 @@ test("SSM's instance id pattern, exactly as documented (\\w, 8 or 17 after i-, 1
   expect(() => inputLine({ instanceId: 'i-$(reboot)x', payload: '{}' })).toThrow(/not an SSM instance id/);
 });
 
-test('timeouts: executionTimeout is the plugin timeout + kill grace + margin, capped at 48 h; the delivery window is at least 30 s', () => {
+test('timeouts: executionTimeout = plugin timeout + kill grace + margin, max 48 h; delivery window >= 30 s', () => {
   expect(executionTimeoutSeconds(20_000)).toBe(30);
   expect(executionTimeoutSeconds(1)).toBe(11);
   expect(executionTimeoutSeconds(400 * 3_600_000)).toBe(172_800);
@@ -58,7 +58,7 @@ test('hostile payloads reach the command only as base64; each instance adds exac
   expect(parametersBytes(ssmParameters(commands, 1000))).toBe(fixed + added);
 });
 
-test('run by sh as the agent would: each instance reads its own input; an unknown instance and an unset variable fail clearly; nothing is left in TMPDIR', () => {
+test('run by sh as the agent: each instance reads its input; unknown instance, unset var fail; TMPDIR clean', () => {
   const tmp = makeTempDir('ssm-cmd');
   try {
     const commands = buildSsmCommands({

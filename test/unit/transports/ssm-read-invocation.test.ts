@@ -28,7 +28,7 @@ test('the in-progress fixture is "keep waiting"; so are Pending, Delayed, Cancel
   }
 });
 
-test("the failed fixture (cat /wrong/file, exit 1): exit code from ResponseCode, the agent's trailer dropped from stderr", () => {
+test("failed fixture (cat /wrong/file, exit 1): exit code from ResponseCode, agent's trailer cut from stderr", () => {
   const state = readInvocation(fixtureJson('ssm/DERIVED-get-command-invocation.failed-exit1.json'), ctx);
   expect(state).toEqual({
     kind: 'done',
@@ -102,7 +102,7 @@ test('exit 124 from the wrapper after the timeout is a time-out, as over SSH', (
   expect(state).toMatchObject({ kind: 'done', outcome: { exitCode: 124, timedOut: true, durationMs: 20_500 } });
 });
 
-test('24,000 characters of stdout or 8,000 of stderr are flagged truncated; the note names SSM, or S3 with a bucket', () => {
+test('24,000 chars of stdout or 8,000 of stderr are flagged truncated; the note names SSM, or S3 with a bucket', () => {
   const full = {
     ...base,
     Status: 'Success',

@@ -59,7 +59,7 @@ afterAll(async () => {
   removeTempDir(dir);
 });
 
-test('success: the real SDK signs the calls, the node picks its own input, temp files are gone afterwards', async () => {
+test('success: the real SDK signs the calls, the node picks its own input, temp files gone afterwards', async () => {
   const mark = fake.calls.length;
   const hostile = `it's $(touch ${dir}/pwned) \`id\` "quoted"; rm -rf /`;
   const r = await run(['echo', '--node', 'ec2-web-1', '--param', `message=${hostile}`]);
@@ -107,7 +107,7 @@ test('success: the real SDK signs the calls, the node picks its own input, temp 
   });
 });
 
-test('--node <instance id> --ssm resolves through the inventory: a literal instance_id, or a glob; unlisted ids are refused', async () => {
+test('--node <instance id> --ssm resolves via inventory: an instance_id or glob; unlisted ids refused', async () => {
   const r = await run(['echo', '--node', WEB, '--node', iid(7), '--ssm']);
   expect(r.code).toBe(0);
   expect(jsonLines(r.stdout).map((x) => [x.node, x.transport, x.status])).toEqual([
@@ -119,7 +119,7 @@ test('--node <instance id> --ssm resolves through the inventory: a literal insta
   expect(jsonLines(unknown.stdout)[0]!.error.code).toBe('UNKNOWN_NODE');
 });
 
-test('a non-zero exit is PLUGIN_FAILED with the exit code; the agent\'s "failed to run commands" line is dropped', async () => {
+test('non-zero exit: PLUGIN_FAILED with its code; the agent\'s "failed to run commands" line is dropped', async () => {
   const r = await run(['fail', '--node', 'ec2-web-1']);
   expect(r.code).toBe(1);
   const [res] = jsonLines(r.stdout);
@@ -203,7 +203,7 @@ test("the agent's Execution Timed Out is RUN_TIMEOUT (exit 4)", async () => {
   });
 });
 
-test("the wrapper's own timeout on the node also gives RUN_TIMEOUT, with executionTimeout as a backstop behind it", async () => {
+test("the wrapper's own timeout on the node also gives RUN_TIMEOUT, executionTimeout the backstop", async () => {
   const mark = fake.calls.length;
   const r = await run([
     'forever',
@@ -264,7 +264,7 @@ test('an IAM denial while polling ends the wait at once with SSM_ACCESS_DENIED (
   expect(Date.now() - started).toBeLessThan(2000);
 });
 
-test('an instance SSM does not manage fails alone (SSM_INSTANCE_UNAVAILABLE); the others in its batch still run', async () => {
+test('an instance SSM does not manage fails alone (SSM_INSTANCE_UNAVAILABLE); the rest of its batch runs', async () => {
   fake.unmanaged.add(iid(0x52));
   const nodes = [0x50, 0x51, 0x52, 0x53].map(iid);
   const r = await run(['echo', ...nodes.flatMap((n) => ['--node', n])]);
@@ -301,7 +301,7 @@ test('with an output bucket, SendCommand names it and the cut message points to 
   expect(res!.error.message).toContain('the full output is in S3 (bucket rune-ssm-output), which RUNE does not read');
 });
 
-test('a plugin and input too large for one 64 KB command fail alone with SSM_COMMAND_TOO_LARGE; nothing is sent for it', async () => {
+test('plugin + input over one 64 KB command fail alone with SSM_COMMAND_TOO_LARGE; nothing sent for it', async () => {
   const mark = fake.calls.length;
   const r = await run(['echo', '--node', iid(0x62), '--param', `message=${'x'.repeat(60_000)}`]);
   expect(r.code).toBe(2);
@@ -309,7 +309,7 @@ test('a plugin and input too large for one 64 KB command fail alone with SSM_COM
   expect(sent(mark)).toHaveLength(0);
 });
 
-test("120 nodes: 3 SendCommands of at most 50 ids with the flags' rate controls, one Result per node with its own input", async () => {
+test("120 nodes: 3 SendCommands of <= 50 ids, flags' rate controls, one Result per node with its input", async () => {
   const nodes = Array.from({ length: 120 }, (_, i) => iid(0x1000 + i));
   const mark = fake.calls.length;
   const r = await run([
@@ -401,7 +401,7 @@ test('the default transports include SSM: the real defaults reach the fake throu
   expect(fake.calls.filter((c) => c.op === 'SendCommand').pop()!.body.OutputS3BucketName).toBe('rune-out');
 });
 
-test("an alert's rule runs over SSM: the node's instance_id template is rendered from the alert, the rule's rate controls reach SendCommand", async () => {
+test('rule over SSM: instance_id template rendered from the alert; rule rate controls reach SendCommand', async () => {
   const rules = validateConfig(
     [
       'nodes:',
@@ -467,7 +467,7 @@ test("an alert's rule runs over SSM: the node's instance_id template is rendered
   expect(sent(mark)[0]!.body).toMatchObject({ InstanceIds: [iid(0x70)], MaxConcurrency: '25%', MaxErrors: '1' });
 });
 
-test("a run RUNE cancels (AbortSignal) sends CancelCommand for its instance and ends cancelled with RUNE's reason", async () => {
+test("a run RUNE cancels (AbortSignal) sends CancelCommand to its instance; cancelled with RUNE's reason", async () => {
   fake.setInstance(iid(0x80), { neverDelivered: 'forever' });
   const mark = fake.calls.length;
   const ssm = createSsmTransport(FAST);

@@ -112,7 +112,7 @@ describe('real Alertmanager payloads', () => {
     ]);
   });
 
-  test('pre-v4 payload (no version, no groupKey, empty fingerprints) is accepted with warnings and computed fingerprints', () => {
+  test('pre-v4 payload (no version, groupKey; empty fingerprints): accepted, warnings, computed fingerprints', () => {
     const { value, warnings } = ok(parseAlertmanagerPayload(fixtureJson(PRE_V4)));
     expect(value.version).toBeNull();
     expect(value.groupKey).toBeNull();
@@ -169,7 +169,8 @@ describe('lenient about what is optional or unknown', () => {
 
   test('a label named __proto__ stays an ordinary label and pollutes nothing', () => {
     const body = JSON.parse(
-      '{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"__proto__":"x","instance":"a"},"startsAt":"2026-01-01T00:00:00Z"}]}',
+      '{"version":"4","status":"firing","alerts":[{"status":"firing",' +
+        '"labels":{"__proto__":"x","instance":"a"},"startsAt":"2026-01-01T00:00:00Z"}]}',
     );
     const { value } = ok(parseAlertmanagerPayload(body));
     const labels = value.alerts[0]!.labels;

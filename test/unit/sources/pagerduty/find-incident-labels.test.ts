@@ -91,7 +91,7 @@ describe('Alertmanager through PagerDuty', () => {
     });
   });
 
-  test('details configured as docs/protocols.md §1.5 recommends win over the firing labels, which stay underneath; an empty rendered label counts as absent', async () => {
+  test('details per docs/protocols.md §1.5 beat firing labels (kept under); empty rendered labels absent', async () => {
     const event = fixtureJson(AM025_TRIGGER);
     Object.assign(event.payload.custom_details, {
       instance: '10.0.1.23:9100',
@@ -119,7 +119,7 @@ describe('Alertmanager through PagerDuty', () => {
     expect((await findIncidentLabels('Q1', deps))?.from).toBe('body.details.firing[0].labels');
   });
 
-  test('text blob with two alerts and a multi-line annotation: only the first alert, the annotation whole', async () => {
+  test('text blob with two alerts and a multi-line annotation: only the first alert, annotation whole', async () => {
     // What Alertmanager's __text_alert_list renders for captured-am0.25-webhook-firing-2instances.json.
     const webhook = fixtureJson('alertmanager/captured-am0.25-webhook-firing-2instances.json');
     const render = (a: any) =>
@@ -181,7 +181,7 @@ describe('waiting for PagerDuty to fill the alert', () => {
     expect(sleeps).toEqual([50]);
   });
 
-  test('details present but with no host (openshift-cad sample, OpenAPI example): null at once, no waiting', async () => {
+  test('details with no host (openshift-cad sample, OpenAPI example): null at once, no waiting', async () => {
     for (const response of [
       fixtureJson('pagerduty/public-rest-incident-alerts-array.alertmanager-origin.openshift-cad.json'),
       fixtureJson('pagerduty/openapi-rest-list-incident-alerts.response.json'),

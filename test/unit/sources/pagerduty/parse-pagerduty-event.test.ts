@@ -105,7 +105,7 @@ describe('real deliveries', () => {
     });
   });
 
-  test('incident.annotated: resource_type is incident but data is a note, so it is "other" with the incident id, not the note id', () => {
+  test('incident.annotated: resource_type incident, data a note: "other" with the incident id, not the note id', () => {
     expect(parseFixture('webhook-v3-incident.annotated.aldaviva-real-signed.json')).toEqual({
       kind: 'other',
       eventId: '01FKZSYEOK0YQYTT9OZQJDS1P4',
@@ -114,7 +114,7 @@ describe('real deliveries', () => {
     });
   });
 
-  test('docs incident.priority_updated is an incident event; docs service.updated is "other" without an incident', () => {
+  test('docs incident.priority_updated is an incident event; docs service.updated is "other", no incident', () => {
     expect(parseFixture('docs-webhook-v3-incident.priority_updated.developer-docs.json')).toMatchObject({
       kind: 'incident',
       eventType: 'incident.priority_updated',
@@ -231,7 +231,7 @@ describe('hostile and broken bodies', () => {
     });
   });
 
-  test('status "weird", wrong-typed title and service are tolerated and left out (a refusal would disable the subscription)', () => {
+  test('status "weird", wrong-typed title, service: tolerated, left out (refusing would disable subscription)', () => {
     const body = triggered();
     body.event.data.status = 'weird';
     body.event.data.title = 42;

@@ -18,7 +18,8 @@ const TRIGGERED = 'pagerduty/webhook-v3-incident.triggered.aldaviva-real-signed.
 const TRIGGERED_SIG = 'v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49';
 const NO_MATCH = { ok: false, status: 401, reason: 'signature does not match any configured secret' };
 
-// go-pagerduty webhookv3/webhookv3_test.go (TestVerifySignature "valid"): a Go raw string, so these are its exact bytes.
+// go-pagerduty webhookv3/webhookv3_test.go (TestVerifySignature "valid"): a Go raw string, so these
+// are its exact bytes.
 const GO_SECRET = 'lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK';
 const GO_BODY =
   '{"event":{"id":"01BWDWL3NYY7LUFPZCC28QUCMK","event_type":"incident.priority_updated","resource_type":"incident","occurred_at":"2021-04-26T17:36:27.458Z","agent":{"html_url":"https://acme.pagerduty.com/users/PLH1HKV","id":"PLH1HKV","self":"https://api.pagerduty.com/users/PLH1HKV","summary":"Tenex Engineer","type":"user_reference"},"client":null,"data":{"id":"PGR0VU2","type":"incident","self":"https://api.pagerduty.com/incidents/PGR0VU2","html_url":"https://acme.pagerduty.com/incidents/PGR0VU2","number":2,"status":"triggered","title":"A little bump in the road","service":{"html_url":"https://acme.pagerduty.com/services/PF9KMXH","id":"PF9KMXH","self":"https://api.pagerduty.com/services/PF9KMXH","summary":"API Service","type":"service_reference"},"assignees":[{"html_url":"https://acme.pagerduty.com/users/PTUXL6G","id":"PTUXL6G","self":"https://api.pagerduty.com/users/PTUXL6G","summary":"User 123","type":"user_reference"}],"escalation_policy":{"html_url":"https://acme.pagerduty.com/escalation_policies/PUS0KTE","id":"PUS0KTE","self":"https://api.pagerduty.com/escalation_policies/PUS0KTE","summary":"Default","type":"escalation_policy_reference"},"teams":[{"html_url":"https://acme.pagerduty.com/teams/PFCVPS0","id":"PFCVPS0","self":"https://api.pagerduty.com/teams/PFCVPS0","summary":"Engineering","type":"team_reference"}],"priority":{"html_url":"https://acme.pagerduty.com/account/incident_priorities","id":"PSO75BM","self":"https://api.pagerduty.com/priorities/PSO75BM","summary":"P1","type":"priority_reference"},"urgency":"high","conference_bridge":{"conference_number":1000,"conference_url":"https://example.com"},"resolve_reason":null}}}';
@@ -63,7 +64,7 @@ describe('raw bytes', () => {
     expect(verifyPagerDutySignature(tampered, TRIGGERED_SIG, [ALDAVIVA])).toEqual(NO_MATCH);
   });
 
-  test('the same JSON re-serialized (pretty-printed, or with a trailing newline) fails: only the raw bytes count', () => {
+  test('the same JSON re-serialized (pretty-printed, or a trailing newline) fails: only the raw bytes count', () => {
     const pretty = Buffer.from(JSON.stringify(fixtureJson(TRIGGERED), null, 2));
     expect(verifyPagerDutySignature(pretty, TRIGGERED_SIG, [ALDAVIVA])).toEqual(NO_MATCH);
     const newline = Buffer.concat([fixtureBytes(TRIGGERED), Buffer.from('\n')]);
