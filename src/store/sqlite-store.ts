@@ -1,18 +1,9 @@
 import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard-state';
 import type { Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
+import { createSqliteAudit } from './sqlite-audit';
 import { openDatabase } from './sqlite-schema';
-import type {
-  AuditEntry,
-  AuditFilter,
-  AuditRecord,
-  GroupGuard,
-  GroupOutcome,
-  JobFilter,
-  JobGroup,
-  Store,
-  WebhookRecord,
-} from './store';
+import type { AuditRecord, GroupGuard, GroupOutcome, JobFilter, JobGroup, Store, WebhookRecord } from './store';
 import type { DeliveryRecord, Job, NewJob } from '../core/job';
 import { type JobRow, alertEpisode, toJob } from './job-row';
 
@@ -49,12 +40,7 @@ export function openSqliteStore(path: string): Store {
     "UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', " +
       "finished_at = ? WHERE status = 'running'",
   );
-  const insertAudit = db.prepare(
-    'INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const listAudit = db.prepare(
-    'SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?',
-  );
+  const auditLog = createSqliteAudit(db);
   const putState = db.prepare(
     'INSERT INTO guard_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
@@ -83,14 +69,7 @@ export function openSqliteStore(path: string): Store {
         if (getDedup.get(dedupKey)) return false;
         putDedup.run(dedupKey, '[]', record.at);
       }
-      insertAudit.run(
-        record.at,
-        record.actor,
-        record.source,
-        record.action,
-        record.target,
-        JSON.stringify(record.details),
-      );
+      auditLog.insert(record);
       putPending.run(pendingKey, record.at, JSON.stringify(event));
       return true;
     },
@@ -191,7 +170,7 @@ export function openSqliteStore(path: string): Store {
   const createJobGroups = db.transaction(
     (groups: JobGroup[], audits: AuditRecord[], now: string, webhooks: WebhookRecord[] = []) => {
       const results = groups.map((g) => insertGroup(g, now));
-      for (const a of audits) insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details));
+      for (const a of audits) auditLog.insert(a);
       for (const w of webhooks)
         insertWebhook.run(Date.parse(w.receivedAt), w.receivedAt, w.source, w.id, JSON.stringify(w.alerts));
       return results;
@@ -324,36 +303,10 @@ export function openSqliteStore(path: string): Store {
     setPause: (p) => void (p === null ? delState.run('pause') : putState.run('pause', JSON.stringify(p))),
     listBreakers: () => (allBreakers.all() as { state: string }[]).map((r) => JSON.parse(r.state) as BreakerState),
     updateBreaker: (rule, change) => updateBreaker(rule, change),
-    audit: (a: AuditRecord) =>
-      void insertAudit.run(a.at, a.actor, a.source, a.action, a.target, JSON.stringify(a.details)),
+    audit: (a) => auditLog.insert(a),
     pruneGuardRuns: (beforeMs, limit) => pruneRuns.run(beforeMs, limit).changes,
-    listAudit: (limit) =>
-      (listAudit.all(limit) as (Omit<AuditRecord, 'details'> & { details: string })[]).map((r) => ({
-        ...r,
-        details: JSON.parse(r.details) as Record<string, unknown>,
-      })),
-    queryAudit(f: AuditFilter): AuditEntry[] {
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      const add = (clause: string, value: string | number | undefined) => {
-        if (value === undefined) return;
-        where.push(clause);
-        args.push(value);
-      };
-      add('at >= ?', f.since);
-      add('actor = ?', f.actor);
-      add('action = ?', f.action);
-      add('seq < ?', f.before);
-      args.push(Math.min(Math.max(f.limit, 1), 1000));
-      const whereClause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const sql =
-        'SELECT seq, at, actor, source, action, target, details FROM audit ' +
-        `${whereClause} ORDER BY seq DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args) as (Omit<AuditEntry, 'details'> & { details: string })[]).map((r) => ({
-        ...r,
-        details: JSON.parse(r.details) as Record<string, unknown>,
-      }));
-    },
+    listAudit: (limit) => auditLog.list(limit),
+    queryAudit: (f) => auditLog.query(f),
     close: () => db.close(),
   };
 }

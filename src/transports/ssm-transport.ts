@@ -7,6 +7,7 @@ import {
   type SendCommandCommandInput,
 } from '@aws-sdk/client-ssm';
 import { RuneError } from '../core/errors';
+import { checkSsmConfig } from './ssm-check-config';
 import { runeErrorFromSdk, sdkErrorName } from './ssm-api-error';
 import {
   buildSsmCommands,
@@ -117,37 +118,9 @@ export function createSsmTransport(opts: SsmOptions = {}): Transport {
     void dispatch(group.runs);
   }
 
-  /** Region and credentials are resolved before anything is sent, so a missing one is a clear error. */
-  async function checkConfig(): Promise<void> {
-    const config = ssm().config;
-    try {
-      await config.region();
-    } catch (err) {
-      throw new RuneError(
-        'SSM_NO_REGION',
-        'no AWS region for SSM: set AWS_REGION, or a region in the AWS profile (AWS_PROFILE) ' +
-          `(${(err as Error).message})`,
-        {},
-        { cause: err },
-      );
-    }
-    try {
-      await config.credentials();
-    } catch (err) {
-      throw new RuneError(
-        'SSM_NO_CREDENTIALS',
-        "no AWS credentials for SSM: the SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, " +
-          'AWS_PROFILE and ~/.aws, SSO, web identity, container or instance role) ' +
-          `found none (${(err as Error).message})`,
-        {},
-        { cause: err },
-      );
-    }
-  }
-
   async function dispatch(runs: PendingRun[]): Promise<void> {
     try {
-      await checkConfig();
+      await checkSsmConfig(ssm());
     } catch (err) {
       for (const r of runs) r.reject(err);
       return;
