@@ -1,22 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { formatProblem } from '../config/read-config';
 import { validateConfig } from '../config/validate-config';
 import { loadRegistry } from '../plugins/load-registry';
 import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
 import { readSettings } from '../settings/read-settings';
 import type { CliIo } from './cli-io';
+import { readInputFile } from './read-input-file';
 
 /** `rune rules check [file]`: every problem, schema and semantics, including actions and literal params. */
 export function rulesCheckCommand(file: string | undefined, o: { plugins?: string }, io: CliIo): number {
   const settings = readSettings({ plugins: o.plugins }, io.env);
   const path = file ?? settings.configPath;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    io.stderr(`rune: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-    return 2;
-  }
+  const text = readInputFile(path, io);
+  if (text === null) return 2;
   const registry = loadRegistry(settings.pluginsDir);
   // One pass: schema, semantics and the plugins (actions, params), for every part that parsed.
   const outcome = validateConfig(text, path, [(parsed) => checkRulesAgainstRegistry(parsed, registry)]);

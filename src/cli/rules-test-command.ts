@@ -11,6 +11,7 @@ import { openHistory } from '../store/open-history';
 import { formatExplanationText, summarize, type ExplainDocument } from './format-explanation';
 import type { CliIo } from './cli-io';
 import { readDbPath, readSettings } from '../settings/read-settings';
+import { readInputFile } from './read-input-file';
 
 export interface RulesTestFlags {
   config?: string;
@@ -90,13 +91,8 @@ function ruleTests(
   io: CliIo,
   run: (c: Parameters<typeof runRuleTest>[0]) => CaseResult,
 ): number {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    io.stderr(`rune: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-    return 2;
-  }
+  const text = readInputFile(path, io);
+  if (text === null) return 2;
   const { cases, errors } = readRuleTests(text, path);
   if (errors.length > 0) {
     for (const e of errors) io.stderr(`${formatProblem(e)}\n`);
