@@ -32,11 +32,16 @@ export function createManualJob(ctx: AppContext, actor: string, request: JobRequ
   const plan = planRun({ ...request, trigger, alert, jobId: id, traceId }, rt.registry, rt.config, {
     fallbackUser: ctx.fallbackUser,
   });
+  // Stored on the node as the inventory names it (docs/safety.md, Node identity), the asked spelling beside it.
+  const node = plan.target.node;
+  const asked = request.askedNode ?? request.node;
+  const stored = { ...request, node, ...(asked !== node ? { askedNode: asked } : {}) };
+  if (asked === node) delete stored.askedNode;
   const [job] = ctx.store.createJobs([
     {
       id,
       traceId,
-      request,
+      request: stored,
       trigger,
       alert: retryOf?.alert ?? null,
       incident: fromIncident?.incident ?? retryOf?.incident ?? null,

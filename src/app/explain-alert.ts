@@ -7,6 +7,7 @@ import type { RuleGuards } from '../guards/types';
 import { alertRef } from '../core/alert-ref';
 import { episodeKey } from '../jobs/episode-key';
 import { planRun } from '../orchestrator/plan-run';
+import { canonicalNodeName } from '../orchestrator/find-node';
 import { resolveNode, type ResolveEnv } from '../orchestrator/resolve-node';
 import type { PluginRegistry } from '../plugins/load-registry';
 import type { FactsQuery } from '../store/read-guard-facts';
@@ -176,7 +177,8 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
       }
       return view;
     });
-    out.guards = explainGuards(rule.name, alert, first.node, ctx);
+    // Guards count runs on the node as the inventory names it, as the service does (docs/safety.md).
+    out.guards = explainGuards(rule.name, alert, canonicalNodeName(ctx.config, first.node), ctx);
     return out;
   });
   return {

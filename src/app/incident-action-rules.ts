@@ -74,6 +74,7 @@ export function runMatchingRules(
   };
   const chains = manualRuleJobs(matched.invocations, alert, trigger, {
     registry: rt.registry,
+    canonicalNode: rt.canonicalNode,
     now: () => ctx.now(),
     newId: () => ctx.newId(),
     newTraceId: () => ctx.newTraceId(),

@@ -105,9 +105,9 @@ export async function runIncidentAction(
       note: 'its alerts name no node.',
     });
   }
-  const target = { action, node: node as string };
+  const target = { action, node: rt.canonicalNode(node as string) };
   requireScope(ctx, actor, source, 'POST /webhooks/pagerduty/incident-action', target);
-  const request = { ...target, params: {}, dryRun: ctx.dryRun, pluginDryRun: false };
+  const request = { action, node: node as string, params: {}, dryRun: ctx.dryRun, pluginDryRun: false };
   const job = createManualJob(ctx, who, request, { fromIncident: { incident: incidentRef, notify } });
   const audit = { ...details, job_ids: [job.id] };
   recordAudit(ctx, { actor: actor.name, source }, 'incident-action', `${action} on ${target.node}`, audit);

@@ -20,6 +20,8 @@ export interface IngestDeps {
   newTraceId: () => string;
   /** `rune serve --dry-run`: every job is a RUNE dry run (plan only, no node contacted). */
   dryRun: boolean;
+  /** A rendered node's inventory name (docs/safety.md, Node identity). */
+  canonicalNode: (asked: string) => string;
   /** The rule's guards (docs/safety.md); undefined: none (a rule removed by a reload meanwhile). */
   guards: (rule: string) => RuleGuards | undefined;
 }
@@ -84,9 +86,11 @@ export async function ingestAlerts(
         newId: deps.newId,
         dryRun: deps.dryRun,
         registry: deps.registry,
+        canonicalNode: deps.canonicalNode,
       });
       const g = deps.guards(rule);
-      const node = steps[0]?.node ?? '';
+      // Guards count runs per node as the inventory names it: `box` and its address are one node.
+      const node = jobs[0]?.request.node ?? '';
       groups.push({
         jobs,
         dedupKey: episodeKey(rule, alert),

@@ -36,6 +36,7 @@ export async function ingestNotification(
     newTraceId: () => ctx.newTraceId(),
     dryRun: ctx.dryRun,
     guards: (rule: string) => rt.guards.get(rule),
+    canonicalNode: rt.canonicalNode,
   };
   const webhook = ctx.recordWebhooks ? { receivedAt: ctx.now().toISOString(), ...received, alerts } : null;
   const outcome = await ingestAlerts(

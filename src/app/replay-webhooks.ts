@@ -35,6 +35,8 @@ export function replayWebhooks(
   rules: readonly CompiledRule[],
   history: Pick<History, 'jobsForKey' | 'rulesWithJobs' | 'webhooks'>,
   window: { sinceMs: number; untilMs: number; all: boolean },
+  /** A rendered node's inventory name under the replayed rules (jobs are stored under it). */
+  canonicalNode: (asked: string) => string = (asked) => asked,
 ): { alerts: AlertReplay[]; summary: ReplayCounts } {
   const ruleNames = [...new Set([...rules.map((r) => r.name), ...history.rulesWithJobs()])];
   const seen = new Set<string>();
@@ -57,7 +59,8 @@ export function replayWebhooks(
         const jobs = history.jobsForKey(episodeKey(rule, alert));
         if (jobs && jobs.length > 0) actual.set(rule, jobs);
       }
-      const changes = compareDecisions(invocations, actual);
+      const onNodes = invocations.map((inv) => ({ ...inv, node: canonicalNode(inv.node) }));
+      const changes = compareDecisions(onNodes, actual);
       for (const c of changes) counts[c.kind]++;
       const differs = changes.some((c) => c.kind !== 'same');
       if (differs) counts.alerts_changed++;

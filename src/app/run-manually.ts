@@ -19,7 +19,9 @@ export interface ManualRunInput {
 /** A manual run by an operator: scope-checked, refused while paused unless asked, audited, queued. */
 export function runManually(ctx: AppContext, actor: Actor, source: string, input: ManualRunInput): Job {
   requireAccepting(ctx);
-  requireScope(ctx, actor, source, 'POST /api/v1/jobs', { action: input.action, node: input.node });
+  // The scope is checked on the node as the inventory names it: its address is no way around `nodes=`.
+  const node = ctx.runtime().canonicalNode(input.node);
+  requireScope(ctx, actor, source, 'POST /api/v1/jobs', { action: input.action, node });
   refuseWhilePaused(ctx, input.whilePaused === true);
   const job = createManualJob(ctx, actor.name, {
     action: input.action,

@@ -2,6 +2,7 @@ import { readConfig } from '../config/read-config';
 import type { RuneConfig } from '../config/config-types';
 import type { RuleGuards } from '../guards/types';
 import { resolveRuleGuards } from '../guards/resolve-rule-guards';
+import { canonicalNodeName } from '../orchestrator/find-node';
 import { loadRegistry, type PluginRegistry } from '../plugins/load-registry';
 import { checkRulesAgainstRegistry } from '../rules/check-rules-against-registry';
 import { compileRules } from '../rules/compile-rules';
@@ -15,6 +16,8 @@ export interface Runtime {
   match: (alert: Alert) => MatchOutcome;
   /** Each rule's guards, resolved from the rule and defaults.guards (docs/safety.md). */
   guards: ReadonlyMap<string, RuleGuards>;
+  /** A node's inventory name, the one every lock, guard and query keys on (docs/safety.md, Node identity). */
+  canonicalNode: (asked: string) => string;
 }
 
 /** rules.yaml + plugins → the rule engine, checked as a whole: an invalid file never half-loads. */
@@ -24,5 +27,6 @@ export function loadRuntime(where: { configPath: string; configExplicit: boolean
   const config = readConfig(where.configPath, where.configExplicit, [(p) => checkRulesAgainstRegistry(p, registry)]);
   const compiled = compileRules(config.rules);
   const guards = new Map(config.rules.map((r) => [r.name, resolveRuleGuards(r, config.defaults.guards, config.nodes)]));
-  return { config, registry, match: (alert) => matchRules(compiled, alert), guards };
+  const canonicalNode = (asked: string) => canonicalNodeName(config, asked);
+  return { config, registry, match: (alert) => matchRules(compiled, alert), guards, canonicalNode };
 }

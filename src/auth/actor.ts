@@ -1,4 +1,4 @@
-import { globToRegExp } from '../util/glob';
+import { nodeGlobToRegExp } from '../util/glob';
 
 /**
  * Who is calling, and what they may do (docs/security.md). The contract every authenticated
@@ -31,6 +31,6 @@ export function allows(actor: Actor, permission: Permission, target?: { action: 
   if (RANK[actor.role] < RANK[NEEDS[permission]]) return false;
   if (permission !== 'run' || actor.role === 'admin' || !target) return true;
   if (actor.actions && !actor.actions.includes(target.action)) return false;
-  if (actor.nodes && !actor.nodes.some((g) => globToRegExp(g).test(target.node))) return false;
+  if (actor.nodes && !actor.nodes.some((g) => nodeGlobToRegExp(g).test(target.node))) return false;
   return true;
 }

@@ -67,11 +67,8 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
   const rules = compileRules(runtime.config.rules);
   const history = openHistory(readDbPath(o, io.env));
   try {
-    const { alerts, summary: counts } = replayWebhooks(rules, history, {
-      sinceMs: since,
-      untilMs: until,
-      all: !!o.all,
-    });
+    const window_ = { sinceMs: since, untilMs: until, all: !!o.all };
+    const { alerts, summary: counts } = replayWebhooks(rules, history, window_, runtime.canonicalNode);
     const window = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
     const config = runtime.config.source;
     if (o.output === 'json') {

@@ -3,7 +3,10 @@ import type { Alert, Delivery, IncidentRef, JobStatus, Result, RunRequest, Trigg
 /** A job as RUNE stores it: shared by the queue, the Store contract, the API and the dashboard. */
 
 /** What to run: the orchestrator's request without its per-run fields, stored so a queued job survives a restart. */
-export type JobRequest = Pick<RunRequest, 'action' | 'node' | 'params' | 'dryRun' | 'pluginDryRun' | 'timeoutMs'>;
+export type JobRequest = Pick<
+  RunRequest,
+  'action' | 'node' | 'askedNode' | 'params' | 'dryRun' | 'pluginDryRun' | 'timeoutMs'
+>;
 
 /** One delivery of a Result to a reporter (PagerDuty note, Slack, webhook), kept with the job. */
 export type DeliveryRecord = Delivery;

@@ -150,7 +150,10 @@ export interface SsmRateControlsSpec {
 /** What somebody asked for: from the CLI, the API or a rule. */
 export interface RunRequest {
   action: string;
+  /** The node as RUNE keys it: its inventory name (docs/safety.md, Node identity). */
   node: string;
+  /** The node as asked (a label, an API body), when that spelling differs from `node`. */
+  askedNode?: string;
   params: Record<string, unknown>;
   /** RUNE's own dry run: plan only, no node contacted. */
   dryRun: boolean;

@@ -66,6 +66,7 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
     } else {
       const filter: JobFilter = { limit: PAGE_SIZE + 1 };
       for (const k of ['node', 'rule', 'incident'] as const) if (filters[k] !== undefined) filter[k] = filters[k];
+      if (filter.node !== undefined) filter.node = ctx.runtime().canonicalNode(filter.node);
       if (filters.status !== undefined) filter.status = filters.status as JobStatus;
       if (before !== undefined) filter.before = before;
       jobs = ctx.store.listJobs(filter);

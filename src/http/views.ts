@@ -10,6 +10,7 @@ export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
     reason: j.reason,
     action: j.request.action,
     node: j.request.node,
+    ...(j.request.askedNode !== undefined ? { asked_node: j.request.askedNode } : {}),
     params: j.request.params,
     dry_run: j.request.dryRun,
     rule: j.trigger.rule ?? null,

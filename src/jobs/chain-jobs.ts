@@ -27,6 +27,8 @@ export function chainJobs(
     newId: () => string;
     dryRun: boolean;
     registry: PluginRegistry;
+    /** The inventory name of a rendered node (docs/safety.md, Node identity); locks and guards key on it. */
+    canonicalNode: (asked: string) => string;
     alsoNotify?: readonly string[];
   },
 ): NewJob[] {
@@ -36,7 +38,7 @@ export function chainJobs(
     jobs.push({
       id: o.newId(),
       traceId: o.traceId,
-      request: { action: inv.action, node: inv.node, params: inv.params, dryRun: o.dryRun, pluginDryRun: false },
+      request: nodeRequest(inv, o.canonicalNode(inv.node), o.dryRun),
       trigger: o.trigger,
       alert: o.alert,
       incident: o.alert.incident ?? null,
@@ -52,4 +54,10 @@ export function chainJobs(
     });
   });
   return jobs;
+}
+
+/** A step's request on its canonical node, keeping the rendered spelling when it differs. */
+function nodeRequest(inv: Invocation, node: string, dryRun: boolean): NewJob['request'] {
+  const asked = inv.node === node ? {} : { askedNode: inv.node };
+  return { action: inv.action, node, ...asked, params: inv.params, dryRun, pluginDryRun: false };
 }

@@ -5,6 +5,8 @@ import { byRule, chainJobs } from './chain-jobs';
 
 export interface ManualRuleJobsDeps {
   registry: PluginRegistry;
+  /** A rendered node's inventory name (docs/safety.md, Node identity). */
+  canonicalNode: (asked: string) => string;
   now: () => Date;
   newId: () => string;
   newTraceId: () => string;
@@ -34,6 +36,7 @@ export function manualRuleJobs(
       newId: deps.newId,
       dryRun: deps.dryRun,
       registry: deps.registry,
+      canonicalNode: deps.canonicalNode,
     };
     chains.set(rule, chainJobs(steps, { ...common, trigger: { ...trigger, rule }, alsoNotify: deps.alsoNotify }));
   }

@@ -6,7 +6,7 @@ import { isSsmInstanceId } from '../transports/ssm-instance-id';
 import { parseDuration } from '../util/duration';
 import type { JumpHost, Target } from '../transports/transport';
 import type { AlertRef, TransportKind } from '../core/types';
-import { globToRegExp } from '../util/glob';
+import { canonicalHost, findNode } from './find-node';
 
 // A host name (RFC 1123 labels), an IPv4 address or a bracket-less IPv6 address. Anything else
 // (spaces, quotes, `;`, `/`, newlines) is refused before it can reach a connection or a log line.
@@ -19,8 +19,8 @@ export interface ResolveEnv {
 }
 
 /**
- * Finds `name` in the inventory (exact name, then a literal `instance_id`, then address, then
- * glob) and fills in every connection setting. Pure. Throws UNKNOWN_NODE: RUNE touches no host
+ * Finds `name` in the inventory (findNode: name, literal `instance_id`, address, glob; case and a
+ * trailing dot do not matter) and fills in every connection setting. Pure. Throws UNKNOWN_NODE: RUNE touches no host
  * that is not listed. For SSM, `alert` renders a templated `instance_id`.
  */
 export function resolveNode(
@@ -30,19 +30,14 @@ export function resolveNode(
   transportOverride?: TransportKind,
   alert?: AlertRef | null,
 ): Target {
-  if (!NODE_NAME.test(name)) {
+  if (!NODE_NAME.test(canonicalHost(name).host)) {
     throw new RuneError('UNKNOWN_NODE', `node ${JSON.stringify(name)} is not a valid host name or address`, {
       node: name,
     });
   }
-  let spec: NodeSpec | undefined = config.nodes.find((n) => n.name === name);
-  let matchedName = name;
-  // A listed instance id names its node (`--node i-… --ssm`); glob entries are matched by name below.
-  if (!spec)
-    spec = config.nodes.find((n) => n.instance_id === name && !isTemplate(n.instance_id) && !/[*?]/.test(n.name));
-  if (!spec) spec = config.nodes.find((n) => n.address === name);
-  if (spec) matchedName = spec.name;
-  else spec = config.nodes.find((n) => /[*?]/.test(n.name) && globToRegExp(n.name).test(name));
+  const found = findNode(config, name);
+  const spec = found?.spec;
+  const matchedName = found?.name ?? name;
   if (!spec) {
     const known = config.nodes.map((n) => n.name);
     const knownText = known.length

@@ -23,13 +23,17 @@ export const WEB_OPERATOR: Actor = { name: 'web-op', role: 'operator', actions: 
 
 /**
  * openService() on a rules file of `rules` (a YAML `rules:` list or more; every node web-* / db-* runs
- * on the local transport) with the test plugins echo, fail and slow.
+ * on the local transport, `nodes` adds inventory entries in YAML flow style) with the test plugins
+ * echo, fail and slow.
  */
-export function startTestService(o: { rules?: string; log?: Logger; dryRun?: boolean } = {}): TestService {
+export function startTestService(
+  o: { rules?: string; log?: Logger; dryRun?: boolean; nodes?: string[] } = {},
+): TestService {
   const dir = makeTempDir('app');
   const plugins = writeTestPlugins(dir, 0.3);
   const configPath = join(dir, 'rules.yaml');
-  writeFileSync(configPath, `${LOCAL_NODES}${o.rules ?? 'rules: []\n'}`);
+  const more = (o.nodes ?? []).map((n) => `  - ${n}\n`).join('');
+  writeFileSync(configPath, `${LOCAL_NODES}${more}${o.rules ?? 'rules: []\n'}`);
   const service = openService({
     rules: { configPath, configExplicit: true, pluginsDir: plugins },
     apiTokensFile: null,

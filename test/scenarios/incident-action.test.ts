@@ -93,7 +93,7 @@ beforeAll(async () => {
   );
   const config = `nodes:
   - {name: "ip-10-0-*", transport: local}
-  - {name: "10.0.*", transport: local}
+  - {name: "10.0.*.*", transport: local}
   - {name: "web-*", transport: local}
 notify:
   pagerduty: {from: rune-bot@example.com}

@@ -49,6 +49,8 @@ export function jobsRoutes(ctx: AppContext, auth: RequestAuth, raw: express.Requ
       const v = q[k];
       if (v !== undefined && v !== '') Object.assign(filter, { [k]: v });
     }
+    // The node as the inventory names it: `?node=10.0.1.23` finds web-1's jobs (docs/safety.md, Node identity).
+    if (filter.node !== undefined) filter.node = ctx.runtime().canonicalNode(filter.node);
     res.json({ jobs: ctx.store.listJobs(filter).map(view) });
   });
 

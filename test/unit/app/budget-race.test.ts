@@ -37,6 +37,7 @@ function deps(store: Store): IngestDeps {
     newTraceId: () => 't',
     dryRun: true,
     guards: (rule) => (rule === 'restart' ? guards : undefined),
+    canonicalNode: (asked) => asked,
   };
 }
 const alert = (fingerprint: string, nodename: string): Alert => ({

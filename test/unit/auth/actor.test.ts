@@ -24,6 +24,11 @@ describe('allows', () => {
     expect(allows(op, 'run', { action: 'gather-logs', node: 'cache-10' })).toBe(false);
     expect(allows(op, 'run', { action: 'restart-docker', node: 'web-12' })).toBe(false);
     expect(allows(op, 'run', { action: 'gather-logs', node: 'db-1' })).toBe(false);
+    // A node glob never crosses a dot (DNS wildcard): web-* is not web-1.evil.example.
+    expect(allows(op, 'run', { action: 'gather-logs', node: 'web-1.evil.example' })).toBe(false);
+    expect(
+      allows(actor('operator', null, ['*.prod.example']), 'run', { action: 'noop', node: 'db.prod.example' }),
+    ).toBe(true);
     // Globs are globs, not regexes.
     expect(allows(actor('operator', null, ['web.1']), 'run', { action: 'noop', node: 'webx1' })).toBe(false);
   });

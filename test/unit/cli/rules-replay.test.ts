@@ -105,7 +105,7 @@ test('a widened matcher shows exactly the one alert that would now run, and noth
   const alerts = r.stdout.split('\n').filter((l) => / alert [^ ]+ (firing|resolved) since /.test(l));
   expect(alerts).toHaveLength(1);
   expect(alerts[0]).toContain('alert k2 firing');
-  expect(r.stdout).toContain('  + new run       docker: noop on 10.0.1.24 {}; noop on 10.0.1.24 {}');
+  expect(r.stdout).toContain('  + new run       docker: noop on web-2 {}; noop on web-2 {}');
   expect(r.stdout).not.toMatch(/^ {2}(- no longer|~ changed)/m);
   expect(r.stdout).toContain('1 alert(s) decided differently: 1 new run(s), 0 no longer run, 0 changed; 3 unchanged');
   // Read-only: the database is byte for byte what the server left.
@@ -148,11 +148,11 @@ test('a narrowed matcher and changed params: "no longer runs" and "changed", wit
         expect.objectContaining({
           step: 0,
           action: 'noop',
-          node: '10.0.1.23',
+          node: 'web-1',
           params: {},
           status: expect.stringMatching(/^(queued|running|succeeded)$/),
         }),
-        expect.objectContaining({ step: 1, action: 'noop', node: '10.0.1.23' }),
+        expect.objectContaining({ step: 1, action: 'noop', node: 'web-1' }),
       ],
     },
   ]);
@@ -162,14 +162,14 @@ test('a narrowed matcher and changed params: "no longer runs" and "changed", wit
       kind: 'changed',
       rule: 'disk',
       before: [expect.objectContaining({ params: {} })],
-      after: [{ step: 0, action: 'noop', node: '10.0.1.23', params: { message: 'hi' } }],
+      after: [{ step: 0, action: 'noop', node: 'web-1', params: { message: 'hi' } }],
     },
   ]);
 });
 
 test('--all lists unchanged decisions too; an --until before them replays nothing; bad flags: 2', async () => {
   const all = await runCli(['rules', 'replay', '--since', '1h', '--all', '--config', join(dir, 'old.yaml')], env());
-  expect(all.stdout).toContain('    same          disk-cleared: noop on 10.0.1.23 {}');
+  expect(all.stdout).toContain('    same          disk-cleared: noop on web-1 {}');
   expect(all.stdout).toContain('    no rule matches, before or now');
   const none = await runCli(
     ['rules', 'replay', '--since', '2h', '--until', '1h', '--config', join(dir, 'old.yaml')],

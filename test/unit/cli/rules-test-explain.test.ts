@@ -293,12 +293,12 @@ test('guards decide on the database a server wrote: a cooldown that would block,
   const again = await explainJson(join(dir, 'again.json'), ['--config', config, '--db', db]);
   expect(rule(again, 0, 'disk').guards).toMatchObject({
     decision: 'refuse',
-    reason: expect.stringMatching(/^cooldown: rule disk ran on 10\.0\.1\.23 at .*; cooldown 30m/),
+    reason: expect.stringMatching(/^cooldown: rule disk ran on web-1 at .*; cooldown 30m/),
   });
   expect(again.summary.refused).toBe(1);
   const text = await runCli(['rules', 'test', join(dir, 'again.json'), '--config', config, '--db', db], env);
   expect(text.stdout).toContain(`guards read the state in ${db}`);
-  expect(text.stdout).toContain('guards: would be SKIPPED: cooldown: rule disk ran on 10.0.1.23');
+  expect(text.stdout).toContain('guards: would be SKIPPED: cooldown: rule disk ran on web-1');
   // Read-only: explaining wrote nothing to the database.
   const before = readFileSync(db);
   await explainJson(join(dir, 'again.json'), ['--config', config, '--db', db]);

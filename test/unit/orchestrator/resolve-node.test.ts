@@ -10,6 +10,7 @@ const config: RuneConfig = {
     { name: 'web-1', address: '10.0.1.23' },
     { name: 'web-2', address: '10.0.1.24', user: 'ops', port: 2222, connect_timeout: '3s' },
     { name: 'db-*' },
+    { name: '*.prod.example' },
     { name: 'ip-10-0-*', transport: 'ssm', instance_id: 'i-0123456789abcdef0' },
   ],
   notify: {},
@@ -39,11 +40,11 @@ test('by address, per-node user, port and connect timeout', () => {
   });
 });
 
-test('by glob: the matched name is the address', () => {
-  expect(resolveNode(config, 'db-7.example.com', env)).toMatchObject({
-    node: 'db-7.example.com',
-    address: 'db-7.example.com',
-  });
+test('by glob: the matched name is the address; a glob never crosses a dot (DNS wildcard)', () => {
+  expect(resolveNode(config, 'db-7', env)).toMatchObject({ node: 'db-7', address: 'db-7' });
+  expect(() => resolveNode(config, 'db-7.evil.example', env)).toThrow(/is not in the inventory/);
+  expect(resolveNode(config, 'api.prod.example', env)).toMatchObject({ node: 'api.prod.example' });
+  expect(() => resolveNode(config, 'a.b.prod.example', env)).toThrow(/is not in the inventory/);
   expect(resolveNode(config, 'ip-10-0-1-2', env)).toMatchObject({
     transport: 'ssm',
     instanceId: 'i-0123456789abcdef0',
@@ -56,7 +57,7 @@ test('localhost runs locally', () => {
 
 test('unknown nodes are refused with UNKNOWN_NODE naming the inventory', () => {
   expect(() => resolveNode(config, 'web-9', env)).toThrow(
-    /node "web-9" is not in the inventory of rules.yaml \(known: localhost, web-1, web-2, db-\*, ip-10-0-\*\)/,
+    /node "web-9" is not in the inventory of rules.yaml \(known: localhost, web-1, web-2, db-\*, \*\.prod\.example, ip-10-0-\*\)/,
   );
 });
 
@@ -166,4 +167,25 @@ describe('SSM instance ids', () => {
   test('over SSH a templated instance_id is left alone', () => {
     expect(resolveNode(ssmConfig, 'ssh-with-template', env).instanceId).toBeUndefined();
   });
+});
+
+test('one host, one name: case, a trailing dot, its address and its port all resolve to the inventory name', () => {
+  for (const asked of ['web-1', 'WEB-1', 'web-1.', '10.0.1.23', '10.0.1.23:22', 'web-1:22']) {
+    expect([asked, resolveNode(config, asked, env).node]).toEqual([asked, 'web-1']);
+  }
+  expect(resolveNode(config, 'web-2:2222', env).node).toBe('web-2');
+  // Another port is another sshd: not that node.
+  expect(() => resolveNode(config, '10.0.1.24:22', env)).toThrow(/is not in the inventory/);
+  expect(resolveNode(config, 'DB-7.', env).node).toBe('db-7');
+});
+
+test('an address two inventory nodes share is refused: no lock would cover both', () => {
+  const twice: RuneConfig = {
+    ...config,
+    nodes: [...config.nodes, { name: 'web-1-alias', address: '10.0.1.23', port: 22 }],
+  };
+  expect(() => resolveNode(twice, '10.0.1.23', env)).toThrow(
+    /address 10\.0\.1\.23 is the address of several inventory nodes \(web-1, web-1-alias\)/,
+  );
+  expect(resolveNode(twice, 'web-1-alias', env).node).toBe('web-1-alias');
 });
