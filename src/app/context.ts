@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor';
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import type { Logger } from '../core/logger';
 import type { GuardCounters } from '../guards/guard-counters';
-import type { JobQueue } from '../jobs/job-queue';
+import type { JobQueue } from '../jobs/job-queue-types';
 import type { GroupCommit } from '../store/create-group-committer';
 import type { Store } from '../store/store';
 import type { RuneMetrics } from './create-metrics';

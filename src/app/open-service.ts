@@ -158,8 +158,14 @@ export function openService(o: ServiceOptions): Service {
         timers.stop();
         const finished = await queue.stop(graceMs);
         if (!finished) {
-          // Past the bound: say what was cut off now, not after the next start.
-          const cut = store.interruptRunning(now().toISOString());
+          // Past the bound: say what was cut off now, not after the next start (which does it too
+          // if the store cannot write now).
+          let cut: { id: string }[] = [];
+          try {
+            cut = store.interruptRunning(now().toISOString());
+          } catch (err) {
+            o.log.error({ err }, 'cannot mark the jobs cut off by the shutdown: the next start marks them');
+          }
           const ids = cut.map((j) => j.id);
           o.log.warn(
             { jobs: ids },

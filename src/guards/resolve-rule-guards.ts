@@ -2,7 +2,7 @@ import type { DefaultGuardsSpec, NodeSpec, RuleSpec } from '../config/config-typ
 import { parseDuration } from '../util/duration';
 import { countTouchableNodes } from './count-touchable-nodes';
 import type { RuleGuards } from './types';
-import { DEFAULT_NODE_LOCK_WAIT_MS } from '../jobs/job-queue';
+import { DEFAULT_NODE_LOCK_WAIT_MS } from '../jobs/job-queue-types';
 
 /** Breaker defaults when neither the rule nor defaults.guards says otherwise (docs/safety.md). */
 export const DEFAULT_BREAKER = { failures: 3, probeAfterMs: 15 * 60_000 };

@@ -1,7 +1,5 @@
 import { ERROR_CATALOGUE, isRuneError, type ErrorCode } from '../core/errors';
-
-/** better-sqlite3 error codes that mean "cannot write now", not a bug (https://www.sqlite.org/rescode.html). */
-const STORE_DOWN = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN)/;
+import { isStoreUnavailable } from '../store/store-unavailable';
 
 /** An error as a request's answer: the catalogue's status and code, and a message naming what is wrong. */
 export interface HttpErrorView {
@@ -24,8 +22,8 @@ export function httpErrorView(err: unknown): HttpErrorView {
   const e = err as { status?: number; type?: string; message?: string; limit?: number; code?: unknown };
   // SQLite could not write (disk full, read-only or failing disk, locked too long): nothing was
   // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (docs/protocols.md §1.1, §2.5).
-  if (e && typeof e.code === 'string' && STORE_DOWN.test(e.code)) {
-    const message = `the database cannot store this request right now (${e.code}); nothing was accepted, retry later`;
+  if (isStoreUnavailable(err)) {
+    const message = `the database cannot store this request right now (${err.code}); nothing was accepted, retry later`;
     return view('STORE_UNAVAILABLE', message);
   }
   if (e && e.type === 'entity.too.large') {

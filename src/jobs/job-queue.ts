@@ -1,59 +1,9 @@
 import type { Job, QueuedEntry } from '../core/job';
-import type { Store } from '../store/store';
 import type { JobStatus, Result } from '../core/types';
 import { windowText } from '../util/duration';
 import { skippedResult } from './skipped-result';
-
-/** How long a mutating job waits for its node's lock before it is skipped as node_busy. */
-export const DEFAULT_NODE_LOCK_WAIT_MS = 10 * 60_000;
-
-export interface JobQueueDeps {
-  store: Store;
-  /** Runs one job to its Result (the orchestrator + mediator); never throws for node faults. */
-  run: (job: Job, signal: AbortSignal) => Promise<Result>;
-  /** Posts the Result to the job's notifiers; failures are recorded, never thrown. */
-  report: (job: Job, result: Result) => Promise<void>;
-  /** Jobs running at once across all nodes. */
-  concurrency: number;
-  now: () => Date;
-  log: { error: (obj: object, msg: string) => void };
-  /**
-   * How long a mutating job may wait for its node's lock before it is skipped as node_busy (ms); read
-   * at each check, so a reload applies. Default 10 min.
-   */
-  nodeLockWaitMs?: () => number;
-  /** An automatic rule run (a chain of steps) ended: ok, or failed / timed out (the circuit breaker counts these). */
-  ruleRunEnded?: (job: Job, result: Result, ok: boolean) => void;
-  /** A job was skipped by a guard of the queue (node_busy), for the counters. */
-  suppressed?: (job: Job, reason: string) => void;
-}
-
-export interface JobQueue {
-  /**
-   * Jobs just stored as queued (the store is the truth; this makes them candidates to run). Jobs
-   * stored already finished (skipped by a guard, cancelled by a resolve) are reported instead,
-   * the first of each chain only: one note per refused rule run.
-   */
-  add(jobs: readonly Job[]): void;
-  /** Forgets waiting jobs the store no longer holds as queued (cancelled by a resolve). */
-  drop(ids: readonly string[]): void;
-  /** After a restart: every job the store holds as queued becomes a candidate again. */
-  resume(): void;
-  running(): number;
-  /** The jobs running now (e.g. to find those a resolve cancels). */
-  runningJobs(): Job[];
-  /**
-   * Cancels a running job: its transport stops the plugin (TERM, then KILL after the grace) and the
-   * job ends `cancelled` with `reason`. False when the job is not running here.
-   */
-  abort(id: string, reason: string): boolean;
-  /** Jobs waiting: for a slot, the previous step, or the node's lock. */
-  waiting(): number;
-  /** Resolves when nothing runs and nothing waiting can start (tests, shutdown). */
-  idle(): Promise<void>;
-  /** Starts nothing new; resolves when running jobs finished or after `timeoutMs` (then false). */
-  stop(timeoutMs: number): Promise<boolean>;
-}
+import { createStoreWrites } from './store-writes';
+import { DEFAULT_NODE_LOCK_WAIT_MS, type JobQueue, type JobQueueDeps } from './job-queue-types';
 
 /**
  * The job queue: a global concurrency limit, a per-node lock for mutating actions (two never
@@ -75,6 +25,11 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   /** Job → the waiting step after it, to tell when a rule run ended. */
   const nextOf = new Map<string, string>();
   let lockTimer: NodeJS.Timeout | undefined;
+  /** Writes the store refused (disk full) are retried; the queue changes only after a write took. */
+  const writes = createStoreWrites({ log: deps.log });
+  let storeTimer: NodeJS.Timeout | undefined;
+  /** Aborted when stop() passed its bound: results still waiting for the store are logged, not kept. */
+  const giveUp = new AbortController();
   /** Jobs a later step waits for, and how they ended once they did (dropped when the step decides). */
   const awaited = new Map<string, JobStatus | null>();
   let scheduled = false;
@@ -170,10 +125,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           const before = previousOutcome(entry.after);
           if (before === null) continue; // the previous step has not finished
           if (entry.stopOnFailureOf && before !== 'succeeded') {
-            unwait(entry);
             const prev = deps.store.getJob(entry.after);
             const which = prev ? `step ${prev.step + 1} (${prev.request.action})` : `job ${entry.after}`;
-            skip(entry, `previous_step_failed: ${which} ended ${before}`, false);
+            if (!skip(entry, `previous_step_failed: ${which} ended ${before}`, false)) return;
             continue;
           }
         }
@@ -185,19 +139,25 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           lockWaitSince.set(entry.id, since);
           const bound = deps.nodeLockWaitMs?.() ?? DEFAULT_NODE_LOCK_WAIT_MS;
           if (now - since >= bound) {
-            unwait(entry);
-            skip(
-              entry,
+            const reason =
               `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) ` +
-                `for longer than ${windowText(bound)}`,
-              true,
-            );
+              `for longer than ${windowText(bound)}`;
+            if (!skip(entry, reason, true)) return;
           } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now);
           continue;
         }
-        unwait(entry);
         const job = deps.store.getJob(entry.id);
-        if (job && job.status === 'queued') start(job);
+        if (!job || job.status !== 'queued') {
+          unwait(entry);
+          continue;
+        }
+        // Running in the store first: a job is never running here while the store says queued.
+        if (!writes.attempt(() => deps.store.markRunning(job.id, deps.now().toISOString()), 'mark running')) {
+          retryLater();
+          return;
+        }
+        unwait(entry);
+        start(job);
       }
     } finally {
       // Nothing else may wake the queue while the lock holder runs on: a timer checks the bound.
@@ -210,12 +170,20 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     }
   }
 
-  function skip(entry: QueuedEntry, reason: string, byGuard: boolean): void {
+  /** Stores the job as skipped, then forgets it; false (it stays waiting) while the store cannot write. */
+  function skip(entry: QueuedEntry, reason: string, byGuard: boolean): boolean {
     const job = deps.store.getJob(entry.id);
-    if (!job) return;
+    if (!job) {
+      unwait(entry);
+      return true;
+    }
     const at = deps.now();
     const result = skippedResult(job, reason, at);
-    deps.store.finishJob(job.id, 'skipped', result, reason, at.toISOString());
+    if (!writes.attempt(() => deps.store.finishJob(job.id, 'skipped', result, reason, at.toISOString()), 'skip')) {
+      retryLater();
+      return false;
+    }
+    unwait(entry);
     ended(job.id, 'skipped');
     if (byGuard) {
       deps.suppressed?.(job, reason);
@@ -225,6 +193,17 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot report the skipped job'),
         );
     }
+    return true;
+  }
+
+  /** The store refused a write: try the queue again after the backoff (nothing is lost meanwhile). */
+  function retryLater(): void {
+    if (storeTimer || stopped) return;
+    storeTimer = setTimeout(() => {
+      storeTimer = undefined;
+      pump();
+    }, writes.retryInMs());
+    storeTimer.unref();
   }
 
   /** Frees the job's slot and node lock (once): its node work is over, even if reporting is not. */
@@ -241,13 +220,32 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     if (job.mutating) lockedNodes.set(job.request.node, job);
     const controller = new AbortController();
     controllers.set(job.id, controller);
-    deps.store.markRunning(job.id, deps.now().toISOString());
     void (async () => {
-      let recorded = false;
+      let result: Result;
+      let reason: string | null = null;
       try {
-        const result = await deps.run(job, controller.signal);
-        deps.store.finishJob(job.id, result.status, result, null, result.finished_at);
-        recorded = true;
+        result = await deps.run(job, controller.signal);
+      } catch (err) {
+        deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'job failed inside RUNE');
+        reason = `internal error: ${(err as Error).message}`;
+        result = skippedResult(job, reason, deps.now(), 'failed');
+      }
+      try {
+        // The result is kept until the store has it: the slot and the node lock stay taken meanwhile,
+        // so nothing runs on the node while the store still says this job is running.
+        const stored = await writes.persist(
+          () => deps.store.finishJob(job.id, result.status, result, reason, result.finished_at),
+          'store a result',
+          giveUp.signal,
+        );
+        if (!stored) {
+          const fields = { job_id: job.id, trace_id: job.traceId, result };
+          deps.log.error(
+            fields,
+            'the store could not take this result before RUNE stopped: the job stays running there',
+          );
+          return;
+        }
         ended(job.id, result.status);
         noteRunEnd(job, result);
         // A slow or stuck notifier must not hold the node lock or a slot: release first, then report.
@@ -263,20 +261,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           });
         reporting.add(delivery);
       } catch (err) {
-        deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'job failed inside RUNE');
-        if (!recorded) {
-          try {
-            const at = deps.now();
-            const reason = `internal error: ${(err as Error).message}`;
-            const result = skippedResult(job, reason, at, 'failed');
-            deps.store.finishJob(job.id, 'failed', result, reason, at.toISOString());
-            ended(job.id, 'failed');
-            noteRunEnd(job, result);
-          } catch (storeErr) {
-            deps.log.error({ err: storeErr, job_id: job.id, trace_id: job.traceId }, 'cannot record the failed job');
-            ended(job.id, 'failed');
-          }
-        }
+        deps.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot record the end of the job');
       } finally {
         release(job);
       }
@@ -335,6 +320,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     async stop(timeoutMs) {
       stopped = true;
       clearTimeout(lockTimer);
+      clearTimeout(storeTimer);
       if (active.size === 0 && reporting.size === 0) return true;
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
@@ -344,6 +330,8 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         }),
       ]);
       clearTimeout(timer);
+      // Past the bound: results the store still cannot take are logged in full instead of kept.
+      if (!finished) giveUp.abort();
       return finished;
     },
   };

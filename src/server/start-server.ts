@@ -8,7 +8,7 @@ import { closedBreaker } from '../core/guard-state';
 import type { Logger } from '../core/logger';
 import type { TransportKind } from '../core/types';
 import type { GuardCounters } from '../guards/guard-counters';
-import type { JobQueue } from '../jobs/job-queue';
+import type { JobQueue } from '../jobs/job-queue-types';
 import type { Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import { createApp } from '../http/create-app';

@@ -29,6 +29,7 @@ import { pagerDutyError, startFakePagerDuty, type FakePagerDuty } from '../helpe
 import { processTree, signalAll } from '../helpers/process-tree';
 import { jsonLines, runCli } from '../helpers/run-cli';
 import { freePort, startSilentListener, startSshd, type SilentListener, type TestSshd } from '../helpers/sshd';
+import { recordingLog } from '../helpers/quiet-log';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { compileRune, ROOT, startServeProcess, startTestServer } from '../helpers/test-server';
 import { waitFor } from '../helpers/wait-for';
@@ -684,5 +685,60 @@ describe('the database disk is full', () => {
     expect(accepted).toMatchObject({ jobs: [expect.any(String)], duplicates: [] });
     const job = await waitFor(() => s.store.getJob(accepted.jobs[0] as string)?.result, 'the job to run');
     expect(job.status).toBe('succeeded');
+  });
+
+  test('a run that ends while the disk is full keeps its result and its node until space is back', async () => {
+    const dir = join(scratch, 'full-run');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'tokens'), tokenLine('ops', 'admin', API_TOKEN));
+    const log = join(dir, 'runs.log');
+    const serverLog = recordingLog();
+    const m = await startTestServer({
+      log: serverLog,
+      dir,
+      name: 'run',
+      config: 'nodes:\n  - {name: localhost, transport: local}\nrules: []\n',
+      plugins: FAULT_PLUGINS,
+      env: { RUNE_API_TOKENS_FILE: join(dir, 'tokens'), RUNE_DB: join(mnt, 'run.db') },
+    });
+    let filler: string | undefined;
+    try {
+      const run = async () => {
+        const r = await fetch(`${m.url}/api/v1/jobs`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            action: 'sleep-mutating',
+            node: 'localhost',
+            params: { seconds: '1', log, pad_kib: '512' },
+          }),
+        });
+        return ((await r.json()) as { job_id: string }).job_id;
+      };
+      const first = await run();
+      const second = await run(); // waits for localhost's lock
+      await waitFor(() => runLog(log).some((l) => l.event === 'start'), 'the first run to start');
+      filler = fillUp();
+      await waitFor(() => runLog(log).some((l) => l.event === 'finish' && l.job === first), 'the first run to end');
+      // The plugin ended and the store cannot take its 512 KiB result: RUNE says so, keeps it, and
+      // the node stays locked.
+      await waitFor(
+        () => serverLog.messages('error').some((l) => l.startsWith('the store cannot write (SQLITE_FULL)')),
+        'RUNE to say the store cannot write',
+      );
+      expect([m.queue.running(), m.queue.waiting()]).toEqual([1, 1]);
+      expect(m.store.getJob(first)?.status).toBe('running');
+      expect(m.store.getJob(second)?.status).toBe('queued');
+      expect(runLog(log).filter((l) => l.event === 'start')).toHaveLength(1);
+      rmSync(filler);
+      filler = undefined;
+      await waitFor(() => m.store.getJob(first)?.status === 'succeeded', 'the first result to be stored', 20_000);
+      await waitFor(() => m.store.getJob(second)?.status === 'succeeded', 'the second run', 20_000);
+      const [a, b] = [m.store.getJob(first), m.store.getJob(second)];
+      expect(Date.parse(b?.startedAt as string)).toBeGreaterThanOrEqual(Date.parse(a?.finishedAt as string));
+    } finally {
+      if (filler) rmSync(filler);
+      await m.close(5000);
+    }
   });
 });

@@ -312,3 +312,82 @@ test('a resolve cancels the queued runs of its own firing episode only, not a ne
   expect(store.getJob('ep1')!.status).toBe('cancelled');
   expect(store.getJob('ep3')!.status).toBe('queued');
 });
+
+describe('a store that cannot write (disk full)', () => {
+  /** The SQLite store, whose writes fail with SQLITE_FULL while `full` is set (a real disk full is in test/scenarios). */
+  function fillableStore() {
+    const store = openSqliteStore(':memory:');
+    const state = { full: false };
+    const refuse = () => {
+      if (state.full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    const wrapped: Store = {
+      ...store,
+      markRunning: (...a) => (refuse(), store.markRunning(...a)),
+      finishJob: (...a) => (refuse(), store.finishJob(...a)),
+    };
+    return { store: wrapped, state };
+  }
+
+  test('a result the store cannot take is kept, and its node stays locked, until the store takes it', async () => {
+    const { store, state } = fillableStore();
+    const releases = new Map<string, () => void>();
+    const queue = createJobQueue({
+      store,
+      concurrency: 4,
+      now: () => new Date(),
+      log: quietLog,
+      report: async () => undefined,
+      run: (job) =>
+        new Promise<Result>((resolve) =>
+          releases.set(job.id, () => resolve(skippedResult(job, 'done', new Date(), 'succeeded'))),
+        ),
+    });
+    const [a, b] = store.createJobs([newJob({ mutating: true }), newJob({ mutating: true })]).jobs as [Job, Job];
+    queue.add([a, b]);
+    await waitFor(() => releases.has(a.id), 'the first job to start');
+    state.full = true;
+    releases.get(a.id)!();
+    const c = (store.createJobs([newJob({ node: 'web-2' })]).jobs as [Job])[0];
+    queue.add([c]);
+    // A few turns of the queue while the store refuses every write.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(store.getJob(a.id)?.status).toBe('running'); // not lost: still waiting for the store
+    expect(queue.running()).toBe(1); // a's slot and web-1's lock are still taken
+    expect(store.getJob(b.id)?.status).toBe('queued'); // neither started nor skipped node_busy
+    expect(store.getJob(c.id)?.status).toBe('queued'); // not running here while the store says queued
+    expect(releases.has(c.id)).toBe(false);
+    state.full = false; // space is back: the queue carries on by itself
+    await waitFor(() => store.getJob(a.id)?.status === 'succeeded', 'the first result to be stored');
+    await waitFor(() => releases.has(b.id) && releases.has(c.id), 'the waiting jobs to start');
+    releases.get(b.id)!();
+    releases.get(c.id)!();
+    await waitFor(() => ['succeeded'].includes(store.getJob(b.id)?.status ?? ''), 'the second job');
+    expect(await queue.stop(1000)).toBe(true);
+  });
+
+  test('a job skipped while the store cannot write stays waiting, and is skipped once it can', async () => {
+    const { store, state } = fillableStore();
+    const queue = createJobQueue({
+      store,
+      concurrency: 4,
+      now: () => new Date(),
+      log: quietLog,
+      report: async () => undefined,
+      run: async (job) => skippedResult(job, 'failed', new Date(), 'failed'),
+    });
+    const first = (store.createJobs([newJob()]).jobs as [Job])[0];
+    const second = (store.createJobs([newJob({ after: first.id })]).jobs as [Job])[0];
+    queue.add([first]);
+    await waitFor(() => store.getJob(first.id)?.status === 'failed', 'the first step to fail');
+    state.full = true;
+    queue.add([second]);
+    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(store.getJob(second.id)?.status).toBe('queued');
+    expect(queue.waiting()).toBe(1);
+    state.full = false;
+    await waitFor(() => store.getJob(second.id)?.status === 'skipped', 'the second step to be skipped');
+    expect(store.getJob(second.id)?.reason).toMatch(/^previous_step_failed: /);
+    expect(await queue.stop(1000)).toBe(true);
+  });
+});
