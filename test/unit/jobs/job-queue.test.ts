@@ -314,7 +314,7 @@ test('a resolve cancels the queued runs of its own firing episode only, not a ne
 });
 
 describe('a store that cannot write (disk full)', () => {
-  /** The SQLite store, whose writes fail with SQLITE_FULL while `full` is set (a real disk full is in test/scenarios). */
+  /** The SQLite store, whose writes fail with SQLITE_FULL while `full` is set (a real full disk: test/scenarios). */
   function fillableStore() {
     const store = openSqliteStore(':memory:');
     const state = { full: false };
