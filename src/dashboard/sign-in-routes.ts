@@ -67,7 +67,7 @@ export function signInRoutes(ctx: AppContext, kit: DashboardKit, insecureNoAuth:
     }
     const old = readCookie(req, kit.sessionCookie);
     if (old) kit.sessions.destroy(old);
-    const s = kit.sessions.create(actor); // always a new id: a session id set before sign-in is never promoted
+    const s = kit.sessions.create(actor, token); // always a new id: a session id set before sign-in is never promoted
     kit.setCookie(res, kit.sessionCookie, s.id);
     kit.clearCookie(res, kit.loginCookie);
     recordAudit(ctx, { actor: actor.name, source: from }, 'sign-in', 'dashboard', { role: actor.role });

@@ -10,10 +10,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import request from 'supertest';
 import type { RunningServer } from '../../src/server/start-server';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 import { tokenLine } from '../helpers/api-tokens';
-import { csrfOf } from '../helpers/dashboard-client';
+import { csrfOf, setCookies, signIn, type TestBrowser } from '../helpers/dashboard-client';
 import { httpCall } from '../helpers/http-call';
 import type { recordingLog } from '../helpers/quiet-log';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
@@ -25,6 +26,7 @@ const TOKENS = {
   admin: 'rune_admin-token-0103',
 };
 const AM_TOKEN = 'am-token-access-attacks';
+const COOKIE = '__Host-rune_session'; // RUNE_PUBLIC_URL is https below
 const config =
   `${LOCAL_NODES}rules:\n  - name: web-echo\n    matchers: ['alertname="WebDown"']\n` +
   `    node: "{{ labels.nodename }}"\n    steps: [{action: echo}]\n`;
@@ -121,3 +123,94 @@ async function signInFrom(url: string, from: string, token: string) {
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
   });
 }
+
+describe('8. a dashboard session holds only while its token does', () => {
+  let s: RunningServer;
+  let tokensFile: string;
+  let jobId: string;
+  beforeAll(async () => {
+    ({ s, tokensFile } = await start('sessions'));
+    const r = await httpCall(s.url, 'POST', '/api/v1/jobs', {
+      token: TOKENS.admin,
+      body: { action: 'echo', node: 'web-1' },
+    });
+    jobId = r.body.job_id;
+    await s.queue.idle();
+  });
+  afterAll(() => s?.close(5000));
+  afterEach(() => {
+    writeFileSync(tokensFile, allTokens());
+    expect(s.reload().ok).toBe(true);
+  });
+
+  const rerun = (b: TestBrowser) =>
+    request(s.url).post(`/jobs/${jobId}/rerun`).set('Cookie', b.cookie).type('form').send({ _csrf: b.csrf });
+  const jobCount = () => s.store.listJobs({ limit: 500 }).length;
+
+  test('`rune tokens remove` and a reload sign its sessions out: no re-run as that token any more', async () => {
+    const otto = await signIn(s.url, TOKENS.operator, COOKIE);
+    expect((await rerun(otto)).status).toBe(303); // works while the token is there
+    await s.queue.idle();
+
+    writeFileSync(tokensFile, tokenLine('ada', 'admin', TOKENS.admin) + tokenLine('vera', 'viewer', TOKENS.viewer));
+    expect(s.reload()).toEqual({ ok: true, problems: [] });
+    const before = jobCount();
+    const refused = await rerun(otto);
+    expect(refused.status).toBe(401);
+    expect(refused.text).toContain('its token is no longer in the tokens file');
+    expect(jobCount()).toBe(before);
+    expect(s.store.queryAudit({ actor: 'otto', action: 'retry', limit: 10 })).toHaveLength(1); // the first only
+    const page = await request(s.url).get('/').set('Cookie', otto.cookie);
+    expect([page.status, page.headers.location]).toEqual([303, '/login?next=%2F']);
+    // Putting the token back does not bring that session back.
+    writeFileSync(tokensFile, allTokens());
+    s.reload();
+    expect((await request(s.url).get('/').set('Cookie', otto.cookie)).status).toBe(303);
+  });
+
+  test('a role changed in the tokens file applies to open sessions at the next request', async () => {
+    const otto = await signIn(s.url, TOKENS.operator, COOKIE);
+    const vera = await signIn(s.url, TOKENS.viewer, COOKIE);
+    writeFileSync(
+      tokensFile,
+      tokenLine('ada', 'admin', TOKENS.admin) +
+        tokenLine('otto', 'viewer', TOKENS.operator) +
+        tokenLine('vera', 'operator', TOKENS.viewer),
+    );
+    expect(s.reload().ok).toBe(true);
+    const before = jobCount();
+    const demoted = await rerun(otto);
+    expect(demoted.status).toBe(403);
+    expect(demoted.text).toContain('otto (viewer) may not re-run');
+    expect(jobCount()).toBe(before);
+    expect((await request(s.url).get(`/jobs/${jobId}`).set('Cookie', otto.cookie)).text).not.toContain('Re-run…');
+    const promoted = await rerun(vera);
+    expect(promoted.status).toBe(303);
+    await s.queue.idle();
+    expect(s.store.getJob((promoted.headers.location as string).slice('/jobs/'.length))!.trigger.actor).toBe('vera');
+  });
+
+  test('a viewer signing in 1,000 times does not sign anybody else out', async () => {
+    const ada = await signIn(s.url, TOKENS.admin, COOKIE);
+    const otto = await signIn(s.url, TOKENS.operator, COOKIE);
+    const form = await request(s.url).get('/login');
+    const loginCookie = Object.entries(setCookies(form))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ');
+    const sessions: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const r = await request(s.url)
+        .post('/login')
+        .set('Cookie', loginCookie)
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), token: TOKENS.viewer, next: '/' });
+      expect(r.status).toBe(303);
+      sessions.push(setCookies(r)[COOKIE] as string);
+    }
+    for (const b of [ada, otto]) expect((await request(s.url).get('/').set('Cookie', b.cookie)).status).toBe(200);
+    // The viewer's own newest sessions live; its oldest went first.
+    const latest = `${COOKIE}=${sessions[sessions.length - 1]}`;
+    expect((await request(s.url).get('/').set('Cookie', latest)).status).toBe(200);
+    expect((await request(s.url).get('/').set('Cookie', `${COOKIE}=${sessions[0]}`)).status).toBe(303);
+  });
+});
