@@ -16,7 +16,7 @@ import { alertmanagerPayload } from '../helpers/alertmanager-payload';
 import { tokenLine } from '../helpers/api-tokens';
 import { csrfOf, setCookies, signIn, type TestBrowser } from '../helpers/dashboard-client';
 import { httpCall } from '../helpers/http-call';
-import type { recordingLog } from '../helpers/quiet-log';
+import { recordingLog } from '../helpers/quiet-log';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { LOCAL_NODES, startTestServer, writeTestPlugins } from '../helpers/test-server';
 
@@ -212,5 +212,72 @@ describe('8. a dashboard session holds only while its token does', () => {
     const latest = `${COOKIE}=${sessions[sessions.length - 1]}`;
     expect((await request(s.url).get('/').set('Cookie', latest)).status).toBe(200);
     expect((await request(s.url).get('/').set('Cookie', `${COOKIE}=${sessions[0]}`)).status).toBe(303);
+  });
+});
+
+describe('9. --insecure-no-auth answers only loopback host names', () => {
+  let s: RunningServer;
+  let log: ReturnType<typeof recordingLog>;
+  beforeAll(async () => {
+    log = recordingLog();
+    ({ s } = await start('insecure-host', { insecureNoAuth: true, log }));
+  });
+  afterAll(() => s?.close(5000));
+
+  const port = () => new URL(s.url).port;
+  const asHost = (host: string, method: 'GET' | 'POST', path: string, body?: unknown) =>
+    httpCall(s.url, method, path, { headers: { host }, ...(body !== undefined ? { body } : {}) });
+
+  test('a page of evil.example rebound to 127.0.0.1 gets a 4xx that says why, and changes nothing', async () => {
+    for (const host of [
+      `rebind.evil.example:${port()}`,
+      'rebind.evil.example',
+      `10.0.0.5:${port()}`,
+      'localhost.evil',
+    ]) {
+      const paused = await asHost(host, 'POST', '/api/v1/pause', { reason: 'rebound' });
+      expect([host, paused.status, paused.body.error?.code]).toEqual([host, 421, 'HOST_NOT_LOOPBACK']);
+      expect(paused.body.error.message).toContain('--insecure-no-auth');
+      expect(paused.body.error.message).toContain('localhost, 127.0.0.0/8 or [::1]');
+    }
+    expect(s.store.getPause()).toBeNull();
+    expect((await asHost('rebind.evil.example', 'GET', '/api/v1/jobs')).status).toBe(421);
+    const page = await asHost('rebind.evil.example', 'GET', '/');
+    expect(page.status).toBe(421);
+    expect(page.headers['set-cookie']).toBeUndefined(); // no session for it either
+    const am = await asHost('rebind.evil.example', 'POST', '/webhooks/alertmanager', {});
+    expect(am.status).toBe(421);
+  });
+
+  test('localhost, 127.0.0.0/8 and [::1] (with or without the port) are served', async () => {
+    for (const host of [
+      'localhost',
+      `localhost:${port()}`,
+      `LocalHost:${port()}`,
+      '127.0.0.1',
+      `127.9.8.7:${port()}`,
+      '[::1]',
+      `[::1]:${port()}`,
+    ]) {
+      const r = await asHost(host, 'GET', '/api/v1/jobs');
+      expect([host, r.status]).toEqual([host, 200]);
+    }
+  });
+
+  test('rune serve says so at start', () => {
+    expect(log.messages('warn').some((m) => m.includes('only requests to localhost, 127.0.0.0/8 or [::1]'))).toBe(true);
+  });
+
+  test('with authentication on, the host name is not checked (tokens guard every request)', async () => {
+    const { s: authed } = await start('any-host');
+    try {
+      const r = await httpCall(authed.url, 'GET', '/api/v1/jobs', {
+        token: TOKENS.viewer,
+        headers: { host: 'rune.example.com' },
+      });
+      expect(r.status).toBe(200);
+    } finally {
+      await authed.close(5000);
+    }
   });
 });
