@@ -1,9 +1,11 @@
 /** Failed authentications per source address (docs/security.md, Rate limiting). */
 export interface FailedAuthLimiter {
-  /** Seconds to wait when `source` is over the limit now, else 0. */
-  blockedFor(source: string): number;
-  /** Records a failure; true when this one crossed the limit (log it once). */
-  fail(source: string): boolean;
+  /**
+   * Records a failed authentication from `source` and says how to answer it: `retryAfterS` > 0 when
+   * the address was already over the limit (answer 429 with that Retry-After), else 0 (answer 401);
+   * `reachedNow` is true for the failure that reached the limit (log it once).
+   */
+  fail(source: string): { retryAfterS: number; reachedNow: boolean };
 }
 
 export interface FailedAuthLimiterOptions {
@@ -17,38 +19,35 @@ export interface FailedAuthLimiterOptions {
 }
 
 /**
- * A fixed window per address, in memory. Only failures count, so a client that authenticates is
- * never slowed; an address over the limit gets 429 until its window ends, even with a good token
- * (otherwise the limit would not stop guessing). Bounded: a flood of addresses cannot grow it.
+ * A fixed window per address, in memory. Only failures are counted and only failures are answered
+ * with 429: there is no "is this address blocked?" to ask before a credential is checked, so a
+ * request that authenticates is never refused or slowed by its neighbours' failures. Bounded: a
+ * flood of addresses cannot grow it.
  */
 export function createFailedAuthLimiter(o: FailedAuthLimiterOptions): FailedAuthLimiter {
   const max = o.max ?? 10;
   const windowMs = o.windowMs ?? 60_000;
   const maxEntries = o.maxEntries ?? 10_000;
   const windows = new Map<string, { start: number; failures: number }>();
-  const current = (source: string) => {
-    const w = windows.get(source);
-    if (w && o.now() - w.start >= windowMs) {
-      windows.delete(source);
-      return undefined;
-    }
-    return w;
-  };
   return {
-    blockedFor(source) {
-      const w = current(source);
-      if (!w || w.failures < max) return 0;
-      return Math.max(1, Math.ceil((w.start + windowMs - o.now()) / 1000));
-    },
     fail(source) {
-      let w = current(source);
+      const t = o.now();
+      let w = windows.get(source);
+      if (w && t - w.start >= windowMs) {
+        windows.delete(source);
+        w = undefined;
+      }
       if (!w) {
         if (windows.size >= maxEntries) windows.delete(windows.keys().next().value as string); // oldest first
-        w = { start: o.now(), failures: 0 };
+        w = { start: t, failures: 0 };
         windows.set(source, w);
       }
+      const over = w.failures >= max;
       w.failures++;
-      return w.failures === max;
+      return {
+        retryAfterS: over ? Math.max(1, Math.ceil((w.start + windowMs - t) / 1000)) : 0,
+        reachedNow: w.failures === max,
+      };
     },
   };
 }

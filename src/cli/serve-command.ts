@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { LOOPBACK_NAMES } from '../http/loopback-host-only';
 import { createLogger } from '../server/create-logger';
 import { startServer } from '../server/start-server';
 import { readServeSettings, readSettings, type ServeFlags } from '../settings/read-settings';
@@ -18,7 +19,8 @@ export async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): 
   const log = deps.createLogger?.() ?? createLogger();
   if (serve.insecureNoAuth) {
     io.stderr(
-      'rune: WARNING: --insecure-no-auth: every webhook and API endpoint accepts anyone. ' +
+      'rune: WARNING: --insecure-no-auth: every webhook, API endpoint and dashboard page accepts anyone, as admin. ' +
+        `Only requests to ${LOOPBACK_NAMES} are answered (against DNS rebinding). ` +
         'Never use this outside a local experiment.\n',
     );
   }

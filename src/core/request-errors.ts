@@ -86,7 +86,18 @@ export const REQUEST_ERRORS = {
     retryable: true,
     exit: 2,
     http: 429,
-    text: 'too many failed authentications from this address this minute (`Retry-After` says when to try again)',
+    text:
+      'a missing or unknown credential from an address with too many failed authentications this minute ' +
+      '(`Retry-After` says when to try again); a valid credential from there is still served',
+  },
+  HOST_NOT_LOOPBACK: {
+    stage: 'request',
+    retryable: false,
+    exit: 2,
+    http: 421,
+    text:
+      'with `--insecure-no-auth`, a request addressed to a host name other than localhost, 127.0.0.0/8 or [::1] ' +
+      '(`Host` header): refused, so that no web page can reach the open RUNE through DNS rebinding',
   },
   NOT_FOUND: {
     stage: 'request',

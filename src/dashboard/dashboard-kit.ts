@@ -72,23 +72,47 @@ export function createDashboardKit(ctx: AppContext, o: DashboardOptions) {
     const s = res.locals.session as Session | undefined;
     send(res, status, renderErrorPage({ status, title, message, actor: s?.actor ?? null, csrf: s?.csrf ?? null }));
   };
-  const currentSession = (req: Request): Session | null => {
+  /**
+   * The request's session, checked against the tokens file of the moment: a session whose token
+   * was removed or replaced ends here ('revoked'); otherwise it acts as its token is now (a role
+   * or scope changed by a reload applies at once).
+   */
+  const lookup = (req: Request): Session | 'revoked' | null => {
     const id = readCookie(req, sessionCookie);
-    return id ? sessions.get(id) : null;
+    const s = id ? sessions.get(id) : null;
+    if (!s || s.credential === null) return s;
+    const actor = ctx.authenticate(s.credential);
+    if (!actor) {
+      sessions.destroy(s.id);
+      const fields = { actor: s.actor.name, source: req.socket.remoteAddress };
+      ctx.log.info(fields, 'dashboard session ended: its token is no longer in the tokens file');
+      return 'revoked';
+    }
+    s.actor = actor;
+    return s;
+  };
+  const currentSession = (req: Request): Session | null => {
+    const s = lookup(req);
+    return s === 'revoked' ? null : s;
   };
 
   /** Pages need a session: GETs go to the sign-in form, anything else is refused and does nothing. */
   const signedIn: RequestHandler = (req, res, next) => {
-    let s = currentSession(req);
+    const found = lookup(req);
+    let s = found === 'revoked' ? null : found;
     if (!s && o.insecureNoAuth) {
-      s = sessions.create(ANONYMOUS);
+      s = sessions.create(ANONYMOUS, null);
       setCookie(res, sessionCookie, s.id);
     }
     if (!s) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       } else {
-        const message = 'You are not signed in (or your session expired): nothing was done. Sign in and try again.';
+        const message =
+          found === 'revoked'
+            ? 'Your session ended: its token is no longer in the tokens file (removed or replaced). ' +
+              'Nothing was done. Sign in with a current token.'
+            : 'You are not signed in (or your session expired): nothing was done. Sign in and try again.';
         refuse(res, 401, 'Not signed in', message);
       }
       return;

@@ -2,6 +2,7 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../app/context';
 import { tokenMatches } from '../auth/check-token';
 import { recordAudit } from '../app/record-audit';
+import { countFailedAuth } from '../http/request-auth';
 import { bodyField, readCookie, type DashboardKit } from './dashboard-kit';
 import { renderErrorPage } from './render-error-page';
 import { renderLoginPage } from './render-login-page';
@@ -14,7 +15,8 @@ function safeNext(next: unknown): string {
 
 /**
  * Sign in with an API token, sign out. The sign-in form's CSRF token is a double submit (cookie
- * and field must agree); a sign-in with an unknown token counts toward the failed-auth limit.
+ * and field must agree). The token is checked first: a known one signs in whatever its address did
+ * before; an unknown one counts toward the failed-auth limit (401, then 429).
  */
 export function signInRoutes(ctx: AppContext, kit: DashboardKit, insecureNoAuth: boolean): express.Router {
   const router = express.Router();
@@ -45,21 +47,18 @@ export function signInRoutes(ctx: AppContext, kit: DashboardKit, insecureNoAuth:
       kit.send(res, 403, errorPage(403, 'Refused: bad form token', message));
       return;
     }
-    const wait = ctx.failedAuth.blockedFor(from);
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      const message = `Too many failed authentications from ${from}: try again in ${wait} s.`;
-      kit.send(res, 429, errorPage(429, 'Too many failed sign-ins', message));
-      return;
-    }
-    const actor = ctx.authenticate((bodyField(req, 'token') ?? '').trim());
+    const token = (bodyField(req, 'token') ?? '').trim();
+    const actor = ctx.authenticate(token);
     if (!actor) {
-      if (ctx.failedAuth.fail(from)) {
-        const message =
-          `failed authentication limit reached for ${from}: ` + 'further requests get 429 for the rest of the minute';
-        ctx.log.warn({ source: from, path: '/login' }, message);
-      }
       ctx.log.warn({ source: from }, 'dashboard sign-in refused: unknown token');
+      const wait = countFailedAuth(ctx, from, '/login');
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        const message =
+          `That token is not known. Too many failed authentications from ${from}: ` + `try again in ${wait} s.`;
+        kit.send(res, 429, errorPage(429, 'Too many failed sign-ins', message));
+        return;
+      }
       const fresh = randomToken();
       kit.setCookie(res, kit.loginCookie, fresh);
       const error = 'That token is not known. Check it and try again.';
@@ -68,7 +67,7 @@ export function signInRoutes(ctx: AppContext, kit: DashboardKit, insecureNoAuth:
     }
     const old = readCookie(req, kit.sessionCookie);
     if (old) kit.sessions.destroy(old);
-    const s = kit.sessions.create(actor); // always a new id: a session id set before sign-in is never promoted
+    const s = kit.sessions.create(actor, token); // always a new id: a session id set before sign-in is never promoted
     kit.setCookie(res, kit.sessionCookie, s.id);
     kit.clearCookie(res, kit.loginCookie);
     recordAudit(ctx, { actor: actor.name, source: from }, 'sign-in', 'dashboard', { role: actor.role });

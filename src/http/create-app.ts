@@ -5,6 +5,7 @@ import { createDashboard } from '../dashboard/create-dashboard';
 import type { SessionLimits } from '../dashboard/sessions';
 import { countWebhooks } from './count-webhooks';
 import { errorHandler } from './error-handler';
+import { loopbackHostOnly } from './loopback-host-only';
 import { createRequestAuth, type EdgeAuth } from './request-auth';
 import { alertmanagerRoutes } from './routes/alertmanager-routes';
 import { auditRoutes } from './routes/audit-routes';
@@ -35,6 +36,8 @@ export function createApp(ctx: AppContext, o: HttpOptions): express.Express {
   // Bodies are kept as bytes: the PagerDuty signature is over exactly what was sent (docs/protocols.md §2.3).
   const raw = express.raw({ type: () => true, limit: o.bodyLimitBytes });
   const auth = createRequestAuth(ctx, o.auth);
+  // With every endpoint open, only loopback names: no web page reaches it through DNS rebinding.
+  if (o.auth.insecureNoAuth) app.use(loopbackHostOnly());
   app.use('/webhooks', countWebhooks(ctx.metrics));
   app.use(lifecycleRoutes(ctx, auth, raw, o.reload));
   app.use(alertmanagerRoutes(ctx, auth, raw));

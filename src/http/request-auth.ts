@@ -35,26 +35,33 @@ export function actorOf(res: Response): Actor {
 }
 
 /**
- * The authentication of every endpoint but the lifecycle probes (docs/security.md), in one place:
- * an address over its limit of failed authentications gets 429 before any secret is compared;
- * a missing or unknown credential is 401 and counts toward that limit.
+ * Counts a failed authentication from `source` (docs/security.md, Rate limiting): the Retry-After
+ * in seconds when the address is over its limit (answer 429), else 0 (answer 401). Logged once
+ * per address and window, when the limit is reached.
+ */
+export function countFailedAuth(ctx: Pick<AppContext, 'failedAuth' | 'log'>, source: string, path: string): number {
+  const { retryAfterS, reachedNow } = ctx.failedAuth.fail(source);
+  if (reachedNow) {
+    const message =
+      `failed authentication limit reached for ${source}: its further failures get 429 for the rest of the ` +
+      'minute (requests with a valid credential are still served)';
+    ctx.log.warn({ source, path }, message);
+  }
+  return retryAfterS;
+}
+
+/**
+ * The authentication of every endpoint but the lifecycle probes (docs/security.md), in one place.
+ * The credential is always checked first: a valid one is served whatever its address did before;
+ * a missing or unknown one is 401, or 429 once its address is over the failed-auth limit.
  */
 export function createRequestAuth(ctx: AppContext, auth: EdgeAuth) {
-  const refuseWhileLimited = (req: Request) => {
-    const wait = ctx.failedAuth.blockedFor(sourceOf(req));
-    if (wait > 0) {
-      const message = `too many failed authentications from ${sourceOf(req)}; retry in ${wait} s`;
-      throw new RuneError('TOO_MANY_FAILURES', message, { retry_after_s: wait });
-    }
-  };
   const failed = (req: Request, what: string): RuneError => {
     const from = sourceOf(req);
-    if (ctx.failedAuth.fail(from)) {
-      const message =
-        `failed authentication limit reached for ${from}: ` + 'further requests get 429 for the rest of the minute';
-      ctx.log.warn({ source: from, path: req.path }, message);
-    }
-    return new RuneError('UNAUTHENTICATED', what);
+    const wait = countFailedAuth(ctx, from, req.path);
+    if (wait === 0) return new RuneError('UNAUTHENTICATED', what);
+    const message = `${what}; too many failed authentications from ${from}: retry in ${wait} s`;
+    return new RuneError('TOO_MANY_FAILURES', message, { retry_after_s: wait });
   };
   const handler =
     (check: (req: Request, res: Response) => void): RequestHandler =>
@@ -70,7 +77,6 @@ export function createRequestAuth(ctx: AppContext, auth: EdgeAuth) {
           res.locals.actor = INSECURE_ACTOR;
           return;
         }
-        refuseWhileLimited(req);
         const offered = credentialFrom(req.get('authorization'));
         const actor = offered === null ? null : ctx.authenticate(offered);
         if (!actor) {
@@ -94,7 +100,6 @@ export function createRequestAuth(ctx: AppContext, auth: EdgeAuth) {
             'the Alertmanager webhook is closed: set RUNE_WEBHOOK_TOKEN (or RUNE_WEBHOOK_TOKEN_FILE)',
           );
         }
-        refuseWhileLimited(req);
         if (!findToken(req.get('authorization'), auth.webhookTokens)) {
           throw failed(
             req,

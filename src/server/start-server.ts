@@ -12,6 +12,7 @@ import type { JobQueue } from '../jobs/job-queue-types';
 import type { Store } from '../store/store';
 import type { Transport } from '../transports/transport';
 import { createApp } from '../http/create-app';
+import { LOOPBACK_NAMES } from '../http/loopback-host-only';
 import type { ServeSettings, Settings } from '../settings/read-settings';
 import { readTokensFile } from '../auth/read-tokens-file';
 import { readFileSync } from 'node:fs';
@@ -136,7 +137,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
 
 /** A newcomer's first question: why does everything answer 401? Say at start which doors are shut. */
 function sayWhatIsClosed(serve: ServeSettings, log: Logger): void {
-  if (serve.insecureNoAuth) return;
+  if (serve.insecureNoAuth) {
+    log.warn(
+      { flag: '--insecure-no-auth' },
+      `every endpoint is open, as admin, to anyone who reaches the port; only requests to ${LOOPBACK_NAMES} ` +
+        'are answered (other Host names are refused: DNS rebinding)',
+    );
+    return;
+  }
   if (!serve.apiTokensFile) {
     log.warn(
       { setting: 'RUNE_API_TOKENS_FILE' },

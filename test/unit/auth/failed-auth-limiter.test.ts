@@ -1,19 +1,20 @@
 import { createFailedAuthLimiter } from '../../../src/auth/failed-auth-limiter';
 
 describe('createFailedAuthLimiter', () => {
-  test('blocks an address after max failures until its window ends; others are free', () => {
+  test('failures over the limit of an address are answered 429 until its window ends; others are free', () => {
     let now = 1_000_000;
     const l = createFailedAuthLimiter({ max: 3, windowMs: 60_000, now: () => now });
-    expect([l.fail('a'), l.fail('a')]).toEqual([false, false]);
-    expect(l.blockedFor('a')).toBe(0);
-    expect(l.fail('a')).toBe(true); // the one that crosses the limit (logged once)
-    expect(l.blockedFor('a')).toBe(60);
-    expect(l.blockedFor('b')).toBe(0);
+    expect([l.fail('a'), l.fail('a')]).toEqual([
+      { retryAfterS: 0, reachedNow: false },
+      { retryAfterS: 0, reachedNow: false },
+    ]);
+    expect(l.fail('a')).toEqual({ retryAfterS: 0, reachedNow: true }); // the third is still a 401; logged once
+    expect(l.fail('a')).toEqual({ retryAfterS: 60, reachedNow: false }); // the fourth: 429
+    expect(l.fail('b')).toEqual({ retryAfterS: 0, reachedNow: false });
     now += 45_500;
-    expect(l.blockedFor('a')).toBe(15);
+    expect(l.fail('a').retryAfterS).toBe(15);
     now += 14_500;
-    expect(l.blockedFor('a')).toBe(0);
-    expect(l.fail('a')).toBe(false); // a new window
+    expect(l.fail('a')).toEqual({ retryAfterS: 0, reachedNow: false }); // a new window
   });
 
   test('the map is bounded: the oldest address is forgotten first', () => {
@@ -21,6 +22,6 @@ describe('createFailedAuthLimiter', () => {
     l.fail('a');
     l.fail('b');
     l.fail('c');
-    expect([l.blockedFor('a'), l.blockedFor('b'), l.blockedFor('c')]).toEqual([0, 60, 60]);
+    expect([l.fail('c').retryAfterS, l.fail('b').retryAfterS, l.fail('a').retryAfterS]).toEqual([60, 60, 0]);
   });
 });

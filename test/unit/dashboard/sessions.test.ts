@@ -6,8 +6,8 @@ const vera: Actor = { name: 'vera', role: 'viewer', actions: null, nodes: null }
 describe('dashboard sessions', () => {
   test('ids and CSRF tokens are random, 256 bits, and differ', () => {
     const sessions = createSessions(() => 0);
-    const a = sessions.create(vera);
-    const b = sessions.create(vera);
+    const a = sessions.create(vera, 'vera-token');
+    const b = sessions.create(vera, 'vera-token');
     expect(a.id).toMatch(/^[\w-]{43}$/);
     expect(new Set([a.id, b.id, a.csrf, b.csrf]).size).toBe(4);
   });
@@ -15,8 +15,8 @@ describe('dashboard sessions', () => {
   test('a session unused for the idle time is gone; use keeps it alive', () => {
     let t = 0;
     const sessions = createSessions(() => t, { maxSessions: 10, idleMs: 1000, absoluteMs: 10_000 });
-    const kept = sessions.create(vera);
-    const idle = sessions.create(vera);
+    const kept = sessions.create(vera, 'vera-token');
+    const idle = sessions.create(vera, 'vera-token');
     t = 900;
     expect(sessions.get(kept.id)).not.toBeNull();
     t = 1800;
@@ -27,7 +27,7 @@ describe('dashboard sessions', () => {
   test('however active, a session ends at the absolute limit', () => {
     let t = 0;
     const sessions = createSessions(() => t, { maxSessions: 10, idleMs: 1000, absoluteMs: 3000 });
-    const s = sessions.create(vera);
+    const s = sessions.create(vera, 'vera-token');
     for (t = 500; t < 3000; t += 500) expect(sessions.get(s.id)).not.toBeNull();
     t = 3000;
     expect(sessions.get(s.id)).toBeNull();
@@ -36,18 +36,48 @@ describe('dashboard sessions', () => {
   test('the count is bounded: the least recently used session goes first', () => {
     let t = 0;
     const sessions = createSessions(() => t, { maxSessions: 3, idleMs: 60_000, absoluteMs: 60_000 });
-    const [a, b, c] = [sessions.create(vera), sessions.create(vera), sessions.create(vera)];
+    const [a, b, c] = [
+      sessions.create(vera, 'vera-token'),
+      sessions.create(vera, 'vera-token'),
+      sessions.create(vera, 'vera-token'),
+    ];
     t = 10;
     sessions.get(a.id); // a is now more recent than b
-    const d = sessions.create(vera);
+    const d = sessions.create(vera, 'vera-token');
     expect(sessions.size()).toBe(3);
     expect(sessions.get(b.id)).toBeNull();
     expect([a, c, d].every((x) => sessions.get(x.id) !== null)).toBe(true);
   });
 
+  test('one token may hold maxPerToken sessions: its own oldest goes, nobody else is signed out', () => {
+    let t = 0;
+    const sessions = createSessions(() => t, { maxSessions: 5, maxPerToken: 2, idleMs: 60_000, absoluteMs: 60_000 });
+    const ada = sessions.create({ ...vera, name: 'ada', role: 'admin' }, 'ada-token');
+    const anonymous = sessions.create({ ...vera, name: 'anonymous' }, null);
+    const veras: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      t++;
+      veras.push(sessions.create(vera, 'vera-token').id);
+    }
+    expect(sessions.size()).toBe(4);
+    expect(sessions.get(ada.id)).not.toBeNull();
+    expect(sessions.get(anonymous.id)).not.toBeNull();
+    expect(veras.map((id) => sessions.get(id) !== null).filter(Boolean)).toHaveLength(2);
+    expect(sessions.get(veras[999] as string)).not.toBeNull();
+    // Use keeps one alive: the other goes first.
+    sessions.get(veras[998] as string);
+    t++;
+    const next = sessions.create(vera, 'vera-token');
+    expect([veras[998], veras[999], next.id].map((id) => sessions.get(id as string) !== null)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+  });
+
   test('destroy signs out', () => {
     const sessions = createSessions(() => 0);
-    const s = sessions.create(vera);
+    const s = sessions.create(vera, 'vera-token');
     sessions.destroy(s.id);
     expect(sessions.get(s.id)).toBeNull();
   });
