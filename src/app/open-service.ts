@@ -9,7 +9,11 @@ import { guardRunsHorizonMs } from '../guards/guard-runs-horizon';
 import { nodeLockWaitMs } from '../guards/resolve-rule-guards';
 import type { RuleGuards } from '../guards/types';
 import { createJobQueue } from '../jobs/job-queue';
+import { skippedResult } from '../jobs/skipped-result';
+import { planRun } from '../orchestrator/plan-run';
 import { runAction } from '../orchestrator/run-action';
+import { runWindowMs } from '../transports/run-window';
+import type { Job } from '../core/job';
 import { createGroupCommitter } from '../store/create-group-committer';
 import { pruneWebhooks, type WebhookRetention } from '../store/prune-webhooks';
 import { openSqliteStore } from '../store/sqlite-store';
@@ -65,11 +69,14 @@ export function openService(o: ServiceOptions): Service {
   const metrics = createMetrics();
   const state = createServiceState(o, metrics);
   const store = openSqliteStore(o.dbPath);
-  for (const job of store.interruptRunning(now().toISOString())) {
+  // Runs that were going on when RUNE stopped are never re-run: a read-only one is interrupted, a
+  // mutating one's outcome is unknown and its node stays held (docs/safety.md, Outcome unknown).
+  const stoppedRuns = store.interruptRunning(now().toISOString());
+  for (const job of stoppedRuns) {
     const fields = { job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node };
     o.log.warn(
-      { ...fields, mutating: job.mutating },
-      'job was running when RUNE stopped: marked interrupted, not re-run',
+      { ...fields, mutating: job.mutating, lock_until: job.lockUntil },
+      `job stopped by RUNE's stop: ${job.reason}`,
     );
   }
   const timers = startHousekeeping(store, o, now, () => state.runtime().guards.values());
@@ -99,6 +106,7 @@ export function openService(o: ServiceOptions): Service {
       const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node };
       o.log.warn(fields, `job skipped: ${reason}`);
     },
+    lockUntilOf: (job, startedMs) => lockUntilOf(job, startedMs),
     run: (job, signal) => {
       const rt = state.runtime();
       const request = {
@@ -113,6 +121,17 @@ export function openService(o: ServiceOptions): Service {
       return runAction(request, { ...deps, readScript: (p) => readFile(p) }, signal);
     },
   });
+  /** Until when a mutating job's run could still be going on its node if RUNE died now (null: never starts). */
+  function lockUntilOf(job: Job, startedMs: number): number | null {
+    const rt = state.runtime();
+    try {
+      const request = { ...job.request, trigger: job.trigger, alert: null, jobId: job.id, traceId: job.traceId };
+      const plan = planRun(request, rt.registry, rt.config, { fallbackUser: o.fallbackUser });
+      return startedMs + runWindowMs(plan.target.transport, plan.timeoutMs);
+    } catch {
+      return null; // refused at validate: such a run never reaches a node
+    }
+  }
   const ctx: AppContext = {
     store,
     queue,
@@ -147,6 +166,18 @@ export function openService(o: ServiceOptions): Service {
     reload: state.reload,
     start() {
       queue.resume();
+      // Each run of unknown outcome gets its Result and is reported: the incident says what to check.
+      for (const job of stoppedRuns.filter((j) => j.status === 'outcome_unknown')) {
+        const at = now();
+        const why = (job.reason ?? '').replace(/^outcome_unknown: /, '');
+        const result = skippedResult(job, why, at, 'outcome_unknown');
+        try {
+          store.finishJob(job.id, 'outcome_unknown', result, job.reason, at.toISOString());
+          queue.add([{ ...job, result }]);
+        } catch (err) {
+          o.log.error({ err, job_id: job.id }, 'cannot record or report a run of unknown outcome');
+        }
+      }
       const pause = store.getPause();
       if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
     },

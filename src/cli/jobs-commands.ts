@@ -150,3 +150,22 @@ export async function jobsCancel(
   io.stdout(flags.output === 'json' ? `${JSON.stringify(a.body)}\n` : flags.output === 'yaml' ? toYaml(a.body) : text);
   return EXIT.ok;
 }
+
+/**
+ * `rune jobs release ID`: the node a run of unknown outcome holds is released (audited), once an
+ * operator has checked that run is over on the node. A job that holds nothing: 409, exit 2.
+ */
+export async function jobsRelease(
+  id: string,
+  flags: JobsServerFlags & { reason?: string },
+  io: ServerIo,
+  deps: JobsDeps = {},
+): Promise<number> {
+  const body = flags.reason !== undefined ? { reason: flags.reason } : {};
+  const a = await ask(flags, 'POST', `/api/v1/jobs/${encodeURIComponent(id)}/release`, body, io, deps);
+  if (!a.ok) return a.exit;
+  const released = `node ${String(a.body.node)} released from job ${String(a.body.job_id)}`;
+  const text = `${released}: mutating jobs may run there now\n`;
+  io.stdout(flags.output === 'json' ? `${JSON.stringify(a.body)}\n` : flags.output === 'yaml' ? toYaml(a.body) : text);
+  return EXIT.ok;
+}

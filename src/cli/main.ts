@@ -208,14 +208,17 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     });
 
   // ---- Jobs of a running `rune serve` (docs/cli.md): same output formats as `rune run`.
-  const jobs = program.command('jobs').description('jobs of a running RUNE: list, show, retry, cancel');
+  const jobs = program.command('jobs').description('jobs of a running RUNE: list, show, retry, cancel, release');
   const jobsCommand = (cmd: Command) => serverCommand(cmd).addOption(outputOption());
   const jobsCommands = () => import('./jobs-commands');
   const jobsDeps = deps.fetch ? { fetch: deps.fetch } : {};
   jobsCommand(jobs.command('list').description('history, newest first'))
     .option('--node <node>', 'only this node')
     .option('--rule <rule>', 'only this rule')
-    .option('--status <status>', 'queued, running, succeeded, failed, timed_out, cancelled, skipped or interrupted')
+    .option(
+      '--status <status>',
+      'queued, running, succeeded, failed, timed_out, cancelled, skipped, interrupted or outcome_unknown',
+    )
     .option('--incident <id>', 'only jobs of this PagerDuty incident')
     .option('--limit <n>', 'at most n jobs (1-500, default 50)')
     .action(async (o: JobsListFlags) => {
@@ -241,6 +244,16 @@ export async function main(argv: string[], io: CliIo = processIo(), deps: CliDep
     .option('--force', 'also stop a running mutating action half-way (it may leave the node in between)')
     .action(async (id: string, o: JobsServerFlags & { reason?: string; force?: boolean }) => {
       exitCode = await (await jobsCommands()).jobsCancel(id, o, io, jobsDeps);
+    });
+  jobsCommand(
+    jobs
+      .command('release')
+      .description('release the node a run of unknown outcome holds (after checking the node: docs/safety.md)')
+      .argument('<id>', 'job id'),
+  )
+    .option('--reason <text>', 'what you checked, for the audit log')
+    .action(async (id: string, o: JobsServerFlags & { reason?: string }) => {
+      exitCode = await (await jobsCommands()).jobsRelease(id, o, io, jobsDeps);
     });
 
   try {

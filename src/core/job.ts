@@ -35,9 +35,17 @@ export interface Job {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * A mutating run whose outcome is unknown (RUNE stopped while it ran): its node stays locked until
+   * then, unless an operator releases it (docs/safety.md, Outcome unknown). Null otherwise.
+   */
+  lockUntil: string | null;
 }
 
-export type NewJob = Omit<Job, 'status' | 'result' | 'deliveries' | 'startedAt' | 'finishedAt' | 'reason'> & {
+export type NewJob = Omit<
+  Job,
+  'status' | 'result' | 'deliveries' | 'startedAt' | 'finishedAt' | 'reason' | 'lockUntil'
+> & {
   status?: JobStatus;
   reason?: string | null;
   result?: Result | null;

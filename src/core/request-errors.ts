@@ -120,6 +120,13 @@ export const REQUEST_ERRORS = {
     http: 409,
     text: 'cancel of a running job that changes the node without `force`, or of a job this RUNE process is not running',
   },
+  NOTHING_HELD: {
+    stage: 'validate',
+    retryable: false,
+    exit: 2,
+    http: 409,
+    text: 'release of a job that holds no node: only a run whose outcome is unknown holds one, until its hold ends',
+  },
   PAUSED: {
     stage: 'guard',
     retryable: false,

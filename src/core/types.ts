@@ -1,7 +1,15 @@
 /** Shared vocabulary of RUNE (docs/architecture.md: Plugins, Results and errors). */
 
 export type JobStatus =
-  'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'interrupted';
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'cancelled'
+  | 'skipped'
+  | 'interrupted'
+  | 'outcome_unknown';
 
 /** Every job status, in lifecycle order (docs/architecture.md, Results and errors). */
 export const JOB_STATUSES: readonly JobStatus[] = [
@@ -13,6 +21,7 @@ export const JOB_STATUSES: readonly JobStatus[] = [
   'cancelled',
   'skipped',
   'interrupted',
+  'outcome_unknown',
 ];
 
 export type TransportKind = 'ssh' | 'ssm' | 'local';

@@ -35,7 +35,7 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size:
   color: #fff; background: var(--muted);
 }
 .status-succeeded { background: var(--ok); }
-.status-failed, .status-timed_out, .status-interrupted { background: var(--bad); }
+.status-failed, .status-timed_out, .status-interrupted, .status-outcome_unknown { background: var(--bad); }
 .status-queued, .status-running { background: var(--info); }
 .status-skipped, .status-cancelled { background: var(--warn); }
 .banner { margin: 0; padding: .6rem 1.2rem; } .paused { background: #fff1c2; } .flash { background: #e3efff; }

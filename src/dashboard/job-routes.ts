@@ -3,6 +3,7 @@ import { allows, type Actor } from '../auth/actor';
 import { cancelJob } from '../app/cancel-job';
 import type { AppContext } from '../app/context';
 import { findJob } from '../app/find-job';
+import { releaseNode } from '../app/release-node';
 import { retryJob } from '../app/retry-job';
 import type { Job } from '../core/job';
 import { JOB_STATUSES, type JobStatus } from '../core/types';
@@ -47,6 +48,11 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
     kit.refuse(res, 403, 'Not allowed', message);
     return false;
   };
+  const canRelease = (actor: Actor, job: Job) =>
+    job.status === 'outcome_unknown' &&
+    job.lockUntil !== null &&
+    Date.parse(job.lockUntil) > ctx.now().getTime() &&
+    allows(actor, 'run', { action: job.request.action, node: job.request.node });
   const canCancel = (actor: Actor, job: Job) =>
     job.status === 'queued' && allows(actor, 'run', { action: job.request.action, node: job.request.node });
 
@@ -83,7 +89,13 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
     if (!job) return;
     const actor = kit.session(res).actor;
     const canRerun = allows(actor, 'run', { action: job.request.action, node: job.request.node });
-    kit.send(res, 200, renderJobPage(kit.frame(res), { job, canRerun, canCancel: canCancel(actor, job) }));
+    const page = renderJobPage(kit.frame(res), {
+      job,
+      canRerun,
+      canCancel: canCancel(actor, job),
+      canRelease: canRelease(actor, job),
+    });
+    kit.send(res, 200, page);
   });
 
   // ---- Re-run: a confirmation page with the params editable, checked against the plugin's schema.
@@ -172,6 +184,27 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
     } catch (err) {
       const fresh = ctx.store.getJob(job.id) ?? job;
       const cancelError = `Not cancelled: ${httpErrorView(err).message}`;
+      const page = renderJobPage(kit.frame(res), {
+        job: fresh,
+        canRerun: true,
+        canCancel: canCancel(actor, fresh),
+        cancelError,
+      });
+      kit.send(res, 409, page);
+    }
+  });
+  router.post('/jobs/:id/release', ...kit.post, (req, res) => {
+    const job = jobOr404(req, res);
+    if (!job || !mayRun(res, job, 'release')) return;
+    const reason = (bodyField(req, 'reason') ?? '').trim().slice(0, 500) || 'released from the dashboard';
+    try {
+      const out = releaseNode(ctx, kit.session(res).actor, source(req), job.id, reason);
+      kit.session(res).flash = `Node ${out.node} released from job ${job.id}: mutating jobs may run there now.`;
+      res.redirect(303, jobPath(job.id));
+    } catch (err) {
+      const fresh = ctx.store.getJob(job.id) ?? job;
+      const actor = kit.session(res).actor;
+      const cancelError = `Not released: ${httpErrorView(err).message}`;
       const page = renderJobPage(kit.frame(res), {
         job: fresh,
         canRerun: true,

@@ -122,7 +122,7 @@ function timelineItem(e: TimelineEntry): SafeHtml {
 /** `/jobs/:id`: Result, output, trigger, incident, timeline; Re-run and Cancel where the role allows. */
 export function renderJobPage(
   frame: Omit<PageFrame, 'title' | 'section'>,
-  o: { job: Job; canRerun: boolean; canCancel: boolean; cancelError?: string | null },
+  o: { job: Job; canRerun: boolean; canCancel: boolean; canRelease?: boolean; cancelError?: string | null },
 ): string {
   const j = o.job;
   const r = j.result;
@@ -133,6 +133,18 @@ export function renderJobPage(
     html`<input name="reason" placeholder="why (for the audit log)" maxlength="500"> `,
     html`<button class="danger" type="submit">Cancel job</button></form>`,
   ];
+  const releaseForm = () => [
+    html`<form method="post" action="${jobPath(j.id)}/release">${csrfField(frame.csrf)}`,
+    html`<input name="reason" placeholder="what you checked on the node" maxlength="500"> `,
+    html`<button class="danger" type="submit">Release the node</button></form>`,
+  ];
+  const holdText = j.lockUntil
+    ? html`${j.request.node} stays held until ${timeTag(j.lockUntil)} or until released by someone who checked it.`
+    : html`${j.request.node} is no longer held.`;
+  const held =
+    j.status === 'outcome_unknown'
+      ? html`<p class="error" role="status">Outcome unknown: RUNE stopped while this ran. ${holdText}</p>`
+      : '';
   const mutating = j.mutating ? ' (mutating)' : '';
   const waiting = j.status === 'queued' && j.after ? ' (waiting for the previous step)' : '';
   const ruleFacts = j.trigger.rule
@@ -141,9 +153,11 @@ export function renderJobPage(
   const buttons = html`<div class="actions-bar">
   ${o.canRerun ? html`<a class="button" href="${jobPath(j.id)}/rerun">Re-run…</a>` : ''}
   ${o.canCancel ? cancelForm() : ''}
+  ${o.canRelease ? releaseForm() : ''}
   ${!finished ? html`<a class="button secondary" href="${jobPath(j.id)}">Refresh</a>` : ''}
 </div>
-${o.cancelError ? html`<p class="error" role="alert">${o.cancelError}</p>` : ''}`;
+${o.cancelError ? html`<p class="error" role="alert">${o.cancelError}</p>` : ''}
+${held}`;
   return renderPage(
     // Until it finishes the page reloads itself, so whoever pressed Re-run sees the result arrive.
     { ...frame, title: `Job ${j.id}`, section: 'jobs', refreshSeconds: finished ? null : 3 },

@@ -24,6 +24,7 @@ export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
     created_at: j.createdAt,
     started_at: j.startedAt,
     finished_at: j.finishedAt,
+    lock_until: j.lockUntil,
     result: j.result,
     deliveries: j.deliveries,
     url: `${publicUrl}/jobs/${j.id}`,

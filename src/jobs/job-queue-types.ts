@@ -23,6 +23,12 @@ export interface JobQueueDeps {
   nodeLockWaitMs?: () => number;
   /** An automatic rule run (a chain of steps) ended: ok, or failed / timed out (the circuit breaker counts these). */
   ruleRunEnded?: (job: Job, result: Result, ok: boolean) => void;
+  /**
+   * Until when (epoch ms) a mutating job's run could still be going on its node if RUNE stopped
+   * once it started at `startedMs`: its timeout and kill grace. Stored with the job; after a crash
+   * the node stays held until then (docs/safety.md, Outcome unknown). Default: no hold.
+   */
+  lockUntilOf?: (job: Job, startedMs: number) => number | null;
   /** A job was skipped by a guard of the queue (node_busy), for the counters. */
   suppressed?: (job: Job, reason: string) => void;
 }
@@ -36,8 +42,13 @@ export interface JobQueue {
   add(jobs: readonly Job[]): void;
   /** Forgets waiting jobs the store no longer holds as queued (cancelled by a resolve). */
   drop(ids: readonly string[]): void;
-  /** After a restart: every job the store holds as queued becomes a candidate again. */
+  /**
+   * After a restart: every job the store holds as queued becomes a candidate again, and the nodes
+   * held by runs of unknown outcome stay held until their hold ends.
+   */
   resume(): void;
+  /** An operator released the node an outcome_unknown job held (the store already says so). */
+  releaseHeld(jobId: string): void;
   running(): number;
   /** The jobs running now (e.g. to find those a resolve cancels). */
   runningJobs(): Job[];

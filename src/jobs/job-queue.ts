@@ -2,6 +2,7 @@ import type { Job, QueuedEntry } from '../core/job';
 import type { JobStatus, Result } from '../core/types';
 import { windowText } from '../util/duration';
 import { skippedResult } from './skipped-result';
+import { createNodeLocks } from './node-locks';
 import { createStoreWrites } from './store-writes';
 import { DEFAULT_NODE_LOCK_WAIT_MS, type JobQueue, type JobQueueDeps } from './job-queue-types';
 
@@ -18,8 +19,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const controllers = new Map<string, AbortController>();
   /** Deliveries still under way for jobs that already finished (idle/stop wait for them too). */
   const reporting = new Set<Promise<void>>();
-  /** Node → the mutating job holding its lock. */
-  const lockedNodes = new Map<string, Job>();
+  const nodes = createNodeLocks();
   /** Waiting job → when it first found its node locked (epoch ms, from deps.now). */
   const lockWaitSince = new Map<string, number>();
   /** Job → the waiting step after it, to tell when a rule run ended. */
@@ -131,7 +131,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
             continue;
           }
         }
-        const holder = entry.mutating ? lockedNodes.get(entry.node) : undefined;
+        const holder = entry.mutating ? nodes.holder(entry.node, deps.now().getTime()) : undefined;
         if (holder) {
           // Per-node lock: wait, but not for ever (docs/architecture.md, Safety guards; docs/safety.md node_busy).
           const now = deps.now().getTime();
@@ -139,11 +139,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           lockWaitSince.set(entry.id, since);
           const bound = deps.nodeLockWaitMs?.() ?? DEFAULT_NODE_LOCK_WAIT_MS;
           if (now - since >= bound) {
-            const reason =
-              `node_busy: ${entry.node} stayed locked by mutating job ${holder.id} (${holder.request.action}) ` +
-              `for longer than ${windowText(bound)}`;
+            const reason = `node_busy: ${entry.node} ${holder.what} for longer than ${windowText(bound)}`;
             if (!skip(entry, reason, true)) return;
-          } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now);
+          } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now, holder.untilMs - now);
           continue;
         }
         const job = deps.store.getJob(entry.id);
@@ -152,7 +150,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           continue;
         }
         // Running in the store first: a job is never running here while the store says queued.
-        if (!writes.attempt(() => deps.store.markRunning(job.id, deps.now().toISOString()), 'mark running')) {
+        const at = deps.now();
+        const lockUntil = job.mutating ? (deps.lockUntilOf?.(job, at.getTime()) ?? null) : null;
+        if (!writes.attempt(() => deps.store.markRunning(job.id, at.toISOString(), lockUntil), 'mark running')) {
           retryLater();
           return;
         }
@@ -210,14 +210,14 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   function release(job: Job): void {
     controllers.delete(job.id);
     if (!active.delete(job.id)) return;
-    if (job.mutating) lockedNodes.delete(job.request.node);
+    nodes.unlock(job);
     if (stopped) settleWaiters();
     else pump();
   }
 
   function start(job: Job): void {
     active.set(job.id, job);
-    if (job.mutating) lockedNodes.set(job.request.node, job);
+    nodes.lock(job);
     const controller = new AbortController();
     controllers.set(job.id, controller);
     void (async () => {
@@ -299,7 +299,12 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       pump();
     },
     resume() {
+      for (const h of deps.store.heldNodes(deps.now().getTime())) nodes.hold(h);
       for (const entry of deps.store.queuedEntries()) track(entry);
+      pump();
+    },
+    releaseHeld(jobId) {
+      nodes.releaseHeld(jobId);
       pump();
     },
     running: () => active.size,

@@ -22,6 +22,7 @@ const STATUS_WORDS: Record<JobStatus, string> = {
   cancelled: 'cancelled',
   skipped: 'skipped',
   interrupted: 'interrupted',
+  outcome_unknown: 'outcome unknown',
 };
 
 /**

@@ -23,6 +23,7 @@ export interface JobRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  lock_until_ms: number | null;
 }
 
 /** One firing episode of one alert (docs/protocols.md §1.4: fingerprint + startsAt). */
@@ -51,5 +52,7 @@ export function toJob(r: JobRow): Job {
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    lockUntil:
+      r.lock_until_ms === null || r.lock_until_ms === undefined ? null : new Date(r.lock_until_ms).toISOString(),
   };
 }

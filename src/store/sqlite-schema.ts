@@ -112,6 +112,10 @@ export function openDatabase(path: string): Database.Database {
     if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode'))
       db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
     db.exec('CREATE INDEX IF NOT EXISTS jobs_alert_episode ON jobs (alert_episode, status)');
+    // Added with outcome_unknown (docs/safety.md): until when a mutating run could still be going on
+    // its node if RUNE stopped; set when it starts, kept while its outcome is unknown.
+    if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'lock_until_ms'))
+      db.exec('ALTER TABLE jobs ADD COLUMN lock_until_ms INTEGER');
   } catch (err) {
     throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {
       db: path,

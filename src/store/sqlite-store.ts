@@ -30,15 +30,20 @@ export function openSqliteStore(path: string): Store {
     "SELECT id, after_id, stop_on_failure, mutating, node FROM jobs WHERE status = 'queued' ORDER BY seq",
   );
   const markRunning = db.prepare(
-    "UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+    "UPDATE jobs SET status = 'running', started_at = ?, lock_until_ms = ? WHERE id = ? AND status = 'queued'",
   );
   const finish = db.prepare('UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ?');
   const getDeliveries = db.prepare('SELECT deliveries FROM jobs WHERE id = ?');
   const setDeliveries = db.prepare('UPDATE jobs SET deliveries = ? WHERE id = ?');
   const running = db.prepare("SELECT * FROM jobs WHERE status = 'running'");
-  const interrupt = db.prepare(
-    "UPDATE jobs SET status = 'interrupted', reason = 'interrupted: RUNE stopped while the job was running', " +
-      "finished_at = ? WHERE status = 'running'",
+  const stopRunning = db.prepare(
+    "UPDATE jobs SET status = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+  );
+  const heldNodes = db.prepare(
+    "SELECT id, node, lock_until_ms FROM jobs WHERE status = 'outcome_unknown' AND lock_until_ms > ? ORDER BY seq",
+  );
+  const releaseHeld = db.prepare(
+    "UPDATE jobs SET lock_until_ms = NULL WHERE id = ? AND status = 'outcome_unknown' AND lock_until_ms IS NOT NULL",
   );
   const auditLog = createSqliteAudit(db);
   const putState = db.prepare(
@@ -161,6 +166,7 @@ export function openSqliteStore(path: string): Store {
         reason: j.reason ?? null,
         result: j.result ?? null,
         deliveries: [],
+        lockUntil: null,
         startedAt: null,
         finishedAt,
       });
@@ -205,10 +211,14 @@ export function openSqliteStore(path: string): Store {
     return { before, after };
   });
 
+  /** Running jobs after RUNE stopped: a mutating one's outcome is unknown, a read-only one was interrupted. */
   const interruptRunning = db.transaction((at: string) => {
     const rows = (running.all() as JobRow[]).map(toJob);
-    interrupt.run(at);
-    return rows;
+    for (const job of rows) {
+      const status = job.mutating ? 'outcome_unknown' : 'interrupted';
+      stopRunning.run(status, stoppedReason(job), at, job.id);
+    }
+    return rows.map((j) => toJob(getJob.get(j.id) as JobRow));
   });
 
   return {
@@ -292,11 +302,18 @@ export function openSqliteStore(path: string): Store {
         mutating: r.mutating === 1,
         node: r.node,
       })),
-    markRunning: (id, at) => void markRunning.run(at, id),
+    markRunning: (id, at, lockUntilMs) => void markRunning.run(at, lockUntilMs, id),
     finishJob: (id, status, result, reason, at) =>
       void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),
     interruptRunning: (at) => interruptRunning(at),
+    heldNodes: (nowMs) =>
+      (heldNodes.all(nowMs) as { id: string; node: string; lock_until_ms: number }[]).map((r) => ({
+        jobId: r.id,
+        node: r.node,
+        untilMs: r.lock_until_ms,
+      })),
+    releaseHeldNode: (id) => releaseHeld.run(id).changes > 0,
     cancelQueuedForAlert: (fingerprint, startsAt, reason, at, result) =>
       cancelQueuedForAlert(fingerprint, startsAt, reason, at, result),
     getPause: readPause,
@@ -309,4 +326,15 @@ export function openSqliteStore(path: string): Store {
     queryAudit: (f) => auditLog.query(f),
     close: () => db.close(),
   };
+}
+
+/** Why a job that was running when RUNE stopped is no longer running (docs/safety.md). */
+function stoppedReason(job: Job): string {
+  const { action, node } = job.request;
+  if (!job.mutating) return 'interrupted: RUNE stopped while the job was running';
+  const lock = job.lockUntil
+    ? `${node} stays locked until ${job.lockUntil} (the run's timeout and kill grace) unless an operator releases it`
+    : `${node} is not held (the run started before RUNE kept run deadlines)`;
+  const stopped = `RUNE stopped while ${action} ran on ${node}; it may still be running there or have ended`;
+  return `outcome_unknown: ${stopped}; ${lock}`;
 }

@@ -117,11 +117,23 @@ export interface Store {
   listJobs(filter: JobFilter): Job[];
   /** What the queue needs to schedule every queued job, oldest first (after a restart). */
   queuedEntries(): QueuedEntry[];
-  markRunning(id: string, at: string): void;
+  /**
+   * The job runs from `at`; `lockUntilMs` (epoch ms; mutating jobs) is until when its run could still
+   * be going on the node if RUNE stopped now: its timeout and kill grace.
+   */
+  markRunning(id: string, at: string, lockUntilMs: number | null): void;
   finishJob(id: string, status: JobStatus, result: Result | null, reason: string | null, at: string): void;
   addDelivery(id: string, delivery: DeliveryRecord): void;
-  /** After a crash: running jobs become interrupted (never re-run automatically). Returns them. */
+  /**
+   * After RUNE stopped (a crash, a shutdown past its grace): running jobs are never re-run
+   * automatically. A read-only one becomes `interrupted`; a mutating one `outcome_unknown`, its node
+   * held until its lockUntil (docs/safety.md, Outcome unknown). Returns them as stored now.
+   */
   interruptRunning(at: string): Job[];
+  /** The nodes held by runs of unknown outcome whose hold lasts past `nowMs`. */
+  heldNodes(nowMs: number): { jobId: string; node: string; untilMs: number }[];
+  /** An operator releases the node an outcome_unknown job holds; false when it held none. */
+  releaseHeldNode(jobId: string): boolean;
   /**
    * A resolve: queued jobs of automatic runs for the firing alert with this fingerprint become
    * `cancelled` with `reason` (one Result each, from `result`). Returns them as stored.

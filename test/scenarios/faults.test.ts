@@ -151,7 +151,7 @@ rules:
       await fetch(`http://127.0.0.1:${port}/api/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
     ).json() as Promise<Record<string, any>>;
 
-  test('kill -9 mid mutating run, restart: interrupted, not re-run; queued job runs once; repeat deduped', async () => {
+  test('kill -9 mid mutating run: outcome_unknown, node held until released, no re-run, dedup', async () => {
     const log = runLogFor('kill9');
     writeFileSync(join(scratch, 'kill9.yaml'), rules(log));
     // Two alerts for the same node: both mutating, so the second waits behind the node lock.
@@ -185,8 +185,37 @@ rules:
 
     const second = await serve('kill9', port);
     try {
-      const interrupted = await getJob(port, a);
-      expect(interrupted).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(/interrupted/) });
+      // RUNE cannot know how a's repair ended (its plugin was running when RUNE died): the node is
+      // held for a's run window (timeout + kill grace), and b, mutating on the same node, waits.
+      const unknown = await getJob(port, a);
+      expect(unknown).toMatchObject({
+        status: 'outcome_unknown',
+        reason: expect.stringMatching(/^outcome_unknown: RUNE stopped while sleep-mutating ran on localhost;/),
+        lock_until: expect.any(String),
+        result: { status: 'outcome_unknown' },
+      });
+      const gauges = async () =>
+        (
+          await (
+            await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })
+          ).text()
+        ).match(/rune_queue_jobs\{state="(running|waiting)"\} \d+/g);
+      await waitFor(
+        async () =>
+          (await gauges())?.join() === 'rune_queue_jobs{state="running"} 0,rune_queue_jobs{state="waiting"} 1',
+        'b to wait for the held node',
+      );
+      expect((await getJob(port, b)).status).toBe('queued');
+      // An operator who checked the node releases it (audited); b runs now.
+      const released = await fetch(`http://127.0.0.1:${port}/api/v1/jobs/${a}/release`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ reason: 'checked: the old run is gone' }),
+      });
+      expect([released.status, await released.json()]).toEqual([
+        200,
+        { status: 'released', job_id: a, node: 'localhost' },
+      ]);
       const queued = await waitFor(async () => {
         const j = await getJob(port, b);
         return j.status !== 'queued' && j.status !== 'running' ? j : null;
@@ -209,7 +238,7 @@ rules:
         .filter((l) => l.event === 'start')
         .map((l) => l.job);
       expect(starts).toEqual([a, b]); // each ran exactly once, a never again
-      expect((await getJob(port, a)).status).toBe('interrupted');
+      expect((await getJob(port, a)).status).toBe('outcome_unknown');
       second.proc.kill('SIGTERM');
       expect(await second.exited).toEqual({ code: 0, signal: null });
     } finally {
@@ -219,7 +248,7 @@ rules:
     const db = new Database(join(scratch, 'kill9.db'), { readonly: true });
     try {
       expect(db.prepare('SELECT id, status FROM jobs ORDER BY seq').all()).toEqual([
-        { id: a, status: 'interrupted' },
+        { id: a, status: 'outcome_unknown' },
         { id: b, status: 'succeeded' },
       ]);
       expect((db.prepare('SELECT count(*) AS n FROM dedup').get() as { n: number }).n).toBe(2);
@@ -277,7 +306,7 @@ rules:
     }
   }, 30_000);
 
-  test('SIGTERM with a job running past --shutdown-grace: exit 0 at the bound, job recorded interrupted', async () => {
+  test('SIGTERM with a job running past --shutdown-grace: exit 0 at the bound, its outcome unknown', async () => {
     const log = runLogFor('grace');
     writeFileSync(join(scratch, 'grace.yaml'), rules(log));
     const port = await freePort();
@@ -301,8 +330,8 @@ rules:
       const db = new Database(join(scratch, 'grace.db'), { readonly: true });
       try {
         expect(db.prepare('SELECT status, reason FROM jobs WHERE id = ?').get(job)).toEqual({
-          status: 'interrupted',
-          reason: expect.stringMatching(/^interrupted/),
+          status: 'outcome_unknown',
+          reason: expect.stringMatching(/^outcome_unknown: RUNE stopped while sleep-mutating ran on localhost;/),
         });
       } finally {
         db.close();

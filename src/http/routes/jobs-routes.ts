@@ -2,6 +2,7 @@ import express from 'express';
 import { cancelJob } from '../../app/cancel-job';
 import type { AppContext } from '../../app/context';
 import { findJob } from '../../app/find-job';
+import { releaseNode } from '../../app/release-node';
 import { retryJob } from '../../app/retry-job';
 import { runManually } from '../../app/run-manually';
 import type { JobFilter } from '../../store/store';
@@ -10,6 +11,7 @@ import {
   checkCancelBody,
   checkJobListQuery,
   checkManualRunBody,
+  checkReasonBody,
   checkRetryBody,
   type JobListQuery,
 } from '../request-schemas';
@@ -84,6 +86,13 @@ export function jobsRoutes(ctx: AppContext, auth: RequestAuth, raw: express.Requ
     const id = String(req.params.id);
     const out = cancelJob(ctx, actorOf(res), sourceOf(req), id, b.reason ?? null, b.force === true);
     res.status(out.status === 'cancelling' ? 202 : 200).json(out);
+  });
+
+  const release = 'POST /api/v1/jobs/:id/release';
+  router.post('/api/v1/jobs/:id/release', auth.actor('run', release), raw, (req, res) => {
+    const b = readBody(req, checkReasonBody, { optional: true });
+    const out = releaseNode(ctx, actorOf(res), sourceOf(req), String(req.params.id), b.reason ?? null);
+    res.json({ status: 'released', job_id: out.job.id, node: out.node });
   });
   return router;
 }

@@ -391,3 +391,64 @@ describe('a store that cannot write (disk full)', () => {
     expect(await queue.stop(1000)).toBe(true);
   });
 });
+
+describe('a mutating run whose outcome is unknown (RUNE stopped while it ran)', () => {
+  function heldSetup() {
+    const store = openSqliteStore(':memory:');
+    let clock = Date.parse('2026-12-03T10:00:00.000Z');
+    const [a, r] = store.createJobs([newJob({ mutating: true }), newJob({ node: 'web-9' })]).jobs as [Job, Job];
+    store.markRunning(a.id, new Date(clock).toISOString(), clock + 60_000); // a's run window: 60 s
+    store.markRunning(r.id, new Date(clock).toISOString(), null);
+    const stopped = store.interruptRunning(new Date(clock + 1000).toISOString()); // RUNE died
+    const started: string[] = [];
+    const queue = createJobQueue({
+      store,
+      concurrency: 4,
+      now: () => new Date(clock),
+      log: quietLog,
+      report: async () => undefined,
+      run: async (job) => {
+        started.push(job.id);
+        return skippedResult(job, 'ran', new Date(clock), 'succeeded');
+      },
+    });
+    return { store, queue, a, r, stopped, started, tick: (ms: number) => (clock += ms) };
+  }
+
+  test('is outcome_unknown and holds its node until its run window passed; read-only: interrupted', async () => {
+    const { store, queue, a, r, stopped, started, tick } = heldSetup();
+    expect(stopped.map((j) => [j.id, j.status])).toEqual([
+      [a.id, 'outcome_unknown'],
+      [r.id, 'interrupted'],
+    ]);
+    expect(store.getJob(a.id)?.reason).toBe(
+      'outcome_unknown: RUNE stopped while noop ran on web-1; it may still be running there or have ended; ' +
+        "web-1 stays locked until 2026-12-03T10:01:00.000Z (the run's timeout and kill grace) unless an operator " +
+        'releases it',
+    );
+    const b = (store.createJobs([newJob({ mutating: true })]).jobs as [Job])[0];
+    queue.resume();
+    queue.add([b]);
+    for (let i = 0; i < 5; i++) await new Promise((res) => setImmediate(res));
+    expect([started, store.getJob(b.id)?.status]).toEqual([[], 'queued']); // web-1 is held
+    tick(60_000); // past a's run window
+    queue.add([]);
+    await waitFor(() => store.getJob(b.id)?.status === 'succeeded', 'b to run once the hold ended');
+    expect(started).toEqual([b.id]);
+    expect(await queue.stop(1000)).toBe(true);
+  });
+
+  test('an operator release lets the next mutating job start at once', async () => {
+    const { store, queue, a, started } = heldSetup();
+    const b = (store.createJobs([newJob({ mutating: true })]).jobs as [Job])[0];
+    queue.resume();
+    queue.add([b]);
+    for (let i = 0; i < 5; i++) await new Promise((res) => setImmediate(res));
+    expect(started).toEqual([]);
+    expect(store.releaseHeldNode(a.id)).toBe(true);
+    queue.releaseHeld(a.id);
+    await waitFor(() => store.getJob(b.id)?.status === 'succeeded', 'b to run once released');
+    expect(store.releaseHeldNode(a.id)).toBe(false); // nothing left to release
+    expect(await queue.stop(1000)).toBe(true);
+  });
+});
