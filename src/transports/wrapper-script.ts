@@ -26,7 +26,8 @@ export function leftoverReport(stderr: string): string | null {
 
 /**
  * `scan FILE…` lists the live processes of session `$child` among the /proc stat files given, one
- * `pid comm` a line, the name cut to a safe alphabet (a process names itself). awk reads them in one
+ * `pid comm` a line, the name cut to a safe alphabet (a process names itself); a thread (its
+ * /proc/TID is there too, though not listed) counts as its process (Tgid). awk reads them in one
  * process, and getline skips a process that exits meanwhile (mawk stops at a file argument it
  * cannot open).
  */
@@ -41,7 +42,10 @@ const SCAN = `scan() {
       if (split(r, a, " ") < 4 || a[4] != s || a[1] == "Z" || a[1] == "X") continue
       c = l; sub(/^[^(]*\\(/, "", c); sub(/\\) [^)]*$/, "", c); gsub(/[^A-Za-z0-9._+:@-]/, "_", c)
       p = f; sub(/^\\/proc\\//, "", p); sub(/\\/stat$/, "", p)
-      print p " " c
+      t = p; st = "/proc/" p "/status"
+      while ((getline x < st) > 0) if (x ~ /^Tgid:/) { split(x, b, /[ \\t]+/); t = b[2]; break }
+      close(st)
+      if (!(t in seen)) { seen[t] = 1; print t " " c }
     }
   }' "$@" 2>/dev/null
 }`;
@@ -55,14 +59,18 @@ const SCAN = `scan() {
  * Reading every /proc/N/stat costs milliseconds on a busy node, so a run that left nothing reads
  * few or none: its process group is asked first (`kill -0`, no cost); else only processes born
  * since the plugin started can be in its session: pids above its own up to the last one handed out
- * (/proc/loadavg), or outside (last, plugin] when pid numbers wrapped around meanwhile. (A whole
- * cycle of pid numbers during one run is not caught: it takes pid_max forks.)
+ * (/proc/loadavg; each looked up when they are few, else picked from the /proc listing), or
+ * outside (last, plugin] when pid numbers wrapped around meanwhile. (A whole cycle of pid numbers
+ * during one run is not caught: it takes pid_max forks.)
  */
 const STOP_LEFTOVERS = `if [ -n "$sid" ] && command -v awk >/dev/null 2>&1; then
   ${SCAN}
   last=; { read -r _ _ _ _ last </proc/loadavg; } 2>/dev/null
   if kill -s 0 -- "-$child" 2>/dev/null || ! [ "\${last:-0}" -gt 0 ] 2>/dev/null; then
     set -- /proc/[0-9]*/stat
+  elif [ "$last" -ge "$child" ] && [ $((last - child)) -le 256 ]; then
+    set --; p=$child
+    while [ "$p" -lt "$last" ]; do p=$((p + 1)); if [ -e "/proc/$p" ]; then set -- "$@" "/proc/$p/stat"; fi; done
   else
     set --
     for f in /proc/[0-9]*; do
