@@ -97,7 +97,7 @@ const STOP_LEFTOVERS = `if [ -n "$sid" ] && command -v awk >/dev/null 2>&1; then
       set -- $more
       while [ $# -ge 2 ]; do
         kill -s KILL "$1" 2>/dev/null
-        case "$left" in *" $1 $2 "*) ;; *) left="$left$1 $2 " ;; esac
+        case "$left" in *" $1 "*) ;; *) left="$left$1 $2 " ;; esac
         shift 2
       done
       i=$((i + 1))
