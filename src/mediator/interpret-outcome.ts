@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../core/errors';
 import type { ExecOutcome } from '../transports/transport';
 import type { JobStatus, PluginOutput } from '../core/types';
-import { WRAPPER_SETUP_EXIT } from '../transports/wrapper-script';
+import { leftoverReport, WRAPPER_SETUP_EXIT } from '../transports/wrapper-script';
 
 export interface Interpretation {
   status: JobStatus;
@@ -46,11 +46,41 @@ function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.slice(0, 300) ?? '';
 }
 
+/** What a run left behind on the node, whatever its outcome: each a sentence for a responder. */
+export function runWarnings(o: ExecOutcome): string[] {
+  const warnings: string[] = [];
+  const leftovers = leftoverReport(o.stderrTail);
+  if (leftovers) warnings.push(leftovers);
+  if (o.outputHeldOpen)
+    warnings.push(
+      'the output stayed open after the plugin exited: a process outside its session still holds it ' +
+        '(started with setsid or as a daemon?) and may still be running on the node',
+    );
+  return warnings;
+}
+
 /**
- * The mediator's pure part: an ExecOutcome → status, summary and catalogue error.
+ * The mediator's pure part: an ExecOutcome → status, summary and catalogue error. What the run left
+ * behind (runWarnings) goes into `data.rune_warnings` and, in brackets, the summary, whatever the
+ * status: the one line a responder reads in the CLI and the incident note.
  * Exit codes 124–127 are explained in words, as a responder reads them at 3 a.m.
  */
 export function interpretOutcome(
+  o: ExecOutcome,
+  ctx: { action: string; node: string; timeoutMs: number; become: boolean },
+): Interpretation {
+  const verdict = readOutcome(o, ctx);
+  const warnings = runWarnings(o);
+  if (warnings.length === 0) return verdict;
+  const said = `warning: ${warnings.join('; ')}`;
+  return {
+    ...verdict,
+    summary: verdict.summary ? `${verdict.summary} (${said})` : said,
+    data: { ...verdict.data, rune_warnings: warnings },
+  };
+}
+
+function readOutcome(
   o: ExecOutcome,
   ctx: { action: string; node: string; timeoutMs: number; become: boolean },
 ): Interpretation {

@@ -4,6 +4,7 @@ import {
   BACKSTOP_MARGIN_MS,
   DEFAULT_CAPTURE_LIMITS,
   KILL_GRACE_MS,
+  OUTPUT_DRAIN_MS,
   type CaptureLimits,
   type ExecOutcome,
   type ExecRequest,
@@ -39,7 +40,8 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
       });
       const started = now();
       return new Promise((resolve) => {
-        // detached: the wrapper leads its own process group, so the backstop can kill all of it.
+        // detached: the wrapper leads its own session and process group, so the backstop can kill
+        // all of it (the plugin leads a session of its own inside: wrapper-script.ts).
         const child = spawn('/bin/sh', ['-c', script], {
           detached: true,
           stdio: ['pipe', 'pipe', 'pipe'],
@@ -49,36 +51,59 @@ export function createLocalTransport(opts: { limits?: CaptureLimits; now?: () =>
         const err = new OutputCapture(limits.stderrCap, limits.tailBytes);
         let backstopFired = false;
         let cancelled: string | undefined;
-        const onAbort = () => {
-          cancelled = abortReason(req.signal);
-          try {
-            process.kill(child.pid as number, 'SIGTERM'); // the wrapper passes it on to the plugin
-          } catch {
-            /* already gone */
-          }
-        };
-        if (req.signal?.aborted) onAbort();
-        else req.signal?.addEventListener('abort', onAbort, { once: true });
-        child.stdout.on('data', (c: Buffer) => out.push(c));
-        child.stderr.on('data', (c: Buffer) => err.push(c));
-        child.stdin.on('error', () => {}); // a plugin that exits without reading stdin is not an error
-        child.stdin.end(req.payload);
-        const backstop = setTimeout(
-          () => {
-            backstopFired = true;
+        let outputHeldOpen = false;
+        let drain: NodeJS.Timeout | undefined;
+        let force: NodeJS.Timeout | undefined;
+        const wrapperRunning = () => child.exitCode === null && child.signalCode === null;
+        /** Ends the run whatever still holds its output: KILL to the wrapper's group, stop reading. */
+        const cutOff = () => {
+          if (wrapperRunning()) {
             try {
               process.kill(-(child.pid as number), 'SIGKILL');
             } catch {
               /* already gone */
             }
+          }
+          child.stdout.destroy();
+          child.stderr.destroy();
+        };
+        const onAbort = () => {
+          cancelled = abortReason(req.signal);
+          // TERM to the wrapper, which passes it on to the plugin's process group and stops what is
+          // left; KILL to the wrapper's group (and no more waiting for output) if it is still there.
+          if (wrapperRunning()) child.kill('SIGTERM');
+          force = setTimeout(cutOff, KILL_GRACE_MS + BACKSTOP_MARGIN_MS);
+        };
+        if (req.signal?.aborted) onAbort();
+        else req.signal?.addEventListener('abort', onAbort, { once: true });
+        child.stdout.on('data', (c: Buffer) => out.push(c));
+        child.stderr.on('data', (c: Buffer) => err.push(c));
+        child.stdout.on('error', () => {});
+        child.stderr.on('error', () => {});
+        child.stdin.on('error', () => {}); // a plugin that exits without reading stdin is not an error
+        child.stdin.end(req.payload);
+        const backstop = setTimeout(
+          () => {
+            backstopFired = true;
+            cutOff();
           },
           req.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS,
         );
+        // The wrapper exits once the plugin has and what it left in its session is stopped; output
+        // still open after that is held by a process out of its reach: the run ends regardless.
+        child.on('exit', () => {
+          drain = setTimeout(() => {
+            outputHeldOpen = true;
+            cutOff();
+          }, OUTPUT_DRAIN_MS);
+        });
         const finish = (exitCode: number | null, signal: string | null) => {
           clearTimeout(backstop);
+          clearTimeout(drain);
+          clearTimeout(force);
           req.signal?.removeEventListener('abort', onAbort);
           const durationMs = now() - started;
-          const captured = { out, err, exitCode, signal, cancelled, backstopFired, durationMs };
+          const captured = { out, err, exitCode, signal, cancelled, backstopFired, durationMs, outputHeldOpen };
           resolve(capturedOutcome({ ...captured, timeoutMs: req.timeoutMs }));
         };
         child.on('error', (e) => {

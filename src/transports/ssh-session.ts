@@ -4,6 +4,7 @@ import { OutputCapture } from '../util/output-capture';
 import {
   BACKSTOP_MARGIN_MS,
   KILL_GRACE_MS,
+  OUTPUT_DRAIN_MS,
   abortReason,
   capturedOutcome,
   type CaptureLimits,
@@ -36,16 +37,28 @@ export function runOnChannel(
     let backstopFired = false;
     channel.on('data', (c: Buffer) => out.push(c));
     channel.stderr.on('data', (c: Buffer) => errOut.push(c));
+    // The wrapper exits once the plugin has and what it left in its session is stopped; output still
+    // open after that (sshd waits for EOF) is held by a process out of its reach: RUNE closes the
+    // channel and the run ends regardless.
+    let outputHeldOpen = false;
+    let drain: NodeJS.Timeout | undefined;
     channel.on('exit', (code: number | null, sig?: string) => {
       gotExit = true;
       exitCode = code ?? null;
       signal = sig ?? null;
+      drain ??= setTimeout(() => {
+        outputHeldOpen = true;
+        clearTimeout(forceTimer);
+        channel.close();
+        forceTimer = setTimeout(finish, BACKSTOP_MARGIN_MS);
+      }, OUTPUT_DRAIN_MS);
     });
     let settled = false;
     const lost = () => {
       if (!gotExit && !backstopFired && cancelled === undefined && !settled) {
         settled = true;
         clearTimeout(backstop);
+        clearTimeout(drain);
         reject(
           new RuneError(
             'CONNECTION_LOST',
@@ -62,10 +75,11 @@ export function runOnChannel(
       settled = true;
       clearTimeout(backstop);
       clearTimeout(forceTimer);
+      clearTimeout(drain);
       req.signal?.removeEventListener('abort', onAbort);
       client.removeListener('close', lost);
       const durationMs = now() - started;
-      const captured = { out, err: errOut, exitCode, signal, cancelled, backstopFired, durationMs };
+      const captured = { out, err: errOut, exitCode, signal, cancelled, backstopFired, durationMs, outputHeldOpen };
       resolve(capturedOutcome({ ...captured, timeoutMs: req.timeoutMs }));
     };
     let forceTimer: NodeJS.Timeout | undefined;

@@ -58,6 +58,11 @@ export interface ExecOutcome {
   truncationNote?: string;
   /** The run was stopped from outside before it finished (SSM: Cancelled, Terminated): why, in words. */
   cancelled?: string;
+  /**
+   * The wrapper had exited but its stdout or stderr stayed open past OUTPUT_DRAIN_MS: a process out of
+   * the wrapper's reach (a session of its own) still held it, and RUNE stopped reading.
+   */
+  outputHeldOpen?: boolean;
 }
 
 /**
@@ -85,6 +90,12 @@ export const DEFAULT_CAPTURE_LIMITS: CaptureLimits = { stdoutCap: 1024 * 1024, s
 /** Grace between the node-side TERM and KILL (`timeout -k`), and RUNE's own margin after it. */
 export const KILL_GRACE_MS = 5000;
 export const BACKSTOP_MARGIN_MS = 5000;
+/**
+ * How long RUNE still reads a run's output after the wrapper exited (its exit status is in). The
+ * wrapper has stopped what the plugin left in its session by then, so the streams close at once; a
+ * process that left the session (setsid, a daemon) may hold them open, and the run ends anyway.
+ */
+export const OUTPUT_DRAIN_MS = 2000;
 
 /** Why a run was cancelled, in words, from its AbortSignal (the reason RUNE passed to abort()). */
 export function abortReason(signal: AbortSignal | undefined): string {
@@ -96,8 +107,9 @@ export function abortReason(signal: AbortSignal | undefined): string {
 
 /**
  * The outcome of a run whose output was captured locally (local and SSH transports). A run counts
- * as timed out when RUNE's backstop fired, or when the node-side `timeout` ended it (exit 124 once
- * the timeout had passed: a plugin's own exit 124 earlier is its own).
+ * as timed out when RUNE's backstop fired, or when the node-side wrapper says its `timeout` ended it
+ * (exit 124, also when the KILL after the grace was needed, once the timeout had passed: a plugin's
+ * own exit 124 earlier is its own).
  */
 export function capturedOutcome(o: {
   out: OutputCapture;
@@ -108,9 +120,11 @@ export function capturedOutcome(o: {
   backstopFired: boolean;
   durationMs: number;
   timeoutMs: number;
+  outputHeldOpen?: boolean;
 }): ExecOutcome {
   return {
     ...(o.cancelled !== undefined ? { cancelled: o.cancelled } : {}),
+    ...(o.outputHeldOpen ? { outputHeldOpen: true } : {}),
     exitCode: o.exitCode,
     signal: o.signal,
     stdout: o.out.text(),

@@ -90,3 +90,43 @@ test('surrounding whitespace is fine; summary defaults to empty', () => {
     output: { status: 'ok', summary: '', data: {} },
   });
 });
+
+describe('what a run left on the node is a warning in the summary and data.rune_warnings, whatever the status', () => {
+  const left = 'the plugin left 2 processes running after it exited; RUNE stopped them: 4242 sleep, 4250 python3';
+
+  test("the wrapper's report (its last stderr line) on a success", () => {
+    const o = outcome({
+      stdout: '{"status":"ok","summary":"restarted","data":{"n":1}}',
+      stderrTail: `progress\nrune: ${left}\n`,
+    });
+    expect(interpretOutcome(o, ctx)).toEqual({
+      status: 'succeeded',
+      summary: `restarted (warning: ${left})`,
+      data: { n: 1, rune_warnings: [left] },
+      error: null,
+    });
+  });
+
+  test('on a timeout and a failure; a plugin line that only looks alike is not the report', () => {
+    const timedOut = interpretOutcome(outcome({ timedOut: true, exitCode: 124, stderrTail: `rune: ${left}\n` }), ctx);
+    expect(timedOut).toMatchObject({ status: 'timed_out', data: { rune_warnings: [left] } });
+    expect(timedOut.summary).toBe(`restart-docker on web-1 ran past its 60s timeout and was killed (warning: ${left})`);
+    expect(interpretOutcome(outcome({ exitCode: 2, stderrTail: `boom ${left}\n` }), ctx).data).toEqual({});
+  });
+
+  test('output held open past the drain by a process out of reach', () => {
+    const r = interpretOutcome(outcome({ stdout: '{"status":"ok","summary":"done"}', outputHeldOpen: true }), ctx);
+    expect(r.status).toBe('succeeded');
+    expect(r.data.rune_warnings).toEqual([expect.stringMatching(/^the output stayed open after the plugin exited/)]);
+    expect(r.summary).toMatch(/^done \(warning: the output stayed open after the plugin exited: .*\)$/);
+  });
+
+  test("nothing left: summary and data are the plugin's own", () => {
+    expect(interpretOutcome(outcome({ stdout: '{"status":"ok","summary":"fine"}', stderrTail: 'x\n' }), ctx)).toEqual({
+      status: 'succeeded',
+      summary: 'fine',
+      data: {},
+      error: null,
+    });
+  });
+});
