@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RuneError } from '../core/errors';
+import { migrateEpisodeKeys } from './migrate-episode-keys';
 
 /** The body of the triggers that keep the audit log append-only. */
 const APPEND_ONLY = "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
@@ -112,6 +113,7 @@ export function openDatabase(path: string): Database.Database {
     if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode'))
       db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
     db.exec('CREATE INDEX IF NOT EXISTS jobs_alert_episode ON jobs (alert_episode, status)');
+    migrateEpisodeKeys(db);
   } catch (err) {
     throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {
       db: path,

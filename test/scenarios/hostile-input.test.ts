@@ -379,6 +379,23 @@ describe('hostile label values against a regex matcher (issue #12 item 10)', () 
   });
 });
 
+describe('one alert episode written three ways (issue #12 item 13)', () => {
+  test('startsAt as 10:30:00Z, 10:30:00.000Z and 11:30:00+01:00 is one episode: one run, two duplicates', async () => {
+    const replies: Reply[] = [];
+    for (const startsAt of ['2024-05-01T10:30:00Z', '2024-05-01T10:30:00.000Z', '2024-05-01T11:30:00+01:00']) {
+      const spec = { labels: { alertname: 'HostileRegex', job: 'xy' }, fingerprint: 'fepisode00000001', startsAt };
+      replies.push(await amPost(alertmanagerPayload('{}:{alertname="HostileRegex"}', [spec])));
+    }
+    const [first, ...again] = replies;
+    expect(first!.body.jobs).toHaveLength(1);
+    for (const r of again) expect([r.status, r.body.jobs, r.body.duplicates]).toEqual([202, [], first!.body.jobs]);
+    expect(
+      s.store.listJobs({ rule: 'crafted-regex' }).filter((j) => j.alert?.fingerprint === 'fepisode00000001'),
+    ).toHaveLength(1);
+    await waitFor(() => s.store.getJob(first!.body.jobs[0])?.result, 'the run to finish');
+  });
+});
+
 describe('API requests naming what does not exist', () => {
   test('action names with ../ are UNKNOWN_ACTION (400), nothing runs', async () => {
     for (const action of ['../../../bin/sh', '../noop', 'noop/../noop', '/bin/sh', 'noop\u0000']) {
