@@ -295,12 +295,21 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
   });
 });
 
-/** The notes posted on an incident after `since` notes had landed, once `n` are there. */
-const notesOn = (incident: string, since: number, n = 1) =>
-  waitFor(() => {
-    const found = pd.notes.slice(since).filter((x) => x.incidentPath === incident);
-    return found.length >= n ? found : null;
-  }, `${n} note(s) on ${incident}`);
+/**
+ * The notes answering a press posted on an incident after `since` notes, one per text it mentions
+ * (notes land in the background: one of an earlier test may still arrive).
+ */
+const notesOn = (incident: string, since: number, ...mentions: string[]) =>
+  waitFor(
+    () => {
+      const landed = pd.notes.slice(since).filter((x) => x.incidentPath === incident);
+      const found = mentions.map((m) =>
+        landed.find((x) => x.content.startsWith('RUNE did not run') && x.content.includes(m)),
+      );
+      return found.every(Boolean) ? (found as { content: string }[]) : null;
+    },
+    `notes on ${incident} mentioning ${mentions.join(', ')}`,
+  );
 const refusedAudit = (webhookId: string) =>
   s.store.queryAudit({ action: 'incident-action-refused', limit: 50 }).find((a) => a.details.webhook_id === webhookId);
 
@@ -314,7 +323,7 @@ describe('a refused press (issue #12 item 11): audited with incident and webhook
       target: 'incident PRORDTY',
       details: { incident: 'PRORDTY', agent: 'Laura Haley', refused: 'FORBIDDEN', query_node: 'db-1' },
     });
-    const [note] = await notesOn('PRORDTY', notes);
+    const [note] = await notesOn('PRORDTY', notes, 'db-1');
     expect(note!.content).toBe(
       'RUNE did not run anything for the incident action pressed by Laura Haley: ' +
         'token pd-scoped may not run node db-1 (it may touch web-*)',
@@ -324,7 +333,7 @@ describe('a refused press (issue #12 item 11): audited with incident and webhook
     expect([again.status, again.body.status]).toEqual([202, 'accepted']);
     const retry = await post({ query: '?action=echo&node=web-3', webhookId: 'w-scope-1' });
     expect(retry.body).toEqual({ status: 'duplicate', webhook_id: 'w-scope-1' });
-    await waitFor(() => s.store.getJob(again.body.jobs[0])?.result, 'the job');
+    await waitFor(() => s.store.getJob(again.body.jobs[0])?.deliveries[0], 'the Result note of the job');
   });
 
   test('400 unknown node: audited and noted; the same X-Webhook-Id is not answered "duplicate"', async () => {
@@ -337,7 +346,7 @@ describe('a refused press (issue #12 item 11): audited with incident and webhook
       target: 'incident PRORDTY',
       details: { incident: 'PRORDTY', refused: 'UNKNOWN_NODE', query_action: 'echo', query_node: 'db-9' },
     });
-    const [note] = await notesOn('PRORDTY', notes);
+    const [note] = await notesOn('PRORDTY', notes, 'db-9');
     expect(note!.content).toMatch(/^RUNE did not run anything for the incident action pressed by Laura Haley: .*db-9/);
     const again = await post({ query: '?action=echo&node=db-9', webhookId: 'w-node-1' });
     expect([again.status, again.body.error?.code]).toEqual([400, 'UNKNOWN_NODE']);
@@ -353,7 +362,7 @@ describe('a refused press (issue #12 item 11): audited with incident and webhook
       'UNKNOWN_ACTION',
       'BAD_REQUEST',
     ]);
-    const landed = await notesOn('PRORDTY', notes, 2);
+    const landed = await notesOn('PRORDTY', notes, 'no-such-plugin', '?node= needs');
     expect(landed.map((n) => n.content)).toEqual([
       expect.stringMatching(/pressed by Laura Haley: unknown action "no-such-plugin"/),
       expect.stringMatching(/pressed by Laura Haley: .*\?node= needs \?action=/),
@@ -368,7 +377,7 @@ describe('untrusted text in notes (issue #12 item 12)', () => {
     const notes = pd.notes.length;
     const r = await post({ body: customAction({ incidentId: 'PEMPTY1', agentName: forged }), webhookId: 'w-forge-1' });
     expect(r.status).toBe(422);
-    const [note] = await notesOn('PEMPTY1', notes);
+    const [note] = await notesOn('PEMPTY1', notes, 'evil.example');
     expect(note!.content).toBe(
       'RUNE did not run anything for the incident action pressed by ' +
         'Laura Haley Job: https://evil.example/jobs/1 Trace: forged Error: none: ' +
