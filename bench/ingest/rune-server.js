@@ -10,6 +10,8 @@
  *   {type:'cpu'}                → {type:'cpu', user, system, rss} (µs, bytes)
  *   {type:'profile-start'}      → starts the V8 CPU profiler (node:inspector), {type:'profile-started'}
  *   {type:'profile-stop', file} → writes the .cpuprofile to file, {type:'profile-stopped', file}
+ *   {type:'eld-start'}          → starts measuring event-loop delay, {type:'eld-started'}
+ *   {type:'eld-stop'}           → {type:'eld', maxMs, p99Ms, meanMs}: how late a 5 ms timer fired
  *   {type:'stop'}               → server.close(), exit 0
  * Exits when the parent goes away (IPC disconnect), so it never outlives the benchmark.
  */
@@ -60,6 +62,7 @@ async function main() {
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   let session = null;
+  let eld = null;
   const post = (method, params) =>
     new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   process.on('message', async (m) => {
@@ -81,6 +84,24 @@ async function main() {
         session.disconnect();
         session = null;
         process.send({ type: 'profile-stopped', file: m.file });
+      } else if (m.type === 'eld-start') {
+        // A 5 ms timer: how late each tick fires is how long the event loop was blocked.
+        const gaps = [];
+        let last = performance.now();
+        const timer = setInterval(() => {
+          const now = performance.now();
+          gaps.push(Math.max(0, now - last - 5));
+          last = now;
+        }, 5);
+        eld = { timer, gaps };
+        process.send({ type: 'eld-started' });
+      } else if (m.type === 'eld-stop') {
+        clearInterval(eld.timer);
+        const gaps = eld.gaps.sort((a, b) => a - b);
+        const p99 = gaps[Math.min(gaps.length - 1, Math.ceil(0.99 * gaps.length) - 1)] ?? 0;
+        const mean = gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length);
+        process.send({ type: 'eld', maxMs: gaps[gaps.length - 1] ?? 0, p99Ms: p99, meanMs: mean });
+        eld = null;
       } else if (m.type === 'stop') {
         await server.close(2000);
         process.exit(0);

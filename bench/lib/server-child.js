@@ -74,6 +74,9 @@ function wrapChild(name, child, info, stderrTail, children) {
       const m = await ask({ type: 'cpu' }, 'cpu');
       return { s: (m.user + m.system) / 1e6, rss: m.rss };
     },
+    /** Event-loop delay of the child between eldStart() and eldStop(): {maxMs, p99Ms, meanMs}. */
+    eldStart: () => ask({ type: 'eld-start' }, 'eld-started'),
+    eldStop: () => ask({ type: 'eld-stop' }, 'eld'),
     profileStart: () => ask({ type: 'profile-start', intervalUs: 500 }, 'profile-started'),
     profileStop: (file) => ask({ type: 'profile-stop', file }, 'profile-stopped', 60_000),
     stop: () =>

@@ -46,10 +46,16 @@ export function requireScope(
   what: string,
   target: RunTarget,
 ): void {
-  if (allows(actor, 'run', target)) return;
+  const outside = outsideScope(actor, target);
+  if (outside !== null) throw forbidden(ctx, actor, source, what, outside, target);
+}
+
+/** Why an operator's scope does not cover this action on this node, or null when it does. */
+export function outsideScope(actor: Actor, target: RunTarget): string | null {
+  if (allows(actor, 'run', target)) return null;
   const which =
     actor.actions && !actor.actions.includes(target.action)
       ? `action ${target.action} (it may run ${actor.actions.join(', ')})`
       : `node ${target.node} (it may touch ${(actor.nodes ?? []).join(', ')})`;
-  throw forbidden(ctx, actor, source, what, `token ${actor.name} may not run ${which}`, target);
+  return `token ${actor.name} may not run ${which}`;
 }

@@ -1,6 +1,7 @@
 import type { Alert } from '../core/types';
 import type { Job } from '../core/job';
 import { skippedResult } from '../jobs/skipped-result';
+import { rfc3339Instant } from '../util/rfc3339-instant';
 import type { AppContext } from './context';
 
 /**
@@ -47,7 +48,9 @@ function stopRunningOnResolve(ctx: AppContext, a: Alert, at: Date): string[] {
   for (const j of ctx.queue.runningJobs()) {
     const rule = j.trigger.rule;
     if (j.trigger.kind !== 'alert' || !rule || j.mutating || !j.alert) continue;
-    if (j.alert.fingerprint !== a.fingerprint || j.alert.startsAt !== a.startsAt) continue;
+    if (j.alert.fingerprint !== a.fingerprint || rfc3339Instant(j.alert.startsAt) !== rfc3339Instant(a.startsAt)) {
+      continue;
+    }
     if (!rt.guards.get(rule)?.cancelRunningOnResolve) continue;
     const when = a.endsAt ? ` at ${a.endsAt}` : '';
     const reason =

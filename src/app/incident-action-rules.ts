@@ -1,6 +1,6 @@
 import { allows, type Actor } from '../auth/actor';
 import { RuneError } from '../core/errors';
-import type { Job } from '../core/job';
+import type { Job, NewJob } from '../core/job';
 import type { IncidentRef } from '../core/types';
 import { manualRuleJobs } from '../jobs/manual-rule-jobs';
 import type { IncidentLabels } from '../sources/pagerduty/find-incident-labels';
@@ -27,12 +27,17 @@ export interface RulesRun {
   notify: string[];
   audited: { actor: Actor; source: string; details: Record<string, unknown> };
   refuse: (r: Refusal) => never;
+  /** The delivery's key, claimed in the transaction that stores the jobs (a retry is a duplicate). */
+  dedupKey: string;
+  /** Posts the note saying which matching rules did not run (rendered by renderPressNote). */
+  notePartial: (why: string) => void;
 }
 
 /**
  * An incident action without `?action=`: the rules matching the incident's alert run by hand, each
- * as a chain of its steps (no guards, no dedup: docs/safety.md), those outside the token's scope
- * refused one by one.
+ * as a chain of its steps (no guards, no episode dedup: docs/safety.md), those outside the token's
+ * scope refused one by one (and said so in a note). The jobs are stored in one transaction with the
+ * delivery's dedup key: nothing is claimed when nothing runs.
  */
 export function runMatchingRules(
   ctx: AppContext,
@@ -82,7 +87,7 @@ export function runMatchingRules(
     alsoNotify: run.notify,
   });
   const refused: { rule: string; reason: string }[] = [];
-  const created: Job[] = [];
+  const allowed: NewJob[] = [];
   for (const [rule, jobs] of chains) {
     const outside = jobs.find((j) => !allows(actor, 'run', { action: j.request.action, node: j.request.node }));
     if (outside) {
@@ -90,16 +95,21 @@ export function runMatchingRules(
       refused.push({ rule, reason });
       continue;
     }
-    created.push(...ctx.store.createJobs(jobs).jobs);
+    allowed.push(...jobs);
   }
-  if (created.length === 0) {
+  if (allowed.length === 0) {
     const list = refused.map((r) => `${r.rule} (${r.reason})`).join('; ');
     run.refuse({
       error: new RuneError('FORBIDDEN', `token ${actor.name} may not run any matching rule: ${list}`, { refused }),
       note: `the extension's token may not run the matching rules (${refused.map((r) => r.rule).join(', ')}).`,
     });
   }
+  const stored = ctx.store.createJobs(allowed, run.dedupKey);
+  if (stored.duplicate) return { status: 'duplicate', webhook_id: details.webhook_id as string };
+  const created: Job[] = stored.jobs;
   ctx.queue.add(created);
+  if (refused.length > 0)
+    run.notePartial(`the extension's token may not run ${refused.map((r) => r.rule).join(', ')}.`);
   recordAudit(ctx, { actor: actor.name, source }, 'incident-action', `incident ${incident.id}`, {
     ...details,
     rules: [...chains.keys()].filter((r) => !refused.some((x) => x.rule === r)),

@@ -1,5 +1,6 @@
 import type { Job } from '../core/job';
 import { episodeKey } from '../jobs/episode-key';
+import { rfc3339Instant } from '../util/rfc3339-instant';
 import type { CompiledRule } from '../rules/compile-rules';
 import { matchRules } from '../rules/match-rules';
 import type { History } from '../store/open-history';
@@ -47,7 +48,7 @@ export function replayWebhooks(
     for (const alert of w.alerts) {
       counts.alerts++;
       // A re-sent notification repeats an episode; it was decided once, and is replayed once.
-      const episode = `${alert.fingerprint}\u0000${alert.startsAt}\u0000${alert.status}`;
+      const episode = `${alert.fingerprint}\u0000${rfc3339Instant(alert.startsAt)}\u0000${alert.status}`;
       if (seen.has(episode)) {
         counts.repeats++;
         continue;

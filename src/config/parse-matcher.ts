@@ -1,4 +1,4 @@
-import { checkRegexSafety, MAX_REGEX_LENGTH } from './check-regex-safety';
+import { compileRe2, type Re2Regex } from './re2-regex';
 
 /** Alertmanager's four matcher operators (https://prometheus.io/docs/alerting/latest/configuration/#matcher). */
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -11,8 +11,8 @@ export interface Matcher {
   op: MatchOp;
   /** The unquoted value (for regex operators: the pattern as written). */
   value: string;
-  /** For `=~` and `!~`: the pattern, fully anchored as Alertmanager does (`^(?:re)$`). */
-  regex: RegExp | null;
+  /** For `=~` and `!~`: the pattern, anchored as Alertmanager anchors it (`^(?:re)$`), run by RE2. */
+  regex: Re2Regex | null;
 }
 
 export type MatcherParse = { ok: true; matcher: Matcher } | { ok: false; column: number; reason: string };
@@ -22,14 +22,11 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 // (prometheus/alertmanager matcher/parse/lexer.go).
 const RESERVED = new Set(['{', '}', '!', '=', '~', ',', '"', "'", '`', '\\']);
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
-// RE2 sets flags with a leading group such as (?i); JavaScript takes them as RegExp flags. `m`
-// is refused: it would let ^ and $ match at line breaks and undo the anchoring.
-const LEADING_FLAGS = /^\(\?([is]+)\)/;
 
 /**
  * Parses one matcher in Alertmanager syntax: `name="value"`, `name!="value"`, `name=~"re"`,
  * `name!~"re"`; the value may also be unquoted (`severity=critical`), as in Alertmanager's
- * UTF-8 parser. Regexes are checked for backtracking risks here, once, at load time.
+ * UTF-8 parser. Regexes are compiled here, once, at load time, by RE2 (Go's syntax, as Alertmanager).
  */
 export function parseMatcher(text: string): MatcherParse {
   let pos = skipSpace(text, 0);
@@ -90,33 +87,13 @@ export function parseMatcher(text: string): MatcherParse {
     );
   }
 
-  let regex: RegExp | null = null;
+  let regex: Re2Regex | null = null;
   if (op === '=~' || op === '!~') {
-    const compiled = compileAnchored(value);
+    const compiled = compileRe2(value);
     if (typeof compiled === 'string') return fail(valueStart, compiled);
     regex = compiled;
   }
   return { ok: true, matcher: { text, name, op, value, regex } };
-}
-
-/** `re` → `^(?:re)$` with its RE2-style leading flags applied, or why it is refused. */
-function compileAnchored(pattern: string): RegExp | string {
-  if (pattern.length > MAX_REGEX_LENGTH)
-    return `regex is ${pattern.length} characters long (at most ${MAX_REGEX_LENGTH})`;
-  if (/^\(\?[a-zA-Z]*m/.test(pattern))
-    return 'the (?m) flag is not supported: matchers are anchored to the whole value';
-  const lead = LEADING_FLAGS.exec(pattern);
-  const body = lead ? pattern.slice(lead[0].length) : pattern;
-  // `u`: one code point per `.`, as RE2 matches runes, and strict syntax (no silent \q).
-  const flags = `u${[...new Set(lead?.[1] ?? '')].join('')}`;
-  let regex: RegExp;
-  try {
-    regex = new RegExp(`^(?:${body})$`, flags);
-  } catch (err) {
-    return `invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`;
-  }
-  const risk = checkRegexSafety(body, flags);
-  return risk === null ? regex : `regex refused: ${risk}`;
 }
 
 function readQuoted(text: string, start: number): { value: string; end: number } | { at: number; reason: string } {

@@ -56,6 +56,24 @@ export function renderNote(result: Result, opts: RenderOptions): string {
   return truncate(lines.join('\n'), NOTE_MAX);
 }
 
+/**
+ * The note that answers a press of the incident action (docs/protocols.md §2.8) that ran nothing,
+ * or not every matching rule:
+ *
+ *     RUNE did not run anything for the incident action pressed by <PagerDuty user>: <why>
+ *
+ * One line. The user's name comes from PagerDuty and `why` may quote labels, a pause reason or a
+ * plugin's words: both go through plainLine, so a name like "Ann\nJob: https://evil/…" cannot
+ * forge a line of its own.
+ */
+export function renderPressNote(pressedBy: string, why: string, o: { ranSome?: boolean } = {}): string {
+  const head = o.ranSome ? 'RUNE did not run every matching rule' : 'RUNE did not run anything';
+  return truncate(
+    `${head} for the incident action pressed by ${plainLine(pressedBy, FIELD_MAX)}: ${plainLine(why, ERROR_MAX)}`,
+    NOTE_MAX,
+  );
+}
+
 /** `<publicUrl>/jobs/<id>`; the id is encoded, so it stays one path segment of RUNE's own page. */
 export function jobUrl(jobId: string, publicUrl: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/jobs/${encodeURIComponent(jobId)}`;

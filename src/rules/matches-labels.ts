@@ -1,15 +1,10 @@
 import type { Matcher } from '../config/parse-matcher';
-
-/**
- * Longest label value a regex is run on. Longer values are still compared exactly by `=` and `!=`,
- * but never reach the regex engine: they count as not matching `=~` and as matching `!~`. Together
- * with the load-time checks (check-regex-safety.ts) this bounds matching time on hostile labels.
- */
-export const MAX_REGEX_INPUT = 4096;
+import type { Re2Regex } from '../config/re2-regex';
 
 /**
  * Alertmanager semantics: a missing label matches as the empty string, so `foo=""` matches an
  * alert without foo and `foo!=""` requires it (prometheus/alertmanager pkg/labels/matcher.go).
+ * Regexes run on the whole value, however long: RE2 takes time linear in its length.
  */
 export function matcherMatches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
   const value = labelValue(labels, m.name) ?? '';
@@ -19,9 +14,9 @@ export function matcherMatches(m: Matcher, labels: Readonly<Record<string, strin
     case '!=':
       return value !== m.value;
     case '=~':
-      return value.length <= MAX_REGEX_INPUT && (m.regex as RegExp).test(value);
+      return (m.regex as Re2Regex).test(value);
     case '!~':
-      return !(value.length <= MAX_REGEX_INPUT && (m.regex as RegExp).test(value));
+      return !(m.regex as Re2Regex).test(value);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { DeliveryRecord, Job } from '../core/job';
 import type { JobStatus, Result } from '../core/types';
+import { rfc3339Instant } from '../util/rfc3339-instant';
 
 /** A row of the jobs table: what SQLite returns for `SELECT *`. */
 export interface JobRow {
@@ -26,9 +27,9 @@ export interface JobRow {
   lock_until_ms: number | null;
 }
 
-/** One firing episode of one alert (docs/protocols.md §1.4: fingerprint + startsAt). */
+/** One firing episode of one alert (docs/protocols.md §1.4: fingerprint + startsAt, the instant). */
 export function alertEpisode(fingerprint: string, startsAt: string): string {
-  return `${fingerprint}\u0000${startsAt}`;
+  return `${fingerprint}\u0000${rfc3339Instant(startsAt)}`;
 }
 
 export function toJob(r: JobRow): Job {

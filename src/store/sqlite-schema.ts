@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { RuneError } from '../core/errors';
+import { migrateEpisodeKeys } from './migrate-episode-keys';
 
 /** The body of the triggers that keep the audit log append-only. */
 const APPEND_ONLY = "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
@@ -116,6 +117,7 @@ export function openDatabase(path: string): Database.Database {
     // its node if RUNE stopped; set when it starts, kept while its outcome is unknown.
     if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'lock_until_ms'))
       db.exec('ALTER TABLE jobs ADD COLUMN lock_until_ms INTEGER');
+    migrateEpisodeKeys(db);
   } catch (err) {
     throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {
       db: path,

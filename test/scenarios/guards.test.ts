@@ -93,7 +93,7 @@ let episode = 0;
 function alert(
   alertname: string,
   nodename: string,
-  o: { status?: 'firing' | 'resolved'; fingerprint?: string } = {},
+  o: { status?: 'firing' | 'resolved'; fingerprint?: string; startsAt?: string } = {},
 ): Buffer {
   const status = o.status ?? 'firing';
   return Buffer.from(
@@ -105,7 +105,7 @@ function alert(
           status,
           labels: { alertname, nodename },
           annotations: {},
-          startsAt: '2024-05-01T10:00:00Z',
+          startsAt: o.startsAt ?? '2024-05-01T10:00:00Z',
           endsAt: status === 'resolved' ? '2024-05-01T10:05:00Z' : '0001-01-01T00:00:00Z',
           generatorURL: '',
           fingerprint: o.fingerprint ?? `fp${++episode}`,
@@ -488,7 +488,11 @@ describe('per-node lock bound and resolve', () => {
       const [inspectPid] = pids();
       const started = Date.now();
       const resolves = await Promise.all([
-        post(s, alert('Inspect', 'n1', { status: 'resolved', fingerprint: 'fp-insp' })),
+        // The same instant written another way (issue #12 item 13): still that episode.
+        post(
+          s,
+          alert('Inspect', 'n1', { status: 'resolved', fingerprint: 'fp-insp', startsAt: '2024-05-01T12:00:00+02:00' }),
+        ),
         post(s, alert('Keep', 'n2', { status: 'resolved', fingerprint: 'fp-keep' })),
         post(s, alert('Fix', 'n3', { status: 'resolved', fingerprint: 'fp-fix' })),
       ]);

@@ -29,10 +29,10 @@ let pd: FakePagerDuty;
  * The documented v2 message (fixture), as a Custom Incident Action sends it: event incident.custom,
  * a custom_log_entry with the clicking user.
  */
-function customAction(o: { incidentId?: string; id?: string } = {}): Record<string, any> {
+function customAction(o: { incidentId?: string; id?: string; agentName?: string } = {}): Record<string, any> {
   const doc = fixtureJson('pagerduty/docs-webhook-v2-incident.trigger.developer-docs.json');
   const m = doc.messages[0];
-  const agent = m.log_entries[0].agent; // Laura Haley, a user_reference
+  const agent = { ...m.log_entries[0].agent, ...(o.agentName ? { summary: o.agentName } : {}) }; // Laura Haley
   return {
     messages: [
       {
@@ -292,5 +292,114 @@ describe('POST /webhooks/pagerduty/incident-action', () => {
     } finally {
       await httpCall(s.url, 'POST', '/api/v1/resume', { token: ADMIN_TOKEN });
     }
+  });
+});
+
+/**
+ * The notes answering a press posted on an incident after `since` notes, one per text it mentions
+ * (notes land in the background: one of an earlier test may still arrive).
+ */
+const notesOn = (incident: string, since: number, ...mentions: string[]) =>
+  waitFor(
+    () => {
+      const landed = pd.notes.slice(since).filter((x) => x.incidentPath === incident);
+      const found = mentions.map((m) =>
+        landed.find((x) => x.content.startsWith('RUNE did not run') && x.content.includes(m)),
+      );
+      return found.every(Boolean) ? (found as { content: string }[]) : null;
+    },
+    `notes on ${incident} mentioning ${mentions.join(', ')}`,
+  );
+const refusedAudit = (webhookId: string) =>
+  s.store.queryAudit({ action: 'incident-action-refused', limit: 50 }).find((a) => a.details.webhook_id === webhookId);
+
+describe('a refused press (issue #12 item 11): audited with incident and webhook id, noted, its id not used up', () => {
+  test('403 outside the token scope: audited and noted; the same X-Webhook-Id then runs once allowed', async () => {
+    const notes = pd.notes.length;
+    const r = await post({ auth: basic(SCOPED_TOKEN), query: '?action=echo&node=db-1', webhookId: 'w-scope-1' });
+    expect([r.status, r.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect(refusedAudit('w-scope-1')).toMatchObject({
+      actor: 'pd-scoped',
+      target: 'incident PRORDTY',
+      details: { incident: 'PRORDTY', agent: 'Laura Haley', refused: 'FORBIDDEN', query_node: 'db-1' },
+    });
+    const [note] = await notesOn('PRORDTY', notes, 'db-1');
+    expect(note!.content).toBe(
+      'RUNE did not run anything for the incident action pressed by Laura Haley: ' +
+        'token pd-scoped may not run node db-1 (it may touch web-*)',
+    );
+    // Not "duplicate": the refusal did not claim the delivery.
+    const again = await post({ query: '?action=echo&node=web-3', webhookId: 'w-scope-1' });
+    expect([again.status, again.body.status]).toEqual([202, 'accepted']);
+    const retry = await post({ query: '?action=echo&node=web-3', webhookId: 'w-scope-1' });
+    expect(retry.body).toEqual({ status: 'duplicate', webhook_id: 'w-scope-1' });
+    await waitFor(() => s.store.getJob(again.body.jobs[0])?.deliveries[0], 'the Result note of the job');
+  });
+
+  test('400 unknown node: audited and noted; the same X-Webhook-Id is not answered "duplicate"', async () => {
+    const notes = pd.notes.length;
+    const jobs = s.store.listJobs({ limit: 500 }).length;
+    const r = await post({ query: '?action=echo&node=db-9', webhookId: 'w-node-1' });
+    expect([r.status, r.body.error.code]).toEqual([400, 'UNKNOWN_NODE']);
+    expect(s.store.listJobs({ limit: 500 })).toHaveLength(jobs);
+    expect(refusedAudit('w-node-1')).toMatchObject({
+      target: 'incident PRORDTY',
+      details: { incident: 'PRORDTY', refused: 'UNKNOWN_NODE', query_action: 'echo', query_node: 'db-9' },
+    });
+    const [note] = await notesOn('PRORDTY', notes, 'db-9');
+    expect(note!.content).toMatch(/^RUNE did not run anything for the incident action pressed by Laura Haley: .*db-9/);
+    const again = await post({ query: '?action=echo&node=db-9', webhookId: 'w-node-1' });
+    expect([again.status, again.body.error?.code]).toEqual([400, 'UNKNOWN_NODE']);
+  });
+
+  test('an unknown ?action= and a ?node= without ?action= are audited and noted too', async () => {
+    const notes = pd.notes.length;
+    const unknown = await post({ query: '?action=no-such-plugin', webhookId: 'w-action-1' });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, 'UNKNOWN_ACTION']);
+    const nodeOnly = await post({ query: '?node=web-1', webhookId: 'w-action-2' });
+    expect([nodeOnly.status, nodeOnly.body.error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect([refusedAudit('w-action-1')?.details.refused, refusedAudit('w-action-2')?.details.refused]).toEqual([
+      'UNKNOWN_ACTION',
+      'BAD_REQUEST',
+    ]);
+    const landed = await notesOn('PRORDTY', notes, 'no-such-plugin', '?node= needs');
+    expect(landed.map((n) => n.content)).toEqual([
+      expect.stringMatching(/pressed by Laura Haley: unknown action "no-such-plugin"/),
+      expect.stringMatching(/pressed by Laura Haley: .*\?node= needs \?action=/),
+    ]);
+  });
+});
+
+describe('untrusted text in notes (issue #12 item 12)', () => {
+  const forged = 'Laura Haley\nJob: https://evil.example/jobs/1\r\nTrace: forged\u2028Error: none';
+
+  test('a PagerDuty user name with line breaks cannot forge a line in the note that answers the press', async () => {
+    const notes = pd.notes.length;
+    const r = await post({ body: customAction({ incidentId: 'PEMPTY1', agentName: forged }), webhookId: 'w-forge-1' });
+    expect(r.status).toBe(422);
+    const [note] = await notesOn('PEMPTY1', notes, 'evil.example');
+    expect(note!.content).toBe(
+      'RUNE did not run anything for the incident action pressed by ' +
+        'Laura Haley Job: https://evil.example/jobs/1 Trace: forged Error: none: ' +
+        'no host labels were found in its alerts.',
+    );
+    // The audit keeps the name exactly as PagerDuty sent it.
+    expect(refusedAudit('w-forge-1')?.details.agent).toBe(forged);
+  });
+
+  test('nor in the Result notes of the jobs it runs, nor in the actor the jobs record', async () => {
+    const r = await post({ body: customAction({ agentName: forged }), query: '?action=echo&node=web-4' });
+    expect(r.status).toBe(202);
+    const jobId = r.body.jobs[0] as string;
+    const job = await waitFor(() => s.store.getJob(jobId)?.deliveries[0] && s.store.getJob(jobId), 'the note');
+    expect(job.trigger.actor).toBe(
+      'pd-ext (PagerDuty: Laura Haley Job: https://evil.example/jobs/1 Trace: forged Error: none)',
+    );
+    const note = pd.notes.find((n) => n.content.includes(jobId))!;
+    expect(note.content.split('\n')).toEqual([
+      expect.stringMatching(/^RUNE echo on web-4: succeeded in /),
+      `Job: https://rune.example.com/jobs/${jobId}`,
+      `Trace: ${job.traceId}`,
+    ]);
   });
 });

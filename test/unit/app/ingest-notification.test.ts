@@ -13,13 +13,17 @@ const RULES = `rules:
         params: {message: "after slow"}
 `;
 
-function alert(status: 'firing' | 'resolved', fingerprint = 'f000000000000001'): Alert {
+function alert(
+  status: 'firing' | 'resolved',
+  fingerprint = 'f000000000000001',
+  startsAt = '2026-12-01T10:00:00.000Z',
+): Alert {
   return {
     source: 'alertmanager',
     status,
     labels: { alertname: 'Check', node: 'web-1' },
     annotations: {},
-    startsAt: '2026-12-01T10:00:00.000Z',
+    startsAt,
     endsAt: status === 'resolved' ? '2026-12-01T10:05:00.000Z' : null,
     fingerprint,
   };
@@ -54,6 +58,41 @@ test('the same firing episode delivered again is a duplicate: nothing new is sto
   expect(again.jobs).toEqual([]);
   expect(again.duplicates).toEqual(first.jobs);
   expect(svc.ctx.store.listJobs({ rule: 'check' })).toHaveLength(2);
+});
+
+test('one episode however its startsAt is written (Z, .000Z, +01:00): one run, the others duplicates', async () => {
+  svc = startTestService({ rules: RULES });
+  const g = { source: 'alertmanager' as const, id: 'g1' };
+  const outs = [];
+  for (const startsAt of ['2026-12-01T10:00:00Z', '2026-12-01T10:00:00.000Z', '2026-12-01T11:00:00+01:00']) {
+    outs.push(await ingestNotification(svc.ctx, [alert('firing', 'f000000000000001', startsAt)], delivery, g));
+  }
+  expect(outs.map((o) => [o.jobs.length, o.duplicates.length])).toEqual([
+    [2, 0],
+    [0, 2],
+    [0, 2],
+  ]);
+  expect(svc.ctx.store.listJobs({ rule: 'check' })).toHaveLength(2);
+  // A different instant is a new episode.
+  const later = await ingestNotification(
+    svc.ctx,
+    [alert('firing', 'f000000000000001', '2026-12-01T10:00:00.5Z')],
+    delivery,
+    g,
+  );
+  expect(later.jobs).toHaveLength(2);
+});
+
+test('a resolve finds its episode whatever the spelling of startsAt: the queued step is cancelled', async () => {
+  svc = startTestService({ rules: RULES });
+  const g = { source: 'alertmanager' as const, id: 'g1' };
+  const fired = await ingestNotification(svc.ctx, [alert('firing')], delivery, g);
+  await waitFor(() => svc.ctx.store.getJob(fired.jobs[0] as string)?.status === 'running', 'the slow step to start');
+  const resolve = alert('resolved', 'f000000000000001', '2026-12-01T05:00:00-05:00');
+  const resolved = await ingestNotification(svc.ctx, [resolve], delivery, g);
+  expect(resolved.cancelled).toEqual([fired.jobs[1]]);
+  expect(svc.ctx.store.getJob(fired.jobs[1] as string)?.status).toBe('cancelled');
+  await waitFor(() => svc.ctx.store.getJob(fired.jobs[0] as string)?.status === 'succeeded', 'the slow step to end');
 });
 
 test("a resolve cancels its episode's step still queued behind the running one, and says which", async () => {

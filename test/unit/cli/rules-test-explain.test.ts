@@ -243,7 +243,7 @@ test('unreadable or invalid payloads and configs exit 2 with the reason', async 
   expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('alert.lables: unknown field') });
   writeFileSync(
     join(dir, 'broken.yaml'),
-    'rules:\n  - name: x\n    matchers: ["a=~\\"(a+)+\\""]\n    steps: [{action: noop}]\n',
+    'rules:\n  - name: x\n    matchers: ["a=~\\"(?=a)a\\""]\n    steps: [{action: noop}]\n',
   );
   r = await runCli(
     ['rules', 'test', join(AM, 'captured-am0.25-webhook-firing-1alert.json'), '--config', join(dir, 'broken.yaml')],

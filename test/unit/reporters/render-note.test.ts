@@ -1,4 +1,11 @@
-import { NOTE_MAX, SUMMARY_MAX, escapeSlack, renderNote, renderSlackMessage } from '../../../src/reporters/render-note';
+import {
+  NOTE_MAX,
+  SUMMARY_MAX,
+  escapeSlack,
+  renderNote,
+  renderPressNote,
+  renderSlackMessage,
+} from '../../../src/reporters/render-note';
 import { failedResult, sampleResult } from '../../helpers/sample-result';
 
 const opts = { publicUrl: 'https://rune.example.com/' };
@@ -91,4 +98,28 @@ test('Slack text escapes &, < and > so a summary cannot ping @channel or forge a
   expect(msg.text).not.toMatch(/[<>]/);
   expect(msg.text.split('\n')[1]).toBe('Job: https://rune.example.com/jobs/job-0001');
   expect(escapeSlack('a&b<c>d')).toBe('a&amp;b&lt;c&gt;d');
+});
+
+describe('the note answering an incident-action press: one line whatever PagerDuty or a label says', () => {
+  test('who pressed, and why nothing (or not everything) ran', () => {
+    expect(renderPressNote('Laura Haley', 'RUNE is paused since 10:00 by ada (db migration).')).toBe(
+      'RUNE did not run anything for the incident action pressed by Laura Haley: ' +
+        'RUNE is paused since 10:00 by ada (db migration).',
+    );
+    expect(renderPressNote('Laura Haley', "the extension's token may not run disk-full.", { ranSome: true })).toBe(
+      "RUNE did not run every matching rule for the incident action pressed by Laura Haley: the extension's " +
+        'token may not run disk-full.',
+    );
+  });
+
+  test.each([
+    ['a user name', 'Ann\nJob: https://evil.example/jobs/1\r\nTrace: x\u2028\u202eError: y', 'why'],
+    ['the reason', 'Ann', 'no rule matches {"a":"b\nJob: https://evil.example/jobs/1"}\u2029Trace: x'],
+    ['a 10 KB name', 'A'.repeat(10 * 1024), 'why'],
+  ])('%s with line breaks, separators, bidi controls or length cannot forge a line', (_what, who, why) => {
+    const note = renderPressNote(who, why);
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+    expect(note).not.toMatch(/[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+    expect(note.length).toBeLessThan(NOTE_MAX);
+  });
 });
