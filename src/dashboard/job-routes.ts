@@ -171,6 +171,17 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
     }
   });
 
+  /** The job page again, as it is now, with why the button did nothing (409). */
+  const refusedPage = (res: Response, job: Job, message: string): void => {
+    const fresh = ctx.store.getJob(job.id) ?? job;
+    const page = renderJobPage(kit.frame(res), {
+      job: fresh,
+      canRerun: true,
+      canCancel: canCancel(kit.session(res).actor, fresh),
+      cancelError: message,
+    });
+    kit.send(res, 409, page);
+  };
   router.post('/jobs/:id/cancel', ...kit.post, (req, res) => {
     const job = jobOr404(req, res);
     if (!job || !mayRun(res, job, 'cancel')) return;
@@ -182,15 +193,7 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
         out.status === 'cancelled' ? `Job ${job.id} ${out.reason}.` : `Job ${job.id} is being stopped (${out.reason}).`;
       res.redirect(303, jobPath(job.id));
     } catch (err) {
-      const fresh = ctx.store.getJob(job.id) ?? job;
-      const cancelError = `Not cancelled: ${httpErrorView(err).message}`;
-      const page = renderJobPage(kit.frame(res), {
-        job: fresh,
-        canRerun: true,
-        canCancel: canCancel(actor, fresh),
-        cancelError,
-      });
-      kit.send(res, 409, page);
+      refusedPage(res, job, `Not cancelled: ${httpErrorView(err).message}`);
     }
   });
   router.post('/jobs/:id/release', ...kit.post, (req, res) => {
@@ -202,16 +205,7 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
       kit.session(res).flash = `Node ${out.node} released from job ${job.id}: mutating jobs may run there now.`;
       res.redirect(303, jobPath(job.id));
     } catch (err) {
-      const fresh = ctx.store.getJob(job.id) ?? job;
-      const actor = kit.session(res).actor;
-      const cancelError = `Not released: ${httpErrorView(err).message}`;
-      const page = renderJobPage(kit.frame(res), {
-        job: fresh,
-        canRerun: true,
-        canCancel: canCancel(actor, fresh),
-        cancelError,
-      });
-      kit.send(res, 409, page);
+      refusedPage(res, job, `Not released: ${httpErrorView(err).message}`);
     }
   });
   return router;
