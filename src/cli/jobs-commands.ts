@@ -66,13 +66,28 @@ export async function jobsShow(id: string, flags: JobsServerFlags, io: ServerIo,
   const a = await ask(flags, 'GET', `/api/v1/jobs/${encodeURIComponent(id)}`, undefined, io, deps);
   if (!a.ok) return a.exit;
   const result = a.body.result as Result | null;
-  if (!result) {
-    const what = `${String(a.body.action)} on ${String(a.body.node)}`;
-    io.stderr(`rune: job ${id} is ${String(a.body.status)} (${what}): no Result yet\n`);
-    return EXIT.ok;
+  if (result) {
+    io.stdout(formatResults([result], flags.output));
+    return resultExit(result);
   }
-  io.stdout(formatResults([result], flags.output));
-  return resultExit(result);
+  // No Result: still queued or running, or ended without one (cancelled before it ran, interrupted,
+  // outcome unknown). The job view itself is what a script reads; people get one line saying why.
+  if (flags.output !== 'text') io.stdout(flags.output === 'json' ? `${JSON.stringify(a.body)}\n` : toYaml(a.body));
+  io.stderr(`rune: ${describeNoResult(a.body)}\n`);
+  const pending = a.body.status === 'queued' || a.body.status === 'running';
+  return pending ? EXIT.ok : EXIT.jobFailed;
+}
+
+/** Why a job has no Result, and for a held node what the operator can do. */
+function describeNoResult(job: Record<string, unknown>): string {
+  const head = `job ${String(job.id)} is ${String(job.status)} (${String(job.action)} on ${String(job.node)})`;
+  if (job.status === 'queued' || job.status === 'running') return `${head}: no Result yet`;
+  const why = typeof job.reason === 'string' && job.reason ? `: ${job.reason}` : ': it has no Result';
+  if (typeof job.lock_until !== 'string') return `${head}${why}`;
+  return (
+    `${head}${why}\nrune: node ${String(job.node)} stays held until ${job.lock_until}; once you have checked ` +
+    `the run is over there: rune jobs release ${String(job.id)}`
+  );
 }
 
 export interface JobsRetryFlags extends JobsServerFlags {

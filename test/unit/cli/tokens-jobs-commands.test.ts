@@ -227,4 +227,54 @@ describe('rune jobs', () => {
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(/cannot reach RUNE at http:\/\/127\.0\.0\.1:1/);
   });
+  test('release frees the node a run of unknown outcome holds; again: 409, exit 2', async () => {
+    // Stored as a mutating run that was going on when RUNE stopped (what a restart finds).
+    const id = 'unknown-outcome-0001';
+    const now = Date.now();
+    s.store.createJobs([
+      {
+        id,
+        traceId: 'a'.repeat(32),
+        request: { action: 'slow', node: 'web-6', params: {}, dryRun: false, pluginDryRun: false },
+        trigger: { kind: 'api', actor: 'otto' },
+        alert: null,
+        incident: null,
+        chainId: null,
+        step: 0,
+        after: null,
+        stopOnFailureOf: true,
+        notify: [],
+        mutating: true,
+        createdAt: new Date(now).toISOString(),
+      },
+    ]);
+    s.store.markRunning(id, new Date(now).toISOString(), now + 600_000);
+    s.store.interruptRunning(new Date(now).toISOString());
+    const shown = await runCli(['jobs', 'show', id, '--server', s.url, '-o', 'json'], env());
+    expect(shown.code).toBe(1);
+    expect(jsonLines(shown.stdout)[0]).toMatchObject({ status: 'outcome_unknown', lock_until: expect.any(String) });
+    const text = await runCli(['jobs', 'show', id, '--server', s.url], env());
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(
+      new RegExp(
+        `^rune: job ${id} is outcome_unknown \\(slow on web-6\\): .*RUNE stopped.*\\n` +
+          `rune: node web-6 stays held until \\S+; once you have checked the run is over there: ` +
+          `rune jobs release ${id}\\n$`,
+      ),
+    );
+
+    const released = await runCli(['jobs', 'release', id, '--reason', 'checked ps', '--server', s.url], env());
+    expect(released).toMatchObject({
+      code: 0,
+      stdout: `node web-6 released from job ${id}: mutating jobs may run there now\n`,
+    });
+    expect(s.store.getJob(id)!.lockUntil).toBeNull();
+    expect(s.store.queryAudit({ action: 'release', limit: 1 })[0]).toMatchObject({
+      actor: 'otto',
+      details: { job_id: id, reason: 'checked ps' },
+    });
+    const again = await runCli(['jobs', 'release', id, '--server', s.url], env());
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/409 NOTHING_HELD: job \S+ holds no node/);
+  });
 });

@@ -556,6 +556,46 @@ describe('Cancel', () => {
   });
 });
 
+describe('Release', () => {
+  /** A mutating job that was running when RUNE stopped (stored so; this RUNE never ran it). */
+  function storeUnknownOutcome(): Job {
+    const j = storeQueued({ mutating: true });
+    const now = Date.now();
+    s.store.markRunning(j.id, new Date(now).toISOString(), now + 600_000);
+    s.store.interruptRunning(new Date(now).toISOString());
+    return s.store.getJob(j.id) as Job;
+  }
+
+  test('an outcome_unknown job shows its hold and Release; pressing it frees the node, audited; again says why', async () => {
+    const j = storeUnknownOutcome();
+    expect(j).toMatchObject({ status: 'outcome_unknown', lockUntil: expect.any(String) });
+    const page = (await get(`/jobs/${j.id}`, operator)).text;
+    expect(page).toContain('localhost stays held until');
+    expect(page).toContain(`action="/jobs/${j.id}/release"`);
+    expect((await get(`/jobs/${j.id}`, viewer)).text).not.toContain('/release"');
+    expect((await post(`/jobs/${j.id}/release`, viewer, { _csrf: viewer.csrf })).status).toBe(403);
+    expect(s.store.getJob(j.id)!.lockUntil).not.toBeNull();
+
+    const res = await post(`/jobs/${j.id}/release`, operator, {
+      _csrf: operator.csrf,
+      reason: 'checked: no docker restart running',
+    });
+    expect([res.status, res.headers.location]).toEqual([303, `/jobs/${j.id}`]);
+    expect(s.store.getJob(j.id)).toMatchObject({ status: 'outcome_unknown', lockUntil: null });
+    expect(s.store.queryAudit({ action: 'release', actor: 'otto', limit: 5 })[0]).toMatchObject({
+      target: 'noop on localhost',
+      details: { job_id: j.id, reason: 'checked: no docker restart running' },
+    });
+    const after = (await get(`/jobs/${j.id}`, operator)).text;
+    expect(after).toContain(`Node localhost released from job ${j.id}: mutating jobs may run there now.`);
+    expect(after).not.toContain('/release"');
+
+    const again = await post(`/jobs/${j.id}/release`, admin, { _csrf: admin.csrf });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain(`Not released: job ${j.id} holds no node`);
+  });
+});
+
 describe('--insecure-no-auth, no rules, no jobs', () => {
   let open: RunningServer;
   let odir: string;
