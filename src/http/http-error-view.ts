@@ -20,10 +20,11 @@ export function httpErrorView(err: unknown): HttpErrorView {
   }
   // express.raw's own errors carry status/type (body too large, bad encoding, aborted).
   const e = err as { status?: number; type?: string; message?: string; limit?: number; code?: unknown };
-  // SQLite could not write (disk full, read-only or failing disk, locked too long): nothing was
-  // stored, so the sender must retry; Alertmanager and PagerDuty retry a 5xx (docs/protocols.md §1.1, §2.5).
+  // The database could not write (disk full, PostgreSQL unreachable): nothing was stored, so the
+  // sender must retry; Alertmanager and PagerDuty retry a 5xx (docs/protocols.md §1.1, §2.5).
   if (isStoreUnavailable(err)) {
-    const message = `the database cannot store this request right now (${err.code}); nothing was accepted, retry later`;
+    const why = err.code ?? err.message;
+    const message = `the database cannot store this request right now (${why}); nothing was accepted, retry later`;
     return view('STORE_UNAVAILABLE', message);
   }
   if (e && e.type === 'entity.too.large') {

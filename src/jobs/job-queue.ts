@@ -2,9 +2,13 @@ import type { Job, QueuedEntry } from '../core/job';
 import type { JobStatus, Result } from '../core/types';
 import { windowText } from '../util/duration';
 import { skippedResult } from './skipped-result';
-import { createNodeLocks } from './node-locks';
+import { createNodeLocks, type NodeHolder } from './node-locks';
+import type { RunClaim } from '../store/store';
 import { createStoreWrites } from './store-writes';
 import { DEFAULT_NODE_LOCK_WAIT_MS, type JobQueue, type JobQueueDeps } from './job-queue-types';
+
+/** How often a job waiting for a node held on another replica looks again. */
+const NODE_RECHECK_MS = 1000;
 
 /**
  * The job queue: a global concurrency limit, a per-node lock for mutating actions (two never
@@ -131,17 +135,22 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
             continue;
           }
         }
-        const holder = entry.mutating ? nodes.holder(entry.node, deps.now().getTime()) : undefined;
-        if (holder) {
-          // Per-node lock: wait, but not for ever (docs/architecture.md, Safety guards; docs/safety.md node_busy).
+        /** Per-node lock: wait, but not for ever (docs/safety.md node_busy); false when the store cannot write. */
+        const waitForNode = (holder: NodeHolder, recheckMs: number): boolean => {
           const now = deps.now().getTime();
           const since = lockWaitSince.get(entry.id) ?? now;
           lockWaitSince.set(entry.id, since);
           const bound = deps.nodeLockWaitMs?.() ?? DEFAULT_NODE_LOCK_WAIT_MS;
           if (now - since >= bound) {
             const reason = `node_busy: ${entry.node} ${holder.what} for longer than ${windowText(bound)}`;
-            if (!skip(entry, reason, true)) return;
-          } else nextLockDeadline = Math.min(nextLockDeadline, since + bound - now, holder.untilMs - now);
+            return skip(entry, reason, true);
+          }
+          nextLockDeadline = Math.min(nextLockDeadline, since + bound - now, holder.untilMs - now, recheckMs);
+          return true;
+        };
+        const holder = entry.mutating ? nodes.holder(entry.node, deps.now().getTime()) : undefined;
+        if (holder) {
+          if (!waitForNode(holder, Infinity)) return;
           continue;
         }
         const job = deps.store.getJob(entry.id);
@@ -149,12 +158,25 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
           unwait(entry);
           continue;
         }
-        // Running in the store first: a job is never running here while the store says queued.
+        // Running in the store first: a job is never running here while the store says queued. The
+        // store also checks the node's lock across replicas sharing it (docs/deployment.md).
         const at = deps.now();
         const lockUntil = job.mutating ? (deps.lockUntilOf?.(job, at.getTime()) ?? null) : null;
-        if (!writes.attempt(() => deps.store.markRunning(job.id, at.toISOString(), lockUntil), 'mark running')) {
+        let claimed: RunClaim | undefined;
+        const write = () => void (claimed = deps.store.markRunning(job.id, at.toISOString(), lockUntil));
+        if (!writes.attempt(write, 'mark running')) {
           retryLater();
           return;
+        }
+        const claim = claimed as RunClaim;
+        if (claim === 'gone') {
+          unwait(entry); // cancelled or taken over by another replica meanwhile
+          continue;
+        }
+        if (claim !== 'started') {
+          // Held on another replica: nothing here wakes the queue when it ends, so look again soon.
+          if (!waitForNode(claim, NODE_RECHECK_MS)) return;
+          continue;
         }
         unwait(entry);
         start(job);

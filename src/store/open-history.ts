@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { RuneError } from '../core/errors';
 import type { Alert } from '../core/types';
 import { createGuardFactsReader, type GuardFactsReader } from './read-guard-facts';
+import { sqliteDb } from './sql-db';
 import { toJob, type JobRow } from './job-row';
 import type { Job } from '../core/job';
 
@@ -62,7 +63,7 @@ export function openHistory(path: string): History {
     : null;
   return {
     path,
-    guardFacts: createGuardFactsReader(db),
+    guardFacts: createGuardFactsReader(sqliteDb(db)),
     jobsForKey(key) {
       const row = getDedup.get(key) as { job_ids: string } | undefined;
       if (!row) return null;

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb } from './sql-db';
 import type { BreakerState, GuardFacts, GuardWindows, PauseState } from '../core/guard-state';
 
 /** What one guard decision needs to know to read its facts (GroupGuard's fields). */
@@ -17,17 +17,18 @@ export interface GuardFactsReader {
 }
 
 /**
- * Reads the guards' facts (pause, breaker, admitted runs in the windows) from RUNE's SQLite
- * database. The service calls it inside the transaction that inserts the jobs; `rune rules test`
- * on a read-only connection, so both see the same state the same way.
+ * Reads the guards' facts (pause, breaker, admitted runs in the windows) from RUNE's database. The
+ * service calls it inside the transaction that inserts the jobs; `rune rules test` on a read-only
+ * connection, so both see the same state the same way.
  */
-export function createGuardFactsReader(db: Database.Database): GuardFactsReader {
+export function createGuardFactsReader(db: SqlDb): GuardFactsReader {
   const getState = db.prepare('SELECT value FROM guard_state WHERE key = ?');
   const getBreaker = db.prepare('SELECT state FROM breakers WHERE rule = ?');
   const lastRunOnNode = db.prepare('SELECT MAX(at_ms) AS m FROM guard_runs WHERE rule = ? AND node = ?');
   const runsSince = db.prepare('SELECT COUNT(*) AS n FROM guard_runs WHERE rule = ? AND at_ms > ?');
   const nodesSince = db.prepare(
-    'SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(node = ?), 0) AS mine FROM guard_runs WHERE rule = ? AND at_ms > ?',
+    'SELECT COUNT(DISTINCT node) AS n, COALESCE(MAX(CASE WHEN node = ? THEN 1 ELSE 0 END), 0) AS mine ' +
+      'FROM guard_runs WHERE rule = ? AND at_ms > ?',
   );
 
   const pause = (): PauseState | null => {

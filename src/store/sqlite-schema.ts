@@ -117,6 +117,20 @@ export function openDatabase(path: string): Database.Database {
     // its node if RUNE stopped; set when it starts, kept while its outcome is unknown.
     if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'lock_until_ms'))
       db.exec('ALTER TABLE jobs ADD COLUMN lock_until_ms INTEGER');
+    // Added with replicas (docs/deployment.md, High availability): the replica that runs a job and
+    // holds a pending incident, a cancel asked by another replica, and the replicas' leases.
+    const columns = (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('owner')) db.exec('ALTER TABLE jobs ADD COLUMN owner TEXT');
+    if (!columns.includes('cancel_request')) db.exec('ALTER TABLE jobs ADD COLUMN cancel_request TEXT');
+    if (
+      !(db.prepare('PRAGMA table_info(pending_incidents)').all() as { name: string }[]).some((c) => c.name === 'owner')
+    )
+      db.exec('ALTER TABLE pending_incidents ADD COLUMN owner TEXT');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS replicas ' +
+        '(id TEXT PRIMARY KEY, started_ms INTEGER NOT NULL, heartbeat_ms INTEGER NOT NULL)',
+    );
+    db.exec('CREATE INDEX IF NOT EXISTS jobs_node_status ON jobs (node, status)');
     migrateEpisodeKeys(db);
   } catch (err) {
     throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {

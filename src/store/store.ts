@@ -81,11 +81,27 @@ export interface AuditFilter {
 /** An audit record with its position in the log (the cursor of the next page). */
 export type AuditEntry = AuditRecord & { seq: number };
 
+/** What markRunning made of a claim (see there). */
+export type RunClaim = 'started' | 'gone' | { heldBy: string; what: string; untilMs: number };
+
+/** What takeOver took from dead replicas. */
+export interface TakenOver {
+  replicas: string[];
+  /** Their queued jobs, now this replica's. */
+  queued: QueuedEntry[];
+  /** Their running jobs, now interrupted or of unknown outcome. */
+  stopped: Job[];
+}
+
 /**
- * All of RUNE's state behind one interface (docs/architecture.md, State): SQLite now, a shared PostgreSQL later.
- * Methods are synchronous because better-sqlite3 is; a networked store would wrap them.
+ * All of RUNE's state behind one interface (docs/architecture.md, State): SQLite, or PostgreSQL shared
+ * by replicas. Methods are synchronous (better-sqlite3 is; PostgreSQL is reached through pg-sync).
  */
 export interface Store {
+  /** This process among the replicas that share the database (its jobs' owner). */
+  readonly replica: string;
+  /** True when other processes may share the database (PostgreSQL): leases and takeovers matter. */
+  readonly shared: boolean;
   /**
    * Inserts jobs atomically. With a dedup key that was seen before nothing is inserted and the
    * jobs created the first time are returned with `duplicate: true` (one run per firing episode).
@@ -118,10 +134,13 @@ export interface Store {
   /** What the queue needs to schedule every queued job, oldest first (after a restart). */
   queuedEntries(): QueuedEntry[];
   /**
-   * The job runs from `at`; `lockUntilMs` (epoch ms; mutating jobs) is until when its run could still
+   * Claims a queued job of this replica to run from `at` (one transaction): `gone` when it is no
+   * longer queued here (cancelled, taken over); for a mutating job, the holder when another
+   * mutating run is on its node (on any replica) or a run of unknown outcome still holds it.
+   * `lockUntilMs` (epoch ms; mutating jobs) is until when its run could still
    * be going on the node if RUNE stopped now: its timeout and kill grace.
    */
-  markRunning(id: string, at: string, lockUntilMs: number | null): void;
+  markRunning(id: string, at: string, lockUntilMs: number | null): RunClaim;
   finishJob(id: string, status: JobStatus, result: Result | null, reason: string | null, at: string): void;
   addDelivery(id: string, delivery: DeliveryRecord): void;
   /**
@@ -130,6 +149,24 @@ export interface Store {
    * held until its lockUntil (docs/safety.md, Outcome unknown). Returns them as stored now.
    */
   interruptRunning(at: string): Job[];
+  /**
+   * Replicas (docs/deployment.md, High availability): this one's lease is renewed; false when
+   * another replica had already declared it dead (its queued jobs were taken over).
+   */
+  heartbeat(nowMs: number): boolean;
+  /**
+   * Takes over the work of replicas whose lease ended before `deadBeforeMs` (all but this one
+   * when `deadBeforeMs` is null: one process on its own database, just started): their queued jobs
+   * and pending incidents become this replica's; their running jobs are stopped as interruptRunning
+   * stops them (never re-run). One transaction.
+   */
+  takeOver(deadBeforeMs: number | null, at: string): TakenOver;
+  /** Asks the replica running job `id` to stop it; false when the job is not running. */
+  requestCancel(id: string, reason: string): boolean;
+  /** Cancels asked of this replica's running jobs (by any replica), each returned once. */
+  takeCancelRequests(): { id: string; reason: string }[];
+  /** Throws when the database cannot answer now (readiness). */
+  ping(): void;
   /** The nodes held by runs of unknown outcome whose hold lasts past `nowMs`. */
   heldNodes(nowMs: number): { jobId: string; node: string; untilMs: number }[];
   /** An operator releases the node an outcome_unknown job holds; false when it held none. */

@@ -1,14 +1,14 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb } from './sql-db';
 import type { AuditEntry, AuditFilter, AuditRecord } from './store';
 
 type Row<T> = Omit<T, 'details'> & { details: string };
 
 /**
- * The audit log on SQLite: append-only (triggers refuse UPDATE and DELETE, sqlite-schema.ts), read
+ * The audit log: append-only (triggers refuse UPDATE and DELETE, sqlite-schema.ts, pg/pg-schema.ts), read
  * newest first. `insert` is also used inside the transactions that create jobs, so a trigger and
  * its record are stored together.
  */
-export function createSqliteAudit(db: Database.Database) {
+export function createSqlAudit(db: SqlDb) {
   const insert = db.prepare('INSERT INTO audit (at, actor, source, action, target, details) VALUES (?, ?, ?, ?, ?, ?)');
   const latest = db.prepare('SELECT at, actor, source, action, target, details FROM audit ORDER BY seq DESC LIMIT ?');
   const parsed = <T>(r: Row<T>) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }) as T;

@@ -1,0 +1,468 @@
+import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard-state';
+import type { Result } from '../core/types';
+import { createGuardFactsReader } from './read-guard-facts';
+import { createSqlAudit } from './sql-audit';
+import type { SqlDb } from './sql-db';
+import type {
+  AuditRecord,
+  GroupGuard,
+  GroupOutcome,
+  JobFilter,
+  JobGroup,
+  RunClaim,
+  Store,
+  WebhookRecord,
+} from './store';
+import type { DeliveryRecord, Job, NewJob, QueuedEntry } from '../core/job';
+import { type JobRow, alertEpisode, toJob } from './job-row';
+
+export interface SqlStoreOptions {
+  /** This process's name among the replicas (the owner of the jobs it creates). */
+  replica: string;
+  /** Other processes may share the database (PostgreSQL). */
+  shared: boolean;
+  /** Epoch ms now (the replica's lease). */
+  nowMs: number;
+}
+
+/**
+ * The store over SQL (docs/architecture.md, State): SQLite or PostgreSQL, with the schema in
+ * place (sqlite-schema.ts, pg/pg-schema.ts). Registers this process as a replica.
+ */
+export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
+  const me = o.replica;
+  const insertJob = db.prepare(
+    'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
+      'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
+      'finished_at, alert_episode, owner) ' +
+      'VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, ' +
+      '@stop_on_failure, @mutating, @reason, @request, @trigger_json, @alert, @incident, @notify, @result, ' +
+      '@created_at, @finished_at, @alert_episode, @owner)',
+  );
+  const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
+  const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
+  const claimKey = db.prepare(
+    'INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
+  );
+  const getJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
+  // A range on the primary key, so a prefix look-up reads a few index entries, not the table.
+  const idsInRange = db.prepare('SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?');
+  const queued = db.prepare(
+    "SELECT id, after_id, stop_on_failure, mutating, node FROM jobs WHERE status = 'queued' AND owner = ? ORDER BY seq",
+  );
+  const claimState = db.prepare('SELECT status, owner, mutating, node FROM jobs WHERE id = ?');
+  const runningOnNode = db.prepare(
+    "SELECT id, action, owner FROM jobs WHERE node = ? AND mutating = 1 AND status = 'running' AND id <> ? LIMIT 1",
+  );
+  const heldOnNode = db.prepare(
+    "SELECT id, lock_until_ms FROM jobs WHERE node = ? AND status = 'outcome_unknown' AND lock_until_ms > ? " +
+      'ORDER BY lock_until_ms DESC LIMIT 1',
+  );
+  const markRunning = db.prepare(
+    "UPDATE jobs SET status = 'running', started_at = ?, lock_until_ms = ? WHERE id = ? AND status = 'queued'",
+  );
+  const finish = db.prepare('UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ?');
+  const getDeliveries = db.prepare('SELECT deliveries FROM jobs WHERE id = ?');
+  const setDeliveries = db.prepare('UPDATE jobs SET deliveries = ? WHERE id = ?');
+  const running = db.prepare("SELECT * FROM jobs WHERE status = 'running' AND owner = ?");
+  const stopRunning = db.prepare(
+    "UPDATE jobs SET status = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+  );
+  const heldNodes = db.prepare(
+    "SELECT id, node, lock_until_ms FROM jobs WHERE status = 'outcome_unknown' AND lock_until_ms > ? ORDER BY seq",
+  );
+  const releaseHeld = db.prepare(
+    "UPDATE jobs SET lock_until_ms = NULL WHERE id = ? AND status = 'outcome_unknown' AND lock_until_ms IS NOT NULL",
+  );
+  const auditLog = createSqlAudit(db);
+  const putState = db.prepare(
+    'INSERT INTO guard_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
+  const delState = db.prepare('DELETE FROM guard_state WHERE key = ?');
+  const putBreaker = db.prepare(
+    'INSERT INTO breakers (rule, state) VALUES (?, ?) ON CONFLICT (rule) DO UPDATE SET state = excluded.state',
+  );
+  const allBreakers = db.prepare('SELECT state FROM breakers ORDER BY rule');
+  const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
+  // seq order is insertion order, and at_ms grows with it: the oldest rows go first.
+  const pruneRuns = db.prepare(
+    'DELETE FROM guard_runs WHERE seq IN (SELECT seq FROM guard_runs WHERE at_ms < ? ORDER BY seq LIMIT ?)',
+  );
+  // Queued jobs are few, so reading the alert's fingerprint out of the JSON needs no extra column.
+  const queuedForAlert = db.prepare(`SELECT * FROM jobs WHERE alert_episode = ? AND status = 'queued' ORDER BY seq`);
+  const cancelQueued = db.prepare(
+    "UPDATE jobs SET status = 'cancelled', result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
+  );
+  const putPending = db.prepare(
+    'INSERT INTO pending_incidents (key, received_at, event, owner) VALUES (?, ?, ?, ?) ' +
+      'ON CONFLICT (key) DO UPDATE SET received_at = excluded.received_at, event = excluded.event, ' +
+      'owner = excluded.owner',
+  );
+  const delPending = db.prepare('DELETE FROM pending_incidents WHERE key = ?');
+  const allPending = db.prepare(
+    'SELECT key, received_at, event FROM pending_incidents WHERE owner = ? ORDER BY received_at, key',
+  );
+  /** Dedup key (when the delivery has one), audit record and the pending incident: all or nothing. */
+  const acceptIncident = db.transaction(
+    (dedupKey: string | null, pendingKey: string, event: unknown, record: AuditRecord): boolean => {
+      if (dedupKey !== null && claimKey.run(dedupKey, '[]', record.at).changes === 0) return false;
+      auditLog.insert(record);
+      putPending.run(pendingKey, record.at, JSON.stringify(event), me);
+      return true;
+    },
+  );
+  const insertWebhook = db.prepare(
+    'INSERT INTO webhooks (received_ms, received_at, source, id, alerts) VALUES (?, ?, ?, ?, ?)',
+  );
+  // Both prune from the oldest rows, a bounded batch at a time (retention, docs/configuration.md).
+  const pruneOld = db.prepare(
+    'DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?',
+  );
+  const pruneOver = db.prepare(
+    'DELETE FROM webhooks WHERE seq IN ' +
+      '(SELECT seq FROM webhooks WHERE seq <= (SELECT MAX(seq) FROM webhooks) - ? ORDER BY seq LIMIT ?)',
+  );
+
+  const guardFacts = createGuardFactsReader(db);
+  const readPause = guardFacts.pause;
+  const readBreaker = guardFacts.breaker;
+  const readFacts = (g: GroupGuard): GuardFacts => guardFacts.facts(g);
+  /** Decides a group's guards (after dedup, inside the transaction): the jobs to insert, and why not when refused. */
+  const admit = (jobs: NewJob[], g: GroupGuard): { jobs: NewJob[]; suppressed: string | null } => {
+    const facts = readFacts(g);
+    const verdict = g.decide(facts);
+    if (!verdict.admit) return { jobs: g.skipped(verdict.reason), suppressed: verdict.reason };
+    insertRun.run(g.rule, g.node, g.chainId, g.at);
+    if (verdict.probe) {
+      const b = facts.breaker ?? closedBreaker(g.rule);
+      putBreaker.run(g.rule, JSON.stringify({ ...b, state: 'half_open', probeChain: g.chainId, probeAt: g.at }));
+    }
+    return { jobs, suppressed: null };
+  };
+
+  /** Inserts one group; the Jobs returned are built from what was inserted, not read back. */
+  const insertGroup = (group: JobGroup, now: string): GroupOutcome => {
+    const { dedupKey } = group;
+    let jobs = group.jobs;
+    if (dedupKey !== undefined) {
+      const seen = getDedup.get(dedupKey) as { job_ids: string } | undefined;
+      if (seen) {
+        const ids = JSON.parse(seen.job_ids) as string[];
+        return {
+          duplicate: true,
+          suppressed: null,
+          jobs: ids
+            .map((id) => getJob.get(id) as JobRow | undefined)
+            .filter((r): r is JobRow => r !== undefined)
+            .map(toJob),
+        };
+      }
+    }
+    let suppressed: string | null = null;
+    if (group.guard) ({ jobs, suppressed } = admit(jobs, group.guard));
+    if (dedupKey !== undefined) putDedup.run(dedupKey, JSON.stringify(jobs.map((j) => j.id)), now);
+    const created: Job[] = [];
+    for (const j of jobs) {
+      const status = j.status ?? 'queued';
+      const finishedAt = status !== 'queued' ? j.createdAt : null;
+      insertJob.run({
+        id: j.id,
+        trace_id: j.traceId,
+        status,
+        action: j.request.action,
+        node: j.request.node,
+        rule: j.trigger.rule ?? null,
+        incident_id: j.incident?.id ?? null,
+        alert_episode:
+          j.trigger.kind === 'alert' && j.alert && j.alert.status === 'firing'
+            ? alertEpisode(j.alert.fingerprint, j.alert.startsAt)
+            : null,
+        chain_id: j.chainId,
+        step: j.step,
+        after_id: j.after,
+        stop_on_failure: j.stopOnFailureOf ? 1 : 0,
+        mutating: j.mutating ? 1 : 0,
+        reason: j.reason ?? null,
+        request: JSON.stringify(j.request),
+        trigger_json: JSON.stringify(j.trigger),
+        alert: j.alert ? JSON.stringify(j.alert) : null,
+        incident: j.incident ? JSON.stringify(j.incident) : null,
+        notify: JSON.stringify(j.notify),
+        result: j.result ? JSON.stringify(j.result) : null,
+        created_at: j.createdAt,
+        finished_at: finishedAt,
+        owner: me,
+      });
+      created.push({
+        ...j,
+        status,
+        reason: j.reason ?? null,
+        result: j.result ?? null,
+        deliveries: [],
+        lockUntil: null,
+        startedAt: null,
+        finishedAt,
+      });
+    }
+    return { duplicate: false, jobs: created, suppressed };
+  };
+  const createJobGroups = db.transaction(
+    (groups: JobGroup[], audits: AuditRecord[], now: string, webhooks: WebhookRecord[] = []) => {
+      const results = groups.map((g) => insertGroup(g, now));
+      for (const a of audits) auditLog.insert(a);
+      for (const w of webhooks)
+        insertWebhook.run(Date.parse(w.receivedAt), w.receivedAt, w.source, w.id, JSON.stringify(w.alerts));
+      return results;
+    },
+  );
+
+  const addDelivery = db.transaction((id: string, d: DeliveryRecord) => {
+    const row = getDeliveries.get(id) as { deliveries: string } | undefined;
+    if (!row) return;
+    const list = JSON.parse(row.deliveries) as DeliveryRecord[];
+    list.push(d);
+    setDeliveries.run(JSON.stringify(list), id);
+  });
+
+  const cancelQueuedForAlert = db.transaction(
+    (fingerprint: string, startsAt: string, reason: string, at: string, result: (job: Job) => Result): Job[] => {
+      const out: Job[] = [];
+      for (const job of (queuedForAlert.all(alertEpisode(fingerprint, startsAt)) as JobRow[]).map(toJob)) {
+        const r = result(job);
+        if (cancelQueued.run(JSON.stringify(r), reason, at, job.id).changes === 1)
+          out.push({ ...job, status: 'cancelled', reason, result: r, finishedAt: at });
+      }
+      return out;
+    },
+  );
+
+  const updateBreaker = db.transaction((rule: string, change: (b: BreakerState) => BreakerState) => {
+    const before = readBreaker(rule) ?? closedBreaker(rule);
+    const after = change(before);
+    // Most runs succeed and change nothing: no write for them.
+    if (JSON.stringify(after) !== JSON.stringify(before)) putBreaker.run(rule, JSON.stringify(after));
+    return { before, after };
+  });
+
+  /** Running jobs after RUNE stopped: a mutating one's outcome is unknown, a read-only one was interrupted. */
+  const stopRunningOf = (owner: string, at: string, who: string): Job[] => {
+    const rows = (running.all(owner) as JobRow[]).map(toJob);
+    for (const job of rows) {
+      const status = job.mutating ? 'outcome_unknown' : 'interrupted';
+      stopRunning.run(status, stoppedReason(job, who), at, job.id);
+    }
+    return rows.map((j) => toJob(getJob.get(j.id) as JobRow));
+  };
+  const interruptRunning = db.transaction((at: string) => stopRunningOf(me, at, 'RUNE'));
+
+  /** A claim on a queued job (markRunning): decided and written in one transaction. */
+  const claim = db.transaction((id: string, at: string, lockUntilMs: number | null): RunClaim => {
+    const row = claimState.get(id) as
+      { status: string; owner: string | null; mutating: number; node: string } | undefined;
+    if (!row || row.status !== 'queued' || row.owner !== me) return 'gone';
+    if (row.mutating === 1) {
+      const other = runningOnNode.get(row.node, id) as { id: string; action: string; owner: string } | undefined;
+      if (other) {
+        const where = other.owner === me ? '' : ` on replica ${other.owner}`;
+        return {
+          heldBy: other.id,
+          what: `stayed locked by mutating job ${other.id} (${other.action})${where}`,
+          untilMs: Infinity,
+        };
+      }
+      const held = heldOnNode.get(row.node, Date.parse(at)) as { id: string; lock_until_ms: number } | undefined;
+      if (held) {
+        const until = new Date(held.lock_until_ms).toISOString();
+        return {
+          heldBy: held.id,
+          what: `stayed held by job ${held.id}, whose outcome is unknown (held until ${until})`,
+          untilMs: held.lock_until_ms,
+        };
+      }
+    }
+    return markRunning.run(at, lockUntilMs, id).changes === 1 ? 'started' : 'gone';
+  });
+
+  // Replicas and their leases (docs/deployment.md, High availability).
+  const putReplica = db.prepare(
+    'INSERT INTO replicas (id, started_ms, heartbeat_ms) VALUES (?, ?, ?) ' +
+      'ON CONFLICT (id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms',
+  );
+  const beat = db.prepare('UPDATE replicas SET heartbeat_ms = ? WHERE id = ?');
+  const deadReplicas = db.prepare('SELECT id FROM replicas WHERE id <> ? AND heartbeat_ms < ? ORDER BY id');
+  const otherReplicas = db.prepare('SELECT id FROM replicas WHERE id <> ? ORDER BY id');
+  const dropReplica = db.prepare('DELETE FROM replicas WHERE id = ?');
+  // Jobs and pending incidents whose owner is no live replica (a dead one, or none: older rows).
+  const orphanOwners = db.prepare(
+    "SELECT DISTINCT owner FROM jobs WHERE status IN ('queued', 'running') AND " +
+      '(owner IS NULL OR owner NOT IN (SELECT id FROM replicas))',
+  );
+  const adoptQueued = db.prepare(
+    "UPDATE jobs SET owner = ? WHERE status = 'queued' AND (owner = ? OR (owner IS NULL AND ? = 1))",
+  );
+  const runningOfNull = db.prepare("SELECT * FROM jobs WHERE status = 'running' AND owner IS NULL");
+  const adoptPending = db.prepare('UPDATE pending_incidents SET owner = ? WHERE owner = ? OR owner IS NULL');
+  const cancelAsk = db.prepare(
+    "UPDATE jobs SET cancel_request = ? WHERE id = ? AND status = 'running' AND cancel_request IS NULL",
+  );
+  const cancelAsked = db.prepare(
+    "SELECT id, cancel_request FROM jobs WHERE owner = ? AND status = 'running' AND cancel_request IS NOT NULL",
+  );
+  const cancelTaken = db.prepare("UPDATE jobs SET cancel_request = '' WHERE id = ?");
+
+  const takeOver = db.transaction((deadBeforeMs: number | null, at: string) => {
+    const dead = (
+      (deadBeforeMs === null ? otherReplicas.all(me) : deadReplicas.all(me, deadBeforeMs)) as { id: string }[]
+    ).map((r) => r.id);
+    for (const id of dead) dropReplica.run(id);
+    const owners = new Set<string | null>(dead);
+    for (const r of orphanOwners.all() as { owner: string | null }[]) if (r.owner !== me) owners.add(r.owner);
+    const stopped: Job[] = [];
+    for (const owner of owners) {
+      if (owner === null) {
+        for (const job of (runningOfNull.all() as JobRow[]).map(toJob)) {
+          stopRunning.run(job.mutating ? 'outcome_unknown' : 'interrupted', stoppedReason(job, 'RUNE'), at, job.id);
+          stopped.push(toJob(getJob.get(job.id) as JobRow));
+        }
+      } else stopped.push(...stopRunningOf(owner, at, `replica ${owner}`));
+      adoptQueued.run(me, owner ?? '', owner === null ? 1 : 0);
+      adoptPending.run(me, owner ?? '');
+    }
+    return { replicas: dead, queued: owners.size > 0 ? queuedEntries() : [], stopped };
+  });
+
+  const queuedEntries = (): QueuedEntry[] =>
+    (
+      queued.all(me) as {
+        id: string;
+        after_id: string | null;
+        stop_on_failure: number;
+        mutating: number;
+        node: string;
+      }[]
+    ).map((r) => ({
+      id: r.id,
+      after: r.after_id,
+      stopOnFailureOf: r.stop_on_failure === 1,
+      mutating: r.mutating === 1,
+      node: r.node,
+    }));
+
+  putReplica.run(me, o.nowMs, o.nowMs);
+
+  return {
+    replica: me,
+    shared: o.shared,
+    // The write lock is taken before the guards read their facts (SqlDb.transaction), so another
+    // process on the same database cannot decide on the same facts between our read and our insert.
+    createJobs: (jobs, dedupKey) =>
+      createJobGroups(
+        [dedupKey === undefined ? { jobs } : { jobs, dedupKey }],
+        [],
+        jobs[0]?.createdAt ?? new Date().toISOString(),
+      )[0] as GroupOutcome,
+    createJobGroups: (groups, audits = [], webhooks = []) =>
+      createJobGroups(groups, audits, groups[0]?.jobs[0]?.createdAt ?? new Date().toISOString(), webhooks),
+    pruneWebhooks(olderThanMs, keep, batch) {
+      // A batch's delete is its own short transaction: ingest is never held up for long.
+      const old = pruneOld.run(batch, olderThanMs).changes;
+      return old + pruneOver.run(keep, Math.max(0, batch - old)).changes;
+    },
+    acceptPendingIncident: (dedupKey, pendingKey, event, record) => acceptIncident(dedupKey, pendingKey, event, record),
+    pendingIncidents: () =>
+      (allPending.all(me) as { key: string; received_at: string; event: string }[]).map((r) => ({
+        key: r.key,
+        receivedAt: r.received_at,
+        event: JSON.parse(r.event) as unknown,
+      })),
+    finishPendingIncident: (key) => void delPending.run(key),
+    rememberKey: (key) => claimKey.run(key, '[]', new Date().toISOString()).changes === 1,
+    getJob(id) {
+      const r = getJob.get(id) as JobRow | undefined;
+      return r ? toJob(r) : null;
+    },
+    jobIdsStartingWith(prefix, limit) {
+      if (prefix === '') return [];
+      const last = prefix.charCodeAt(prefix.length - 1);
+      const end = prefix.slice(0, -1) + String.fromCharCode(last + 1);
+      return (idsInRange.all(prefix, end, limit) as { id: string }[]).map((r) => r.id);
+    },
+    listJobs(f: JobFilter) {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      const eq = (col: string, v: string | undefined) => {
+        if (v !== undefined) {
+          where.push(`${col} = ?`);
+          args.push(v);
+        }
+      };
+      eq('node', f.node);
+      eq('rule', f.rule);
+      eq('status', f.status);
+      eq('incident_id', f.incident);
+      eq('action', f.action);
+      if (f.before !== undefined) {
+        where.push('seq < (SELECT seq FROM jobs WHERE id = ?)');
+        args.push(f.before);
+      }
+      const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      args.push(Math.min(Math.max(f.limit ?? 50, 1), 500));
+      return (db.prepare(sql).all(...args) as JobRow[]).map(toJob);
+    },
+    queuedEntries,
+    markRunning: (id, at, lockUntilMs) => claim(id, at, lockUntilMs),
+    finishJob: (id, status, result, reason, at) =>
+      void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
+    addDelivery: (id, d) => addDelivery(id, d),
+    interruptRunning: (at) => interruptRunning(at),
+    heartbeat(nowMs) {
+      if (beat.run(nowMs, me).changes === 1) return true;
+      putReplica.run(me, nowMs, nowMs); // declared dead meanwhile: its work was taken over; a new lease
+      return false;
+    },
+    takeOver: (deadBeforeMs, at) => takeOver(deadBeforeMs, at),
+    requestCancel: (id, reason) => cancelAsk.run(reason, id).changes === 1,
+    takeCancelRequests() {
+      const asked = (cancelAsked.all(me) as { id: string; cancel_request: string }[]).filter((r) => r.cancel_request);
+      for (const r of asked) cancelTaken.run(r.id);
+      return asked.map((r) => ({ id: r.id, reason: r.cancel_request }));
+    },
+    ping: () => void db.prepare('SELECT 1 AS ok').get(),
+    heldNodes: (nowMs) =>
+      (heldNodes.all(nowMs) as { id: string; node: string; lock_until_ms: number }[]).map((r) => ({
+        jobId: r.id,
+        node: r.node,
+        untilMs: r.lock_until_ms,
+      })),
+    releaseHeldNode: (id) => releaseHeld.run(id).changes > 0,
+    cancelQueuedForAlert: (fingerprint, startsAt, reason, at, result) =>
+      cancelQueuedForAlert(fingerprint, startsAt, reason, at, result),
+    getPause: readPause,
+    setPause: (p) => void (p === null ? delState.run('pause') : putState.run('pause', JSON.stringify(p))),
+    listBreakers: () => (allBreakers.all() as { state: string }[]).map((r) => JSON.parse(r.state) as BreakerState),
+    updateBreaker: (rule, change) => updateBreaker(rule, change),
+    audit: (a) => auditLog.insert(a),
+    pruneGuardRuns: (beforeMs, limit) => pruneRuns.run(beforeMs, limit).changes,
+    listAudit: (limit) => auditLog.list(limit),
+    queryAudit: (f) => auditLog.query(f),
+    close() {
+      try {
+        dropReplica.run(me); // a clean stop: nothing of ours is left to take over
+      } catch {
+        // the database is gone: the lease ends by itself
+      }
+      db.close();
+    },
+  };
+}
+
+/** Why a job that was running when RUNE (`who`: or a replica) stopped is no longer running (docs/safety.md). */
+function stoppedReason(job: Job, who: string): string {
+  const { action, node } = job.request;
+  if (!job.mutating) return `interrupted: ${who} stopped while the job was running`;
+  const lock = job.lockUntil
+    ? `${node} stays locked until ${job.lockUntil} (the run's timeout and kill grace) unless an operator releases it`
+    : `${node} is not held (the run started before RUNE kept run deadlines)`;
+  const stopped = `${who} stopped while ${action} ran on ${node}; it may still be running there or have ended`;
+  return `outcome_unknown: ${stopped}; ${lock}`;
+}
