@@ -16,8 +16,8 @@ export interface CancelOutcome {
 
 /**
  * Cancel (API and dashboard): a queued job becomes `cancelled` at once; a running one is stopped
- * through its transport and ends `cancelled` a moment later (`cancelling`). An ended job:
- * JOB_FINISHED.
+ * through its transport and ends `cancelled` a moment later (`cancelling`), also when another
+ * replica runs it (it is asked through the database). An ended job: JOB_FINISHED.
  */
 export function cancelJob(
   ctx: AppContext,
@@ -39,9 +39,14 @@ export function cancelJob(
   const at = ctx.now();
   const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
   const result = skippedResult(job, reason, at, 'cancelled');
-  // Safe without a conditional update: this and the queue's start (which re-reads the status)
-  // both run synchronously on this one thread, so the job cannot start in between.
-  ctx.store.finishJob(job.id, 'cancelled', result, reason, at.toISOString());
+  // Only while still queued: another replica sharing the database may have started it meanwhile.
+  if (!ctx.store.finishQueued(job.id, 'cancelled', result, reason, at.toISOString())) {
+    const now = ctx.store.getJob(job.id) ?? job;
+    if (now.status === 'running') return cancelRunning(ctx, actor, source, now, why, force);
+    throw new RuneError('JOB_FINISHED', `job ${job.id} already ended ${now.status}; nothing to cancel`, {
+      status: now.status,
+    });
+  }
   recordAudit(ctx, { actor: actor.name, source }, 'cancel', `${target.action} on ${target.node}`, {
     job_id: job.id,
     reason: why,
@@ -76,7 +81,8 @@ function cancelRunning(
     );
   }
   const reason = `cancelled: by ${actor.name}${why ? `: ${why}` : ''}`;
-  if (!ctx.queue.abort(job.id, reason)) {
+  // Running here, or on another replica of a shared database, which is asked through it.
+  if (!ctx.queue.abort(job.id, reason) && !(ctx.store.shared && ctx.store.requestCancel(job.id, reason))) {
     throw new RuneError(
       'JOB_RUNNING',
       `job ${job.id} is not running in this RUNE process (it may have just ended, or runs in another ` +

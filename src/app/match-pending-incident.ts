@@ -59,9 +59,13 @@ export async function matchPendingIncident(
   }
 }
 
-/** After a restart: incidents acknowledged before it whose lookup had not ended are looked up now. */
-export function resumePendingIncidents(ctx: AppContext): void {
+/**
+ * After a restart (or a takeover: only `keys`): incidents acknowledged before it whose lookup had
+ * not ended are looked up now.
+ */
+export function resumePendingIncidents(ctx: AppContext, keys?: ReadonlySet<string>): void {
   for (const p of ctx.store.pendingIncidents()) {
+    if (keys && !keys.has(p.key)) continue;
     const saved = p.event as { body?: unknown; webhook_id?: string | null };
     const parsed = parsePagerDutyEvent(saved.body);
     if (!parsed.ok || parsed.value.kind !== 'incident') {

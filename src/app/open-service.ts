@@ -16,21 +16,27 @@ import { runWindowMs } from '../transports/run-window';
 import type { Job } from '../core/job';
 import { createGroupCommitter } from '../store/create-group-committer';
 import { pruneWebhooks, type WebhookRetention } from '../store/prune-webhooks';
-import { openSqliteStore } from '../store/sqlite-store';
+import { openStore } from '../store/open-store';
+import type { Store, TakenOver } from '../store/store';
 import type { Transport } from '../transports/transport';
 import { timeOrderedId } from '../util/time-ordered-id';
 import type { AppContext } from './context';
 import { createMetrics } from './create-metrics';
 import { createReporting } from './report-job';
 import { createServiceState, type ServiceSources } from './service-state';
+import { resumePendingIncidents } from './match-pending-incident';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
 const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
 const GUARD_PRUNE_BATCH = 5000;
 
 export interface ServiceOptions extends ServiceSources {
-  /** RUNE_DB: the SQLite file (`:memory:` for tests). */
+  /** RUNE_DB: the SQLite file (`:memory:` for tests) or a PostgreSQL URL. */
   dbPath: string;
+  /** RUNE_DB_PASSWORD(_FILE), for PostgreSQL. */
+  dbPassword?: string | null;
+  /** RUNE_LEASE: a replica silent this long is dead (PostgreSQL; default 15 s). */
+  leaseMs?: number;
   /** Jobs running at once. */
   concurrency: number;
   dryRun: boolean;
@@ -68,17 +74,14 @@ export function openService(o: ServiceOptions): Service {
   const now = o.now ?? (() => new Date());
   const metrics = createMetrics();
   const state = createServiceState(o, metrics);
-  const store = openSqliteStore(o.dbPath);
-  // Runs that were going on when RUNE stopped are never re-run: a read-only one is interrupted, a
-  // mutating one's outcome is unknown and its node stays held (docs/safety.md, Outcome unknown).
-  const stoppedRuns = store.interruptRunning(now().toISOString());
-  for (const job of stoppedRuns) {
-    const fields = { job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node };
-    o.log.warn(
-      { ...fields, mutating: job.mutating, lock_until: job.lockUntil },
-      `job stopped by RUNE's stop: ${job.reason}`,
-    );
-  }
+  const store = openStore(o.dbPath, { password: o.dbPassword ?? null });
+  const leaseMs = o.leaseMs ?? 15_000;
+  // Runs that were going on when RUNE (or, sharing PostgreSQL, a replica whose lease ended) stopped
+  // are never re-run: a read-only one is interrupted, a mutating one's outcome is unknown and its
+  // node stays held (docs/safety.md, Outcome unknown); queued jobs become this process's. Alone on
+  // SQLite, every earlier process is over.
+  const startedWith = store.takeOver(store.shared ? now().getTime() - leaseMs : null, now().toISOString());
+  logTakeOver(startedWith, o.log);
   const timers = startHousekeeping(store, o, now, () => state.runtime().guards.values());
   const counters = createGuardCounters(metrics);
   let accepting = true;
@@ -159,6 +162,65 @@ export function openService(o: ServiceOptions): Service {
       void tracked.finally(() => background.delete(tracked));
     },
   };
+  /** Each run of unknown outcome gets its Result and is reported: the incident says what to check. */
+  function reportUnknownOutcomes(stopped: Job[]): void {
+    for (const job of stopped.filter((j) => j.status === 'outcome_unknown')) {
+      const at = now();
+      const why = (job.reason ?? '').replace(/^outcome_unknown: /, '');
+      const result = skippedResult(job, why, at, 'outcome_unknown');
+      try {
+        store.finishJob(job.id, 'outcome_unknown', result, job.reason, at.toISOString());
+        queue.add([{ ...job, result }]);
+      } catch (err) {
+        o.log.error({ err, job_id: job.id }, 'cannot record or report a run of unknown outcome');
+      }
+    }
+  }
+  let replicaTimers: { stop(): void } | null = null;
+  /**
+   * Sharing PostgreSQL with other replicas (docs/deployment.md, High availability): renew this
+   * replica's lease, take over the work of replicas whose lease ended, and stop the jobs other
+   * replicas were asked to cancel.
+   */
+  function startReplicaDuties(): { stop(): void } {
+    const lease = setInterval(
+      () => {
+        try {
+          const at = now();
+          if (!store.heartbeat(at.getTime())) {
+            o.log.error(
+              { replica: store.replica },
+              "this replica's lease had ended (silent too long): other replicas took over its queued jobs",
+            );
+          }
+          const taken = store.takeOver(at.getTime() - leaseMs, at.toISOString());
+          if (taken.replicas.length === 0 && taken.queued.length === 0 && taken.stopped.length === 0) return;
+          logTakeOver(taken, o.log);
+          queue.resume();
+          reportUnknownOutcomes(taken.stopped);
+          if (taken.pending.length > 0 && ctx.pagerduty()) resumePendingIncidents(ctx, new Set(taken.pending));
+        } catch (err) {
+          o.log.warn({ err }, 'cannot renew the lease or take over work; will retry');
+        }
+      },
+      Math.max(250, Math.floor(leaseMs / 3)),
+    );
+    const cancels = setInterval(() => {
+      try {
+        for (const c of store.takeCancelRequests()) queue.abort(c.id, c.reason);
+      } catch (err) {
+        o.log.warn({ err }, 'cannot read cancel requests; will retry');
+      }
+    }, 1000);
+    lease.unref();
+    cancels.unref();
+    return {
+      stop() {
+        clearInterval(lease);
+        clearInterval(cancels);
+      },
+    };
+  }
   let draining: Promise<void> | null = null;
   let closing: Promise<void> | null = null;
   return {
@@ -166,18 +228,8 @@ export function openService(o: ServiceOptions): Service {
     reload: state.reload,
     start() {
       queue.resume();
-      // Each run of unknown outcome gets its Result and is reported: the incident says what to check.
-      for (const job of stoppedRuns.filter((j) => j.status === 'outcome_unknown')) {
-        const at = now();
-        const why = (job.reason ?? '').replace(/^outcome_unknown: /, '');
-        const result = skippedResult(job, why, at, 'outcome_unknown');
-        try {
-          store.finishJob(job.id, 'outcome_unknown', result, job.reason, at.toISOString());
-          queue.add([{ ...job, result }]);
-        } catch (err) {
-          o.log.error({ err, job_id: job.id }, 'cannot record or report a run of unknown outcome');
-        }
-      }
+      reportUnknownOutcomes(startedWith.stopped);
+      if (store.shared) replicaTimers = startReplicaDuties();
       const pause = store.getPause();
       if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
     },
@@ -187,6 +239,7 @@ export function openService(o: ServiceOptions): Service {
         accepting = false;
         stopping.abort();
         timers.stop();
+        replicaTimers?.stop();
         const finished = await queue.stop(graceMs);
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start (which does it too
@@ -227,6 +280,18 @@ export function openService(o: ServiceOptions): Service {
   };
 }
 
+/** Says what was taken over at start or from a replica whose lease ended. */
+function logTakeOver(taken: TakenOver, log: Logger): void {
+  for (const job of taken.stopped) {
+    const fields = { job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node };
+    log.warn({ ...fields, mutating: job.mutating, lock_until: job.lockUntil }, `job stopped: ${job.reason}`);
+  }
+  if (taken.replicas.length > 0 || taken.queued.length > 0 || taken.pending.length > 0) {
+    const what = { replicas: taken.replicas, queued: taken.queued.map((e) => e.id), pending: taken.pending };
+    log.warn(what, 'took over the work of stopped replicas');
+  }
+}
+
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('RUNE is shutting down'));
@@ -244,7 +309,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Webhooks kept for replay and guard history are pruned at start and then now and again. */
 function startHousekeeping(
-  store: ReturnType<typeof openSqliteStore>,
+  store: Store,
   o: Pick<ServiceOptions, 'webhookRetention' | 'log'>,
   now: () => Date,
   guards: () => Iterable<RuleGuards>,

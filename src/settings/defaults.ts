@@ -9,6 +9,8 @@ export const DEFAULTS = {
   plugins: './plugins',
   /** --db / RUNE_DB. */
   db: './data/rune.db',
+  /** RUNE_LEASE: a replica silent this long is dead; its queued work is taken over (PostgreSQL). */
+  lease: '15s',
   /** --listen / RUNE_LISTEN: loopback; exposing RUNE must be a decision. */
   listen: '127.0.0.1:9095',
   /** RUNE_PAGERDUTY_API_URL. */

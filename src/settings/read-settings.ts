@@ -31,6 +31,10 @@ export interface ServeSettings {
   port: number;
   publicUrl: string;
   dbPath: string;
+  /** RUNE_DB_PASSWORD(_FILE): PostgreSQL's password, when RUNE_DB's URL has none. */
+  dbPassword: string | null;
+  /** RUNE_LEASE: how long a replica that stopped renewing its lease counts as alive (PostgreSQL). */
+  leaseMs: number;
   webhookTokens: { name: string; token: string }[];
   pagerdutySecrets: string[];
   pagerdutyToken: string | null;
@@ -199,6 +203,8 @@ export function readServeSettings(
     port: listen.port,
     publicUrl: publicUrl(flags.publicUrl, listen, env),
     dbPath: readDbPath(flags, env),
+    dbPassword: secret('RUNE_DB_PASSWORD', 'RUNE_DB_PASSWORD_FILE'),
+    leaseMs: lease(env),
     webhookTokens: webhook ? [{ name: 'alertmanager', token: webhook }] : [],
     pagerdutySecrets: pdSecrets,
     pagerdutyToken: secret('RUNE_PAGERDUTY_TOKEN', 'RUNE_PAGERDUTY_TOKEN_FILE'),
@@ -224,6 +230,14 @@ function serveConcurrency(flag: string | undefined): number {
 function shutdownGrace(flag: string | undefined): number {
   const ms = parseDuration(flag ?? DEFAULTS.shutdownGrace);
   if (ms === undefined) throw usage(`--shutdown-grace ${q(flag ?? '')} is not a duration like 30s or 2m`);
+  return ms;
+}
+
+function lease(env: NodeJS.ProcessEnv): number {
+  const value = nonEmpty(env.RUNE_LEASE);
+  const ms = parseDuration(value ?? DEFAULTS.lease);
+  if (ms === undefined || ms < 1000 || ms > 600_000)
+    throw usage(`RUNE_LEASE must be a duration from 1s to 10m, like 15s, got ${q(value ?? '')}`);
   return ms;
 }
 

@@ -62,6 +62,9 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     "UPDATE jobs SET status = 'running', started_at = ?, lock_until_ms = ? WHERE id = ? AND status = 'queued'",
   );
   const finish = db.prepare('UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ?');
+  const finishQueued = db.prepare(
+    "UPDATE jobs SET status = ?, result = ?, reason = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
+  );
   const getDeliveries = db.prepare('SELECT deliveries FROM jobs WHERE id = ?');
   const setDeliveries = db.prepare('UPDATE jobs SET deliveries = ? WHERE id = ?');
   const running = db.prepare("SELECT * FROM jobs WHERE status = 'running' AND owner = ?");
@@ -297,11 +300,20 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     "SELECT DISTINCT owner FROM jobs WHERE status IN ('queued', 'running') AND " +
       '(owner IS NULL OR owner NOT IN (SELECT id FROM replicas))',
   );
+  const queuedOf = db.prepare(
+    'SELECT id, after_id, stop_on_failure, mutating, node FROM jobs ' +
+      "WHERE status = 'queued' AND (owner = ? OR (owner IS NULL AND ? = 1)) ORDER BY seq",
+  );
+  const anyDead = db.prepare('SELECT id FROM replicas WHERE id <> ? AND heartbeat_ms < ? LIMIT 1');
   const adoptQueued = db.prepare(
     "UPDATE jobs SET owner = ? WHERE status = 'queued' AND (owner = ? OR (owner IS NULL AND ? = 1))",
   );
   const runningOfNull = db.prepare("SELECT * FROM jobs WHERE status = 'running' AND owner IS NULL");
+  const pendingOf = db.prepare('SELECT key FROM pending_incidents WHERE owner = ? OR owner IS NULL');
   const adoptPending = db.prepare('UPDATE pending_incidents SET owner = ? WHERE owner = ? OR owner IS NULL');
+  const orphanPending = db.prepare(
+    'SELECT DISTINCT owner FROM pending_incidents WHERE owner IS NULL OR owner NOT IN (SELECT id FROM replicas)',
+  );
   const cancelAsk = db.prepare(
     "UPDATE jobs SET cancel_request = ? WHERE id = ? AND status = 'running' AND cancel_request IS NULL",
   );
@@ -317,7 +329,10 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     for (const id of dead) dropReplica.run(id);
     const owners = new Set<string | null>(dead);
     for (const r of orphanOwners.all() as { owner: string | null }[]) if (r.owner !== me) owners.add(r.owner);
+    for (const r of orphanPending.all() as { owner: string | null }[]) if (r.owner !== me) owners.add(r.owner);
     const stopped: Job[] = [];
+    const pending: string[] = [];
+    const queuedTaken: QueuedEntry[] = [];
     for (const owner of owners) {
       if (owner === null) {
         for (const job of (runningOfNull.all() as JobRow[]).map(toJob)) {
@@ -325,28 +340,20 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
           stopped.push(toJob(getJob.get(job.id) as JobRow));
         }
       } else stopped.push(...stopRunningOf(owner, at, `replica ${owner}`));
+      queuedTaken.push(...(queuedOf.all(owner ?? '', owner === null ? 1 : 0) as QueuedRow[]).map(toEntry));
       adoptQueued.run(me, owner ?? '', owner === null ? 1 : 0);
+      for (const r of pendingOf.all(owner ?? '') as { key: string }[]) pending.push(r.key);
       adoptPending.run(me, owner ?? '');
     }
-    return { replicas: dead, queued: owners.size > 0 ? queuedEntries() : [], stopped };
+    return { replicas: dead, queued: queuedTaken, stopped, pending };
   });
+  /** Most ticks find nothing to take: that is found out without a transaction (and its lock). */
+  const nothingToTake = (deadBeforeMs: number): boolean =>
+    anyDead.get(me, deadBeforeMs) === undefined &&
+    !(orphanOwners.all() as { owner: string | null }[]).some((r) => r.owner !== me) &&
+    !(orphanPending.all() as { owner: string | null }[]).some((r) => r.owner !== me);
 
-  const queuedEntries = (): QueuedEntry[] =>
-    (
-      queued.all(me) as {
-        id: string;
-        after_id: string | null;
-        stop_on_failure: number;
-        mutating: number;
-        node: string;
-      }[]
-    ).map((r) => ({
-      id: r.id,
-      after: r.after_id,
-      stopOnFailureOf: r.stop_on_failure === 1,
-      mutating: r.mutating === 1,
-      node: r.node,
-    }));
+  const queuedEntries = (): QueuedEntry[] => (queued.all(me) as QueuedRow[]).map(toEntry);
 
   putReplica.run(me, o.nowMs, o.nowMs);
 
@@ -411,6 +418,8 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     },
     queuedEntries,
     markRunning: (id, at, lockUntilMs) => claim(id, at, lockUntilMs),
+    finishQueued: (id, status, r, reason, at) =>
+      finishQueued.run(status, JSON.stringify(r), reason, at, id).changes === 1,
     finishJob: (id, status, result, reason, at) =>
       void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),
@@ -420,7 +429,10 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
       putReplica.run(me, nowMs, nowMs); // declared dead meanwhile: its work was taken over; a new lease
       return false;
     },
-    takeOver: (deadBeforeMs, at) => takeOver(deadBeforeMs, at),
+    takeOver: (deadBeforeMs, at) =>
+      deadBeforeMs !== null && nothingToTake(deadBeforeMs)
+        ? { replicas: [], queued: [], stopped: [], pending: [] }
+        : takeOver(deadBeforeMs, at),
     requestCancel: (id, reason) => cancelAsk.run(reason, id).changes === 1,
     takeCancelRequests() {
       const asked = (cancelAsked.all(me) as { id: string; cancel_request: string }[]).filter((r) => r.cancel_request);
@@ -455,6 +467,22 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     },
   };
 }
+
+interface QueuedRow {
+  id: string;
+  after_id: string | null;
+  stop_on_failure: number;
+  mutating: number;
+  node: string;
+}
+
+const toEntry = (r: QueuedRow): QueuedEntry => ({
+  id: r.id,
+  after: r.after_id,
+  stopOnFailureOf: r.stop_on_failure === 1,
+  mutating: r.mutating === 1,
+  node: r.node,
+});
 
 /** Why a job that was running when RUNE (`who`: or a replica) stopped is no longer running (docs/safety.md). */
 function stoppedReason(job: Job, who: string): string {

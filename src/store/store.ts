@@ -91,6 +91,8 @@ export interface TakenOver {
   queued: QueuedEntry[];
   /** Their running jobs, now interrupted or of unknown outcome. */
   stopped: Job[];
+  /** Their pending PagerDuty incidents (keys), now this replica's. */
+  pending: string[];
 }
 
 /**
@@ -142,6 +144,8 @@ export interface Store {
    */
   markRunning(id: string, at: string, lockUntilMs: number | null): RunClaim;
   finishJob(id: string, status: JobStatus, result: Result | null, reason: string | null, at: string): void;
+  /** Ends a job that has not started (a cancel): false when it is no longer queued (it started meanwhile). */
+  finishQueued(id: string, status: JobStatus, result: Result, reason: string, at: string): boolean;
   addDelivery(id: string, delivery: DeliveryRecord): void;
   /**
    * After RUNE stopped (a crash, a shutdown past its grace): running jobs are never re-run

@@ -3,6 +3,7 @@ import { describePause } from '../../app/pause';
 import type { AppContext } from '../../app/context';
 import { RuneError } from '../../core/errors';
 import { recordAudit } from '../../app/record-audit';
+import { isStoreUnavailable } from '../../store/store-unavailable';
 import { actorOf, sourceOf, type RequestAuth } from '../request-auth';
 import { checkReasonBody } from '../request-schemas';
 import { readBody } from '../validate-request';
@@ -24,7 +25,15 @@ export function lifecycleRoutes(
       return;
     }
     // Paused is still ready (webhooks are accepted and recorded), but whoever looks should see it.
-    const pause = ctx.store.getPause();
+    // Reading it also checks the database: without one, webhooks are answered 503 too.
+    let pause;
+    try {
+      pause = ctx.store.getPause();
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      res.status(503).type('text/plain').send(`RUNE is not ready: the database cannot be reached (${err.message}).\n`);
+      return;
+    }
     const paused = pause ? ` Automatic runs are PAUSED ${describePause(pause)}.` : '';
     res.type('text/plain').send(`RUNE is Ready.${paused}\n`);
   });

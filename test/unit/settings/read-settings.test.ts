@@ -76,6 +76,8 @@ test('serve defaults: loopback 9095, ./data/rune.db, PagerDuty API, 10 jobs, 7d/
     port: 9095,
     publicUrl: 'http://127.0.0.1:9095',
     dbPath: './data/rune.db',
+    dbPassword: null,
+    leaseMs: 15_000,
     webhookTokens: [],
     pagerdutySecrets: [],
     pagerdutyToken: null,
@@ -87,6 +89,21 @@ test('serve defaults: loopback 9095, ./data/rune.db, PagerDuty API, 10 jobs, 7d/
     webhookRetention: { maxAgeMs: 7 * 86_400_000, maxCount: 100_000 },
     shutdownGraceMs: 30_000,
   });
+});
+
+test('PostgreSQL: RUNE_DB as a URL, its password from RUNE_DB_PASSWORD_FILE, RUNE_LEASE bounded', () => {
+  const files: Record<string, string> = { '/run/secrets/db': 's3cret\n' };
+  const read = (env: NodeJS.ProcessEnv) =>
+    readServeSettings({}, env, (p) => {
+      if (p in files) return files[p] as string;
+      throw Object.assign(new Error('no'), { code: 'ENOENT' });
+    });
+  const env = { RUNE_DB: 'postgres://rune@db:5432/rune', RUNE_DB_PASSWORD_FILE: '/run/secrets/db', RUNE_LEASE: '5s' };
+  expect(read(env)).toMatchObject({ dbPath: 'postgres://rune@db:5432/rune', dbPassword: 's3cret', leaseMs: 5000 });
+  expect(() => read({ ...env, RUNE_DB_PASSWORD: 'x' })).toThrow(
+    'set RUNE_DB_PASSWORD or RUNE_DB_PASSWORD_FILE, not both',
+  );
+  expect(() => read({ RUNE_LEASE: '100ms' })).toThrow(/^RUNE_LEASE must be a duration from 1s to 10m, like 15s, got/);
 });
 
 test('serve: flags over variables; the public URL follows the listen address unless set', () => {
