@@ -136,7 +136,7 @@ function runs(log: string): { node: string; job: string; start: bigint; finish: 
   return [...out.values()];
 }
 
-test('3 replicas, every notification to each, re-sends, flapping, kill -9 every few seconds: one job per episode, none lost, no overlap', async () => {
+test('3 replicas, sent to each, re-sends, flapping, kill -9: one job per episode, none lost, no overlap', async () => {
   const { db, ports, log } = await startGroup('storm');
   // Episodes: 24 alerts over 4 nodes, 12 of which flap (fire again later: a second episode).
   const episodes: { fp: string; node: string; startsAt: string }[] = [];
@@ -230,7 +230,7 @@ test('3 replicas, every notification to each, re-sends, flapping, kill -9 every 
   expect(statuses.filter((s) => s === 'succeeded').length).toBeGreaterThan(episodes.length / 2);
 }, 240_000);
 
-test('shared state: a pause, a cancel and a job seen from any replica; no database: 503, then back by itself', async () => {
+test('a pause, a cancel and a job seen from any replica; no database: 503, then back by itself', async () => {
   const { db, ports } = await startGroup('shared', 2);
   const [a, b] = ports as [number, number];
   expect((await api(a, '/api/v1/pause', { method: 'POST', body: '{"reason":"maintenance"}' })).status).toBe(200);
