@@ -5,7 +5,9 @@
 # promtool from Debian's prometheus package (examples/prometheus-rules.yaml is checked with it),
 # amtool from Debian's prometheus-alertmanager package (every Alertmanager snippet in README.md and
 # docs/ is checked with `amtool check-config`, test/docs/alertmanager-snippets.test.ts),
-# chromium (the dashboard's browser tests drive /usr/bin/chromium with playwright-core).
+# chromium (the dashboard's browser tests drive /usr/bin/chromium with playwright-core),
+# postgresql (the Store contract and high-availability tests start their own cluster on 127.0.0.1;
+# the package is told not to create and start one of its own).
 set -euo pipefail
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
@@ -17,6 +19,13 @@ command -v python3 >/dev/null || missing+=(python3)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v psql >/dev/null; then
+  missing+=(postgresql)
+  if [ "$(id -u)" -eq 0 ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf
+  fi
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: need root to install: ${missing[*]}" >&2
@@ -29,4 +38,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Debian's openssh-server package starts nothing here, but sshd needs its privilege-separation dir.
 mkdir -p /run/sshd
-echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3, promtool, amtool, chromium present"
+echo "install-test-deps: sshd, ssh-keygen, shellcheck, jq, sudo, python3, promtool, amtool, chromium, postgresql present"

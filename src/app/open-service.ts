@@ -177,6 +177,7 @@ export function openService(o: ServiceOptions): Service {
     }
   }
   let replicaTimers: { stop(): void } | null = null;
+  let reloadsSeen = store.reloadGeneration();
   /**
    * Sharing PostgreSQL with other replicas (docs/deployment.md, High availability): renew this
    * replica's lease, take over the work of replicas whose lease ended, and stop the jobs other
@@ -192,6 +193,13 @@ export function openService(o: ServiceOptions): Service {
               { replica: store.replica },
               "this replica's lease had ended (silent too long): other replicas took over its queued jobs",
             );
+          }
+          const reloads = store.reloadGeneration();
+          if (reloads !== reloadsSeen) {
+            reloadsSeen = reloads;
+            const outcome = state.reload();
+            const fields = { ok: outcome.ok, problems: outcome.problems };
+            o.log.info(fields, 'rules and tokens reloaded: another replica reloaded');
           }
           const taken = store.takeOver(at.getTime() - leaseMs, at.toISOString());
           if (taken.replicas.length === 0 && taken.queued.length === 0 && taken.stopped.length === 0) return;
@@ -225,7 +233,12 @@ export function openService(o: ServiceOptions): Service {
   let closing: Promise<void> | null = null;
   return {
     ctx,
-    reload: state.reload,
+    reload() {
+      const outcome = state.reload();
+      // Sharing PostgreSQL: the other replicas see the count change and reload their own files too.
+      if (outcome.ok && store.shared) reloadsSeen = store.reloadGeneration(true);
+      return outcome;
+    },
     start() {
       queue.resume();
       reportUnknownOutcomes(startedWith.stopped);

@@ -339,7 +339,7 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
           stopRunning.run(job.mutating ? 'outcome_unknown' : 'interrupted', stoppedReason(job, 'RUNE'), at, job.id);
           stopped.push(toJob(getJob.get(job.id) as JobRow));
         }
-      } else stopped.push(...stopRunningOf(owner, at, `replica ${owner}`));
+      } else stopped.push(...stopRunningOf(owner, at, o.shared ? `replica ${owner}` : 'RUNE'));
       queuedTaken.push(...(queuedOf.all(owner ?? '', owner === null ? 1 : 0) as QueuedRow[]).map(toEntry));
       adoptQueued.run(me, owner ?? '', owner === null ? 1 : 0);
       for (const r of pendingOf.all(owner ?? '') as { key: string }[]) pending.push(r.key);
@@ -353,6 +353,13 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     !(orphanOwners.all() as { owner: string | null }[]).some((r) => r.owner !== me) &&
     !(orphanPending.all() as { owner: string | null }[]).some((r) => r.owner !== me);
 
+  const getState = db.prepare('SELECT value FROM guard_state WHERE key = ?');
+  const readGeneration = () => Number((getState.get('reload') as { value: string } | undefined)?.value ?? 0);
+  const bumpGeneration = db.transaction(() => {
+    const next = readGeneration() + 1;
+    putState.run('reload', String(next));
+    return next;
+  });
   const queuedEntries = (): QueuedEntry[] => (queued.all(me) as QueuedRow[]).map(toEntry);
 
   putReplica.run(me, o.nowMs, o.nowMs);
@@ -440,6 +447,7 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
       return asked.map((r) => ({ id: r.id, reason: r.cancel_request }));
     },
     ping: () => void db.prepare('SELECT 1 AS ok').get(),
+    reloadGeneration: (bump = false) => (bump ? bumpGeneration() : readGeneration()),
     heldNodes: (nowMs) =>
       (heldNodes.all(nowMs) as { id: string; node: string; lock_until_ms: number }[]).map((r) => ({
         jobId: r.id,

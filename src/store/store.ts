@@ -169,6 +169,11 @@ export interface Store {
   requestCancel(id: string, reason: string): boolean;
   /** Cancels asked of this replica's running jobs (by any replica), each returned once. */
   takeCancelRequests(): { id: string; reason: string }[];
+  /**
+   * How many times rules and tokens were reloaded on any replica (0: never); `bump` counts one
+   * more and returns it. Replicas that see it change reload too.
+   */
+  reloadGeneration(bump?: boolean): number;
   /** Throws when the database cannot answer now (readiness). */
   ping(): void;
   /** The nodes held by runs of unknown outcome whose hold lasts past `nowMs`. */

@@ -154,6 +154,8 @@ export async function startServeProcess(o: {
   port: number;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** How long it may take to say it is serving (default 20 s). */
+  startMs?: number;
 }): Promise<ServeProcess> {
   const proc = spawn(o.command, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -182,7 +184,7 @@ export async function startServeProcess(o: {
       ms,
     );
   try {
-    await waitForOutput(new RegExp(`serving on ${url.replace(/\./g, '\\.')}`), `rune serve on ${url}`);
+    await waitForOutput(new RegExp(`serving on ${url.replace(/\./g, '\\.')}`), `rune serve on ${url}`, o.startMs);
   } catch (err) {
     await stop();
     throw err;

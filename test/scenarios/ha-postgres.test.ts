@@ -6,7 +6,7 @@
  * Afterwards: every firing episode has exactly one job, nothing accepted is lost, no job started
  * twice, and no two mutating runs overlapped on one node, whichever replicas ran them.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rfc3339Instant } from '../../src/util/rfc3339-instant';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
@@ -68,6 +68,7 @@ async function startReplica(db: string, ports: number[], i: number, name: string
       `127.0.0.1:${port}`,
     ],
     port,
+    startMs: 60_000, // three at once on a loaded 2-core machine
     cwd: scratch,
     env: {
       PATH: process.env.PATH,
@@ -91,8 +92,10 @@ async function startGroup(name: string, n = 3): Promise<{ db: string; ports: num
   const ports: number[] = [];
   for (let i = 0; i < n; i++) ports.push(await freePort());
   // Started together: they migrate the empty database once, under the write lock.
-  const started = await Promise.all(ports.map((_, i) => startReplica(db, ports, i, name)));
-  replicas.push(...started);
+  const started = await Promise.allSettled(ports.map((_, i) => startReplica(db, ports, i, name)));
+  for (const s of started) if (s.status === 'fulfilled') replicas.push(s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
   return { db, ports, log };
 }
 
@@ -236,6 +239,16 @@ test('a pause, a cancel and a job seen from any replica; no database: 503, then 
   expect((await api(a, '/api/v1/pause', { method: 'POST', body: '{"reason":"maintenance"}' })).status).toBe(200);
   expect(await (await fetch(`http://127.0.0.1:${b}/-/ready`)).text()).toMatch(/Automatic runs are PAUSED/);
   expect((await api(b, '/api/v1/resume', { method: 'POST', body: '{}' })).status).toBe(200);
+  // A token added and reloaded on a works on b too (b reloads its own file when it sees a's reload).
+  const added = 'api-token-ha-added-000001';
+  appendFileSync(join(scratch, 'tokens'), tokenLine('late', 'viewer', added));
+  const asAdded = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/api/v1/jobs`, { headers: { Authorization: `Bearer ${added}` } }).then(
+      (r) => r.status,
+    );
+  expect(await asAdded(b)).toBe(401);
+  expect((await api(a, '/-/reload', { method: 'POST', body: '{}' })).status).toBe(200);
+  await waitFor(async () => (await asAdded(b)) === 200, 'b to reload the tokens a reloaded', 10_000, 200);
 
   // A job created on a and run there is seen and cancelled from b (asked through the database).
   const created = await api(a, '/api/v1/jobs', {

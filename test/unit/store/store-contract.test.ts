@@ -223,7 +223,7 @@ describe.each(BACKENDS)('%s', (_name, backend) => {
       ]),
     );
     expect(live.getJob(running!.id)!.reason).toMatch(
-      /^outcome_unknown: replica dead stopped while restart ran on web-1/,
+      /^outcome_unknown: (replica dead|RUNE) stopped while restart ran on web-1/,
     );
     expect(live.heldNodes(t0 + 3000)).toEqual([{ jobId: running!.id, node: 'web-1', untilMs: t0 + 600_000 }]);
     expect(live.queuedEntries().map((e) => e.id)).toEqual([queued!.id]);
@@ -286,6 +286,9 @@ describe.each(BACKENDS)('%s', (_name, backend) => {
     expect(b.getPause()).toEqual({ since: 's', actor: 'ada', reason: 'maintenance' });
     b.setPause(null);
     expect(a.getPause()).toBeNull();
+    expect(a.reloadGeneration()).toBe(0);
+    expect(b.reloadGeneration(true)).toBe(1);
+    expect(a.reloadGeneration()).toBe(1);
     const changed = a.updateBreaker('r', (br) => ({ ...br, failures: br.failures + 1 }));
     expect(changed.before.failures).toBe(0);
     expect(b.updateBreaker('r', (br) => ({ ...br, failures: br.failures + 1 })).after.failures).toBe(2);
