@@ -66,6 +66,7 @@ function reply(message) {
   Atomics.notify(flag, 0);
 }
 let chain = Promise.resolve();
+const names = new Map();
 port.on('message', (m) => {
   if (m.close) {
     chain = chain.then(async () => {
@@ -78,7 +79,13 @@ port.on('message', (m) => {
   chain = chain.then(async () => {
     try {
       const c = await connect();
-      const r = await c.query({ text: m.sql, values: m.params });
+      // Statements with parameters are prepared once per connection (pg re-prepares after a reconnect).
+      let name;
+      if (m.params.length > 0) {
+        name = names.get(m.sql);
+        if (name === undefined) names.set(m.sql, (name = 'rune_' + names.size));
+      }
+      const r = await c.query(name === undefined ? { text: m.sql, values: m.params } : { name, text: m.sql, values: m.params });
       reply({ id: m.id, rows: r.rows ?? [], changes: r.rowCount ?? 0 });
     } catch (err) {
       const code = typeof err.code === 'string' ? err.code : null;
