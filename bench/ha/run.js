@@ -242,7 +242,8 @@ async function main() {
         const p99 = median(results[kind][c.name].map((m) => m.p99));
         summary[`${kind} ${c.name}`] = { rate, p99, ratio: rate / base };
         log(
-          `  ${kind.padEnd(6)} ${c.name.padEnd(22)} ${rate.toFixed(0).padStart(6)}/s  p99 ${p99.toFixed(1)} ms  ratio ${(rate / base).toFixed(2)}`,
+          `  ${kind.padEnd(6)} ${c.name.padEnd(22)} ${rate.toFixed(0).padStart(6)}/s  ` +
+            `p99 ${p99.toFixed(1)} ms  ratio ${(rate / base).toFixed(2)}`,
         );
       }
     }

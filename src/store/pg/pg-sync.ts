@@ -85,7 +85,8 @@ port.on('message', (m) => {
         name = names.get(m.sql);
         if (name === undefined) names.set(m.sql, (name = 'rune_' + names.size));
       }
-      const r = await c.query(name === undefined ? { text: m.sql, values: m.params } : { name, text: m.sql, values: m.params });
+      const query = { text: m.sql, values: m.params };
+      const r = await c.query(name === undefined ? query : { ...query, name });
       reply({ id: m.id, rows: r.rows ?? [], changes: r.rowCount ?? 0 });
     } catch (err) {
       const code = typeof err.code === 'string' ? err.code : null;
