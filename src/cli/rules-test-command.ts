@@ -58,7 +58,8 @@ export async function rulesTestCommand(
     return 2;
   }
   const dbPath = readDbPath(o, io.env);
-  const history = existsSync(dbPath) ? openHistory(dbPath) : null;
+  // A PostgreSQL URL is refused with its reason by openHistory; a missing file means no history yet.
+  const history = existsSync(dbPath) || /^postgres(ql)?:/i.test(dbPath) ? openHistory(dbPath) : null;
   try {
     const at = now().getTime();
     const ctx = {

@@ -6,6 +6,8 @@ import { readServeSettings, readSettings, type ServeFlags } from '../settings/re
 import type { CliDeps } from './cli-deps';
 import type { CliIo } from './cli-io';
 import { defaultTransports } from './default-transports';
+import { isPostgresUrl } from '../store/open-store';
+import { redactDbUrl } from '../store/pg/open-pg-store';
 
 export interface ServeCliFlags extends ServeFlags {
   config?: string;
@@ -31,8 +33,9 @@ export async function serveCommand(o: ServeCliFlags, io: CliIo, deps: CliDeps): 
     createTransports: deps.createTransports ?? defaultTransports,
   });
   const dry = serve.dryRun ? ', DRY RUN: no node is contacted' : '';
-  io.stderr(`rune: serving on ${server.url} (rules ${settings.configPath}, database ${serve.dbPath}${dry})\n`);
-  log.info({ url: server.url, public_url: serve.publicUrl, db: serve.dbPath, dry_run: serve.dryRun }, 'listening');
+  const db = isPostgresUrl(serve.dbPath) ? redactDbUrl(serve.dbPath) : serve.dbPath;
+  io.stderr(`rune: serving on ${server.url} (rules ${settings.configPath}, database ${db}${dry})\n`);
+  log.info({ url: server.url, public_url: serve.publicUrl, db, dry_run: serve.dryRun }, 'listening');
   return new Promise<number>((resolve) => {
     const onHup = () => void server.reload();
     const stop = (signal: string) => {

@@ -33,6 +33,14 @@ export interface History {
  * `rune serve` can keep writing to it, and nothing here can change it.
  */
 export function openHistory(path: string): History {
+  if (/^postgres(ql)?:\/\//i.test(path)) {
+    throw new RuneError(
+      'CONFIG_INVALID',
+      'rune rules test and rune rules replay read a SQLite database only; RUNE_DB names PostgreSQL. ' +
+        'Run them with --db naming a SQLite file, or without stored history (rules test)',
+      { db: 'postgres' },
+    );
+  }
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });

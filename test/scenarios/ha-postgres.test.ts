@@ -196,6 +196,7 @@ test('3 replicas, sent to each, re-sends, flapping, kill -9: one job per episode
   }
   expect(lost).toBe(0);
   expect(kills).toBeGreaterThanOrEqual(2);
+  expect(replicas.map((r) => r?.output() ?? '').join('')).not.toContain(PG_PASSWORD); // secrets stay out of logs
 
   // Every job ends: queued ones of killed replicas are taken over within the lease (3 s + a tick),
   // runs cut by a kill are outcome_unknown and hold their node for their run window.

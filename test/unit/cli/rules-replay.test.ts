@@ -185,3 +185,14 @@ test('--all lists unchanged decisions too; an --until before them replays nothin
   );
   expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot open the database') });
 });
+
+test('a PostgreSQL RUNE_DB is refused with why and what to do, not read as a missing file', async () => {
+  const r = await runCli(
+    ['rules', 'replay', '--since', '1h', '--config', join(dir, 'old.yaml'), '--db', 'postgres://rune@db:5432/rune'],
+    env(),
+  );
+  expect(r).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('read a SQLite database only; RUNE_DB names PostgreSQL'),
+  });
+});
