@@ -32,6 +32,8 @@ export interface AppContext {
   pagerduty(): PagerDutyAccess | null;
   /** API tokens (RUNE_API_TOKENS_FILE): the token's Actor, or null. Re-read on reload. */
   authenticate(credential: string): Actor | null;
+  /** The same, from the token's SHA-256 (hex): a dashboard session's token, re-checked on each request. */
+  authenticateHash(hashHex: string): Actor | null;
   /** Failed authentications per source address (API, webhooks, dashboard sign-in share it). */
   failedAuth: FailedAuthLimiter;
   counters: GuardCounters;

@@ -142,6 +142,7 @@ export function openService(o: ServiceOptions): Service {
     runtime: state.runtime,
     pagerduty: state.pagerduty,
     authenticate: (credential) => state.authenticate(credential),
+    authenticateHash: (hashHex) => state.authenticateHash(hashHex),
     failedAuth: createFailedAuthLimiter({ ...o.failedAuthLimit, now: () => now().getTime() }),
     counters,
     metrics,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Actor } from '../auth/actor';
-import { createAuthenticator } from '../auth/create-authenticator';
+import { createAuthenticator, createHashAuthenticator } from '../auth/create-authenticator';
 import type { StoredToken } from '../auth/parse-tokens-file';
 import { readTokensFile } from '../auth/read-tokens-file';
 import { formatProblem } from '../config/read-config';
@@ -32,6 +32,8 @@ export interface ServiceState {
   notifiers(): Notifiers;
   pagerduty(): PagerDutyAccess | null;
   authenticate(credential: string): Actor | null;
+  /** The same, from the token's SHA-256 (hex): a dashboard session's token, re-checked. */
+  authenticateHash(hashHex: string): Actor | null;
   reload(): { ok: boolean; problems: string[] };
 }
 
@@ -50,6 +52,7 @@ export function createServiceState(o: ServiceSources & { publicUrl: string }, me
   let runtime = counted(loadRuntime(o.rules));
   let notifiers = buildReporters(runtime.config, o.publicUrl, secrets);
   let authenticate = createAuthenticator(o.apiTokens);
+  let authenticateHash = createHashAuthenticator(o.apiTokens);
   // Defence in depth beside the logger's key-based redaction: no configured secret value is ever
   // written (API tokens need no entry: RUNE only ever holds their hashes).
   const hideSecrets = () => {
@@ -80,6 +83,7 @@ export function createServiceState(o: ServiceSources & { publicUrl: string }, me
     try {
       const tokens = readTokensFile(o.apiTokensFile, readText);
       authenticate = createAuthenticator(tokens);
+      authenticateHash = createHashAuthenticator(tokens);
       o.log.info({ file: o.apiTokensFile, tokens: tokens.length }, 'API tokens reloaded');
       return [];
     } catch (err) {
@@ -112,6 +116,7 @@ export function createServiceState(o: ServiceSources & { publicUrl: string }, me
     notifiers: () => notifiers,
     pagerduty: () => (notifiers.pagerduty ? pagerduty : null),
     authenticate: (credential) => authenticate(credential),
+    authenticateHash: (hashHex) => authenticateHash(hashHex),
     reload() {
       const tokenProblems = reloadTokens();
       const rules = reloadRules();

@@ -5,6 +5,7 @@ import type { AppContext } from '../app/context';
 import type { PageFrame } from './render-page';
 import { renderErrorPage } from './render-error-page';
 import { createSessions, type Session, type SessionLimits, type Sessions } from './sessions';
+import { createSharedSessions } from './shared-sessions';
 
 const ANONYMOUS: Actor = { name: 'anonymous (--insecure-no-auth)', role: 'admin', actions: null, nodes: null };
 
@@ -38,7 +39,11 @@ export function bodyField(req: Request, name: string): string | undefined {
  * of every form, and rendering pages and refusals.
  */
 export function createDashboardKit(ctx: AppContext, o: DashboardOptions) {
-  const sessions: Sessions = createSessions(() => ctx.now().getTime(), o.sessionLimits);
+  // Replicas sharing PostgreSQL share sessions too: a browser may reach any of them.
+  const clock = () => ctx.now().getTime();
+  const sessions: Sessions = ctx.store.shared
+    ? createSharedSessions(ctx.store, clock, o.sessionLimits)
+    : createSessions(clock, o.sessionLimits);
   const secure = /^https:/i.test(ctx.publicUrl);
   // `__Host-`: the browser keeps it only if Secure, Path=/ and without Domain (RFC 6265bis §4.1.3.2).
   const sessionCookie = secure ? '__Host-rune_session' : 'rune_session';
@@ -80,8 +85,8 @@ export function createDashboardKit(ctx: AppContext, o: DashboardOptions) {
   const lookup = (req: Request): Session | 'revoked' | null => {
     const id = readCookie(req, sessionCookie);
     const s = id ? sessions.get(id) : null;
-    if (!s || s.credential === null) return s;
-    const actor = ctx.authenticate(s.credential);
+    if (!s || s.tokenHash === null) return s;
+    const actor = ctx.authenticateHash(s.tokenHash);
     if (!actor) {
       sessions.destroy(s.id);
       const fields = { actor: s.actor.name, source: req.socket.remoteAddress };

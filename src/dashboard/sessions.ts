@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Actor } from '../auth/actor';
+import { tokenHash } from '../auth/create-authenticator';
 
 /** One signed-in browser: who, its CSRF token, and when it was made and last used. */
 export interface Session {
@@ -9,10 +10,10 @@ export interface Session {
   /** Who the token is now: refreshed from the tokens file on every request (dashboard-kit.ts). */
   actor: Actor;
   /**
-   * The API token signed in with, kept in memory only (never sent, logged or stored) to check on
-   * each request that it is still in the tokens file; null for `--insecure-no-auth`.
+   * The SHA-256 (hex) of the API token signed in with, to check on each request that the token is
+   * still in the tokens file (the token itself is not kept); null for `--insecure-no-auth`.
    */
-  credential: string | null;
+  tokenHash: string | null;
   createdAt: number;
   lastSeenAt: number;
   /** One message shown on the next page (e.g. "cancel requested"), then cleared. */
@@ -78,7 +79,7 @@ export function createSessions(now: () => number, limits: SessionLimits = DEFAUL
     create(actor, credential) {
       const t = now();
       for (const [id, e] of byId) if (expired(e.s, t)) remove(id);
-      const token = credential === null ? null : createHash('sha256').update(credential, 'utf8').digest('hex');
+      const token = credential === null ? null : tokenHash(credential);
       const own = token === null ? undefined : byToken.get(token);
       while (own && own.size >= perToken) remove(oldest(own));
       while (byId.size >= maxSessions) remove(oldest(byId.keys()));
@@ -86,7 +87,7 @@ export function createSessions(now: () => number, limits: SessionLimits = DEFAUL
         id: randomToken(),
         csrf: randomToken(),
         actor,
-        credential,
+        tokenHash: token,
         createdAt: t,
         lastSeenAt: t,
         flash: null,

@@ -353,6 +353,18 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     !(orphanOwners.all() as { owner: string | null }[]).some((r) => r.owner !== me) &&
     !(orphanPending.all() as { owner: string | null }[]).some((r) => r.owner !== me);
 
+  const putSession = db.prepare(
+    'INSERT INTO sessions (id_hash, csrf, actor, token_hash, created_ms, last_seen_ms, flash) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET actor = excluded.actor, ' +
+      'last_seen_ms = excluded.last_seen_ms, flash = excluded.flash',
+  );
+  const getSession = db.prepare('SELECT * FROM sessions WHERE id_hash = ?');
+  const delSession = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
+  const allSessions = db.prepare('SELECT id_hash, last_seen_ms FROM sessions ORDER BY last_seen_ms, id_hash');
+  const tokenSessions = db.prepare(
+    'SELECT id_hash, last_seen_ms FROM sessions WHERE token_hash = ? ORDER BY last_seen_ms, id_hash',
+  );
+  const pruneSessions = db.prepare('DELETE FROM sessions WHERE last_seen_ms < ? OR created_ms < ?');
   const getState = db.prepare('SELECT value FROM guard_state WHERE key = ?');
   const readGeneration = () => Number((getState.get('reload') as { value: string } | undefined)?.value ?? 0);
   const bumpGeneration = db.transaction(() => {
@@ -448,6 +460,28 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     },
     ping: () => void db.prepare('SELECT 1 AS ok').get(),
     reloadGeneration: (bump = false) => (bump ? bumpGeneration() : readGeneration()),
+    saveSession: (r) =>
+      void putSession.run(r.idHash, r.csrf, JSON.stringify(r.actor), r.tokenHash, r.createdMs, r.lastSeenMs, r.flash),
+    findSession(idHash) {
+      const r = getSession.get(idHash) as SessionRow | undefined;
+      if (!r) return null;
+      return {
+        idHash: r.id_hash,
+        csrf: r.csrf,
+        actor: JSON.parse(r.actor) as unknown,
+        tokenHash: r.token_hash,
+        createdMs: r.created_ms,
+        lastSeenMs: r.last_seen_ms,
+        flash: r.flash,
+      };
+    },
+    dropSession: (idHash) => void delSession.run(idHash),
+    listSessions: (tokenHash) =>
+      ((tokenHash === undefined ? allSessions.all() : tokenSessions.all(tokenHash)) as SessionRow[]).map((r) => ({
+        idHash: r.id_hash,
+        lastSeenMs: r.last_seen_ms,
+      })),
+    pruneSessions: (idleBeforeMs, createdBeforeMs) => void pruneSessions.run(idleBeforeMs, createdBeforeMs),
     heldNodes: (nowMs) =>
       (heldNodes.all(nowMs) as { id: string; node: string; lock_until_ms: number }[]).map((r) => ({
         jobId: r.id,
@@ -474,6 +508,16 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
       db.close();
     },
   };
+}
+
+interface SessionRow {
+  id_hash: string;
+  csrf: string;
+  actor: string;
+  token_hash: string | null;
+  created_ms: number;
+  last_seen_ms: number;
+  flash: string | null;
 }
 
 interface QueuedRow {

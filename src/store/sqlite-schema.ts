@@ -95,6 +95,20 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit ${APPEND_ONL
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit ${APPEND_ONLY}
 `;
 
+/** Dashboard sessions, when replicas share the database (PostgreSQL; the table exists on SQLite too). */
+const SESSIONS = `
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY,
+  csrf TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  token_hash TEXT,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  flash TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token_hash, last_seen_ms);
+`;
+
 /**
  * Opens (creating it and its folder if needed) the SQLite file RUNE keeps its state in, in WAL mode,
  * with the schema in place; an unopenable or unwritable file is CONFIG_INVALID naming the path.
@@ -131,6 +145,7 @@ export function openDatabase(path: string): Database.Database {
         '(id TEXT PRIMARY KEY, started_ms INTEGER NOT NULL, heartbeat_ms INTEGER NOT NULL)',
     );
     db.exec('CREATE INDEX IF NOT EXISTS jobs_node_status ON jobs (node, status)');
+    db.exec(SESSIONS);
     migrateEpisodeKeys(db);
   } catch (err) {
     throw new RuneError('CONFIG_INVALID', `cannot open the database ${path} (RUNE_DB): ${(err as Error).message}`, {

@@ -81,6 +81,21 @@ export interface AuditFilter {
 /** An audit record with its position in the log (the cursor of the next page). */
 export type AuditEntry = AuditRecord & { seq: number };
 
+/**
+ * A dashboard session as stored when replicas share the database (docs/dashboard.md): the cookie's
+ * id and the API token only as SHA-256 hashes, so the database never holds either secret.
+ */
+export interface SessionRecord {
+  idHash: string;
+  csrf: string;
+  /** The actor as signed in (re-checked against the tokens file on every request). */
+  actor: unknown;
+  tokenHash: string | null;
+  createdMs: number;
+  lastSeenMs: number;
+  flash: string | null;
+}
+
 /** What markRunning made of a claim (see there). */
 export type RunClaim = 'started' | 'gone' | { heldBy: string; what: string; untilMs: number };
 
@@ -174,6 +189,14 @@ export interface Store {
    * more and returns it. Replicas that see it change reload too.
    */
   reloadGeneration(bump?: boolean): number;
+  /** Dashboard sessions shared by replicas: written whole (insert or replace), read, removed. */
+  saveSession(record: SessionRecord): void;
+  findSession(idHash: string): SessionRecord | null;
+  dropSession(idHash: string): void;
+  /** Sessions (of one token, or all), least recently used first: for the per-token and total caps. */
+  listSessions(tokenHash?: string): { idHash: string; lastSeenMs: number }[];
+  /** Removes sessions unused since `idleBeforeMs` or made before `createdBeforeMs`. */
+  pruneSessions(idleBeforeMs: number, createdBeforeMs: number): void;
   /** Throws when the database cannot answer now (readiness). */
   ping(): void;
   /** The nodes held by runs of unknown outcome whose hold lasts past `nowMs`. */

@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { rfc3339Instant } from '../../src/util/rfc3339-instant';
 import { alertmanagerPayload } from '../helpers/alertmanager-payload';
+import { signIn } from '../helpers/dashboard-client';
 import { tokenLine } from '../helpers/api-tokens';
 import { PG_PASSWORD, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { freePort } from '../helpers/sshd';
@@ -250,6 +251,20 @@ test('a pause, a cancel and a job seen from any replica; no database: 503, then 
   expect(await asAdded(b)).toBe(401);
   expect((await api(a, '/-/reload', { method: 'POST', body: '{}' })).status).toBe(200);
   await waitFor(async () => (await asAdded(b)) === 200, 'b to reload the tokens a reloaded', 10_000, 200);
+
+  // A dashboard session made on a works on b; signing out on b ends it on a.
+  const browser = await signIn(`http://127.0.0.1:${a}`, API_TOKEN, 'rune_session');
+  const onB = await fetch(`http://127.0.0.1:${b}/`, { headers: { Cookie: browser.cookie }, redirect: 'manual' });
+  expect([onB.status, (await onB.text()).includes('ops')]).toEqual([200, true]);
+  const signOut = await fetch(`http://127.0.0.1:${b}/logout`, {
+    method: 'POST',
+    headers: { Cookie: browser.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `_csrf=${encodeURIComponent(browser.csrf)}`,
+    redirect: 'manual',
+  });
+  expect(signOut.status).toBe(303);
+  const onA = await fetch(`http://127.0.0.1:${a}/`, { headers: { Cookie: browser.cookie }, redirect: 'manual' });
+  expect(onA.status).toBe(303); // to the sign-in form
 
   // A job created on a and run there is seen and cancelled from b (asked through the database).
   const created = await api(a, '/api/v1/jobs', {

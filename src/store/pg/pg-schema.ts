@@ -107,6 +107,22 @@ CREATE TABLE replicas (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'dashboard sessions shared by replicas',
+    sql: `
+CREATE TABLE sessions (
+  id_hash TEXT COLLATE "C" PRIMARY KEY,
+  csrf TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  token_hash TEXT,
+  created_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL,
+  flash TEXT
+);
+CREATE INDEX sessions_token ON sessions (token_hash, last_seen_ms);
+`,
+  },
 ];
 
 /** Applies the migrations this database has not had yet; returns their versions. */

@@ -1,9 +1,32 @@
+/**
+ * Dashboard sessions, the same tests on both kinds: in memory (one RUNE), and kept in the store
+ * (replicas sharing PostgreSQL; here over a SQLite store, which implements the same contract).
+ */
 import type { Actor } from '../../../src/auth/actor';
-import { createSessions } from '../../../src/dashboard/sessions';
+import { createSessions, type SessionLimits, type Sessions } from '../../../src/dashboard/sessions';
+import { createSharedSessions } from '../../../src/dashboard/shared-sessions';
+import { openSqliteStore } from '../../../src/store/sqlite-store';
+import type { Store } from '../../../src/store/store';
 
 const vera: Actor = { name: 'vera', role: 'viewer', actions: null, nodes: null };
 
-describe('dashboard sessions', () => {
+const stores: Store[] = [];
+afterEach(() => stores.splice(0).forEach((s) => s.close()));
+
+type Make = (now: () => number, limits?: SessionLimits) => Sessions;
+const KINDS: [string, Make][] = [
+  ['in memory', createSessions],
+  [
+    'in the store',
+    (now, limits) => {
+      const store = openSqliteStore(':memory:');
+      stores.push(store);
+      return createSharedSessions(store, now, limits);
+    },
+  ],
+];
+
+describe.each(KINDS)('dashboard sessions, %s', (_kind, createSessions) => {
   test('ids and CSRF tokens are random, 256 bits, and differ', () => {
     const sessions = createSessions(() => 0);
     const a = sessions.create(vera, 'vera-token');
@@ -36,11 +59,11 @@ describe('dashboard sessions', () => {
   test('the count is bounded: the least recently used session goes first', () => {
     let t = 0;
     const sessions = createSessions(() => t, { maxSessions: 3, idleMs: 60_000, absoluteMs: 60_000 });
-    const [a, b, c] = [
-      sessions.create(vera, 'vera-token'),
-      sessions.create(vera, 'vera-token'),
-      sessions.create(vera, 'vera-token'),
-    ];
+    const a = sessions.create(vera, 'vera-token');
+    t = 1;
+    const b = sessions.create(vera, 'vera-token');
+    t = 2;
+    const c = sessions.create(vera, 'vera-token');
     t = 10;
     sessions.get(a.id); // a is now more recent than b
     const d = sessions.create(vera, 'vera-token');
@@ -65,6 +88,7 @@ describe('dashboard sessions', () => {
     expect(veras.map((id) => sessions.get(id) !== null).filter(Boolean)).toHaveLength(2);
     expect(sessions.get(veras[999] as string)).not.toBeNull();
     // Use keeps one alive: the other goes first.
+    t++;
     sessions.get(veras[998] as string);
     t++;
     const next = sessions.create(vera, 'vera-token');
@@ -81,4 +105,18 @@ describe('dashboard sessions', () => {
     sessions.destroy(s.id);
     expect(sessions.get(s.id)).toBeNull();
   });
+});
+
+test('in the store: neither id nor token is stored; a flash set on one replica shows on another', () => {
+  const store = openSqliteStore(':memory:');
+  stores.push(store);
+  const [one, two] = [createSharedSessions(store, () => 5), createSharedSessions(store, () => 6)];
+  const s = one.create(vera, 'vera-token-secret');
+  expect(JSON.stringify(store.listSessions())).not.toContain(s.id);
+  expect(JSON.stringify(store.findSession(store.listSessions()[0]!.idHash))).not.toContain('vera-token-secret');
+  s.flash = 'Job 1 cancelled.';
+  const seen = two.get(s.id);
+  expect(seen).toMatchObject({ csrf: s.csrf, actor: vera, flash: 'Job 1 cancelled.' });
+  seen!.flash = null;
+  expect(one.get(s.id)!.flash).toBeNull();
 });
