@@ -59,6 +59,7 @@ function startPostgresCluster(dir, port) {
     execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', PG_USER, '-d', db, '-XAtq', '-c', sql], {
       encoding: 'utf8',
       env: { ...process.env, PGPASSWORD: PG_PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'], // an error is thrown with its message, not printed
       timeout: 30_000,
     });
   let stopped = false;
