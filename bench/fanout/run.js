@@ -49,9 +49,10 @@ function usage(code, msg) {
   --time-limit SEC abort and clean up after SEC seconds (default 300)
   --idle-ms MS     RUNE's pool idle timeout (default: the transport's, 60 s); 0 closes each
                    connection as soon as its run ends (an experiment, not what the CLI does)
-  --sides LIST     fan-out sides to measure, comma-separated, from cli,rune,ssh,echo (default all):
+  --sides LIST     fan-out sides to measure, comma-separated, from cli,rune,ssh,echo,echo-x25519 (default all):
                    cli = bin/rune run as shipped, rune = runAction() in this process,
-                   ssh = OpenSSH with RUNE's remote command, echo = OpenSSH running \`echo ok\`
+                   ssh = OpenSSH with RUNE's remote command, echo = OpenSSH running \`echo ok\`,
+                   echo-x25519 = the same with -o KexAlgorithms=curve25519-sha256 (ssh2's key exchange)
   --json           also print a JSON summary on the last line
   --check          exit 1 when RUNE CLI / echo ok misses its target (≤ ${TARGET_RATIO}); default: exit 0 once measured
 Needs root (it starts sshd), ssh, ssh-keygen, xargs, and dist/ (npm run build).
@@ -74,7 +75,7 @@ function parseArgs(argv) {
         json: false,
         check: false,
         idleMs: null,
-        sides: ['cli', 'rune', 'ssh', 'echo'],
+        sides: ['cli', 'rune', 'ssh', 'echo', 'echo-x25519'],
       },
       flags: { '--json': 'json', '--check': 'check' },
       numbers: {
@@ -90,7 +91,7 @@ function parseArgs(argv) {
         '--plugins': (v, opts) => void (opts.plugins = path.resolve(v)),
         '--sides': (v, opts) => {
           const sides = v.split(',').filter(Boolean);
-          const bad = sides.filter((x) => !['cli', 'rune', 'ssh', 'echo'].includes(x));
+          const bad = sides.filter((x) => !['cli', 'rune', 'ssh', 'echo', 'echo-x25519'].includes(x));
           if (bad.length > 0 || sides.length === 0) usage(2, `--sides: unknown side(s) ${bad.join(',') || '(none)'}`);
           opts.sides = sides;
         },
@@ -377,6 +378,7 @@ function makeOpenSsh(ctx, mode) {
     BENCH_CMDFILE: mode.cmdFile,
     BENCH_PAYLOAD: mode.payloadFile,
     BENCH_OUT: outDir,
+    ...(mode.kex ? { BENCH_KEX_ALGORITHMS: mode.kex } : {}),
   });
   /** Runs a shell pipeline in its own process group (so teardown can end all of it); resolves to ms. */
   const pipeline = (script, args, outDir) =>
@@ -607,6 +609,13 @@ async function main() {
     rune: makeRune(dist, ctx),
     cli: makeRuneCli(ctx),
     ssh: makeOpenSsh(ctx, { name: 'ssh', cmdFile, payloadFile, expect: isPluginOutput }),
+    'echo-x25519': makeOpenSsh(ctx, {
+      name: 'echo-x25519',
+      cmdFile: echoCmdFile,
+      payloadFile: '/dev/null',
+      expect: (o) => o === 'ok\n',
+      kex: 'curve25519-sha256',
+    }),
     echo: makeOpenSsh(ctx, {
       name: 'echo',
       cmdFile: echoCmdFile,
@@ -614,7 +623,13 @@ async function main() {
       expect: (o) => o === 'ok\n',
     }),
   };
-  const LABEL = { rune: 'RUNE in-process', cli: 'RUNE CLI', ssh: 'OpenSSH RUNE cmd', echo: 'OpenSSH echo ok' };
+  const LABEL = {
+    rune: 'RUNE in-process',
+    cli: 'RUNE CLI',
+    ssh: 'OpenSSH RUNE cmd',
+    echo: 'OpenSSH echo ok',
+    'echo-x25519': 'OpenSSH echo ok, x25519',
+  };
 
   // Warm-up (not timed): every side works, and RUNE really sends what OpenSSH is given.
   {
@@ -623,7 +638,7 @@ async function main() {
     await impl.rune.sequential();
     if (counters.firstCommand !== command)
       throw new Error('the command RUNE sent differs from the one given to OpenSSH (wrapper changed under us?)');
-    for (const side of ['ssh', ...opts.sides.filter((x) => x === 'cli' || x === 'echo')]) await impl[side].sequential();
+    for (const side of ['ssh', ...opts.sides.filter((x) => x !== 'rune' && x !== 'ssh')]) await impl[side].sequential();
     opts.sequential = saved;
     log('warm-up: one run each side ok; OpenSSH gets byte-for-byte the remote command RUNE sends');
   }
@@ -684,7 +699,7 @@ async function main() {
   for (const side of fanSides) {
     const f = summary[`${side}.fan`];
     log(
-      `  ${LABEL[side].padEnd(18)} ${secs(f.wall.median).padStart(7)} (${range(f.wall)})  ` +
+      `  ${LABEL[side].padEnd(24)} ${secs(f.wall.median).padStart(7)} (${range(f.wall)})  ` +
         `CPU client ${f.clientCpu.median.toFixed(2)}s + sshd side ${f.sshdCpu.median.toFixed(2)}s`,
     );
   }
@@ -694,7 +709,7 @@ async function main() {
     const r = summary[`${a}.fan`].wall.median / summary[`${b}.fan`].wall.median;
     ratios[`${a}/${b}`] = r;
     log(
-      `  ratio ${what.padEnd(38)} ${r.toFixed(2)} (per repeat ${paired(res[`${a}.fan`].ms, res[`${b}.fan`].ms)})` +
+      `  ratio ${what.padEnd(40)} ${r.toFixed(2)} (per repeat ${paired(res[`${a}.fan`].ms, res[`${b}.fan`].ms)})` +
         (target ? `  target ≤ ${target}: ${r <= target ? 'met' : 'MISSED'}` : ''),
     );
   };
@@ -703,6 +718,7 @@ async function main() {
   ratio('rune', 'echo', 'RUNE in-process / OpenSSH echo ok');
   ratio('rune', 'ssh', 'RUNE in-process / OpenSSH RUNE cmd');
   ratio('ssh', 'echo', 'OpenSSH RUNE cmd / OpenSSH echo ok');
+  ratio('cli', 'echo-x25519', 'RUNE CLI / OpenSSH echo ok, x25519 kex');
   if (res['rune.fan']) log(`  RUNE in-process opened ${summary['rune.fan'].connections} connections`);
   let seqRatio = null;
   if (opts.sequential > 0) {
