@@ -5,11 +5,12 @@
  *
  *   npm run build && node bench/latency/run.js [--rates 1,10,100] [--seconds 10] [--max-alerts 500]
  *
- * - One OpenSSH sshd on loopback (bench/fanout/sshd-fleet.js: 127.0.1.1, a throw-away host key and
- *   user key), a local fake PagerDuty REST API on 127.0.0.1 (incident look-up by incident_key, notes),
- *   and `bin/rune serve` (its own process, as shipped: the shebang's node flags) on 127.0.0.1 with a
- *   SQLite file in a scratch folder, one rule (alertname="BenchLatency" → the plugin `bench-start` on
- *   {{ labels.nodename }}, notify: [pagerduty]) and one node.
+ * - One OpenSSH sshd on loopback (bench/fanout/sshd-fleet.js: 127.0.1.1…127.0.1.N, a throw-away host
+ *   key and user key), a local fake PagerDuty REST API on 127.0.0.1 (incident look-up by
+ *   incident_key, notes), and `bin/rune serve` (its own process, as shipped: the shebang's node
+ *   flags) on 127.0.0.1 with a SQLite file in a scratch folder, one rule (alertname="BenchLatency" →
+ *   the plugin `bench-start` on {{ labels.nodename }}, notify: [pagerduty]) and N nodes (--nodes,
+ *   default 10), the alerts spread over them in turn.
  * - `bench-start` (written into a scratch plugins folder) prints, as its summary, bash's
  *   $EPOCHREALTIME taken as its first command (a builtin: no process is started to read the clock),
  *   and the fingerprint of its alert. The note RUNE posts carries that summary.
@@ -45,7 +46,10 @@ function usage(code, msg) {
   --rates LIST       alerts per second, comma-separated (default 1,10,100)
   --seconds S        length of each rate's schedule (default 10)
   --max-alerts N     at most N alerts per rate (default 500)
-  --warmup N         alerts sent (20 a second) before measuring, not counted (default 5)
+  --nodes N          nodes (loopback addresses 127.0.1.1…, one sshd), alerts spread over them in turn
+                     (default 10; RUNE pools one connection per node, 8 channels each)
+  --warmup N         alerts sent (20 a second) before measuring, not counted; at least one per node
+                     (default 10)
   --grace SEC        wait at most SEC after a rate's last alert for its notes (default 20)
   --concurrency N    rune serve --concurrency (default: rune serve's own)
   --time-limit SEC   abort and clean up after SEC seconds (default 240)
@@ -66,7 +70,8 @@ function parseArgs(argv) {
         rates: [1, 10, 100],
         seconds: 10,
         maxAlerts: 500,
-        warmup: 5,
+        warmup: 10,
+        nodes: 10,
         grace: 20,
         concurrency: null,
         timeLimit: 240,
@@ -79,11 +84,12 @@ function parseArgs(argv) {
         '--seconds': 'seconds',
         '--max-alerts': 'maxAlerts',
         '--warmup': 'warmup',
+        '--nodes': 'nodes',
         '--grace': 'grace',
         '--concurrency': 'concurrency',
         '--time-limit': 'timeLimit',
       },
-      ints: ['maxAlerts', 'warmup', 'concurrency'],
+      ints: ['maxAlerts', 'warmup', 'concurrency', 'nodes'],
       values: {
         '--rates': (v, opts) => {
           const rates = v.split(',').map(Number);
@@ -98,6 +104,7 @@ function parseArgs(argv) {
   if (o.seconds <= 0) usage(2, '--seconds must be positive');
   if (o.maxAlerts < 1 || o.maxAlerts > 10_000) usage(2, '--max-alerts must be from 1 to 10000');
   if (o.timeLimit < 1) usage(2, '--time-limit must be at least 1');
+  if (o.nodes < 1 || o.nodes > 254) usage(2, '--nodes must be from 1 to 254');
   return o;
 }
 
@@ -252,14 +259,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const allRecords = new Map();
 
 /** One Alertmanager v4 notification with one new firing alert (fingerprint `fp`). */
-function notification(fp, serial) {
+function notification(fp, serial, node) {
   return JSON.stringify({
     receiver: 'rune',
     status: 'firing',
     alerts: [
       {
         status: 'firing',
-        labels: { alertname: 'BenchLatency', nodename: 'bench-node', instance: '127.0.1.1:9100', severity: 'page' },
+        labels: { alertname: 'BenchLatency', nodename: node, severity: 'page' },
         annotations: { summary: 'bench/latency' },
         startsAt: new Date(Date.UTC(2026, 0, 1) + serial * 1000).toISOString(),
         endsAt: '0001-01-01T00:00:00Z',
@@ -308,7 +315,7 @@ function post(port, token, body) {
  * Sends `n` alerts at `rate`/s on a constant schedule; each alert's record gets its scheduled send
  * time, its 202 time, and later (from the note) the plugin's start and the note's arrival.
  */
-async function schedule({ rate, n, port, token, records, prefix }) {
+async function schedule({ rate, n, port, token, records, prefix, nodes }) {
   const interval = 1000 / rate;
   const t0 = nowMs() + 20;
   const sends = [];
@@ -321,7 +328,11 @@ async function schedule({ rate, n, port, token, records, prefix }) {
     records.set(fp, rec);
     allRecords.set(fp, rec); // where a note finds its alert, whichever rate sent it
     sends.push(
-      post(port, token, notification(fp, Number.parseInt(prefix.slice(1), 16) * 100_000 + i)).then((r) => {
+      post(
+        port,
+        token,
+        notification(fp, Number.parseInt(prefix.slice(1), 16) * 100_000 + i, nodes[i % nodes.length]),
+      ).then((r) => {
         rec.ack = nowMs();
         rec.status = r.status;
         if (r.status !== 202) rec.error = `${r.status} ${r.body.slice(0, 200)}`;
@@ -389,7 +400,8 @@ async function main() {
   );
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rune-bench-latency-'));
   if (!opts.keep) cleanup.scratch = scratch;
-  const fleet = await startFleet({ dir: scratch, nodes: 1, log: (s) => log(`setup: ${s}`) });
+  const fleet = await startFleet({ dir: scratch, nodes: opts.nodes, log: (s) => log(`setup: ${s}`) });
+  const nodes = fleet.addresses.map((_, i) => `bench-${String(i + 1).padStart(3, '0')}`);
   cleanup.fleet = fleet;
 
   const records = allRecords;
@@ -415,7 +427,7 @@ async function main() {
       `  user: ${fleet.user}`,
       `  port: ${fleet.port}`,
       'nodes:',
-      `  - {name: bench-node, address: ${fleet.addresses[0]}}`,
+      ...fleet.addresses.map((a, i) => `  - {name: ${nodes[i]}, address: ${a}}`),
       'notify:',
       `  pagerduty: {from: ${PD_FROM}}`,
       'rules:',
@@ -432,14 +444,16 @@ async function main() {
   const token = randomBytes(24).toString('hex');
   const rune = await startRune({ scratch, fleet, pdPort, token, concurrency: opts.concurrency });
   log(
-    `setup: sshd on ${fleet.addresses[0]}:${fleet.port}, fake PagerDuty on 127.0.0.1:${pdPort}, ` +
+    `setup: ${nodes.length} node(s) on ${fleet.addresses[0]}…${fleet.addresses[fleet.addresses.length - 1]}` +
+      `:${fleet.port} (sshd), fake PagerDuty on 127.0.0.1:${pdPort}, ` +
       `bin/rune serve (pid ${rune.pid}) on 127.0.0.1:${rune.port}, scratch ${scratch}`,
   );
 
   // Warm-up: the SSH connection gets pooled, the code paths warm; not counted.
-  if (opts.warmup > 0) {
+  const warmup = Math.max(opts.warmup, nodes.length);
+  {
     const warm = new Map();
-    await schedule({ rate: 20, n: opts.warmup, port: rune.port, token, records: warm, prefix: 'w0' });
+    await schedule({ rate: 20, n: warmup, port: rune.port, token, records: warm, prefix: 'w0', nodes });
     const left = await waitNotes(warm, opts.grace * 1000);
     const bad = [...warm.values()].filter((r) => r.status !== 202);
     if (bad.length || left)
@@ -447,7 +461,7 @@ async function main() {
         `warm-up: ${bad.length} not accepted (${bad[0]?.error ?? ''}), ${left} without a note; ` +
           `RUNE's log: ${fs.readFileSync(path.join(scratch, 'rune.log'), 'utf8').slice(-1500)}`,
       );
-    log(`warm-up: ${opts.warmup} alerts, each ran on the node and got its note`);
+    log(`warm-up: ${warmup} alerts over ${nodes.length} node(s), each ran and got its note`);
   }
 
   const results = [];
@@ -456,7 +470,7 @@ async function main() {
     const mine = new Map();
     const prefix = `r${(k + 1).toString(16)}`;
     log(`rate ${rate}/s: ${n} alerts over ${(n / rate).toFixed(1)} s (load ${loadavg()})`);
-    await schedule({ rate, n, port: rune.port, token, records: mine, prefix });
+    await schedule({ rate, n, port: rune.port, token, records: mine, prefix, nodes });
     const missing = await waitNotes(mine, opts.grace * 1000);
     const recs = [...mine.values()];
     const ok = recs.filter((r) => r.noted !== null);
@@ -496,6 +510,7 @@ async function main() {
       `${((nowMs() - started) / 1000).toFixed(0)} s`,
   );
   if (opts.json) log(JSON.stringify({ nproc: nproc(), loadavg: os.loadavg(), options: opts, results }));
+  log(`(RUNE's log and database: ${opts.keep ? scratch : 'removed; --keep keeps them'})`);
   clearTimeout(timer);
   return opts.check && !met ? 1 : 0;
 }
