@@ -353,6 +353,21 @@ async function waitNotes(records, graceMs) {
   return [...records.values()].filter((r) => r.noted === null).length;
 }
 
+const CLK_TCK = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) of process `pid` so far, from /proc. */
+function procCpu(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return (f[11] + f[12]) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
 const statsOf = (xs) => {
   const s = Float64Array.from(xs).sort();
   return { n: s.length, p50: pct(s, 0.5), p99: pct(s, 0.99), max: s.length ? s[s.length - 1] : NaN };
@@ -470,8 +485,17 @@ async function main() {
     const mine = new Map();
     const prefix = `r${(k + 1).toString(16)}`;
     log(`rate ${rate}/s: ${n} alerts over ${(n / rate).toFixed(1)} s (load ${loadavg()})`);
+    const cpu0 = { rune: procCpu(rune.pid), sshd: fleet.cpuSeconds(), self: process.cpuUsage() };
+    const t0 = nowMs();
     await schedule({ rate, n, port: rune.port, token, records: mine, prefix, nodes });
     const missing = await waitNotes(mine, opts.grace * 1000);
+    const wall = (nowMs() - t0) / 1000;
+    const self = process.cpuUsage(cpu0.self);
+    const cpu = {
+      rune: procCpu(rune.pid) - cpu0.rune,
+      sshd: fleet.cpuSeconds() - cpu0.sshd,
+      bench: (self.user + self.system) / 1e6,
+    };
     const recs = [...mine.values()];
     const ok = recs.filter((r) => r.noted !== null);
     const r = {
@@ -485,6 +509,8 @@ async function main() {
       toNode: statsOf(ok.map((x) => x.started - x.due)),
       nodeToNote: statsOf(ok.map((x) => x.noted - x.started)),
       toNote: statsOf(ok.map((x) => x.noted - x.due)),
+      wallS: wall,
+      cpuS: cpu,
     };
     results.push(r);
     const f = (st) => `p50 ${ms(st.p50)} / p99 ${ms(st.p99)} / max ${ms(st.max)} ms`;
@@ -500,6 +526,13 @@ async function main() {
     );
     log(`  node to note:     ${f(r.nodeToNote)}`);
     log(`  to the note:      ${f(r.toNote)}`);
+    const per = (x) => `${((1000 * x) / n).toFixed(1)} ms`;
+    log(
+      `  CPU over ${wall.toFixed(1)} s: rune serve ${cpu.rune.toFixed(2)} s (${per(cpu.rune)} an alert), ` +
+        `sshd side ${cpu.sshd.toFixed(2)} s (${per(cpu.sshd)}), load tool + fake PagerDuty ` +
+        `${cpu.bench.toFixed(2)} s (${per(cpu.bench)}); ` +
+        `${((cpu.rune + cpu.sshd + cpu.bench) / wall).toFixed(2)} of ${nproc()} cores`,
+    );
   }
   await rune.stop();
   const met = results.every((r) => r.toNode.p50 < TARGET_P50_MS && r.missing === 0);
