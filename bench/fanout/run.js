@@ -46,7 +46,7 @@ function usage(code, msg) {
   --parallel P     nodes at once, RUNE's concurrency and xargs -P (default 50)
   --sequential S   runs on one node in the sequential part (default 50; 0 skips it)
   --plugins DIR    plugins folder (default ./plugins; the action is noop)
-  --time-limit SEC abort and clean up after SEC seconds (default 300)
+  --time-limit SEC abort and clean up after SEC seconds (default 900)
   --idle-ms MS     RUNE's pool idle timeout (default: the transport's, 60 s); 0 closes each
                    connection as soon as its run ends (an experiment, not what the CLI does)
   --sides LIST     fan-out sides to measure, comma-separated, from cli,rune,ssh,echo,echo-x25519 (default all):
@@ -71,7 +71,7 @@ function parseArgs(argv) {
         parallel: 50,
         sequential: 50,
         plugins: path.join(ROOT, 'plugins'),
-        timeLimit: 300,
+        timeLimit: 900,
         json: false,
         check: false,
         idleMs: null,
