@@ -25,36 +25,38 @@ if ! command -v jq >/dev/null 2>&1; then
   exit 1
 fi
 
-# fail CODE MESSAGE: prints the error object and exits 1.
-fail() {
-  jq -cn --arg code "$1" --arg message "$2" \
-    '{status: "error", summary: ("noop: " + $message | gsub("[\\r\\n]+"; " ")), data: {}, error: {code: $code, message: $message}}'
-  exit 1
-}
-
-input=$(cat)
-if ! jq -se 'length == 1 and (.[0] | type) == "object"' >/dev/null 2>&1 <<<"$input"; then
-  fail INVALID_INPUT "stdin must hold exactly one JSON object (the rune.plugin/v1 input)"
-fi
-
-# Defensive check of params (RUNE validated them already; a null value counts as missing).
-problems=$(jq -r '
-  (.params // {}) as $p
-  | if ($p | type) != "object" then "params must be an object, got \($p | type)"
-    else [
-      ($p | keys[] | select(. != "message") | "unknown param \(tojson)"),
-      ($p.message // null | select(. != null)
-        | if type != "string" then "message must be a string, got \(type)"
-          elif length > 1000 then "message must be at most 1000 characters, got \(length)"
-          else empty end)
-    ] | join("; ")
-    end' <<<"$input")
-if [ -n "$problems" ]; then
-  fail INVALID_PARAMS "$problems"
-fi
-
-jq -c '
-  . as $input
-  | ((.params // {}).message // null) as $message
-  | ("noop on \(.node // "unknown node")" + (if $message != null and $message != "" then ": \($message)" else "" end)) as $summary
-  | {status: "ok", summary: ($summary | gsub("[\\r\\n]+"; " ")), data: {input: $input}}' <<<"$input"
+# One jq process reads, checks and answers (jq 1.6 spends ~30 ms of CPU starting, more than the rest
+# of a run: docs/benchmarks.md, Fan-out). Its program prints exactly one object: the Result, or the
+# error for input that is not one object or params that do not fit.
+invalid_input='{"status":"error","summary":"noop: stdin must hold exactly one JSON object (the rune.plugin/v1 input)","data":{},"error":{"code":"INVALID_INPUT","message":"stdin must hold exactly one JSON object (the rune.plugin/v1 input)"}}'
+# Not JSON at all: jq fails without output, and the constant says so.
+out=$(jq -sc '
+  def fail($code; $message):
+    {status: "error", summary: ("noop: " + $message | gsub("[\\r\\n]+"; " ")), data: {}, error: {code: $code, message: $message}};
+  if length != 1 or (.[0] | type) != "object" then
+    fail("INVALID_INPUT"; "stdin must hold exactly one JSON object (the rune.plugin/v1 input)")
+  else
+    .[0] as $input
+    # Defensive check of params (RUNE validated them already; a null value counts as missing).
+    | (($input.params // {}) as $p
+      | if ($p | type) != "object" then "params must be an object, got \($p | type)"
+        else [
+          ($p | keys[] | select(. != "message") | "unknown param \(tojson)"),
+          ($p.message // null | select(. != null)
+            | if type != "string" then "message must be a string, got \(type)"
+              elif length > 1000 then "message must be at most 1000 characters, got \(length)"
+              else empty end)
+        ] | join("; ")
+        end) as $problems
+    | if $problems != "" then fail("INVALID_PARAMS"; $problems)
+      else
+        (($input.params // {}).message // null) as $message
+        | ("noop on \($input.node // "unknown node")" + (if $message != null and $message != "" then ": \($message)" else "" end)) as $summary
+        | {status: "ok", summary: ($summary | gsub("[\\r\\n]+"; " ")), data: {input: $input}}
+      end
+  end' 2>/dev/null) || out=
+case "$out" in
+  '{"status":"ok",'*) printf '%s\n' "$out" ;;
+  '{"status":"error",'*) printf '%s\n' "$out"; exit 1 ;;
+  *) printf '%s\n' "$invalid_input"; exit 1 ;;
+esac

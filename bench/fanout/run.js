@@ -11,6 +11,12 @@
  *      registry of plugins/, every Result must be `succeeded`;
  *    - OpenSSH: `xargs -P P` running `ssh … "<the exact command RUNE sends>" < payload` per node,
  *      every ssh must exit 0 and print one JSON object.
+ *    - RUNE CLI: `bin/rune run noop --node node-001 … --node node-N --concurrency P --output json` as
+ *      a user types it (a fresh process: node start, module loading, the SSH pool), every Result
+ *      must be `succeeded`;
+ *    - OpenSSH `echo ok`: `xargs -P P` running `ssh … 'echo ok'` per node (no plugin, no wrapper):
+ *      the floor a user compares with; every ssh must exit 0 and print `ok`.
+ *    Ratios: RUNE CLI / `echo ok` (the target), RUNE CLI and in-process RUNE / OpenSSH with RUNE's command.
  * 2. sequential: S runs (default 50) one after another on one node: RUNE with one transport (its
  *    pool reuses one connection) vs S fresh `ssh` connections.
  * Each measurement is repeated R times, RUNE and OpenSSH alternating (ABBA order), and the medians,
@@ -26,6 +32,7 @@ const path = require('node:path');
 const { ROOT, loadavg, nproc, log, median, parseOptions } = require('../lib/common');
 const DIST = path.join(ROOT, 'dist');
 const HELPER = path.join(__dirname, 'ssh-one.sh');
+const RUNE_BIN = path.join(ROOT, 'bin', 'rune');
 const TARGET_RATIO = 0.6;
 
 // ---------------------------------------------------------------- options
@@ -39,11 +46,15 @@ function usage(code, msg) {
   --parallel P     nodes at once, RUNE's concurrency and xargs -P (default 50)
   --sequential S   runs on one node in the sequential part (default 50; 0 skips it)
   --plugins DIR    plugins folder (default ./plugins; the action is noop)
-  --time-limit SEC abort and clean up after SEC seconds (default 300)
+  --time-limit SEC abort and clean up after SEC seconds (default 900)
   --idle-ms MS     RUNE's pool idle timeout (default: the transport's, 60 s); 0 closes each
                    connection as soon as its run ends (an experiment, not what the CLI does)
+  --sides LIST     fan-out sides to measure, comma-separated, from cli,rune,ssh,echo,echo-x25519 (default all):
+                   cli = bin/rune run as shipped, rune = runAction() in this process,
+                   ssh = OpenSSH with RUNE's remote command, echo = OpenSSH running \`echo ok\`,
+                   echo-x25519 = the same with -o KexAlgorithms=curve25519-sha256 (ssh2's key exchange)
   --json           also print a JSON summary on the last line
-  --check          exit 1 when the fan-out ratio misses the target (default: exit 0 once measured)
+  --check          exit 1 when RUNE CLI / echo ok misses its target (≤ ${TARGET_RATIO}); default: exit 0 once measured
 Needs root (it starts sshd), ssh, ssh-keygen, xargs, and dist/ (npm run build).
 `,
   );
@@ -60,10 +71,11 @@ function parseArgs(argv) {
         parallel: 50,
         sequential: 50,
         plugins: path.join(ROOT, 'plugins'),
-        timeLimit: 300,
+        timeLimit: 900,
         json: false,
         check: false,
         idleMs: null,
+        sides: ['cli', 'rune', 'ssh', 'echo', 'echo-x25519'],
       },
       flags: { '--json': 'json', '--check': 'check' },
       numbers: {
@@ -75,7 +87,15 @@ function parseArgs(argv) {
         '--idle-ms': 'idleMs',
       },
       ints: ['nodes', 'repeat', 'parallel', 'sequential', 'timeLimit', 'idleMs'],
-      values: { '--plugins': (v, opts) => void (opts.plugins = path.resolve(v)) },
+      values: {
+        '--plugins': (v, opts) => void (opts.plugins = path.resolve(v)),
+        '--sides': (v, opts) => {
+          const sides = v.split(',').filter(Boolean);
+          const bad = sides.filter((x) => !['cli', 'rune', 'ssh', 'echo', 'echo-x25519'].includes(x));
+          if (bad.length > 0 || sides.length === 0) usage(2, `--sides: unknown side(s) ${bad.join(',') || '(none)'}`);
+          opts.sides = sides;
+        },
+      },
     },
     usage,
   );
@@ -274,7 +294,80 @@ function makeRune(dist, ctx) {
   };
 }
 
-function makeOpenSsh(ctx) {
+/**
+ * RUNE as a user runs it: `bin/rune run ACTION --node … --concurrency P --output json`, a fresh
+ * process each time (node start, module loading, registry, config, SSH pool), with the bench's key,
+ * known_hosts and user in RUNE_SSH_* (no agent). Every line of its output must be a succeeded Result.
+ */
+function makeRuneCli(ctx) {
+  const env = { ...process.env, RUNE_SSH_KEY: ctx.fleet.userKey, RUNE_SSH_KNOWN_HOSTS: ctx.fleet.knownHosts };
+  env.RUNE_SSH_USER = ctx.fleet.user;
+  delete env.SSH_AUTH_SOCK;
+  delete env.RUNE_CONFIG;
+  delete env.RUNE_PLUGINS_DIR;
+  const args = (nodes) => [
+    'run',
+    ctx.action,
+    ...nodes.flatMap((n) => ['--node', n]),
+    '--concurrency',
+    String(ctx.opts.parallel),
+    '--output',
+    'json',
+    '--config',
+    ctx.rulesPath,
+    '--plugins',
+    ctx.pluginsDir,
+  ];
+  const run = (nodes) =>
+    new Promise((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      const cpu0 = clientCpu();
+      const t0 = performance.now();
+      const child = spawn(RUNE_BIN, args(nodes), { cwd: ctx.scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      cleanup.children.add(child);
+      child.stdout.on('data', (c) => (stdout += c.toString()));
+      child.stderr.on('data', (c) => (stderr = (stderr + c.toString()).slice(-2000)));
+      child.once('error', reject);
+      child.once('close', (code, signal) => {
+        const ms = performance.now() - t0;
+        const cpu = clientCpu() - cpu0;
+        cleanup.children.delete(child);
+        const results = stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => {
+            try {
+              return JSON.parse(l);
+            } catch {
+              return { status: `unparsable: ${l.slice(0, 80)}` };
+            }
+          });
+        const bad = results.filter((r) => r.status !== 'succeeded');
+        if (code !== 0 || results.length !== nodes.length || bad.length > 0)
+          reject(
+            new Error(
+              `RUNE CLI: exit ${code ?? signal}, ${results.length} Results for ${nodes.length} nodes, ` +
+                `${bad.length} not succeeded (${bad
+                  .slice(0, 3)
+                  .map((r) => `${r.node}: ${r.status} ${r.summary ?? ''}`)
+                  .join('; ')}); stderr: ${stderr}`,
+            ),
+          );
+        else resolve({ ms, cpu, connections: nodes.length });
+      });
+    });
+  return {
+    fanout: () => run(ctx.nodeNames),
+    sequential: () => run(ctx.nodeNames.slice(0, 1)),
+  };
+}
+
+/**
+ * OpenSSH, one fresh `ssh` per run. `mode.cmdFile` holds the remote command (RUNE's exact one, or
+ * `echo ok`), `mode.payloadFile` what goes on stdin, `mode.expect(stdout)` whether a run worked.
+ */
+function makeOpenSsh(ctx, mode) {
   let serial = 0;
   const env = (outDir) => ({
     ...process.env,
@@ -282,9 +375,10 @@ function makeOpenSsh(ctx) {
     BENCH_KH: ctx.fleet.knownHosts,
     BENCH_PORT: String(ctx.fleet.port),
     BENCH_USER: ctx.fleet.user,
-    BENCH_CMDFILE: ctx.cmdFile,
-    BENCH_PAYLOAD: ctx.payloadFile,
+    BENCH_CMDFILE: mode.cmdFile,
+    BENCH_PAYLOAD: mode.payloadFile,
     BENCH_OUT: outDir,
+    ...(mode.kex ? { BENCH_KEX_ALGORITHMS: mode.kex } : {}),
   });
   /** Runs a shell pipeline in its own process group (so teardown can end all of it); resolves to ms. */
   const pipeline = (script, args, outDir) =>
@@ -309,7 +403,7 @@ function makeOpenSsh(ctx) {
         resolve({ ms, cpu, code, signal, stderr });
       });
     });
-  /** Every ssh exited 0 and printed exactly one JSON object (with status ok). */
+  /** Every ssh exited 0 and printed what the mode expects. */
   const check = (outDir, tags, what) => {
     const bad = [];
     for (const tag of tags) {
@@ -322,15 +416,7 @@ function makeOpenSsh(ctx) {
       };
       const rc = read('rc');
       const out = read('out');
-      let ok = rc !== null && rc.trim() === '0' && out !== null;
-      if (ok) {
-        try {
-          const v = JSON.parse(out);
-          ok = v !== null && typeof v === 'object' && !Array.isArray(v) && v.status === 'ok';
-        } catch {
-          ok = false;
-        }
-      }
+      const ok = rc !== null && rc.trim() === '0' && out !== null && mode.expect(out);
       if (!ok)
         bad.push(
           `${tag}: exit ${rc === null ? 'none (not run)' : rc.trim()}, ` +
@@ -342,7 +428,7 @@ function makeOpenSsh(ctx) {
       throw new Error(`OpenSSH ${what}: ${bad.length}/${tags.length} runs failed:\n  ${bad.slice(0, 3).join('\n  ')}`);
   };
   const outDirFor = (kind) => {
-    const d = path.join(ctx.scratch, `ssh-${kind}-${++serial}`);
+    const d = path.join(ctx.scratch, `${mode.name}-${kind}-${++serial}`);
     fs.mkdirSync(d);
     return d;
   };
@@ -496,6 +582,8 @@ async function main() {
       `remote command ${command.length} bytes, payload on stdin)`,
   );
 
+  const echoCmdFile = path.join(scratch, 'remote-command-echo');
+  fs.writeFileSync(echoCmdFile, 'echo ok');
   const ctx = {
     opts,
     fleet,
@@ -505,32 +593,64 @@ async function main() {
     nodeNames,
     counters,
     scratch,
-    cmdFile,
-    payloadFile,
     addressFile,
+    rulesPath,
+    pluginsDir: action === 'noop' ? opts.plugins : path.join(ROOT, 'test', 'fixtures', 'plugins'),
   };
-  const rune = makeRune(dist, ctx);
-  const openssh = makeOpenSsh(ctx);
+  const isPluginOutput = (out) => {
+    try {
+      const v = JSON.parse(out);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) && v.status === 'ok';
+    } catch {
+      return false;
+    }
+  };
+  const impl = {
+    rune: makeRune(dist, ctx),
+    cli: makeRuneCli(ctx),
+    ssh: makeOpenSsh(ctx, { name: 'ssh', cmdFile, payloadFile, expect: isPluginOutput }),
+    'echo-x25519': makeOpenSsh(ctx, {
+      name: 'echo-x25519',
+      cmdFile: echoCmdFile,
+      payloadFile: '/dev/null',
+      expect: (o) => o === 'ok\n',
+      kex: 'curve25519-sha256',
+    }),
+    echo: makeOpenSsh(ctx, {
+      name: 'echo',
+      cmdFile: echoCmdFile,
+      payloadFile: '/dev/null',
+      expect: (o) => o === 'ok\n',
+    }),
+  };
+  const LABEL = {
+    rune: 'RUNE in-process',
+    cli: 'RUNE CLI',
+    ssh: 'OpenSSH RUNE cmd',
+    echo: 'OpenSSH echo ok',
+    'echo-x25519': 'OpenSSH echo ok, x25519',
+  };
 
-  // Warm-up (not timed): both sides work, and RUNE really sends what OpenSSH is given.
+  // Warm-up (not timed): every side works, and RUNE really sends what OpenSSH is given.
   {
     const saved = opts.sequential;
     opts.sequential = 1;
-    await rune.sequential();
-    await openssh.sequential();
-    opts.sequential = saved;
+    await impl.rune.sequential();
     if (counters.firstCommand !== command)
       throw new Error('the command RUNE sent differs from the one given to OpenSSH (wrapper changed under us?)');
+    for (const side of ['ssh', ...opts.sides.filter((x) => x !== 'rune' && x !== 'ssh')]) await impl[side].sequential();
+    opts.sequential = saved;
     log('warm-up: one run each side ok; OpenSSH gets byte-for-byte the remote command RUNE sends');
   }
 
-  // Each measurement: wall time, client CPU (this process + the ssh/xargs it reaped) and sshd CPU
+  // Each measurement: wall time, client CPU (this process + the ssh/xargs/rune it reaped) and sshd CPU
   // (the daemons + every per-connection sshd, shell and plugin they reaped), sessions drained before
   // and after so that one measurement's tail does not land in the next.
-  const kinds = ['fan', 'seq'];
-  const sides = ['rune', 'ssh'];
+  const fanSides = opts.sides;
+  const seqSides = ['rune', 'ssh'];
   const res = {};
-  for (const k of kinds) for (const sd of sides) res[`${sd}.${k}`] = { ms: [], cpu: [], sshd: [], connections: 0 };
+  for (const sd of fanSides) res[`${sd}.fan`] = { ms: [], cpu: [], sshd: [], connections: 0 };
+  for (const sd of seqSides) res[`${sd}.seq`] = { ms: [], cpu: [], sshd: [], connections: 0 };
   const serverCpu = () => fleet.cpuSeconds();
   const measure = async (side, kind, label, fn) => {
     const left = await fleet.quiesce();
@@ -545,29 +665,19 @@ async function main() {
     slot.sshd.push(sshd);
     slot.connections = r.connections;
     log(
-      `  ${label.padEnd(19)} ${secs(r.ms).padStart(7)}  ` +
+      `  ${label.padEnd(28)} ${secs(r.ms).padStart(7)}  ` +
         `(${String(r.connections).padStart(3)} connection${r.connections === 1 ? ' ' : 's'}; ` +
         `CPU: client ${r.cpu.toFixed(2)}s, sshd side ${sshd.toFixed(2)}s)`,
     );
   };
   for (let rep = 0; rep < opts.repeat; rep++) {
     log(`repeat ${rep + 1}/${opts.repeat} (load ${loadavg()})`);
-    const order = rep % 2 === 0 ? sides : [...sides].reverse(); // ABBA: neither side always goes first
-    for (const side of order)
-      await measure(
-        side,
-        'fan',
-        `${side === 'rune' ? 'RUNE' : 'OpenSSH'} fan-out`,
-        side === 'rune' ? rune.fanout : openssh.fanout,
-      );
+    const flip = rep % 2 === 1; // ABBA: no side always goes first
+    for (const side of flip ? [...fanSides].reverse() : fanSides)
+      await measure(side, 'fan', `${LABEL[side]} fan-out`, impl[side].fanout);
     if (opts.sequential > 0) {
-      for (const side of order)
-        await measure(
-          side,
-          'seq',
-          `${side === 'rune' ? 'RUNE' : 'OpenSSH'} sequential`,
-          side === 'rune' ? rune.sequential : openssh.sequential,
-        );
+      for (const side of flip ? [...seqSides].reverse() : seqSides)
+        await measure(side, 'seq', `${LABEL[side]} sequential`, impl[side].sequential);
     }
   }
 
@@ -582,25 +692,34 @@ async function main() {
       summary[key] = { wall: stats(v.ms), clientCpu: stats(v.cpu), sshdCpu: stats(v.sshd), connections: v.connections };
   }
   const paired = (a, b) => a.map((x, i) => (x / b[i]).toFixed(2)).join(' ');
-  const range = (st) => `${secs(st.min * 1000)}–${secs(st.max * 1000)}`;
-  const cpuLine = (r, o) =>
-    `  CPU median: RUNE client ${r.clientCpu.median.toFixed(2)}s + sshd ${r.sshdCpu.median.toFixed(2)}s; ` +
-    `OpenSSH client ${o.clientCpu.median.toFixed(2)}s + sshd ${o.sshdCpu.median.toFixed(2)}s`;
+  const range = (st) => `${secs(st.min)}–${secs(st.max)}`;
   log('');
   log(`load average at end: ${loadavg()}; ${opts.repeat} repeat(s); medians, (min–max)`);
-  const fr = summary['rune.fan'];
-  const fo = summary['ssh.fan'];
-  const fanRatio = fr.wall.median / fo.wall.median;
-  log(
-    `fanout ${opts.nodes} nodes (P${opts.parallel}): RUNE ${secs(fr.wall.median)}  OpenSSH ${secs(fo.wall.median)}  ` +
-      `ratio ${fanRatio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${fanRatio <= TARGET_RATIO ? 'met' : 'MISSED'}`,
-  );
-  log(
-    `  RUNE ${range({ min: fr.wall.min / 1000, max: fr.wall.max / 1000 })}, ` +
-      `OpenSSH ${range({ min: fo.wall.min / 1000, max: fo.wall.max / 1000 })}, ` +
-      `per-repeat ratios ${paired(res['rune.fan'].ms, res['ssh.fan'].ms)}; RUNE opened ${fr.connections} connections`,
-  );
-  log(cpuLine(fr, fo));
+  log(`fan-out, ${opts.nodes} nodes, ${opts.parallel} at a time:`);
+  for (const side of fanSides) {
+    const f = summary[`${side}.fan`];
+    log(
+      `  ${LABEL[side].padEnd(24)} ${secs(f.wall.median).padStart(7)} (${range(f.wall)})  ` +
+        `CPU client ${f.clientCpu.median.toFixed(2)}s + sshd side ${f.sshdCpu.median.toFixed(2)}s`,
+    );
+  }
+  const ratios = {};
+  const ratio = (a, b, what, target) => {
+    if (!res[`${a}.fan`] || !res[`${b}.fan`]) return;
+    const r = summary[`${a}.fan`].wall.median / summary[`${b}.fan`].wall.median;
+    ratios[`${a}/${b}`] = r;
+    log(
+      `  ratio ${what.padEnd(40)} ${r.toFixed(2)} (per repeat ${paired(res[`${a}.fan`].ms, res[`${b}.fan`].ms)})` +
+        (target ? `  target ≤ ${target}: ${r <= target ? 'met' : 'MISSED'}` : ''),
+    );
+  };
+  ratio('cli', 'echo', 'RUNE CLI / OpenSSH echo ok', TARGET_RATIO);
+  ratio('cli', 'ssh', 'RUNE CLI / OpenSSH RUNE cmd');
+  ratio('rune', 'echo', 'RUNE in-process / OpenSSH echo ok');
+  ratio('rune', 'ssh', 'RUNE in-process / OpenSSH RUNE cmd');
+  ratio('ssh', 'echo', 'OpenSSH RUNE cmd / OpenSSH echo ok');
+  ratio('cli', 'echo-x25519', 'RUNE CLI / OpenSSH echo ok, x25519 kex');
+  if (res['rune.fan']) log(`  RUNE in-process opened ${summary['rune.fan'].connections} connections`);
   let seqRatio = null;
   if (opts.sequential > 0) {
     const sr = summary['rune.seq'];
@@ -612,13 +731,15 @@ async function main() {
         `OpenSSH ${secs(so.wall.median)} (${so.connections} connections)  ratio ${seqRatio.toFixed(2)}`,
     );
     log(
-      `  RUNE ${range({ min: sr.wall.min / 1000, max: sr.wall.max / 1000 })}, ` +
-        `OpenSSH ${range({ min: so.wall.min / 1000, max: so.wall.max / 1000 })}, ` +
+      `  RUNE ${range(sr.wall)}, OpenSSH ${range(so.wall)}, ` +
         `per-repeat ratios ${paired(res['rune.seq'].ms, res['ssh.seq'].ms)}; ` +
         `per run: RUNE ${(sr.wall.median / opts.sequential).toFixed(1)} ms, ` +
         `OpenSSH ${(so.wall.median / opts.sequential).toFixed(1)} ms`,
     );
-    log(cpuLine(sr, so));
+    log(
+      `  CPU median: RUNE client ${sr.clientCpu.median.toFixed(2)}s + sshd ${sr.sshdCpu.median.toFixed(2)}s; ` +
+        `OpenSSH client ${so.clientCpu.median.toFixed(2)}s + sshd ${so.sshdCpu.median.toFixed(2)}s`,
+    );
   }
   if (opts.json) {
     log(
@@ -630,7 +751,7 @@ async function main() {
         action,
         nproc: nproc(),
         loadavg: os.loadavg(),
-        fanoutRatio: fanRatio,
+        ratios,
         sequentialRatio: seqRatio,
         target: TARGET_RATIO,
         summary,
@@ -638,7 +759,8 @@ async function main() {
     );
   }
   clearTimeout(timer);
-  return opts.check && fanRatio > TARGET_RATIO ? 1 : 0;
+  const target = ratios['cli/echo'];
+  return opts.check && (target === undefined || target > TARGET_RATIO) ? 1 : 0;
 }
 
 main()

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * bench/ingest: Alertmanager webhooks into `rune serve --dry-run` vs a bare Express app, same load
- * tool, same run.
+ * bench/ingest: Alertmanager webhooks into `rune serve --dry-run` vs a durable baseline (and a bare
+ * Express app, for information), same load tool, same run.
  *
  *   npm run build && node bench/ingest/run.js [--duration 10] [--connections 32] [--repeat 1]
  *
@@ -11,20 +11,22 @@
  *     (every job is a RUNE dry run: planned, stored, never sent to a node), SQLite on disk (WAL), a
  *     webhook token, a rules.yaml with one rule (alertname="BenchAlert" → noop on
  *     {{ labels.nodename }}) and a glob inventory node bench-*. Each request creates 10 jobs.
+ *   - durable (durable-server.js): Express + better-sqlite3 storing the rows RUNE stores at ingest
+ *     (jobs, dedup keys, admitted runs, audit record, webhook history) in RUNE's own schema, with
+ *     group commit; the baseline of the target.
  *   - bare (bare-server.js): express.raw({limit: 2mb}) + JSON.parse + 202 {"status":"accepted"}.
  * Payloads: Alertmanager v4 JSON with 10 alerts; every request distinct (fingerprint and startsAt
- * carry a serial) so RUNE's dedup never short-circuits.
+ * carry a serial) so dedup never short-circuits.
  * Load tool: node:http, one keep-alive Agent per server.
- *   phase 1, closed loop: C connections for D seconds → requests/s, alerts/s, p50/p99/max.
- *   phase 2, open loop: a constant arrival schedule at R = half the bare requests/s of phase 1, for
- *     D seconds, latency from the *scheduled* send time (no coordinated omission), RUNE and bare.
- *   phase 2b, only when RUNE cannot sustain R: RUNE alone at half its own closed-loop rate, for
- *     information.
- * Each RUNE measurement gets a fresh `rune serve` on a fresh database (after a checked request and a
- * warm-up): the dry-run jobs it stored are run by its queue on the same event loop while it ingests
- * (that is part of what is measured), and whatever is still queued when it stops is left, not waited
- * for. Afterwards its database is read to check that every answered alert is a stored job.
- * Targets (the issue): RUNE ≥ 0.5 × bare requests/s; RUNE p99 ack < 20 ms at R.
+ *   phase 1, closed loop: C connections for D seconds → requests/s, alerts/s, p50/p99/max (all three).
+ *   phase 2, open loop: a constant arrival schedule at R = half RUNE's own requests/s of phase 1, for
+ *     D seconds, latency from the *scheduled* send time (no coordinated omission), RUNE and durable.
+ * RUNE and durable get a fresh process and database for each measurement (after a checked request
+ * and a warm-up): the dry-run jobs RUNE stored are run by its queue on the same event loop while it
+ * ingests (that is part of what is measured), and whatever is still queued when it stops is left,
+ * not waited for. Afterwards each database is read: every answered alert must be a stored job, and
+ * the bytes a job costs are broken down by table, index and column (dbstat).
+ * Targets (issue #16): RUNE ≥ 0.5 × durable requests/s; RUNE p99 ack < 20 ms at R.
  */
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -52,7 +54,7 @@ function usage(code, msg) {
                      loop may use (default 32)
   --repeat N         measurements per server and phase (default 1), alternating (ABBA order)
   --alerts A         alerts per request (default 10, at most 100)
-  --rate R           phase 2 arrival rate in requests/s (default: half the bare requests/s of phase 1)
+  --rate R           phase 2 arrival rate in requests/s (default: half RUNE's requests/s of phase 1)
   --warmup SEC       closed-loop warm-up per server before measuring, not counted (default 2)
   --log MODE         RUNE's logger: file (its pino logger into a scratch file, default) or none
   --concurrency N    RUNE's job queue concurrency (default: rune serve's own default)
@@ -60,8 +62,6 @@ function usage(code, msg) {
                      abandoned and count as infinitely slow (default 5)
   --profile DIR      CPU-profile RUNE during its first closed-loop measurement (V8 sampling
                      profiler via node:inspector), write DIR/rune-closed.cpuprofile and summarize it
-  --no-own-half      skip phase 2b (RUNE at half its own closed-loop rate, run only when RUNE cannot
-                     sustain the phase 2 rate)
   --time-limit SEC   abort and clean up after SEC seconds (default 180)
   --json             also print a JSON summary on the last line
   --check            exit 1 when a target is missed or a request failed (default: exit 0 once measured)
@@ -93,9 +93,8 @@ function parseArgs(argv) {
         timeLimit: 180,
         json: false,
         check: false,
-        noOwnHalf: false,
       },
-      flags: { '--json': 'json', '--check': 'check', '--no-own-half': 'noOwnHalf' },
+      flags: { '--json': 'json', '--check': 'check' },
       numbers: {
         '--duration': 'duration',
         '--connections': 'connections',
@@ -125,6 +124,46 @@ function parseArgs(argv) {
 // ---------------------------------------------------------------- helpers
 
 const kb = (n) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`);
+
+/**
+ * Where a database's bytes are, per job: each table's and index's pages and payload (the `dbstat`
+ * virtual table; payload = the row or key bytes, without page overhead and free space), and the
+ * mean size of the jobs table's larger columns.
+ */
+function storageBreakdown(db) {
+  const jobs = db.prepare('SELECT count(*) AS n FROM jobs').get().n;
+  const tables = db
+    .prepare(
+      'SELECT name, sum(pgsize) AS pages, sum(payload) AS payload FROM dbstat ' +
+        "WHERE name NOT LIKE 'sqlite_%' OR name LIKE 'sqlite_autoindex_%' GROUP BY name ORDER BY payload DESC",
+    )
+    .all();
+  const cols = [
+    'id',
+    'trace_id',
+    'chain_id',
+    'request',
+    'trigger_json',
+    'alert',
+    'alert_episode',
+    'result',
+    'created_at',
+  ];
+  const columns = {};
+  for (const c of cols)
+    columns[c] = db.prepare(`SELECT avg(length(CAST(${c} AS BLOB))) AS n FROM jobs WHERE ${c} IS NOT NULL`).get().n;
+  const withResult = db.prepare('SELECT count(*) AS n FROM jobs WHERE result IS NOT NULL').get().n;
+  const pages = tables.reduce((a, t) => a + t.pages, 0);
+  const payload = tables.reduce((a, t) => a + t.payload, 0);
+  return {
+    jobs,
+    tables,
+    columns,
+    withResult,
+    pagesPerJob: pages / Math.max(1, jobs),
+    payloadPerJob: payload / Math.max(1, jobs),
+  };
+}
 
 // ---------------------------------------------------------------- teardown
 
@@ -232,7 +271,7 @@ function makeBodies(alerts) {
 function makeTarget(server, token, connections, kind) {
   return {
     kind,
-    name: kind === 'rune' ? 'RUNE' : 'bare',
+    name: { rune: 'RUNE', durable: 'durable', bare: 'bare' }[kind],
     server,
     agent: new http.Agent({
       keepAlive: true,
@@ -299,7 +338,7 @@ function tally(t, target, r, latencyMs, endAt) {
     t.ok++;
     t.lat.push(latencyMs);
     t.last = Math.max(t.last, endAt);
-    if (target.kind === 'rune') {
+    if (target.kind !== 'bare') {
       try {
         const a = JSON.parse(r.body.toString('utf8'));
         t.jobs += a.jobs.length;
@@ -581,6 +620,7 @@ async function main() {
     const dryRun = db.prepare("SELECT count(*) AS n FROM jobs WHERE json_extract(request, '$.dryRun') = 1").get().n;
     const dedupKeys = db.prepare('SELECT count(*) AS n FROM dedup').get().n;
     const audit = db.prepare('SELECT count(*) AS n FROM audit').get().n;
+    const space = storageBreakdown(db);
     db.close();
     const logBytes = opts.log === 'file' ? fileSize(logPath) : 0;
     const logLines = logBytes > 0 ? fs.readFileSync(logPath, 'utf8').split('\n').length - 1 : 0;
@@ -596,6 +636,7 @@ async function main() {
       audit,
       dbBytes,
       walBytes,
+      space,
       logBytes,
       logLines,
     };
@@ -603,8 +644,38 @@ async function main() {
     return r;
   };
 
+  /**
+   * A durable-baseline measurement: a fresh durable-server.js on a fresh database (RUNE's schema),
+   * one checked request, a warm-up, the measurement, then what it stored.
+   */
+  const durableRuns = [];
+  const measureDurable = async (label, fn) => {
+    const n = durableRuns.length + 1;
+    const dbPath = path.join(scratch, `durable-${n}.db`);
+    const srv = await startChild(`durable #${n}`, path.join(__dirname, 'durable-server.js'), ['--db', dbPath], {
+      BENCH_TOKEN: token,
+    });
+    const target = makeTarget(srv, token, opts.connections, 'durable');
+    const probe = await send(target, bodies.next());
+    const a = probe.status === 202 ? JSON.parse(probe.body.toString('utf8')) : null;
+    if (!a || a.jobs.length !== A)
+      throw new Error(`durable answered ${probe.status} ${String(probe.body || probe.error).slice(0, 300)}`);
+    let answered = 1;
+    if (opts.warmup > 0) answered += (await closedLoop(target, bodies, opts.warmup, opts.connections)).requests;
+    const r = await measure(srv, () => fn(target));
+    answered += r.requests;
+    await srv.stop();
+    const db = new Database(dbPath, { fileMustExist: true });
+    const stored = db.prepare('SELECT count(*) AS n FROM jobs').get().n;
+    const space = storageBreakdown(db);
+    db.close();
+    r.durable = { instance: n, label, answered, expectedJobs: answered * A, stored, space };
+    durableRuns.push(r.durable);
+    return r;
+  };
+
   const line = (name, r) =>
-    `  ${name.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} req/s ${r.alertsPerSec.toFixed(0).padStart(7)} alerts/s` +
+    `  ${name.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} req/s ${r.alertsPerSec.toFixed(0).padStart(7)} alerts/s` +
     `   p50 ${ms(r.p50).padStart(5)} ms  p99 ${ms(r.p99).padStart(5)} ms  max ${ms(r.max).padStart(5)} ms` +
     `${r.sendLagP99 !== null ? `  (send lag p99 ${ms(r.sendLagP99)} ms)` : ''}` +
     `   CPU: server ${r.serverCpuS.toFixed(1)} s ` +
@@ -618,8 +689,14 @@ async function main() {
         `incl. warm-up; ${r.rune.byStatus.succeeded || 0} of them run as dry runs by the time it stopped)`
       : '');
 
-  const res = { closed: { rune: [], bare: [] }, open: { rune: [], bare: [] } };
-  const sides = ['bare', 'rune'];
+  const res = { closed: { rune: [], durable: [], bare: [] }, open: { rune: [], durable: [] } };
+  const sides = ['bare', 'durable', 'rune'];
+  const runSide = (kind, phase, fn, profiling = false) =>
+    kind === 'rune'
+      ? measureRune(phase, fn, profiling)
+      : kind === 'durable'
+        ? measureDurable(phase, fn)
+        : measure(bare, () => fn(bareTarget));
 
   log('');
   log(`phase 1, closed loop: ${opts.connections} connections, ${opts.duration} s each`);
@@ -627,91 +704,70 @@ async function main() {
     const order = rep % 2 === 0 ? sides : [...sides].reverse(); // ABBA
     for (const kind of order) {
       const profiling = Boolean(opts.profile) && kind === 'rune' && res.closed.rune.length === 0;
-      const r =
-        kind === 'rune'
-          ? await measureRune(
-              'closed',
-              (target) => closedLoop(target, bodies, opts.duration, opts.connections),
-              profiling,
-            )
-          : await measure(bare, () => closedLoop(bareTarget, bodies, opts.duration, opts.connections));
+      const r = await runSide(
+        kind,
+        'closed',
+        (target) => closedLoop(target, bodies, opts.duration, opts.connections),
+        profiling,
+      );
       res.closed[kind].push(r);
       log(
-        line(kind === 'rune' ? 'RUNE' : 'bare', r) +
+        line(kind === 'rune' ? 'RUNE' : kind, r) +
           (opts.repeat > 1 ? `  [repeat ${rep + 1}]` : '') +
           (profiling ? '  [profiled]' : ''),
       );
     }
   }
-  const closedRps = {
-    rune: median(res.closed.rune.map((r) => r.rps)),
-    bare: median(res.closed.bare.map((r) => r.rps)),
-  };
-  const ratio = closedRps.rune / closedRps.bare;
+  const closedRps = Object.fromEntries(sides.map((k) => [k, median(res.closed[k].map((r) => r.rps))]));
+  const ratio = closedRps.rune / closedRps.durable;
   const ratioMet = ratio >= TARGET_RATIO;
-  const perRepeat =
+  const perRepeat = (a, b) =>
     opts.repeat > 1
-      ? `; per repeat ${res.closed.rune.map((r, i) => (r.rps / res.closed.bare[i].rps).toFixed(2)).join(' ')}`
+      ? `; per repeat ${res.closed[a].map((r, i) => (r.rps / res.closed[b][i].rps).toFixed(2)).join(' ')}`
       : '';
   log(
-    `  ratio RUNE/bare requests/s: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}): ${ratioMet ? 'met' : 'MISSED'}` +
-      perRepeat,
+    `  ratio RUNE/durable requests/s: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}): ${ratioMet ? 'met' : 'MISSED'}` +
+      perRepeat('rune', 'durable'),
+  );
+  log(
+    `  for information: RUNE/bare ${(closedRps.rune / closedRps.bare).toFixed(2)}, ` +
+      `durable/bare ${(closedRps.durable / closedRps.bare).toFixed(2)}`,
   );
 
-  const rate = opts.rate > 0 ? opts.rate : closedRps.bare / 2;
+  const rate = opts.rate > 0 ? opts.rate : closedRps.rune / 2;
   log('');
   log(
     `phase 2, open loop: ${rate.toFixed(0)} requests/s ` +
-      `(${opts.rate > 0 ? '--rate' : 'half the bare requests/s of phase 1'}), constant schedule, ` +
+      `(${opts.rate > 0 ? '--rate' : "half RUNE's own closed-loop requests/s"}), constant schedule, ` +
       `${opts.duration} s each, latency from the scheduled send time`,
   );
+  const openSides = ['durable', 'rune'];
   for (let rep = 0; rep < opts.repeat; rep++) {
-    const order = rep % 2 === 0 ? sides : [...sides].reverse();
+    const order = rep % 2 === 0 ? openSides : [...openSides].reverse();
     for (const kind of order) {
-      const r =
-        kind === 'rune'
-          ? await measureRune(
-              'open',
-              (target) => openLoop(target, bodies, opts.duration, rate, opts.grace * 1000),
-              false,
-            )
-          : await measure(bare, () => openLoop(bareTarget, bodies, opts.duration, rate, opts.grace * 1000));
+      const r = await runSide(kind, 'open', (target) =>
+        openLoop(target, bodies, opts.duration, rate, opts.grace * 1000),
+      );
       res.open[kind].push(r);
-      log(line(kind === 'rune' ? 'RUNE' : 'bare', r) + (opts.repeat > 1 ? `  [repeat ${rep + 1}]` : ''));
+      log(line(kind === 'rune' ? 'RUNE' : kind, r) + (opts.repeat > 1 ? `  [repeat ${rep + 1}]` : ''));
     }
   }
-  const openP99 = { rune: median(res.open.rune.map((r) => r.p99)), bare: median(res.open.bare.map((r) => r.p99)) };
+  const openP99 = {
+    rune: median(res.open.rune.map((r) => r.p99)),
+    durable: median(res.open.durable.map((r) => r.p99)),
+  };
   const p99Met = openP99.rune < TARGET_P99_MS;
   log(
     `  RUNE p99 ack at ${rate.toFixed(0)} req/s: ${ms(openP99.rune)} ms (target < ${TARGET_P99_MS} ms): ` +
-      `${p99Met ? 'met' : 'MISSED'}; bare ${ms(openP99.bare)} ms`,
+      `${p99Met ? 'met' : 'MISSED'}; durable ${ms(openP99.durable)} ms`,
   );
-
-  // RUNE cannot sustain that rate at all: for information, its latency at half its own capacity.
-  let ownHalf = null;
-  if (!opts.noOwnHalf && closedRps.rune < rate) {
-    const r2 = closedRps.rune / 2;
-    log('');
-    log(
-      `phase 2b, for information ` +
-        `(RUNE's closed-loop ${closedRps.rune.toFixed(0)} req/s is below ${rate.toFixed(0)}): ` +
-        `open loop at ${r2.toFixed(0)} requests/s, half RUNE's own capacity`,
-    );
-    const r = await measureRune(
-      'open, half its own rate',
-      (target) => openLoop(target, bodies, opts.duration, r2, opts.grace * 1000),
-      false,
-    );
-    res.open.runeOwnHalf = [r];
-    log(line('RUNE', r));
-    ownHalf = { rate: r2, p50: r.p50, p99: r.p99, max: r.max };
-  }
   await bare.stop();
 
   // Persistence: every answered request left A jobs in the database.
   log('');
   // ≥, not =: a request abandoned by the open loop may still have been stored.
   const lost = runeRuns.filter((x) => x.stored < x.expectedJobs || x.dryRun !== x.stored);
+  const lostDurable = durableRuns.filter((x) => x.stored < x.expectedJobs);
   const sum = (k) => runeRuns.reduce((x, y) => x + y[k], 0);
   log(
     `persistence: ${runeRuns.length} RUNE instances stored ${sum('stored')} jobs ` +
@@ -723,7 +779,11 @@ async function main() {
       (sum('stored') > sum('expectedJobs')
         ? ` (the ${sum('stored') - sum('expectedJobs')} more are from requests abandoned unanswered)`
         : '') +
-      `; ${sum('dedupKeys')} dedup keys, ${sum('audit')} audit records`,
+      `; ${sum('dedupKeys')} dedup keys, ${sum('audit')} audit records` +
+      '; durable: ' +
+      (lostDurable.length
+        ? `MISMATCH in instance(s) ${lostDurable.map((x) => x.instance).join(', ')}`
+        : 'every answered alert stored'),
   );
   for (const x of runeRuns) {
     const statuses = Object.entries(x.byStatus)
@@ -736,14 +796,32 @@ async function main() {
         `${opts.log === 'file' ? `, log ${kb(x.logBytes)} in ${x.logLines} JSON lines` : ''}`,
     );
   }
-  const all = [
-    ...res.closed.rune,
-    ...res.closed.bare,
-    ...res.open.rune,
-    ...res.open.bare,
-    ...(res.open.runeOwnHalf || []),
-  ];
-  const errors = all.reduce((x, r) => x + r.errors + r.oddAnswers, 0) + lost.length;
+  // Bytes per job, from the closed-loop databases (the largest): what they are.
+  const spaceLine = (who, sp) => {
+    log(
+      `  ${who}: ${sp.jobs} jobs; per job ${sp.pagesPerJob.toFixed(0)} bytes of pages ` +
+        `(${sp.payloadPerJob.toFixed(0)} bytes of row and key data): ` +
+        sp.tables
+          .filter((t) => t.payload > 0)
+          .map((t) => `${t.name} ${(t.payload / sp.jobs).toFixed(0)}`)
+          .join(', '),
+    );
+    log(
+      `    jobs columns, mean bytes: ` +
+        Object.entries(sp.columns)
+          .map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(0)}`)
+          .join(', ') +
+        ` (result: over the ${sp.withResult} jobs run by then)`,
+    );
+  };
+  log('');
+  log('bytes stored per job (dbstat: table and index payload, divided by the jobs stored):');
+  const rc = runeRuns.find((x) => x.label === 'closed');
+  const dc = durableRuns.find((x) => x.label === 'closed');
+  if (rc) spaceLine('RUNE', rc.space);
+  if (dc) spaceLine('durable', dc.space);
+  const all = [...res.closed.rune, ...res.closed.durable, ...res.closed.bare, ...res.open.rune, ...res.open.durable];
+  const errors = all.reduce((x, r) => x + r.errors + r.oddAnswers, 0) + lost.length + lostDurable.length;
   const unanswered = all.reduce((x, r) => x + r.unanswered, 0);
   if (errors)
     log(
@@ -757,7 +835,7 @@ async function main() {
   }
   log('');
   log(
-    `summary: RUNE ${closedRps.rune.toFixed(0)} req/s vs bare ${closedRps.bare.toFixed(0)} req/s: ` +
+    `summary: RUNE ${closedRps.rune.toFixed(0)} req/s vs durable ${closedRps.durable.toFixed(0)} req/s: ` +
       `ratio ${ratio.toFixed(2)} (≥ ${TARGET_RATIO} ${ratioMet ? 'met' : 'MISSED'}); ` +
       `RUNE p99 at ${rate.toFixed(0)} req/s ${ms(openP99.rune)} ms ` +
       `(< ${TARGET_P99_MS} ms ${p99Met ? 'met' : 'MISSED'})` +
@@ -771,6 +849,7 @@ async function main() {
           .filter(([k]) => k !== 'errorSample')
           .map(([k, v]) => [k, v === Infinity ? null : v]),
       );
+    const fin = (x) => (x === Infinity ? null : x);
     log(
       JSON.stringify({
         nproc: nproc(),
@@ -780,6 +859,7 @@ async function main() {
         bodyBytes: bodies.bytes,
         closed: {
           rune: res.closed.rune.map(strip),
+          durable: res.closed.durable.map(strip),
           bare: res.closed.bare.map(strip),
           medianRps: closedRps,
           ratio,
@@ -789,21 +869,14 @@ async function main() {
         open: {
           rate,
           rune: res.open.rune.map(strip),
-          bare: res.open.bare.map(strip),
-          medianP99: {
-            rune: openP99.rune === Infinity ? null : openP99.rune,
-            bare: openP99.bare === Infinity ? null : openP99.bare,
-          },
+          durable: res.open.durable.map(strip),
+          medianP99: { rune: fin(openP99.rune), durable: fin(openP99.durable) },
           targetMs: TARGET_P99_MS,
           met: p99Met,
           unanswered,
-          runeAtHalfItsOwnRate: ownHalf && {
-            ...ownHalf,
-            p99: ownHalf.p99 === Infinity ? null : ownHalf.p99,
-            max: ownHalf.max === Infinity ? null : ownHalf.max,
-          },
         },
         persistence: runeRuns,
+        durable: durableRuns,
         errors,
         profile: profileSummary
           ? {

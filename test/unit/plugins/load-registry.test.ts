@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadRegistry } from '../../../src/plugins/load-registry';
+import { createParamsAjv, loadRegistry } from '../../../src/plugins/load-registry';
 
 const BROKEN = join(__dirname, '..', '..', 'fixtures', 'broken-plugins');
 
@@ -27,4 +27,14 @@ test('params defaults are applied by the validator and unknown params rejected',
   expect(v(params)).toBe(true);
   expect(params).toEqual({ message: 'hello' });
   expect(v({ nope: 1 })).toBe(false);
+});
+
+test('the params ajv does not check schemas against the meta-schema again (discovery did, ahead of time)', () => {
+  // Checking would compile the draft-07 meta-schema at the first validation of every `rune run`.
+  const ajv = createParamsAjv();
+  expect(ajv.opts.validateSchema).toBe(false);
+  const v = ajv.compile({ type: 'object', properties: { n: { type: 'integer', default: 1 } } });
+  const params: Record<string, unknown> = {};
+  expect(v(params)).toBe(true);
+  expect(params).toEqual({ n: 1 });
 });
