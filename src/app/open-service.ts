@@ -23,6 +23,8 @@ import type { AppContext } from './context';
 import { createMetrics } from './create-metrics';
 import { createReporting } from './report-job';
 import { createServiceState, type ServiceSources } from './service-state';
+import { createVerifier, type VerifySources } from './verify-runs';
+import { ruleVerify } from '../rules/rule-verify';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
 const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
@@ -42,7 +44,12 @@ export interface ServiceOptions extends ServiceSources {
   now?: () => Date;
   /** Failed authentications per source address before 429 (default 10 per minute). */
   failedAuthLimit?: { max?: number; windowMs?: number };
+  /** Where verifications look besides resolve notifications (default: nowhere else, every 30 s). */
+  verify?: VerifySources;
 }
+
+/** RUNE_VERIFY_INTERVAL's default, when ServiceOptions.verify is not given (tests). */
+const DEFAULT_VERIFY_INTERVAL_MS = 30_000;
 
 /** One running RUNE: the use cases' context, and what the process around it needs. */
 export interface Service {
@@ -93,6 +100,20 @@ export function openService(o: ServiceOptions): Service {
     reporters: () => state.notifiers().reporters,
     guards: (rule) => state.runtime().guards.get(rule),
   });
+  const verifier = createVerifier({
+    ...(o.verify ?? { alertmanager: null, prometheusUrl: null, intervalMs: DEFAULT_VERIFY_INTERVAL_MS }),
+    store,
+    log: o.log,
+    metrics,
+    now,
+    verifyOf: (rule) => {
+      const config = state.runtime().config;
+      const spec = config.rules.find((r) => r.name === rule);
+      return spec ? ruleVerify(spec, config.defaults.verify) : null;
+    },
+    note: (job, result) => reporting.followUp(job, result),
+    inBackground: (work) => ctx.inBackground(work),
+  });
   const queue = createJobQueue({
     store,
     concurrency: o.concurrency,
@@ -100,7 +121,10 @@ export function openService(o: ServiceOptions): Service {
     log: o.log,
     report: reporting.report,
     nodeLockWaitMs: () => nodeLockWaitMs(state.runtime().config.defaults.guards),
-    ruleRunEnded: reporting.ruleRunEnded,
+    ruleRunEnded: (job, result, ok) => {
+      reporting.ruleRunEnded(job, result, ok);
+      if (ok) verifier.begin(job, result);
+    },
     suppressed: (job, reason) => {
       counters.suppressed(reason);
       const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node };
@@ -141,6 +165,7 @@ export function openService(o: ServiceOptions): Service {
     authenticate: (credential) => state.authenticate(credential),
     failedAuth: createFailedAuthLimiter({ ...o.failedAuthLimit, now: () => now().getTime() }),
     counters,
+    verifier,
     metrics,
     log: o.log,
     now,
@@ -166,6 +191,7 @@ export function openService(o: ServiceOptions): Service {
     reload: state.reload,
     start() {
       queue.resume();
+      verifier.start(); // pending verifications from before a restart go on
       // Each run of unknown outcome gets its Result and is reported: the incident says what to check.
       for (const job of stoppedRuns.filter((j) => j.status === 'outcome_unknown')) {
         const at = now();
@@ -188,6 +214,7 @@ export function openService(o: ServiceOptions): Service {
         stopping.abort();
         timers.stop();
         const finished = await queue.stop(graceMs);
+        await verifier.stop();
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start (which does it too
           // if the store cannot write now).

@@ -80,6 +80,13 @@ function ruleLines(r: RuleExplanation): string[] {
         `blast radius ${s.blast_radius ?? 'none'}; breaker ${s.breaker}`,
     );
   }
+  if (r.verify) {
+    const query = r.verify.query ? `, or the query ${q(r.verify.query)} empty (RUNE_PROMETHEUS_URL)` : '';
+    lines.push(
+      `      verify: once the run succeeded, the alert must resolve within ${r.verify.within} ` +
+        `(its resolve notification, or gone from Alertmanager's GET /api/v2/alerts${query}), else not_fixed`,
+    );
+  }
   return lines;
 }
 

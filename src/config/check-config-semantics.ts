@@ -21,6 +21,7 @@ export function checkConfigSemantics(parsed: ParsedConfig, damaged: ReadonlySet<
     ...checkTemplates(parsed.rules),
     ...checkNotifiers(parsed.rules, parsed.notify),
     ...checkBlastRadius(parsed.rules, parsed.defaults?.guards, damaged),
+    ...checkVerify(parsed.rules),
   ];
   return findings.map((f) => ({ file: parsed.source, line: parsed.lines.get(f.path) ?? null, ...f }));
 }
@@ -145,4 +146,18 @@ function checkBlastRadius(
       },
     ];
   });
+}
+
+/** A rule's own `verify:` watches its alert resolve: that means nothing for a rule run `on: resolved`. */
+function checkVerify(rules: ParsedConfig['rules']): Finding[] {
+  return rules.flatMap((r, i): Finding[] =>
+    r?.verify !== undefined && r.on === 'resolved'
+      ? [
+          {
+            path: `rules[${i}].verify`,
+            message: 'verify watches a firing alert resolve: it has no meaning on a rule with on: resolved',
+          },
+        ]
+      : [],
+  );
 }

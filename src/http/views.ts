@@ -1,9 +1,10 @@
 import type { BreakerState } from '../core/guard-state';
 import type { Job } from '../core/job';
 import type { RuleGuards } from '../guards/types';
+import type { Verification } from '../core/verification';
 
 /** A job as the API shows it (docs/api.md): snake_case, with a link to its dashboard page. */
-export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
+export function jobView(j: Job, publicUrl: string, verification: Verification | null = null): Record<string, unknown> {
   return {
     id: j.id,
     status: j.status,
@@ -27,7 +28,23 @@ export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
     lock_until: j.lockUntil,
     result: j.result,
     deliveries: j.deliveries,
+    verification: verification === null ? null : verificationView(verification),
     url: `${publicUrl}/jobs/${j.id}`,
+  };
+}
+
+/** The verification of the job's rule run (docs/rules.md, verify), as the API shows it. */
+export function verificationView(v: Verification): Record<string, unknown> {
+  return {
+    status: v.status,
+    summary: v.summary,
+    rule: v.rule,
+    job_id: v.jobId,
+    started_at: v.startedAt,
+    deadline: v.deadline,
+    finished_at: v.finishedAt,
+    resolved_at: v.resolvedAt,
+    query: v.query,
   };
 }
 

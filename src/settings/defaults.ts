@@ -19,6 +19,8 @@ export const DEFAULTS = {
   webhookRetentionCount: 100_000,
   /** rune serve --concurrency: jobs running at once. */
   serveConcurrency: 10,
+  /** RUNE_VERIFY_INTERVAL: how often pending verifications ask Alertmanager / Prometheus. */
+  verifyInterval: '30s',
   /** rune serve --shutdown-grace: how long running jobs may finish after SIGTERM. */
   shutdownGrace: '30s',
 } as const;

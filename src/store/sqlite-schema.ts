@@ -90,6 +90,28 @@ CREATE TABLE IF NOT EXISTS pending_incidents (
   received_at TEXT NOT NULL,
   event TEXT NOT NULL
 );
+-- Verification of rule runs (docs/rules.md, verify): one row per rule run (its chain) whose rule
+-- has verify:, pending until the alert resolves (verified) or the window ends (not_fixed). Added by
+-- issue #14; CREATE ... IF NOT EXISTS adds it to older databases too.
+CREATE TABLE IF NOT EXISTS verifications (
+  chain_id TEXT PRIMARY KEY,
+  rule TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  node TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  query TEXT,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  finished_at TEXT,
+  resolved_at TEXT,
+  summary TEXT
+);
+CREATE INDEX IF NOT EXISTS verifications_status ON verifications (status, deadline);
+CREATE INDEX IF NOT EXISTS verifications_rule ON verifications (rule, started_at);
 -- The audit log is append-only (docs/architecture.md, HTTP surface).
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit ${APPEND_ONLY}
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit ${APPEND_ONLY}

@@ -2,6 +2,7 @@ import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard
 import type { Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
 import { createSqliteAudit } from './sqlite-audit';
+import { createSqliteVerifications } from './sqlite-verifications';
 import { openDatabase } from './sqlite-schema';
 import type { AuditRecord, GroupGuard, GroupOutcome, JobFilter, JobGroup, Store, WebhookRecord } from './store';
 import type { DeliveryRecord, Job, NewJob } from '../core/job';
@@ -13,6 +14,7 @@ import { type JobRow, alertEpisode, toJob } from './job-row';
  */
 export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
+  const verifications = createSqliteVerifications(db);
   const insertJob = db.prepare(
     'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
       'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
@@ -324,6 +326,11 @@ export function openSqliteStore(path: string): Store {
     pruneGuardRuns: (beforeMs, limit) => pruneRuns.run(beforeMs, limit).changes,
     listAudit: (limit) => auditLog.list(limit),
     queryAudit: (f) => auditLog.query(f),
+    startVerification: (v) => verifications.start(v),
+    getVerification: (chainId) => verifications.get(chainId),
+    pendingVerifications: () => verifications.pending(),
+    finishVerification: (chainId, status, summary, at, resolvedAt) =>
+      verifications.finish(chainId, status, summary, at, resolvedAt),
     close: () => db.close(),
   };
 }

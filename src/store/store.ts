@@ -1,6 +1,7 @@
 import type { BreakerState, GuardFacts, GuardVerdict, GuardWindows, PauseState } from '../core/guard-state';
 import type { Alert, AlertSource, JobStatus, Result } from '../core/types';
 import type { DeliveryRecord, Job, NewJob, QueuedEntry } from '../core/job';
+import type { NewVerification, Verification, VerificationStatus } from '../core/verification';
 
 /** Jobs created together under one dedup key (one rule run for one alert episode). */
 export interface JobGroup {
@@ -163,5 +164,22 @@ export interface Store {
   listAudit(limit: number): AuditRecord[];
   /** Read-only: the audit log filtered by time, actor and action, newest first. */
   queryAudit(filter: AuditFilter): AuditEntry[];
+  /** A succeeded rule run starts its verification, `pending`; false (nothing written) when the run has one. */
+  startVerification(v: NewVerification): boolean;
+  /** The verification of a rule run (its chain id), or null. */
+  getVerification(chainId: string): Verification | null;
+  /** Every pending verification, earliest deadline first (the watcher's work, also after a restart). */
+  pendingVerifications(): Verification[];
+  /**
+   * The verdict on a pending verification, atomically: null (nothing written) when it is no longer
+   * pending, so a resolve and the window's end racing give one verdict. Returns it as stored.
+   */
+  finishVerification(
+    chainId: string,
+    status: Exclude<VerificationStatus, 'pending'>,
+    summary: string,
+    at: string,
+    resolvedAt: string | null,
+  ): Verification | null;
   close(): void;
 }

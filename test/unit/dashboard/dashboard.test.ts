@@ -566,7 +566,7 @@ describe('Release', () => {
     return s.store.getJob(j.id) as Job;
   }
 
-  test('an outcome_unknown job shows its hold and Release; pressing it frees the node, audited; again says why', async () => {
+  test('an outcome_unknown job shows its hold and Release; pressing frees the node, audited; again: why', async () => {
     const j = storeUnknownOutcome();
     expect(j).toMatchObject({ status: 'outcome_unknown', lockUntil: expect.any(String) });
     const page = (await get(`/jobs/${j.id}`, operator)).text;

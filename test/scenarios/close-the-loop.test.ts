@@ -1,0 +1,228 @@
+/**
+ * Closing the loop (issue #14) against a real Alertmanager (Debian's prometheus-alertmanager on
+ * loopback, started here): a succeeded rule run is verified by the alert's resolve, seen in
+ * Alertmanager's API even when a silence keeps the resolve notification from being sent.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { RunningServer } from '../../src/server/start-server';
+import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager';
+import { tokenLine } from '../helpers/api-tokens';
+import { signIn } from '../helpers/dashboard-client';
+import { startFakeServer, type FakeServer } from '../helpers/fake-http-server';
+import { runCli } from '../helpers/run-cli';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { startTestServer, writeTestPlugins } from '../helpers/test-server';
+import { waitFor } from '../helpers/wait-for';
+
+const AM_TOKEN = 'am-token-loop';
+const API_TOKEN = 'api-token-loop';
+const COOKIE = 'rune_session'; // RUNE_PUBLIC_URL is the server's own http:// address
+
+let dir: string;
+let plugins: string;
+let am: TestAlertmanager;
+let hook: FakeServer;
+let server: RunningServer | undefined;
+
+beforeAll(async () => {
+  dir = makeTempDir('loop');
+  writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
+  writeFileSync(join(dir, 'hook-secret'), 'hook-secret-loop\n');
+  plugins = writeTestPlugins(dir, 0.2);
+  am = await startAlertmanager();
+  hook = await startFakeServer(() => ({ status: 200 }));
+}, 30_000);
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+afterAll(async () => {
+  await hook?.close();
+  await am?.stop();
+  removeTempDir(dir);
+});
+
+const rule = (within: string) => `nodes:
+  - {name: "n*", transport: local}
+notify:
+  webhook: {url: "${hook?.url ?? ''}/notes", secret_file: ${join(dir, 'hook-secret')}}
+rules:
+  - name: disk-full
+    matchers: ['alertname="DiskFull"']
+    node: "{{ labels.nodename }}"
+    steps:
+      - action: echo
+        params: {message: "cleaned up"}
+    notify: [webhook]
+    verify: {within: ${within}}
+`;
+
+function start(name: string, within: string, alertmanagerUrl: string): Promise<RunningServer> {
+  return startTestServer({
+    dir,
+    name,
+    config: rule(within),
+    plugins,
+    env: {
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+      RUNE_ALERTMANAGER_URL: alertmanagerUrl,
+      RUNE_VERIFY_INTERVAL: '200ms',
+    },
+  });
+}
+
+/** The alert in Alertmanager (as Prometheus would post it), and its fingerprint and startsAt there. */
+async function fireInAlertmanager(labels: Record<string, string>): Promise<{ fingerprint: string; startsAt: string }> {
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  await am.postAlerts([{ labels, startsAt }]);
+  const [got] = (await am.alerts(labels)) as unknown as { fingerprint: string; startsAt: string }[];
+  if (!got) throw new Error(`alertmanager does not list ${JSON.stringify(labels)}:\n${am.log()}`);
+  return got;
+}
+
+/** RUNE gets the firing alert as Alertmanager's webhook would send it; returns the run's last job id. */
+async function notifyRune(
+  s: RunningServer,
+  labels: Record<string, string>,
+  a: { fingerprint: string; startsAt: string },
+): Promise<string> {
+  const body = {
+    receiver: 'rune',
+    status: 'firing',
+    alerts: [{ status: 'firing', labels, annotations: {}, startsAt: a.startsAt, endsAt: '0001-01-01T00:00:00Z' }],
+    groupLabels: {},
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: am.url,
+    version: '4',
+    groupKey: `{}:{alertname="DiskFull"}`,
+    truncatedAlerts: 0,
+  };
+  (body.alerts[0] as Record<string, unknown>).generatorURL = '';
+  (body.alerts[0] as Record<string, unknown>).fingerprint = a.fingerprint;
+  const res = await request(s.url)
+    .post('/webhooks/alertmanager')
+    .set('Authorization', `Bearer ${AM_TOKEN}`)
+    .set('Content-Type', 'application/json')
+    .send(JSON.stringify(body));
+  expect(res.status).toBe(202);
+  const id = (res.body as { jobs: string[] }).jobs[0] as string;
+  await waitFor(() => s.store.getJob(id)?.status === 'succeeded', 'the run to succeed');
+  return id;
+}
+
+const jobView = async (s: RunningServer, id: string) =>
+  (await request(s.url).get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${API_TOKEN}`)).body as {
+    verification: { status: string; summary: string | null } | null;
+  };
+
+const notesSaying = (text: string) => hook.requests.filter((r) => r.body.toString().includes(text));
+
+test('a silenced alert sends no resolve: the verification sees it resolved in Alertmanager', async () => {
+  const labels = { alertname: 'DiskFull', nodename: 'n1', case: 'silenced' };
+  const inAm = await fireInAlertmanager(labels);
+  server = await start('silenced', '1m', am.url);
+  const s = server;
+  const id = await notifyRune(s, labels, inAm);
+  const chain = s.store.getJob(id)?.chainId as string;
+  await waitFor(() => s.store.getVerification(chain), 'the verification to start');
+  // Still listed by Alertmanager: several checks later it is still pending.
+  await new Promise((r) => setTimeout(r, 700));
+  expect((await jobView(s, id)).verification).toMatchObject({ status: 'pending', summary: null });
+
+  // Someone silences it (no notification of any kind for it now), then it resolves.
+  const silence = {
+    matchers: Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
+    startsAt: new Date().toISOString(),
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    createdBy: 'test',
+    comment: 'maintenance',
+  };
+  const created = await fetch(`${am.url}/api/v2/silences`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(silence),
+    signal: AbortSignal.timeout(5000),
+  });
+  expect(created.status).toBe(200);
+  await am.postAlerts([{ labels, startsAt: inAm.startsAt, endsAt: new Date().toISOString() }]);
+
+  const done = await waitFor(() => {
+    const v = s.store.getVerification(chain);
+    return v?.status === 'verified' && v;
+  }, 'the verification to see the resolve');
+  expect(done.summary).toMatch(/^fixed: resolved \d+(\.\d)?(ms|s) after echo \(seen by Alertmanager\)$/);
+
+  // The API, the CLI, the dashboard, the metrics and a follow-up note all say so.
+  expect((await jobView(s, id)).verification).toMatchObject({ status: 'verified', summary: done.summary });
+  const env = { RUNE_PUBLIC_URL: s.url, RUNE_TOKEN: API_TOKEN };
+  const shown = await runCli(['jobs', 'show', id], env);
+  expect(shown.stdout).toContain(`verification: verified: ${done.summary}`);
+  const listed = await runCli(['jobs', 'list', '--rule', 'disk-full'], env);
+  expect(listed.stdout).toMatch(new RegExp(`${id}\\s+succeeded, verified`));
+  const browser = await signIn(s.url, API_TOKEN, COOKIE);
+  const page = (await request(s.url).get(`/jobs/${id}`).set('Cookie', browser.cookie)).text;
+  expect(page).toContain('<h2>Verification</h2>');
+  expect(page).toContain(done.summary as string);
+  const metrics = await request(s.url).get('/metrics').set('Authorization', `Bearer ${API_TOKEN}`);
+  expect(metrics.text).toMatch(/rune_verifications_total\{rule="disk-full",outcome="verified"\} 1/);
+  await waitFor(() => notesSaying(done.summary as string).length === 1, 'the follow-up note');
+});
+
+test('still firing when the window ends: not_fixed, and a note says so', async () => {
+  const labels = { alertname: 'DiskFull', nodename: 'n2', case: 'firing' };
+  const inAm = await fireInAlertmanager(labels);
+  server = await start('firing', '1s', am.url);
+  const s = server;
+  const id = await notifyRune(s, labels, inAm);
+  const chain = s.store.getJob(id)?.chainId as string;
+  const done = await waitFor(() => {
+    const v = s.store.getVerification(chain);
+    return v?.status === 'not_fixed' && v;
+  }, 'the window to end');
+  expect(done.summary).toBe('not fixed: still firing 1s after echo');
+  expect((await am.alerts(labels)).length).toBe(1); // it really still fires
+  expect((await jobView(s, id)).verification).toMatchObject({ status: 'not_fixed' });
+  await waitFor(() => notesSaying('not fixed: still firing 1s after echo').length === 1, 'the follow-up note');
+});
+
+test('an HA pair with one member down: the member that answers decides', async () => {
+  const dead = await new Promise<number>((resolve) => {
+    const l = createServer();
+    l.listen(0, '127.0.0.1', () => {
+      const port = (l.address() as { port: number }).port;
+      l.close(() => resolve(port));
+    });
+  });
+  const labels = { alertname: 'DiskFull', nodename: 'n3', case: 'ha' };
+  const inAm = await fireInAlertmanager(labels);
+  server = await start('ha', '1m', `http://127.0.0.1:${dead}, ${am.url}`);
+  const s = server;
+  const id = await notifyRune(s, labels, inAm);
+  const chain = s.store.getJob(id)?.chainId as string;
+  await waitFor(() => s.store.getVerification(chain), 'the verification to start');
+  await am.postAlerts([{ labels, startsAt: inAm.startsAt, endsAt: new Date().toISOString() }]);
+  const done = await waitFor(() => {
+    const v = s.store.getVerification(chain);
+    return v?.status === 'verified' && v;
+  }, 'the verification through the live member');
+  expect(done.summary).toContain('(seen by Alertmanager)');
+});
+
+test('with every Alertmanager down the window ends not_fixed, saying why', async () => {
+  const labels = { alertname: 'DiskFull', nodename: 'n4', case: 'down' };
+  const inAm = await fireInAlertmanager(labels);
+  server = await start('down', '500ms', 'http://127.0.0.1:9');
+  const s = server;
+  const id = await notifyRune(s, labels, inAm);
+  const chain = s.store.getJob(id)?.chainId as string;
+  const done = await waitFor(() => {
+    const v = s.store.getVerification(chain);
+    return v?.status === 'not_fixed' && v;
+  }, 'the window to end');
+  expect(done.summary).toMatch(/^not fixed: still firing 500ms after echo \(Alertmanager did not answer: http:\/\/127/);
+});
