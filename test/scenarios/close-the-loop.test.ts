@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { RunningServer } from '../../src/server/start-server';
 import { startAlertmanager, type TestAlertmanager } from '../helpers/alertmanager';
+import { startPrometheus } from '../helpers/prometheus';
 import { tokenLine } from '../helpers/api-tokens';
 import { signIn } from '../helpers/dashboard-client';
 import { startFakeServer, type FakeServer } from '../helpers/fake-http-server';
@@ -45,7 +46,7 @@ afterAll(async () => {
   removeTempDir(dir);
 });
 
-const rule = (within: string) => `nodes:
+const rule = (within: string, query?: string) => `nodes:
   - {name: "n*", transport: local}
 notify:
   webhook: {url: "${hook?.url ?? ''}/notes", secret_file: ${join(dir, 'hook-secret')}}
@@ -57,20 +58,26 @@ rules:
       - action: echo
         params: {message: "cleaned up"}
     notify: [webhook]
-    verify: {within: ${within}}
+    verify: {within: ${within}${query ? `, query: '${query}'` : ''}}
 `;
 
-function start(name: string, within: string, alertmanagerUrl: string): Promise<RunningServer> {
+function start(
+  name: string,
+  within: string,
+  alertmanagerUrl: string,
+  o: { query?: string; prometheusUrl?: string } = {},
+): Promise<RunningServer> {
   return startTestServer({
     dir,
     name,
-    config: rule(within),
+    config: rule(within, o.query),
     plugins,
     env: {
       RUNE_WEBHOOK_TOKEN: AM_TOKEN,
       RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
       RUNE_ALERTMANAGER_URL: alertmanagerUrl,
       RUNE_VERIFY_INTERVAL: '200ms',
+      ...(o.prometheusUrl ? { RUNE_PROMETHEUS_URL: o.prometheusUrl } : {}),
     },
   });
 }
@@ -225,4 +232,61 @@ test('with every Alertmanager down the window ends not_fixed, saying why', async
     return v?.status === 'not_fixed' && v;
   }, 'the window to end');
   expect(done.summary).toMatch(/^not fixed: still firing 500ms after echo \(Alertmanager did not answer: http:\/\/127/);
+});
+
+test('verify.query against a real Prometheus: an empty result counts as resolved while the alert still fires', async () => {
+  const prometheus = await startPrometheus();
+  try {
+    const labels = { alertname: 'DiskFull', nodename: 'n5', case: 'query' };
+    const inAm = await fireInAlertmanager(labels);
+    // Holds (one series) for 2 more seconds, then returns nothing: the condition cleared.
+    const clearsAt = Math.ceil(Date.now() / 1000) + 2;
+    server = await start('query', '1m', am.url, {
+      query: `vector(time()) < ${clearsAt}`,
+      prometheusUrl: prometheus.url,
+    });
+    const s = server;
+    const id = await notifyRune(s, labels, inAm);
+    const chain = s.store.getJob(id)?.chainId as string;
+    await waitFor(() => s.store.getVerification(chain), 'the verification to start');
+    expect(Date.now() / 1000).toBeLessThan(clearsAt); // it started while the query still held
+    expect(s.store.getVerification(chain)?.status).toBe('pending');
+    const done = await waitFor(() => {
+      const v = s.store.getVerification(chain);
+      return v?.status === 'verified' && v;
+    }, 'the query to come back empty');
+    expect(done.summary).toContain('(seen by verify.query)');
+    expect(Date.parse(done.finishedAt as string) / 1000).toBeGreaterThanOrEqual(clearsAt - 0.01);
+    expect((await am.alerts(labels)).length).toBe(1); // Alertmanager still lists it
+  } finally {
+    await prometheus.stop();
+  }
+}, 40_000);
+
+test('a pending verification survives a restart: the next start goes on watching', async () => {
+  const labels = { alertname: 'DiskFull', nodename: 'n6', case: 'restart' };
+  const inAm = await fireInAlertmanager(labels);
+  server = await start('restart', '1m', am.url);
+  const id = await notifyRune(server, labels, inAm);
+  const chain = server.store.getJob(id)?.chainId as string;
+  await waitFor(() => server?.store.getVerification(chain), 'the verification to start');
+  await server.close();
+  await am.postAlerts([{ labels, startsAt: inAm.startsAt, endsAt: new Date().toISOString() }]);
+  server = await startTestServer({
+    dir,
+    name: 'restart',
+    plugins,
+    env: {
+      RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+      RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+      RUNE_ALERTMANAGER_URL: am.url,
+      RUNE_VERIFY_INTERVAL: '200ms',
+    },
+  });
+  const s = server;
+  const done = await waitFor(() => {
+    const v = s.store.getVerification(chain);
+    return v?.status === 'verified' && v;
+  }, 'the restarted server to verify');
+  expect(done.summary).toContain('(seen by Alertmanager)');
 });
