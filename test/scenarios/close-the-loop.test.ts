@@ -234,7 +234,7 @@ test('with every Alertmanager down the window ends not_fixed, saying why', async
   expect(done.summary).toMatch(/^not fixed: still firing 500ms after echo \(Alertmanager did not answer: http:\/\/127/);
 });
 
-test('verify.query against a real Prometheus: an empty result counts as resolved while the alert still fires', async () => {
+test('verify.query against a real Prometheus: empty counts as resolved while the alert still fires', async () => {
   const prometheus = await startPrometheus();
   try {
     const labels = { alertname: 'DiskFull', nodename: 'n5', case: 'query' };
