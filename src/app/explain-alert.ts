@@ -4,7 +4,7 @@ import { decideGuards } from '../guards/decide-guards';
 import { windowText } from '../util/duration';
 import type { GuardFacts } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
-import { ruleVerify } from '../rules/rule-verify';
+import { ruleSilence, ruleVerify } from '../rules/rule-verify';
 import { alertRef } from '../core/alert-ref';
 import { episodeKey } from '../jobs/episode-key';
 import { planRun } from '../orchestrator/plan-run';
@@ -67,6 +67,8 @@ export interface RuleExplanation extends RuleMatchExplanation {
   guards: GuardView | null;
   /** After a succeeded run: how long RUNE watches the alert resolve (docs/rules.md, verify); null: not. */
   verify: { within: string; query: string | null } | null;
+  /** While it repairs: an Alertmanager silence for the alert (docs/rules.md, silence); null: none. */
+  silence: { during: 'run' | 'until_verified'; max: string } | null;
   problems: Problem[];
 }
 
@@ -112,12 +114,22 @@ const problemOf = (err: unknown): Problem =>
  */
 export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanation {
   const rules = explainMatch(ctx.rules, alert).map((m, i): RuleExplanation => {
-    const out: RuleExplanation = { ...m, node: null, steps: [], guards: null, verify: null, problems: [] };
+    const out: RuleExplanation = {
+      ...m,
+      node: null,
+      steps: [],
+      guards: null,
+      verify: null,
+      silence: null,
+      problems: [],
+    };
     const rule = ctx.rules[i] as CompiledRule;
     if (!m.matched) return out;
     const spec = ctx.config.rules.find((r) => r.name === rule.name);
     const verify = spec ? ruleVerify(spec, ctx.config.defaults.verify) : null;
     out.verify = verify && { within: verify.within, query: verify.query };
+    const silence = spec ? ruleSilence(spec, ctx.config.defaults.silence) : null;
+    out.silence = silence && { during: silence.during, max: silence.max };
     const { invocations, problems } = matchRules([rule], alert);
     out.problems.push(...problems.map((p) => ({ code: 'NODE_EMPTY', message: p.message })));
     const first = invocations[0];

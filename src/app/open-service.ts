@@ -24,7 +24,8 @@ import { createMetrics } from './create-metrics';
 import { createReporting } from './report-job';
 import { createServiceState, type ServiceSources } from './service-state';
 import { createVerifier, type VerifySources } from './verify-runs';
-import { ruleVerify } from '../rules/rule-verify';
+import { ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { createSilencer } from './silence-runs';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
 const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
@@ -113,13 +114,31 @@ export function openService(o: ServiceOptions): Service {
     },
     note: (job, result) => reporting.followUp(job, result),
     inBackground: (work) => ctx.inBackground(work),
+    ended: (v) => ctx.inBackground(silencer.settle(v.chainId)),
+  });
+  const silencer = createSilencer({
+    store,
+    log: o.log,
+    now,
+    alertmanager: o.verify?.alertmanager ?? null,
+    intervalMs: o.verify?.intervalMs ?? DEFAULT_VERIFY_INTERVAL_MS,
+    publicUrl: o.publicUrl,
+    silenceOf: (rule) => {
+      const config = state.runtime().config;
+      const spec = config.rules.find((r) => r.name === rule);
+      return spec ? ruleSilence(spec, config.defaults.silence) : null;
+    },
   });
   const queue = createJobQueue({
     store,
     concurrency: o.concurrency,
     now,
     log: o.log,
-    report: reporting.report,
+    report: async (job, result) => {
+      await reporting.report(job, result);
+      // The run's silence ends once nothing holds it any more (docs/rules.md, silence).
+      if (job.chainId !== null) await silencer.settle(job.chainId);
+    },
     nodeLockWaitMs: () => nodeLockWaitMs(state.runtime().config.defaults.guards),
     ruleRunEnded: (job, result, ok) => {
       reporting.ruleRunEnded(job, result, ok);
@@ -131,7 +150,11 @@ export function openService(o: ServiceOptions): Service {
       o.log.warn(fields, `job skipped: ${reason}`);
     },
     lockUntilOf: (job, startedMs) => lockUntilOf(job, startedMs),
-    run: (job, signal) => {
+    run: async (job, signal) => {
+      // Before the first mutating step of an automatic run: silence its alert (never fails the run).
+      await silencer.beforeRun(job).catch((err: unknown) => {
+        o.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot silence the alert; the run goes on');
+      });
       const rt = state.runtime();
       const request = {
         ...job.request,
@@ -192,6 +215,7 @@ export function openService(o: ServiceOptions): Service {
     start() {
       queue.resume();
       verifier.start(); // pending verifications from before a restart go on
+      silencer.start(); // so do silences: extended while held, expired once not
       // Each run of unknown outcome gets its Result and is reported: the incident says what to check.
       for (const job of stoppedRuns.filter((j) => j.status === 'outcome_unknown')) {
         const at = now();
@@ -215,6 +239,7 @@ export function openService(o: ServiceOptions): Service {
         timers.stop();
         const finished = await queue.stop(graceMs);
         await verifier.stop();
+        await silencer.stop(); // active silences stay in the store; their lease ends them if RUNE does not return
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start (which does it too
           // if the store cannot write now).

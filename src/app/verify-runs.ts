@@ -32,6 +32,8 @@ export interface VerifierDeps extends VerifySources {
   note(job: Job, result: Result): Promise<void>;
   /** Work after the verdict (the note): shutdown waits for it. */
   inBackground(work: Promise<void>): void;
+  /** A verdict was taken (e.g. to end a silence held until_verified). */
+  ended?(v: Verification): void;
 }
 
 /** Watches succeeded rule runs until their alert resolves or the window ends (docs/rules.md, verify). */
@@ -81,6 +83,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (done.status === 'verified') deps.log.info(fields, `rule run verified: ${done.summary}`);
     else deps.log.warn(fields, `rule run not fixed: ${done.summary}`);
     followUp(done);
+    deps.ended?.(done);
     return done;
   }
 

@@ -87,6 +87,13 @@ function ruleLines(r: RuleExplanation): string[] {
         `(its resolve notification, or gone from Alertmanager's GET /api/v2/alerts${query}), else not_fixed`,
     );
   }
+  if (r.silence) {
+    const until = r.silence.during === 'run' ? 'the run ends' : 'its verification ends';
+    lines.push(
+      `      silence: the alert is silenced in Alertmanager (RUNE_ALERTMANAGER_URL) from before the first mutating ` +
+        `step until ${until}, at most ${r.silence.max}`,
+    );
+  }
   return lines;
 }
 

@@ -73,6 +73,11 @@ export async function jobsShow(id: string, flags: JobsServerFlags, io: ServerIo,
     // --output json/yaml print exactly the Result; the verdict of its rule run is in the API's job view.
     const v = a.body.verification as VerificationView | null | undefined;
     if (v && flags.output === 'text') io.stdout(`verification: ${describeVerification(v)}\n`);
+    const sil = a.body.silence as { status: string; id: string | null; ends_at: string; error: string | null } | null;
+    if (sil && flags.output === 'text') {
+      const how = sil.status === 'failed' ? `failed: ${sil.error ?? ''}` : `${sil.status} (id ${sil.id ?? '?'})`;
+      io.stdout(`silence: ${how}\n`);
+    }
     return resultExit(result);
   }
   // No Result: still queued or running, or ended without one (cancelled before it ran, interrupted,

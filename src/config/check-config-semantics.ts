@@ -148,16 +148,21 @@ function checkBlastRadius(
   });
 }
 
-/** A rule's own `verify:` watches its alert resolve: that means nothing for a rule run `on: resolved`. */
+/** A rule's own `verify:` and `silence:` are about a firing alert: they mean nothing for a rule run `on: resolved`. */
 function checkVerify(rules: ParsedConfig['rules']): Finding[] {
   return rules.flatMap((r, i): Finding[] =>
-    r?.verify !== undefined && r.on === 'resolved'
-      ? [
-          {
-            path: `rules[${i}].verify`,
-            message: 'verify watches a firing alert resolve: it has no meaning on a rule with on: resolved',
-          },
-        ]
-      : [],
+    (['verify', 'silence'] as const).flatMap((key): Finding[] =>
+      r?.[key] !== undefined && r.on === 'resolved'
+        ? [
+            {
+              path: `rules[${i}].${key}`,
+              message:
+                key === 'verify'
+                  ? 'verify watches a firing alert resolve: it has no meaning on a rule with on: resolved'
+                  : 'silence quiets a firing alert while it is repaired: it has no meaning on a rule with on: resolved',
+            },
+          ]
+        : [],
+    ),
   );
 }

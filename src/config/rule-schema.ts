@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { PLUGIN_NAME_PATTERN } from '../core/plugin-name';
 import { GUARD_PROPERTIES } from './guards-schema';
 import { SSM_SCHEMA, stringEnum } from './value-schemas';
-import { VERIFY_SCHEMA } from './verify-schema';
+import { SILENCE_SCHEMA, VERIFY_SCHEMA } from './verify-schema';
 
 /** One step of a rule: a plugin to run, with params that may hold templates. */
 export const STEP_SCHEMA = Type.Object(
@@ -88,6 +88,7 @@ export const RULE_SCHEMA = Type.Object(
     ...GUARD_PROPERTIES,
     ssm: Type.Optional(SSM_SCHEMA),
     verify: Type.Optional(VERIFY_SCHEMA),
+    silence: Type.Optional(SILENCE_SCHEMA),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { duration } from './value-schemas';
+import { duration, stringEnum } from './value-schemas';
 
 /**
  * `verify:` (docs/rules.md, verify), per rule and under `defaults`: after a rule run succeeded,
@@ -26,5 +26,31 @@ export const VERIFY_SCHEMA = Type.Object(
     description:
       'After the run succeeded, watch whether the alert resolves within the window (resolve notification, ' +
       "Alertmanager's GET /api/v2/alerts, optionally a Prometheus query): the run ends verified or not_fixed",
+  },
+);
+
+/**
+ * `silence:` (docs/rules.md, silence), per rule and under `defaults`: an Alertmanager silence for
+ * the alert while RUNE repairs it, so nobody is paged for what is being fixed.
+ */
+export const SILENCE_SCHEMA = Type.Object(
+  {
+    during: Type.Optional(
+      stringEnum(['run', 'until_verified'], {
+        default: 'run',
+        description: 'Until the rule run ends (run), or until its verification ends (until_verified)',
+        examples: ['run', 'until_verified'],
+      }),
+    ),
+    max: duration({
+      description: 'The silence never lasts longer than this from its start, whatever happens to RUNE',
+      examples: ['30m', '1h'],
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Silence the alert in Alertmanager (RUNE_ALERTMANAGER_URL) from before the first mutating step until the run ' +
+      'ends or is verified, never longer than max',
   },
 );

@@ -38,3 +38,31 @@ export interface Verification {
 
 /** What starts a verification; the rest is set by the store (`pending`, no verdict yet). */
 export type NewVerification = Omit<Verification, 'status' | 'finishedAt' | 'resolvedAt' | 'summary'>;
+
+/**
+ * The Alertmanager silence RUNE holds for a rule run while it repairs (docs/rules.md, silence):
+ * `active` from before the first mutating step, `expired` once the run (or its verification) ended,
+ * `failed` when no Alertmanager took it (the run went on unsilenced).
+ */
+export interface RunSilence {
+  chainId: string;
+  rule: string;
+  /** The first mutating job: the one the silence was taken before. */
+  jobId: string;
+  /** Alertmanager's id; null when it failed. */
+  silenceId: string | null;
+  /** The Alertmanager URL that took it (asked first to update or expire it). */
+  alertmanager: string | null;
+  labels: Record<string, string>;
+  during: 'run' | 'until_verified';
+  status: 'active' | 'expired' | 'failed';
+  startedAt: string;
+  /** Its current end in Alertmanager (extended while the run goes on), never past maxUntil. */
+  endsAt: string;
+  maxUntil: string;
+  expiredAt: string | null;
+  /** Why it failed, or why expiring it did (Alertmanager ends it at endsAt by itself then). */
+  error: string | null;
+}
+
+export type NewRunSilence = Omit<RunSilence, 'expiredAt'>;

@@ -37,6 +37,8 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size:
 .status-succeeded, .status-verified { background: var(--ok); }
 .status-failed, .status-timed_out, .status-interrupted, .status-outcome_unknown { background: var(--bad); }
 .status-not_fixed { background: var(--bad); }
+.status-active { background: var(--info); }
+.status-expired { background: var(--ok); }
 .status-queued, .status-running, .status-pending { background: var(--info); }
 .status-skipped, .status-cancelled { background: var(--warn); }
 .banner { margin: 0; padding: .6rem 1.2rem; } .paused { background: #fff1c2; } .flash { background: #e3efff; }

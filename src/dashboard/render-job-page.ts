@@ -1,6 +1,6 @@
 import type { Job } from '../core/job';
 import type { Alert, Result } from '../core/types';
-import type { Verification } from '../core/verification';
+import type { RunSilence, Verification } from '../core/verification';
 import { html, safeHref, type HtmlPart, type SafeHtml } from './html';
 import { describeTrigger, formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { csrfField, renderPage, type PageFrame } from './render-page';
@@ -133,6 +133,23 @@ function verificationFacts(v: Verification, jobId: string): SafeHtml {
 </dl>`;
 }
 
+/** The silence RUNE held for the rule run: active until when, expired when, or why it failed. */
+function silenceFacts(s: RunSilence): SafeHtml {
+  const held = s.during === 'run' ? 'the run goes on' : 'the run goes on or is verified';
+  const state =
+    s.status === 'active'
+      ? html`active until ${timeTag(s.endsAt)} (extended while ${held}, never past ${timeTag(s.maxUntil)})`
+      : s.status === 'expired'
+        ? html`expired ${timeTag(s.expiredAt ?? s.endsAt)}`
+        : html`not taken: ${s.error ?? ''}`;
+  const id = s.silenceId ? html` <code>${s.silenceId}</code> in ${s.alertmanager ?? ''}` : '';
+  return html`<h2>Silence</h2>
+<dl class="facts">
+  <dt>Status</dt><dd>${statusBadge(s.status)}${id}</dd>
+  <dt>State</dt><dd>${state}</dd>
+</dl>`;
+}
+
 function timelineItem(e: TimelineEntry): SafeHtml {
   const link = e.link ? html` <a href="${jobPath(e.link)}">${e.link}</a>` : '';
   return html`<li${e.ok ? '' : html` class="error"`}>${timeTag(e.at)} ${e.text}${link}</li>`;
@@ -149,6 +166,8 @@ export function renderJobPage(
     cancelError?: string | null;
     /** The verification of the job's rule run (docs/rules.md, verify), if its rule has one. */
     verification?: Verification | null;
+    /** The Alertmanager silence held while the rule run repaired (docs/rules.md, silence). */
+    silence?: RunSilence | null;
   },
 ): string {
   const j = o.job;
@@ -211,6 +230,7 @@ ${Object.keys(r.data).length ? dataDetails(r.data) : ''}`
     : html`<div class="empty">No result yet: the job is ${j.status}${waiting}. This page refreshes itself.</div>`
 }
 ${v ? verificationFacts(v, j.id) : ''}
+${o.silence ? silenceFacts(o.silence) : ''}
 <h2>Request and trigger</h2>
 <dl class="facts">
   <dt>Action</dt><dd><a href="/actions#${j.request.action}">${j.request.action}</a>${mutating}</dd>

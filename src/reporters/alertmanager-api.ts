@@ -15,7 +15,26 @@ export interface AlertmanagerApi {
    * (resolved ones are not listed).
    */
   activeAlerts(labels: Record<string, string>, signal?: AbortSignal): Promise<ActiveAlerts>;
+  /**
+   * POST /api/v2/silences (docs/protocols.md §1.9): equality matchers for every label. Tried on each
+   * URL in turn (`prefer` first) until one takes it; members gossip silences to each other. With
+   * `id`, the silence is updated (AM keeps the id while it is active with the same matchers and start).
+   */
+  putSilence(s: SilenceRequest, prefer?: string): Promise<SilenceOutcome>;
+  /** DELETE /api/v2/silence/{id}: expires it; tried on each URL in turn (`prefer` first). 404 counts as gone. */
+  expireSilence(id: string, prefer?: string): Promise<{ ok: true; url: string } | { ok: false; error: string }>;
 }
+
+export interface SilenceRequest {
+  id?: string;
+  labels: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+}
+
+export type SilenceOutcome = { ok: true; id: string; url: string } | { ok: false; error: string };
 
 /** One alert of GET /api/v2/alerts (the fields RUNE reads). */
 export interface ApiAlert {
@@ -53,6 +72,28 @@ export function createAlertmanagerApi(o: AlertmanagerApiOptions): AlertmanagerAp
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const urls = o.urls.map((u) => u.replace(/\/+$/, ''));
 
+  /** `prefer` first, then the others in their order. */
+  const ordered = (prefer: string | undefined) =>
+    prefer && urls.includes(prefer) ? [prefer, ...urls.filter((u) => u !== prefer)] : urls;
+
+  async function send(
+    method: 'POST' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number | null; text: string; error: string | null }> {
+    try {
+      const res = await doFetch(url, {
+        method,
+        headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return { status: res.status, text: await res.text(), error: null };
+    } catch (err) {
+      return { status: null, text: '', error: plainLine((err as Error).message, 200) };
+    }
+  }
+
   async function getJson(
     url: string,
     signal: AbortSignal | undefined,
@@ -71,6 +112,35 @@ export function createAlertmanagerApi(o: AlertmanagerApiOptions): AlertmanagerAp
 
   return {
     urls,
+    async putSilence(sil, prefer) {
+      const body = {
+        ...(sil.id ? { id: sil.id } : {}),
+        matchers: Object.entries(sil.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
+        startsAt: sil.startsAt,
+        endsAt: sil.endsAt,
+        createdBy: sil.createdBy,
+        comment: sil.comment,
+      };
+      const errors: string[] = [];
+      for (const base of ordered(prefer)) {
+        const r = await send('POST', `${base}/api/v2/silences`, body);
+        if (r.status === 200) {
+          const id = (parse(r.text) as { silenceID?: unknown } | null)?.silenceID;
+          if (typeof id === 'string' && id !== '') return { ok: true, id, url: base };
+          errors.push(`${base}: no silenceID in the answer`);
+        } else errors.push(`${base}: ${r.error ?? `HTTP ${r.status} ${plainLine(r.text, 200)}`}`);
+      }
+      return { ok: false, error: errors.join('; ') };
+    },
+    async expireSilence(id, prefer) {
+      const errors: string[] = [];
+      for (const base of ordered(prefer)) {
+        const r = await send('DELETE', `${base}/api/v2/silence/${encodeURIComponent(id)}`);
+        if (r.status === 200 || r.status === 404) return { ok: true, url: base };
+        errors.push(`${base}: ${r.error ?? `HTTP ${r.status} ${plainLine(r.text, 200)}`}`);
+      }
+      return { ok: false, error: errors.join('; ') };
+    },
     async activeAlerts(labels, signal) {
       const query = new URLSearchParams();
       for (const [k, v] of Object.entries(labels)) query.append('filter', equalityMatcher(k, v));
@@ -97,4 +167,12 @@ export function createAlertmanagerApi(o: AlertmanagerApiOptions): AlertmanagerAp
       return out;
     },
   };
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-import type { RuleSpec, VerifySpec } from '../config/config-types';
+import type { RuleSpec, SilenceSpec, VerifySpec } from '../config/config-types';
 import { parseDuration } from '../util/duration';
 
 /** A rule's verification, resolved (docs/rules.md, verify). */
@@ -19,4 +19,24 @@ export function ruleVerify(rule: Pick<RuleSpec, 'on' | 'verify'>, defaults: Veri
   const withinMs = parseDuration(v.within) ?? 0; // the schema's pattern passed
   if (withinMs <= 0) return null;
   return { within: v.within, withinMs, query: v.query ?? null };
+}
+
+/** A rule's silence while it repairs, resolved (docs/rules.md, silence). */
+export interface RuleSilence {
+  during: 'run' | 'until_verified';
+  max: string;
+  maxMs: number;
+}
+
+/** The rule's own `silence:`, else `defaults.silence`, else none; none for `on: resolved` rules. Pure. */
+export function ruleSilence(
+  rule: Pick<RuleSpec, 'on' | 'silence'>,
+  defaults: SilenceSpec | undefined,
+): RuleSilence | null {
+  if (rule.on === 'resolved') return null;
+  const s = rule.silence ?? defaults;
+  if (s === undefined) return null;
+  const maxMs = parseDuration(s.max) ?? 0;
+  if (maxMs <= 0) return null;
+  return { during: s.during ?? 'run', max: s.max, maxMs };
 }

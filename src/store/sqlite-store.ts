@@ -2,7 +2,7 @@ import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard
 import type { Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
 import { createSqliteAudit } from './sqlite-audit';
-import { createSqliteVerifications } from './sqlite-verifications';
+import { createSqliteRunSilences, createSqliteVerifications } from './sqlite-verifications';
 import { openDatabase } from './sqlite-schema';
 import type { AuditRecord, GroupGuard, GroupOutcome, JobFilter, JobGroup, Store, WebhookRecord } from './store';
 import type { DeliveryRecord, Job, NewJob } from '../core/job';
@@ -15,6 +15,8 @@ import { type JobRow, alertEpisode, toJob } from './job-row';
 export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
   const verifications = createSqliteVerifications(db);
+  const silences = createSqliteRunSilences(db);
+  const chainJobs = db.prepare('SELECT * FROM jobs WHERE chain_id = ? ORDER BY step, seq');
   const insertJob = db.prepare(
     'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
       'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
@@ -331,6 +333,13 @@ export function openSqliteStore(path: string): Store {
     pendingVerifications: () => verifications.pending(),
     finishVerification: (chainId, status, summary, at, resolvedAt) =>
       verifications.finish(chainId, status, summary, at, resolvedAt),
+    jobsOfChain: (chainId) => (chainJobs.all(chainId) as JobRow[]).map(toJob),
+    startRunSilence: (s) => silences.start(s),
+    getRunSilence: (chainId) => silences.get(chainId),
+    activeRunSilences: () => silences.active(),
+    extendRunSilence: (chainId, silenceId, alertmanager, endsAt) =>
+      silences.extend(chainId, silenceId, alertmanager, endsAt),
+    endRunSilence: (chainId, at, error) => silences.end(chainId, at, error),
     close: () => db.close(),
   };
 }

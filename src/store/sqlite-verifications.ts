@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { NewVerification, Verification, VerificationStatus } from '../core/verification';
+import type {
+  NewRunSilence,
+  NewVerification,
+  RunSilence,
+  Verification,
+  VerificationStatus,
+} from '../core/verification';
 
 interface Row {
   chain_id: string;
@@ -72,6 +78,74 @@ export function createSqliteVerifications(db: Database.Database) {
       if (finish.run(status, summary, at, resolvedAt, chainId).changes === 0) return null;
       const r = get.get(chainId) as Row | undefined;
       return r ? toVerification(r) : null;
+    },
+  };
+}
+
+interface SilenceRow {
+  chain_id: string;
+  rule: string;
+  job_id: string;
+  silence_id: string | null;
+  alertmanager: string | null;
+  labels: string;
+  during: RunSilence['during'];
+  status: RunSilence['status'];
+  started_at: string;
+  ends_at: string;
+  max_until: string;
+  expired_at: string | null;
+  error: string | null;
+}
+
+const toSilence = (r: SilenceRow): RunSilence => ({
+  chainId: r.chain_id,
+  rule: r.rule,
+  jobId: r.job_id,
+  silenceId: r.silence_id,
+  alertmanager: r.alertmanager,
+  labels: JSON.parse(r.labels) as Record<string, string>,
+  during: r.during,
+  status: r.status,
+  startedAt: r.started_at,
+  endsAt: r.ends_at,
+  maxUntil: r.max_until,
+  expiredAt: r.expired_at,
+  error: r.error,
+});
+
+/** Silences held for rule runs on SQLite (table `run_silences`, sqlite-schema.ts). */
+export function createSqliteRunSilences(db: Database.Database) {
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO run_silences (chain_id, rule, job_id, silence_id, alertmanager, labels, during, status, ' +
+      'started_at, ends_at, max_until, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const get = db.prepare('SELECT * FROM run_silences WHERE chain_id = ?');
+  const active = db.prepare("SELECT * FROM run_silences WHERE status = 'active' ORDER BY started_at, chain_id");
+  const extend = db.prepare(
+    "UPDATE run_silences SET silence_id = ?, alertmanager = ?, ends_at = ? WHERE chain_id = ? AND status = 'active'",
+  );
+  const end = db.prepare(
+    "UPDATE run_silences SET status = 'expired', expired_at = ?, error = ? WHERE chain_id = ? AND status = 'active'",
+  );
+  const one = (chainId: string) => {
+    const r = get.get(chainId) as SilenceRow | undefined;
+    return r ? toSilence(r) : null;
+  };
+  return {
+    start(s: NewRunSilence): boolean {
+      const args = [s.chainId, s.rule, s.jobId, s.silenceId, s.alertmanager, JSON.stringify(s.labels), s.during];
+      return insert.run(...args, s.status, s.startedAt, s.endsAt, s.maxUntil, s.error).changes > 0;
+    },
+    get: one,
+    active(): RunSilence[] {
+      return (active.all() as SilenceRow[]).map(toSilence);
+    },
+    extend(chainId: string, silenceId: string, alertmanager: string, endsAt: string): boolean {
+      return extend.run(silenceId, alertmanager, endsAt, chainId).changes > 0;
+    },
+    end(chainId: string, at: string, error: string | null): RunSilence | null {
+      return end.run(at, error, chainId).changes > 0 ? one(chainId) : null;
     },
   };
 }

@@ -1,7 +1,13 @@
 import type { BreakerState, GuardFacts, GuardVerdict, GuardWindows, PauseState } from '../core/guard-state';
 import type { Alert, AlertSource, JobStatus, Result } from '../core/types';
 import type { DeliveryRecord, Job, NewJob, QueuedEntry } from '../core/job';
-import type { NewVerification, Verification, VerificationStatus } from '../core/verification';
+import type {
+  NewRunSilence,
+  NewVerification,
+  RunSilence,
+  Verification,
+  VerificationStatus,
+} from '../core/verification';
 
 /** Jobs created together under one dedup key (one rule run for one alert episode). */
 export interface JobGroup {
@@ -181,5 +187,17 @@ export interface Store {
     at: string,
     resolvedAt: string | null,
   ): Verification | null;
+  /** The jobs of one rule run (its chain id), in step order. */
+  jobsOfChain(chainId: string): Job[];
+  /** Records the silence taken for a rule run (or that taking it failed); false when the run has one. */
+  startRunSilence(s: NewRunSilence): boolean;
+  /** The silence of a rule run, or null. */
+  getRunSilence(chainId: string): RunSilence | null;
+  /** Every `active` run silence, oldest first (the silencer's work, also after a restart). */
+  activeRunSilences(): RunSilence[];
+  /** An active silence was extended (Alertmanager may have given it a new id); false when no longer active. */
+  extendRunSilence(chainId: string, silenceId: string, alertmanager: string, endsAt: string): boolean;
+  /** An active silence ends (`expired`, with the error if expiring it failed); null when it was not active. */
+  endRunSilence(chainId: string, at: string, error: string | null): RunSilence | null;
   close(): void;
 }

@@ -24,6 +24,8 @@ const COOKIE = 'rune_session'; // RUNE_PUBLIC_URL is the server's own http:// ad
 
 let dir: string;
 let plugins: string;
+/** The same plugins, `slow` holding its node for 2 s: a run long enough to look at its silence. */
+let slowPlugins: string;
 let am: TestAlertmanager;
 let hook: FakeServer;
 let server: RunningServer | undefined;
@@ -33,6 +35,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'tokens'), tokenLine('alice', 'admin', API_TOKEN));
   writeFileSync(join(dir, 'hook-secret'), 'hook-secret-loop\n');
   plugins = writeTestPlugins(dir, 0.2);
+  slowPlugins = writeTestPlugins(join(dir, 'slow'), 2);
   am = await startAlertmanager();
   hook = await startFakeServer(() => ({ status: 200 }));
 }, 30_000);
@@ -289,4 +292,144 @@ test('a pending verification survives a restart: the next start goes on watching
     return v?.status === 'verified' && v;
   }, 'the restarted server to verify');
   expect(done.summary).toContain('(seen by Alertmanager)');
+});
+
+describe('silence while repairing', () => {
+  const silenceRule = (during: string, verify: string) => `nodes:
+  - {name: "n*", transport: local}
+rules:
+  - name: disk-full
+    matchers: ['alertname="DiskFull"']
+    node: "{{ labels.nodename }}"
+    steps:
+      - action: echo
+        params: {message: "read-only first: no silence yet"}
+      - action: slow
+    silence: {during: ${during}, max: 30m}
+${verify}`;
+
+  const startSilencing = (name: string, config: string) =>
+    startTestServer({
+      dir,
+      name,
+      config,
+      plugins: slowPlugins,
+      env: {
+        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+        RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+        RUNE_ALERTMANAGER_URL: am.url,
+        RUNE_VERIFY_INTERVAL: '200ms',
+        RUNE_PUBLIC_URL: 'https://rune.example.com',
+      },
+    });
+
+  /** Posts the firing alert to RUNE; returns the job ids of its run without waiting for them. */
+  async function post(s: RunningServer, labels: Record<string, string>, a: { fingerprint: string; startsAt: string }) {
+    const body = {
+      receiver: 'rune',
+      status: 'firing',
+      alerts: [
+        {
+          status: 'firing',
+          labels,
+          annotations: {},
+          startsAt: a.startsAt,
+          endsAt: '0001-01-01T00:00:00Z',
+          generatorURL: '',
+          fingerprint: a.fingerprint,
+        },
+      ],
+      groupLabels: {},
+      commonLabels: labels,
+      commonAnnotations: {},
+      externalURL: am.url,
+      version: '4',
+      groupKey: '{}:{alertname="DiskFull"}',
+      truncatedAlerts: 0,
+    };
+    const res = await request(s.url)
+      .post('/webhooks/alertmanager')
+      .set('Authorization', `Bearer ${AM_TOKEN}`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body));
+    expect(res.status).toBe(202);
+    return (res.body as { jobs: string[] }).jobs;
+  }
+
+  const silencesFor = async (jobId: string) =>
+    (await am.silences()).filter((x) => x.createdBy === 'rune' && x.comment.includes(jobId));
+
+  test('during: run: a silence for the alert is active while the mutating step runs, expired after', async () => {
+    const labels = { alertname: 'DiskFull', nodename: 'n7', case: 'silence-run' };
+    const inAm = await fireInAlertmanager(labels);
+    server = await startSilencing('silence-run', silenceRule('run', ''));
+    const s = server;
+    const [readOnly, mutating] = (await post(s, labels, inAm)) as [string, string];
+    await waitFor(() => s.store.getJob(mutating)?.status === 'running', 'the mutating step to run');
+    const held = s.store.getRunSilence(s.store.getJob(mutating)?.chainId as string);
+    expect(held).toMatchObject({ status: 'active', jobId: mutating, during: 'run' });
+    // Taken before the mutating step, not before the read-only one.
+    expect(Date.parse(held?.startedAt as string)).toBeGreaterThanOrEqual(
+      Date.parse(s.store.getJob(readOnly)?.finishedAt as string),
+    );
+    const inAlertmanager = await silencesFor(mutating);
+    expect(inAlertmanager.map((x) => [x.id, x.status.state])).toEqual([[held?.silenceId, 'active']]);
+    expect(inAlertmanager[0]?.comment).toBe(
+      `RUNE is repairing this alert (rule disk-full): https://rune.example.com/jobs/${mutating}`,
+    );
+    // Alertmanager holds the alert as silenced now.
+    const [alertNow] = (await am.alerts(labels)) as unknown as { status: { state: string; silencedBy: string[] } }[];
+    expect(alertNow?.status).toMatchObject({ state: 'suppressed', silencedBy: [held?.silenceId] });
+    const view = await request(s.url).get(`/api/v1/jobs/${mutating}`).set('Authorization', `Bearer ${API_TOKEN}`);
+    expect(view.body.silence).toMatchObject({ status: 'active', id: held?.silenceId, alertmanager: am.url });
+
+    await waitFor(() => s.store.getJob(mutating)?.status === 'succeeded', 'the mutating step to end', 15_000);
+    await waitFor(() => s.store.getRunSilence(held?.chainId as string)?.status === 'expired', 'the silence to end');
+    expect(s.store.getRunSilence(held?.chainId as string)).toMatchObject({ status: 'expired', error: null });
+    expect((await silencesFor(mutating))[0]?.status.state).toBe('expired');
+    const [after] = (await am.alerts(labels)) as unknown as { status: { state: string } }[];
+    expect(after?.status.state).toBe('active'); // still firing, no longer silenced
+  }, 30_000);
+
+  test('until_verified: the silence outlives the run until the verification ends', async () => {
+    const labels = { alertname: 'DiskFull', nodename: 'n8', case: 'silence-verify' };
+    const inAm = await fireInAlertmanager(labels);
+    server = await startSilencing('silence-verify', silenceRule('until_verified', '    verify: {within: 1m}\n'));
+    const s = server;
+    const [, mutating] = (await post(s, labels, inAm)) as [string, string];
+    const chain = await waitFor(() => s.store.getJob(mutating)?.chainId, 'the job');
+    await waitFor(() => s.store.getJob(mutating)?.status === 'succeeded', 'the run to end', 15_000);
+    await waitFor(() => s.store.getVerification(chain), 'the verification to start');
+    await new Promise((r) => setTimeout(r, 500)); // several checks: the silence is still held
+    expect(s.store.getRunSilence(chain)?.status).toBe('active');
+    expect((await silencesFor(mutating))[0]?.status.state).toBe('active');
+
+    // The alert resolves (silenced: no notification); the verification sees it, then the silence ends.
+    await am.postAlerts([{ labels, startsAt: inAm.startsAt, endsAt: new Date().toISOString() }]);
+    await waitFor(() => s.store.getVerification(chain)?.status === 'verified', 'the verification');
+    await waitFor(() => s.store.getRunSilence(chain)?.status === 'expired', 'the silence to expire');
+    expect((await silencesFor(mutating))[0]?.status.state).toBe('expired');
+  }, 30_000);
+
+  test('without RUNE_ALERTMANAGER_URL the run goes on unsilenced and says why', async () => {
+    const labels = { alertname: 'DiskFull', nodename: 'n9', case: 'silence-none' };
+    server = await startTestServer({
+      dir,
+      name: 'silence-none',
+      config: silenceRule('run', ''),
+      plugins,
+      env: { RUNE_WEBHOOK_TOKEN: AM_TOKEN, RUNE_API_TOKENS_FILE: join(dir, 'tokens') },
+    });
+    const s = server;
+    const [, mutating] = (await post(s, labels, { fingerprint: 'fp-none', startsAt: new Date().toISOString() })) as [
+      string,
+      string,
+    ];
+    await waitFor(() => s.store.getJob(mutating)?.status === 'succeeded', 'the run');
+    expect(s.store.getRunSilence(s.store.getJob(mutating)?.chainId as string)).toMatchObject({
+      status: 'failed',
+      silenceId: null,
+      error: 'no RUNE_ALERTMANAGER_URL: the alert is not silenced',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { validateConfig } from '../../../src/config/validate-config';
-import { ruleVerify } from '../../../src/rules/rule-verify';
+import { ruleSilence, ruleVerify } from '../../../src/rules/rule-verify';
 
 test("a rule's own verify wins over defaults.verify; 0s turns it off; on: resolved never verifies", () => {
   const defaults = { within: '10m' };
@@ -44,4 +44,29 @@ describe('rules.yaml', () => {
       ['rules[0].verify', 'verify watches a firing alert resolve: it has no meaning on a rule with on: resolved'],
     ]);
   });
+});
+
+test("silence: the rule's own wins over defaults.silence, during defaults to run; none on: resolved", () => {
+  const defaults = { max: '30m' };
+  expect(ruleSilence({}, defaults)).toEqual({ during: 'run', max: '30m', maxMs: 1_800_000 });
+  expect(ruleSilence({ silence: { during: 'until_verified', max: '1h' } }, defaults)).toEqual({
+    during: 'until_verified',
+    max: '1h',
+    maxMs: 3_600_000,
+  });
+  expect(ruleSilence({}, undefined)).toBeNull();
+  expect(ruleSilence({ on: 'resolved' }, defaults)).toBeNull();
+});
+
+test('rules.yaml: silence needs max, knows run and until_verified only, and no on: resolved', () => {
+  const file = (rule: string) =>
+    `rules:\n  - name: r\n    matchers: ['alertname="A"']\n    steps: [{action: noop}]\n${rule}`;
+  expect(validateConfig(file('    silence: {during: until_verified, max: 30m}\n'), 'r.yaml').errors).toEqual([]);
+  expect(validateConfig(file('    silence: {during: run}\n'), 'r.yaml').errors[0]?.message).toMatch(/max/);
+  expect(validateConfig(file('    silence: {during: forever, max: 1h}\n'), 'r.yaml').errors[0]?.path).toBe(
+    'rules[0].silence.during',
+  );
+  const resolved = validateConfig(file('    on: resolved\n    silence: {max: 30m}\n'), 'r.yaml').errors;
+  expect(resolved.map((e) => e.path)).toEqual(['rules[0].silence']);
+  expect(validateConfig(`defaults:\n  silence: {max: 30m}\n${file('')}`, 'r.yaml').errors).toEqual([]);
 });
