@@ -46,6 +46,8 @@ export interface RuneMetrics {
   verificationStarted(rule: string): void;
   /** Its verdict; `resolvedAfterS`: seconds from the run's end to the resolve (verified only). */
   verificationFinished(rule: string, outcome: 'verified' | 'not_fixed', resolvedAfterS: number | null): void;
+  /** An escalation to PagerDuty (docs/rules.md, escalate) was delivered or failed. */
+  escalation(rule: string, reason: string, ok: boolean): void;
   setSources(s: MetricsSources): void;
   /** The exposition text and its content type. */
   render(): Promise<{ contentType: string; text: string }>;
@@ -114,6 +116,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
     name: 'rune_verifications_total',
     help: 'Verifications of succeeded rule runs, by rule and outcome (started, verified, not_fixed).',
     labelNames: ['rule', 'outcome'],
+    registers,
+  });
+  const escalations = new Counter({
+    name: 'rune_escalations_total',
+    help: 'Escalations to PagerDuty by rule, reason (failed, not_fixed, breaker_open), outcome (delivered, failed).',
+    labelNames: ['rule', 'reason', 'outcome'],
     registers,
   });
   const resolveAfter = new Histogram({
@@ -190,6 +198,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
       verifications.inc({ rule, outcome });
       if (resolvedAfterS !== null) resolveAfter.observe({ rule }, resolvedAfterS);
     },
+    escalation: (rule, reason, ok) => escalations.inc({ rule, reason, outcome: ok ? 'delivered' : 'failed' }),
     setSources(s) {
       sources = s;
     },

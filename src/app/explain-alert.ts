@@ -4,7 +4,7 @@ import { decideGuards } from '../guards/decide-guards';
 import { windowText } from '../util/duration';
 import type { GuardFacts } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
-import { ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
 import { alertRef } from '../core/alert-ref';
 import { episodeKey } from '../jobs/episode-key';
 import { planRun } from '../orchestrator/plan-run';
@@ -69,6 +69,8 @@ export interface RuleExplanation extends RuleMatchExplanation {
   verify: { within: string; query: string | null } | null;
   /** While it repairs: an Alertmanager silence for the alert (docs/rules.md, silence); null: none. */
   silence: { during: 'run' | 'until_verified'; max: string } | null;
+  /** When automation did not fix it: a PagerDuty page (docs/rules.md, escalate); null: none. */
+  escalate: { on: string[]; severity: string } | null;
   problems: Problem[];
 }
 
@@ -121,6 +123,7 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
       guards: null,
       verify: null,
       silence: null,
+      escalate: null,
       problems: [],
     };
     const rule = ctx.rules[i] as CompiledRule;
@@ -130,6 +133,8 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
     out.verify = verify && { within: verify.within, query: verify.query };
     const silence = spec ? ruleSilence(spec, ctx.config.defaults.silence) : null;
     out.silence = silence && { during: silence.during, max: silence.max };
+    const escalate = spec ? ruleEscalate(spec, ctx.config.defaults.escalate) : null;
+    out.escalate = escalate && { on: [...escalate.on], severity: escalate.severity };
     const { invocations, problems } = matchRules([rule], alert);
     out.problems.push(...problems.map((p) => ({ code: 'NODE_EMPTY', message: p.message })));
     const first = invocations[0];

@@ -24,7 +24,9 @@ import { createMetrics } from './create-metrics';
 import { createReporting } from './report-job';
 import { createServiceState, type ServiceSources } from './service-state';
 import { createVerifier, type VerifySources } from './verify-runs';
-import { ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { createEscalator, type EscalationTarget } from './escalate';
+import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../reporters/pagerduty-events';
 import { createSilencer } from './silence-runs';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
@@ -47,6 +49,8 @@ export interface ServiceOptions extends ServiceSources {
   failedAuthLimit?: { max?: number; windowMs?: number };
   /** Where verifications look besides resolve notifications (default: nowhere else, every 30 s). */
   verify?: VerifySources;
+  /** Where escalations go (docs/rules.md, escalate); default: nowhere (escalations fail, said in the job). */
+  escalation?: EscalationTarget;
 }
 
 /** RUNE_VERIFY_INTERVAL's default, when ServiceOptions.verify is not given (tests). */
@@ -92,6 +96,19 @@ export function openService(o: ServiceOptions): Service {
   let accepting = true;
   const stopping = new AbortController();
   const background = new Set<Promise<void>>();
+  const ruleSpec = (rule: string) => state.runtime().config.rules.find((r) => r.name === rule);
+  const escalator = createEscalator({
+    store,
+    log: o.log,
+    metrics,
+    now,
+    publicUrl: o.publicUrl,
+    target: o.escalation ?? { eventsUrl: DEFAULT_PAGERDUTY_EVENTS_URL, routingKey: null },
+    escalateOf: (rule) => {
+      const spec = ruleSpec(rule);
+      return spec ? ruleEscalate(spec, state.runtime().config.defaults.escalate) : null;
+    },
+  });
   const reporting = createReporting({
     store,
     log: o.log,
@@ -100,6 +117,8 @@ export function openService(o: ServiceOptions): Service {
     now,
     reporters: () => state.notifiers().reporters,
     guards: (rule) => state.runtime().guards.get(rule),
+    breakerOpened: (job, text, at) =>
+      ctx.inBackground(escalator.escalate(job, 'breaker_open', text, `rune:breaker:${job.trigger.rule ?? ''}:${at}`)),
   });
   const verifier = createVerifier({
     ...(o.verify ?? { alertmanager: null, prometheusUrl: null, intervalMs: DEFAULT_VERIFY_INTERVAL_MS }),
@@ -114,7 +133,12 @@ export function openService(o: ServiceOptions): Service {
     },
     note: (job, result) => reporting.followUp(job, result),
     inBackground: (work) => ctx.inBackground(work),
-    ended: (v) => ctx.inBackground(silencer.settle(v.chainId)),
+    ended: (v) => {
+      ctx.inBackground(silencer.settle(v.chainId));
+      const job = v.status === 'not_fixed' ? store.getJob(v.jobId) : null;
+      const why = `RUNE rule ${v.rule} on ${v.node}: ${v.summary ?? 'not fixed'}`;
+      if (job) ctx.inBackground(escalator.escalate(job, 'not_fixed', why, `rune:${v.chainId}:not_fixed`));
+    },
   });
   const silencer = createSilencer({
     store,
@@ -143,6 +167,11 @@ export function openService(o: ServiceOptions): Service {
     ruleRunEnded: (job, result, ok) => {
       reporting.ruleRunEnded(job, result, ok);
       if (ok) verifier.begin(job, result);
+      else {
+        const what = `${result.action} on ${result.node} ${result.status}`;
+        const why = `RUNE rule ${job.trigger.rule ?? ''}: ${what}: ${result.summary}`;
+        ctx.inBackground(escalator.escalate(job, 'failed', why, `rune:${job.chainId ?? job.id}:failed`));
+      }
     },
     suppressed: (job, reason) => {
       counters.suppressed(reason);

@@ -18,6 +18,8 @@ export interface ReportingDeps {
   reporters(): ReadonlyMap<string, Reporter>;
   /** A rule's guards of the moment; undefined for a rule removed by a reload since the run started. */
   guards(rule: string): RuleGuards | undefined;
+  /** A rule's breaker opened on this job's run (`at`: epoch ms), e.g. to escalate (docs/rules.md, escalate). */
+  breakerOpened?(job: Job, text: string, at: number): void;
 }
 
 /** What the queue calls when a job ends: the Result is logged, counted and noted; rule runs feed the breaker. */
@@ -113,6 +115,7 @@ export function createReporting(deps: ReportingDeps): Reporting {
       deliver(job, { ...result, summary: text, error: null }, 'breaker note').catch((err: unknown) =>
         deps.log.error({ err, ...trace }, 'cannot post the breaker note'),
       );
+      deps.breakerOpened?.(job, text, at);
     },
   };
 }

@@ -94,6 +94,11 @@ function ruleLines(r: RuleExplanation): string[] {
         `step until ${until}, at most ${r.silence.max}`,
     );
   }
+  if (r.escalate)
+    lines.push(
+      `      escalate: a PagerDuty ${r.escalate.severity} event (RUNE_PAGERDUTY_ROUTING_KEY) when the run is ` +
+        r.escalate.on.map((w) => w.replace('_', ' ')).join(', or '),
+    );
   return lines;
 }
 

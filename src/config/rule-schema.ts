@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { PLUGIN_NAME_PATTERN } from '../core/plugin-name';
 import { GUARD_PROPERTIES } from './guards-schema';
 import { SSM_SCHEMA, stringEnum } from './value-schemas';
-import { SILENCE_SCHEMA, VERIFY_SCHEMA } from './verify-schema';
+import { ESCALATE_SCHEMA, SILENCE_SCHEMA, VERIFY_SCHEMA } from './verify-schema';
 
 /** One step of a rule: a plugin to run, with params that may hold templates. */
 export const STEP_SCHEMA = Type.Object(
@@ -89,6 +89,7 @@ export const RULE_SCHEMA = Type.Object(
     ssm: Type.Optional(SSM_SCHEMA),
     verify: Type.Optional(VERIFY_SCHEMA),
     silence: Type.Optional(SILENCE_SCHEMA),
+    escalate: Type.Optional(ESCALATE_SCHEMA),
   },
   { additionalProperties: false },
 );

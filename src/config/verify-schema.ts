@@ -54,3 +54,42 @@ export const SILENCE_SCHEMA = Type.Object(
       'ends or is verified, never longer than max',
   },
 );
+
+/** Why RUNE escalates a rule run to a person (docs/rules.md, escalate). */
+export const ESCALATE_REASONS = ['failed', 'not_fixed', 'breaker_open'] as const;
+
+/**
+ * `escalate:` (docs/rules.md, escalate), per rule and under `defaults`: a PagerDuty Events API v2
+ * trigger (a new alert with the job link) when the run failed, was not fixed, or opened the breaker.
+ */
+export const ESCALATE_SCHEMA = Type.Object(
+  {
+    on: Type.Optional(
+      Type.Array(
+        stringEnum(ESCALATE_REASONS, {
+          description: 'failed: the rule run failed; not_fixed: its verification; breaker_open: it opened the breaker',
+          examples: ['failed'],
+        }),
+        {
+          minItems: 1,
+          uniqueItems: true,
+          description: 'When to escalate (default all three)',
+          examples: [['failed', 'not_fixed']],
+        },
+      ),
+    ),
+    severity: Type.Optional(
+      stringEnum(['critical', 'error', 'warning', 'info'], {
+        default: 'error',
+        description: "The PagerDuty event's severity",
+        examples: ['critical', 'error'],
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Page a person through the PagerDuty Events API v2 (routing key RUNE_PAGERDUTY_ROUTING_KEY) when the run ' +
+      'failed, was not fixed, or opened the breaker',
+  },
+);

@@ -1,4 +1,4 @@
-import type { RuleSpec, SilenceSpec, VerifySpec } from '../config/config-types';
+import type { EscalateSpec, RuleSpec, SilenceSpec, VerifySpec } from '../config/config-types';
 import { parseDuration } from '../util/duration';
 
 /** A rule's verification, resolved (docs/rules.md, verify). */
@@ -39,4 +39,20 @@ export function ruleSilence(
   const maxMs = parseDuration(s.max) ?? 0;
   if (maxMs <= 0) return null;
   return { during: s.during ?? 'run', max: s.max, maxMs };
+}
+
+/** A rule's escalation, resolved (docs/rules.md, escalate). */
+export interface RuleEscalate {
+  on: ReadonlySet<'failed' | 'not_fixed' | 'breaker_open'>;
+  severity: 'critical' | 'error' | 'warning' | 'info';
+}
+
+/** The rule's own `escalate:`, else `defaults.escalate`, else none. Pure. */
+export function ruleEscalate(
+  rule: Pick<RuleSpec, 'escalate'>,
+  defaults: EscalateSpec | undefined,
+): RuleEscalate | null {
+  const e = rule.escalate ?? defaults;
+  if (e === undefined) return null;
+  return { on: new Set(e.on ?? ['failed', 'not_fixed', 'breaker_open']), severity: e.severity ?? 'error' };
 }

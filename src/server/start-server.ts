@@ -61,6 +61,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       ...serve.webhookTokens.map((t) => t.token),
       ...serve.pagerdutySecrets,
       ...(serve.pagerdutyToken ? [serve.pagerdutyToken] : []),
+      ...(serve.pagerdutyRoutingKey ? [serve.pagerdutyRoutingKey] : []),
     ],
     dbPath: serve.dbPath,
     concurrency: serve.concurrency,
@@ -78,6 +79,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       prometheusUrl: serve.prometheusUrl,
       intervalMs: serve.verifyIntervalMs,
       ...(o.fetch ? { fetch: o.fetch } : {}),
+    },
+    escalation: {
+      eventsUrl: serve.pagerdutyEventsUrl,
+      routingKey: serve.pagerdutyRoutingKey,
+      ...(o.fetch ? { retry: { fetch: o.fetch } } : {}),
     },
   });
   const { ctx } = service;

@@ -50,6 +50,10 @@ export interface ServeSettings {
   prometheusUrl: string | null;
   /** RUNE_VERIFY_INTERVAL: how often pending verifications look (ms). */
   verifyIntervalMs: number;
+  /** RUNE_PAGERDUTY_ROUTING_KEY(_FILE): the Events API v2 integration key escalations use; null: none. */
+  pagerdutyRoutingKey: string | null;
+  /** RUNE_PAGERDUTY_EVENTS_URL. */
+  pagerdutyEventsUrl: string;
 }
 
 export interface ServeFlags {
@@ -223,6 +227,9 @@ export function readServeSettings(
       .map((u) => httpUrl(u, 'RUNE_ALERTMANAGER_URL')),
     prometheusUrl: optionalUrl(env.RUNE_PROMETHEUS_URL, 'RUNE_PROMETHEUS_URL'),
     verifyIntervalMs: verifyInterval(env),
+    pagerdutyRoutingKey: secret('RUNE_PAGERDUTY_ROUTING_KEY', 'RUNE_PAGERDUTY_ROUTING_KEY_FILE'),
+    pagerdutyEventsUrl:
+      optionalUrl(env.RUNE_PAGERDUTY_EVENTS_URL, 'RUNE_PAGERDUTY_EVENTS_URL') ?? DEFAULTS.pagerdutyEventsUrl,
   };
 }
 

@@ -125,6 +125,42 @@ async function notifyRune(
   return id;
 }
 
+/** Posts a firing alert to RUNE's webhook; returns the job ids of its run without waiting for them. */
+async function postFiring(
+  s: RunningServer,
+  labels: Record<string, string>,
+  a: { fingerprint: string; startsAt: string },
+): Promise<string[]> {
+  const alert = {
+    status: 'firing',
+    labels,
+    annotations: {},
+    startsAt: a.startsAt,
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: '',
+    fingerprint: a.fingerprint,
+  };
+  const body = {
+    receiver: 'rune',
+    status: 'firing',
+    alerts: [alert],
+    groupLabels: {},
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: am.url,
+    version: '4',
+    groupKey: '{}:{alertname="DiskFull"}',
+    truncatedAlerts: 0,
+  };
+  const res = await request(s.url)
+    .post('/webhooks/alertmanager')
+    .set('Authorization', `Bearer ${AM_TOKEN}`)
+    .set('Content-Type', 'application/json')
+    .send(JSON.stringify(body));
+  expect(res.status).toBe(202);
+  return (res.body as { jobs: string[] }).jobs;
+}
+
 const jobView = async (s: RunningServer, id: string) =>
   (await request(s.url).get(`/api/v1/jobs/${id}`).set('Authorization', `Bearer ${API_TOKEN}`)).body as {
     verification: { status: string; summary: string | null } | null;
@@ -431,5 +467,136 @@ ${verify}`;
       silenceId: null,
       error: 'no RUNE_ALERTMANAGER_URL: the alert is not silenced',
     });
+  });
+});
+
+describe('escalation', () => {
+  const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000042';
+  let events: FakeServer;
+  beforeAll(async () => {
+    // A local server that speaks the Events API v2 (docs/protocols.md §3.4).
+    events = await startFakeServer((req) => {
+      const body = JSON.parse(req.body.toString()) as { dedup_key?: string };
+      return {
+        status: 202,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: body.dedup_key }),
+      };
+    });
+  });
+  afterAll(() => events?.close());
+
+  type Event = {
+    routing_key: string;
+    event_action: string;
+    dedup_key: string;
+    payload: { summary: string; source: string; severity: string; component: string; group: string };
+    links: { href: string }[];
+    client_url: string;
+  };
+  const sent = () => events.requests.map((r) => JSON.parse(r.body.toString()) as Event);
+
+  const escalating = (name: string, step: string, extra: string, env: Record<string, string> = {}) =>
+    startTestServer({
+      dir,
+      name,
+      config: `nodes:
+  - {name: "n*", transport: local}
+rules:
+  - name: disk-full
+    matchers: ['alertname="DiskFull"']
+    node: "{{ labels.nodename }}"
+    steps: [{action: ${step}}]
+${extra}`,
+      plugins,
+      env: {
+        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+        RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+        RUNE_ALERTMANAGER_URL: am.url,
+        RUNE_VERIFY_INTERVAL: '200ms',
+        RUNE_PUBLIC_URL: 'https://rune.example.com',
+        RUNE_PAGERDUTY_EVENTS_URL: events.url,
+        ...env,
+      },
+    });
+
+  test('a failed run that opens the breaker: two triggers with the job link, stored with the job', async () => {
+    writeFileSync(join(dir, 'routing-key'), `${ROUTING_KEY}\n`);
+    server = await escalating(
+      'escalate-failed',
+      'fail',
+      '    breaker: {failures: 1}\n    escalate: {severity: critical}\n',
+      { RUNE_PAGERDUTY_ROUTING_KEY_FILE: join(dir, 'routing-key') },
+    );
+    const s = server;
+    const before = events.requests.length;
+    const labels = { alertname: 'DiskFull', nodename: 'n10', case: 'escalate-failed' };
+    const ids = await postFiring(s, labels, { fingerprint: 'fp-esc-1', startsAt: new Date().toISOString() });
+    const id = ids[0] as string;
+    await waitFor(() => events.requests.length >= before + 2, 'the two escalations');
+    const chain = s.store.getJob(id)?.chainId as string;
+    // Sent at once, in either order.
+    const failed = sent().find((e) => e.dedup_key === `rune:${chain}:failed`) as Event;
+    const breaker = sent()
+      .slice(before)
+      .find((e) => e.dedup_key.startsWith('rune:breaker:')) as Event;
+    expect(failed).toMatchObject({
+      routing_key: ROUTING_KEY,
+      event_action: 'trigger',
+      dedup_key: `rune:${chain}:failed`,
+      payload: { source: 'n10', severity: 'critical', component: 'fail', group: 'disk-full' },
+      links: [{ href: `https://rune.example.com/jobs/${id}` }],
+      client_url: `https://rune.example.com/jobs/${id}`,
+    });
+    expect(failed.payload.summary).toMatch(/^RUNE rule disk-full: fail on n10 failed: /);
+    expect(breaker.dedup_key).toMatch(/^rune:breaker:disk-full:\d+$/);
+    expect(breaker.payload.summary).toMatch(/^circuit breaker OPEN for rule disk-full/);
+    const deliveries = await waitFor(() => {
+      const d = s.store.getJob(id)?.deliveries.filter((x) => x.reporter === 'pagerduty-events') ?? [];
+      return d.length === 2 && d;
+    }, 'the deliveries stored with the job');
+    expect(deliveries.map((d) => [d.ok, d.status])).toEqual([
+      [true, 202],
+      [true, 202],
+    ]);
+    const metrics = await request(s.url).get('/metrics').set('Authorization', `Bearer ${API_TOKEN}`);
+    expect(metrics.text).toMatch(/rune_escalations_total\{rule="disk-full",reason="failed",outcome="delivered"\} 1/);
+    expect(JSON.stringify(s.store.listAudit(50))).not.toContain(ROUTING_KEY);
+  });
+
+  test('not fixed escalates; `on:` limits when; without a routing key the job says it was not sent', async () => {
+    server = await escalating(
+      'escalate-not-fixed',
+      'echo',
+      '    verify: {within: 500ms}\n    escalate: {on: [not_fixed]}\n',
+      { RUNE_PAGERDUTY_ROUTING_KEY: ROUTING_KEY },
+    );
+    const s = server;
+    const before = events.requests.length;
+    const labels = { alertname: 'DiskFull', nodename: 'n11', case: 'escalate-not-fixed' };
+    const inAm = await fireInAlertmanager(labels);
+    const id = await notifyRune(s, labels, inAm);
+    await waitFor(() => events.requests.length >= before + 1, 'the escalation');
+    const [notFixed] = sent().slice(before) as [Event];
+    expect(notFixed.dedup_key).toBe(`rune:${s.store.getJob(id)?.chainId ?? ''}:not_fixed`);
+    expect(notFixed.payload).toMatchObject({ severity: 'error', source: 'n11' });
+    expect(notFixed.payload.summary).toBe('RUNE rule disk-full on n11: not fixed: still firing 500ms after echo');
+    await server.close();
+
+    // The same rule with only failed in on:, and no key: a failure is recorded, nothing is sent.
+    server = await escalating('escalate-no-key', 'fail', '    escalate: {on: [failed]}\n');
+    const t = server;
+    const count = events.requests.length;
+    const [failedId] = await postFiring(
+      t,
+      { ...labels, case: 'no-key' },
+      { fingerprint: 'fp-esc-3', startsAt: new Date().toISOString() },
+    );
+    const d = await waitFor(
+      () => t.store.getJob(failedId as string)?.deliveries.find((x) => x.reporter === 'pagerduty-events'),
+      'the escalation to be recorded',
+    );
+    expect(d).toMatchObject({ ok: false, error: 'no RUNE_PAGERDUTY_ROUTING_KEY: not escalated' });
+    expect(events.requests.length).toBe(count);
   });
 });

@@ -305,7 +305,7 @@ test('guards decide on the database a server wrote: a cooldown that would block,
   expect(readFileSync(db).equals(before)).toBe(true);
 });
 
-test('verify: the rule own and defaults.verify are explained; a rule without either shows none', async () => {
+test('verify, silence, escalate: the rule own and the defaults are explained; none shows nothing', async () => {
   const config = join(dir, 'verify.yaml');
   writeFileSync(
     config,
@@ -318,6 +318,8 @@ rules:
     matchers: ['alertname="DockerDaemonDown"']
     steps: [{action: noop}]
     verify: {within: 2m, query: 'up{job="docker"} == 0'}
+    silence: {during: until_verified, max: 30m}
+    escalate: {on: [failed, not_fixed], severity: critical}
   - name: inherited
     matchers: ['alertname="DockerDaemonDown"']
     steps: [{action: noop}]
@@ -342,4 +344,14 @@ rules:
       'else not_fixed',
   );
   expect(text.match(/verify: /g)).toHaveLength(2);
+  expect(rule(doc, 0, 'own').silence).toEqual({ during: 'until_verified', max: '30m' });
+  expect(rule(doc, 0, 'own').escalate).toEqual({ on: ['failed', 'not_fixed'], severity: 'critical' });
+  expect(rule(doc, 0, 'inherited')).toMatchObject({ silence: null, escalate: null });
+  expect(text).toContain(
+    'silence: the alert is silenced in Alertmanager (RUNE_ALERTMANAGER_URL) from before the first mutating step ' +
+      'until its verification ends, at most 30m',
+  );
+  expect(text).toContain(
+    'escalate: a PagerDuty critical event (RUNE_PAGERDUTY_ROUTING_KEY) when the run is failed, or not fixed',
+  );
 });

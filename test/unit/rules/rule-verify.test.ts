@@ -1,5 +1,5 @@
 import { validateConfig } from '../../../src/config/validate-config';
-import { ruleSilence, ruleVerify } from '../../../src/rules/rule-verify';
+import { ruleEscalate, ruleSilence, ruleVerify } from '../../../src/rules/rule-verify';
 
 test("a rule's own verify wins over defaults.verify; 0s turns it off; on: resolved never verifies", () => {
   const defaults = { within: '10m' };
@@ -69,4 +69,18 @@ test('rules.yaml: silence needs max, knows run and until_verified only, and no o
   const resolved = validateConfig(file('    on: resolved\n    silence: {max: 30m}\n'), 'r.yaml').errors;
   expect(resolved.map((e) => e.path)).toEqual(['rules[0].silence']);
   expect(validateConfig(`defaults:\n  silence: {max: 30m}\n${file('')}`, 'r.yaml').errors).toEqual([]);
+});
+
+test("escalate: the rule's own wins; on defaults to all three reasons, severity to error", () => {
+  expect(ruleEscalate({}, {})).toEqual({ on: new Set(['failed', 'not_fixed', 'breaker_open']), severity: 'error' });
+  expect(ruleEscalate({ escalate: { on: ['not_fixed'], severity: 'critical' } }, {})).toEqual({
+    on: new Set(['not_fixed']),
+    severity: 'critical',
+  });
+  expect(ruleEscalate({}, undefined)).toBeNull();
+  const file = (e: string) =>
+    `rules:\n  - name: r\n    matchers: ['alertname="A"']\n    steps: [{action: noop}]\n    escalate: ${e}\n`;
+  expect(validateConfig(file('{on: [failed], severity: warning}'), 'r.yaml').errors).toEqual([]);
+  expect(validateConfig(file('{on: [exploded]}'), 'r.yaml').errors[0]?.path).toBe('rules[0].escalate.on[0]');
+  expect(validateConfig(file('{on: []}'), 'r.yaml').errors[0]?.path).toBe('rules[0].escalate.on');
 });

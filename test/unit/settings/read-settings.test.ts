@@ -89,6 +89,8 @@ test('serve defaults: loopback 9095, ./data/rune.db, PagerDuty API, 10 jobs, 7d/
     alertmanagerUrls: [],
     prometheusUrl: null,
     verifyIntervalMs: 30_000,
+    pagerdutyRoutingKey: null,
+    pagerdutyEventsUrl: 'https://events.pagerduty.com',
   });
 });
 
