@@ -5,6 +5,7 @@ import { windowText } from '../util/duration';
 import type { GuardFacts } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
 import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { renderParams } from '../config/compile-params';
 import { alertRef } from '../core/alert-ref';
 import { episodeKey } from '../jobs/episode-key';
 import { planRun } from '../orchestrator/plan-run';
@@ -71,6 +72,8 @@ export interface RuleExplanation extends RuleMatchExplanation {
   silence: { during: 'run' | 'until_verified'; max: string } | null;
   /** When automation did not fix it: a PagerDuty page (docs/rules.md, escalate); null: none. */
   escalate: { on: string[]; severity: string } | null;
+  /** The `on_failure:` steps rendered for this alert (run only if the rule run fails). */
+  on_failure: { action: string; params: Record<string, unknown> }[];
   problems: Problem[];
 }
 
@@ -124,6 +127,7 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
       verify: null,
       silence: null,
       escalate: null,
+      on_failure: [],
       problems: [],
     };
     const rule = ctx.rules[i] as CompiledRule;
@@ -135,6 +139,10 @@ export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanatio
     out.silence = silence && { during: silence.during, max: silence.max };
     const escalate = spec ? ruleEscalate(spec, ctx.config.defaults.escalate) : null;
     out.escalate = escalate && { on: [...escalate.on], severity: escalate.severity };
+    out.on_failure = rule.onFailure.map((step) => ({
+      action: step.action,
+      params: renderParams(step.params, alert) as Record<string, unknown>,
+    }));
     const { invocations, problems } = matchRules([rule], alert);
     out.problems.push(...problems.map((p) => ({ code: 'NODE_EMPTY', message: p.message })));
     const first = invocations[0];

@@ -26,6 +26,7 @@ import { createServiceState, type ServiceSources } from './service-state';
 import { createVerifier, type VerifySources } from './verify-runs';
 import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
 import { createEscalator, type EscalationTarget } from './escalate';
+import { isOnFailureStep, runOnFailure } from './run-on-failure';
 import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../reporters/pagerduty-events';
 import { createSilencer } from './silence-runs';
 
@@ -165,12 +166,15 @@ export function openService(o: ServiceOptions): Service {
     },
     nodeLockWaitMs: () => nodeLockWaitMs(state.runtime().config.defaults.guards),
     ruleRunEnded: (job, result, ok) => {
+      // An on_failure step ending says nothing new about the run: it already failed.
+      if (isOnFailureStep(job)) return;
       reporting.ruleRunEnded(job, result, ok);
       if (ok) verifier.begin(job, result);
       else {
         const what = `${result.action} on ${result.node} ${result.status}`;
         const why = `RUNE rule ${job.trigger.rule ?? ''}: ${what}: ${result.summary}`;
         ctx.inBackground(escalator.escalate(job, 'failed', why, `rune:${job.chainId ?? job.id}:failed`));
+        runOnFailure(ctx, job);
       }
     },
     suppressed: (job, reason) => {

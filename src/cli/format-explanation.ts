@@ -94,6 +94,9 @@ function ruleLines(r: RuleExplanation): string[] {
         `step until ${until}, at most ${r.silence.max}`,
     );
   }
+  r.on_failure.forEach((s, i) =>
+    lines.push(`      on failure ${i + 1}: ${s.action} ${JSON.stringify(s.params)} (only if the run fails)`),
+  );
   if (r.escalate)
     lines.push(
       `      escalate: a PagerDuty ${r.escalate.severity} event (RUNE_PAGERDUTY_ROUTING_KEY) when the run is ` +

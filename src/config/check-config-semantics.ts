@@ -97,14 +97,15 @@ function checkTemplates(rules: ParsedConfig['rules']): Finding[] {
           message: `invalid template: column ${parsed.column}: ${parsed.reason}`,
         });
     }
-    (r?.steps ?? []).forEach((step, j) => {
-      for (const e of compileParams(step?.params ?? {}).errors) {
-        found.push({
-          path: toDotted(['rules', i, 'steps', j, 'params', ...e.path]),
-          message: `invalid template: column ${e.column}: ${e.reason}`,
-        });
-      }
-    });
+    for (const key of ['steps', 'on_failure'] as const)
+      (r?.[key] ?? []).forEach((step, j) => {
+        for (const e of compileParams(step?.params ?? {}).errors) {
+          found.push({
+            path: toDotted(['rules', i, key, j, 'params', ...e.path]),
+            message: `invalid template: column ${e.column}: ${e.reason}`,
+          });
+        }
+      });
   });
   return found;
 }

@@ -31,6 +31,15 @@ export const STEP_SCHEMA = Type.Object(
   { additionalProperties: false },
 );
 
+/** `on_failure:` (docs/rules.md, escalate), per rule and under `defaults`: steps run when the rule run failed. */
+export const ON_FAILURE_SCHEMA = Type.Array(STEP_SCHEMA, {
+  minItems: 1,
+  description:
+    'Steps run in order on the same node when the rule run failed (e.g. gather logs after a failed restart); ' +
+    'they never verify, escalate or count for the breaker themselves',
+  examples: [[{ action: 'gather-logs', params: { since: '30m' } }]],
+});
+
 /** Notifier names a rule may list: the keys of `notify:` (config-types.ts checks that the two agree). */
 export const NOTIFIER_NAMES = ['pagerduty', 'slack', 'webhook'] as const;
 
@@ -90,6 +99,7 @@ export const RULE_SCHEMA = Type.Object(
     verify: Type.Optional(VERIFY_SCHEMA),
     silence: Type.Optional(SILENCE_SCHEMA),
     escalate: Type.Optional(ESCALATE_SCHEMA),
+    on_failure: Type.Optional(ON_FAILURE_SCHEMA),
   },
   { additionalProperties: false },
 );

@@ -401,9 +401,11 @@ ${verify}`;
     server = await startSilencing('silence-run', silenceRule('run', ''));
     const s = server;
     const [readOnly, mutating] = (await post(s, labels, inAm)) as [string, string];
-    await waitFor(() => s.store.getJob(mutating)?.status === 'running', 'the mutating step to run');
-    const held = s.store.getRunSilence(s.store.getJob(mutating)?.chainId as string);
+    // The silence is taken once the job is running, before its plugin starts.
+    const chain = await waitFor(() => s.store.getJob(mutating)?.chainId, 'the job');
+    const held = await waitFor(() => s.store.getRunSilence(chain), 'the silence');
     expect(held).toMatchObject({ status: 'active', jobId: mutating, during: 'run' });
+    expect(s.store.getJob(mutating)?.status).toBe('running');
     // Taken before the mutating step, not before the read-only one.
     expect(Date.parse(held?.startedAt as string)).toBeGreaterThanOrEqual(
       Date.parse(s.store.getJob(readOnly)?.finishedAt as string),

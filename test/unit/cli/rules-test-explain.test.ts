@@ -320,6 +320,7 @@ rules:
     verify: {within: 2m, query: 'up{job="docker"} == 0'}
     silence: {during: until_verified, max: 30m}
     escalate: {on: [failed, not_fixed], severity: critical}
+    on_failure: [{action: gather-logs, params: {since: "{{ labels.alertname }}"}}]
   - name: inherited
     matchers: ['alertname="DockerDaemonDown"']
     steps: [{action: noop}]
@@ -346,7 +347,9 @@ rules:
   expect(text.match(/verify: /g)).toHaveLength(2);
   expect(rule(doc, 0, 'own').silence).toEqual({ during: 'until_verified', max: '30m' });
   expect(rule(doc, 0, 'own').escalate).toEqual({ on: ['failed', 'not_fixed'], severity: 'critical' });
-  expect(rule(doc, 0, 'inherited')).toMatchObject({ silence: null, escalate: null });
+  expect(rule(doc, 0, 'inherited')).toMatchObject({ silence: null, escalate: null, on_failure: [] });
+  expect(rule(doc, 0, 'own').on_failure).toEqual([{ action: 'gather-logs', params: { since: 'DockerDaemonDown' } }]);
+  expect(text).toContain('on failure 1: gather-logs {"since":"DockerDaemonDown"} (only if the run fails)');
   expect(text).toContain(
     'silence: the alert is silenced in Alertmanager (RUNE_ALERTMANAGER_URL) from before the first mutating step ' +
       'until its verification ends, at most 30m',
