@@ -1,5 +1,5 @@
 import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard-state';
-import type { Result } from '../core/types';
+import type { JobStatus, Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
 import { createSqliteAudit } from './sqlite-audit';
 import { createSqliteRunSilences, createSqliteVerifications } from './sqlite-verifications';
@@ -17,6 +17,11 @@ export function openSqliteStore(path: string): Store {
   const verifications = createSqliteVerifications(db);
   const silences = createSqliteRunSilences(db);
   const chainJobs = db.prepare('SELECT * FROM jobs WHERE chain_id = ? ORDER BY step, seq');
+  // Automatic runs only (trigger kind alert), their rule's own steps (on_failure steps are 1000 and up).
+  const runSteps = db.prepare(
+    'SELECT rule, chain_id, status FROM jobs WHERE created_at >= ? AND rule IS NOT NULL AND chain_id IS NOT NULL ' +
+      "AND step < 1000 AND json_extract(trigger_json, '$.kind') = 'alert' ORDER BY chain_id, step, seq",
+  );
   const insertJob = db.prepare(
     'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
       'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
@@ -333,6 +338,16 @@ export function openSqliteStore(path: string): Store {
     pendingVerifications: () => verifications.pending(),
     finishVerification: (chainId, status, summary, at, resolvedAt) =>
       verifications.finish(chainId, status, summary, at, resolvedAt),
+    ruleRuns: (sinceIso) => {
+      const runs = new Map<string, { rule: string; chainId: string; statuses: JobStatus[] }>();
+      for (const r of runSteps.all(sinceIso) as { rule: string; chain_id: string; status: JobStatus }[]) {
+        let run = runs.get(r.chain_id);
+        if (!run) runs.set(r.chain_id, (run = { rule: r.rule, chainId: r.chain_id, statuses: [] }));
+        run.statuses.push(r.status);
+      }
+      return [...runs.values()];
+    },
+    listVerifications: (sinceIso) => verifications.since(sinceIso),
     jobsOfChain: (chainId) => (chainJobs.all(chainId) as JobRow[]).map(toJob),
     startRunSilence: (s) => silences.start(s),
     getRunSilence: (chainId) => silences.get(chainId),

@@ -51,6 +51,7 @@ export function createSqliteVerifications(db: Database.Database) {
   );
   const get = db.prepare('SELECT * FROM verifications WHERE chain_id = ?');
   const pending = db.prepare("SELECT * FROM verifications WHERE status = 'pending' ORDER BY deadline, chain_id");
+  const since = db.prepare('SELECT * FROM verifications WHERE started_at >= ? ORDER BY started_at, chain_id');
   const finish = db.prepare(
     'UPDATE verifications SET status = ?, summary = ?, finished_at = ?, resolved_at = ? ' +
       "WHERE chain_id = ? AND status = 'pending'",
@@ -67,6 +68,9 @@ export function createSqliteVerifications(db: Database.Database) {
     },
     pending(): Verification[] {
       return (pending.all() as Row[]).map(toVerification);
+    },
+    since(sinceIso: string): Verification[] {
+      return (since.all(sinceIso) as Row[]).map(toVerification);
     },
     finish(
       chainId: string,

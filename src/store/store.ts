@@ -187,6 +187,13 @@ export interface Store {
     at: string,
     resolvedAt: string | null,
   ): Verification | null;
+  /**
+   * Automatic rule runs created at or after `sinceIso`: per run (chain), its rule and the statuses of
+   * its steps in step order (`on_failure:` steps, numbered from 1000, left out). For the rule stats.
+   */
+  ruleRuns(sinceIso: string): { rule: string; chainId: string; statuses: JobStatus[] }[];
+  /** Verifications started at or after `sinceIso`, oldest first (the rule stats). */
+  listVerifications(sinceIso: string): Verification[];
   /** The jobs of one rule run (its chain id), in step order. */
   jobsOfChain(chainId: string): Job[];
   /** Records the silence taken for a rule run (or that taking it failed); false when the run has one. */

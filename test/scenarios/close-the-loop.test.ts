@@ -217,6 +217,19 @@ test('a silenced alert sends no resolve: the verification sees it resolved in Al
   const metrics = await request(s.url).get('/metrics').set('Authorization', `Bearer ${API_TOKEN}`);
   expect(metrics.text).toMatch(/rune_verifications_total\{rule="disk-full",outcome="verified"\} 1/);
   await waitFor(() => notesSaying(done.summary as string).length === 1, 'the follow-up note');
+
+  // Effectiveness: the API and the dashboard's rules page.
+  const stats = await request(s.url).get('/api/v1/rules/stats?since=1h').set('Authorization', `Bearer ${API_TOKEN}`);
+  expect(stats.status).toBe(200);
+  expect(stats.body.window).toBe('1h');
+  expect(stats.body.rules).toEqual([
+    expect.objectContaining({ rule: 'disk-full', runs: 1, succeeded: 1, verified: 1, not_fixed: 0, fixed_rate: 1 }),
+  ]);
+  expect(stats.body.rules[0].median_resolve_seconds).toBeGreaterThanOrEqual(0);
+  const bad = await request(s.url).get('/api/v1/rules/stats?since=soon').set('Authorization', `Bearer ${API_TOKEN}`);
+  expect(bad.status).toBe(400);
+  const rulesPage = (await request(s.url).get('/rules').set('Cookie', browser.cookie)).text;
+  expect(rulesPage).toContain('1 run(s): 1 succeeded, 0 failed, 0 not run; fixed 100% (1 of 1 verified)');
 });
 
 test('still firing when the window ends: not_fixed, and a note says so', async () => {
