@@ -462,6 +462,43 @@ ${verify}`;
     expect((await silencesFor(mutating))[0]?.status.state).toBe('expired');
   }, 30_000);
 
+  test('the silence is leased: extended while the run goes on, in place in Alertmanager', async () => {
+    const labels = { alertname: 'DiskFull', nodename: 'n12', case: 'silence-lease' };
+    const inAm = await fireInAlertmanager(labels);
+    let ahead = 0; // the server's clock runs ahead of the real one when the test moves it on
+    server = await startTestServer({
+      dir,
+      name: 'silence-lease',
+      config: silenceRule('run', ''),
+      plugins: slowPlugins,
+      env: {
+        RUNE_WEBHOOK_TOKEN: AM_TOKEN,
+        RUNE_API_TOKENS_FILE: join(dir, 'tokens'),
+        RUNE_ALERTMANAGER_URL: am.url,
+        RUNE_VERIFY_INTERVAL: '200ms',
+      },
+      now: () => new Date(Date.now() + ahead),
+    });
+    const s = server;
+    const [, mutating] = (await post(s, labels, inAm)) as [string, string];
+    const chain = await waitFor(() => s.store.getJob(mutating)?.chainId, 'the job');
+    const first = await waitFor(() => s.store.getRunSilence(chain), 'the silence');
+    expect(Date.parse(first.endsAt) - Date.parse(first.startedAt)).toBe(5 * 60_000); // the lease, not max
+    ahead = 4 * 60_000; // past half the lease while the slow step still runs
+    const extended = await waitFor(() => {
+      const now = s.store.getRunSilence(chain);
+      return now && now.endsAt !== first.endsAt && now;
+    }, 'the lease to be extended');
+    expect(Date.parse(extended.endsAt)).toBeGreaterThan(Date.parse(first.endsAt));
+    expect(extended.silenceId).toBe(first.silenceId); // updated in place
+    const inAlertmanager = (await am.silences()).find((x) => x.id === first.silenceId) as unknown as {
+      endsAt: string;
+      status: { state: string };
+    };
+    expect(Date.parse(inAlertmanager.endsAt)).toBe(Date.parse(extended.endsAt));
+    await waitFor(() => s.store.getRunSilence(chain)?.status === 'expired', 'the silence to end with the run', 15_000);
+  }, 30_000);
+
   test('without RUNE_ALERTMANAGER_URL the run goes on unsilenced and says why', async () => {
     const labels = { alertname: 'DiskFull', nodename: 'n9', case: 'silence-none' };
     server = await startTestServer({
