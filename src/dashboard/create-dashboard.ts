@@ -1,4 +1,5 @@
 import { ruleStats } from '../app/rule-stats';
+import { runRoutes } from './run-routes';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app/context';
 import { httpErrorView } from '../http/http-error-view';
@@ -29,6 +30,7 @@ export function createDashboard(ctx: AppContext, o: DashboardOptions): express.R
 
   router.use(signInRoutes(ctx, kit, o.insecureNoAuth));
   router.use(jobRoutes(ctx, kit));
+  router.use(runRoutes(ctx, kit));
 
   router.get('/actions', ...kit.page, (_req, res) => {
     kit.send(res, 200, renderActionsPage(kit.frame(res), ctx.runtime().registry));
