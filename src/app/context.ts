@@ -8,6 +8,7 @@ import type { GroupCommit } from '../store/create-group-committer';
 import type { Store } from '../store/store';
 import type { RuneMetrics } from './create-metrics';
 import type { Runtime } from './runtime';
+import type { Verifier } from './verify-runs';
 
 /** PagerDuty's REST API as the use cases need it; null when no REST token is configured. */
 export interface PagerDutyAccess {
@@ -37,6 +38,8 @@ export interface AppContext {
   /** Failed authentications per source address (API, webhooks, dashboard sign-in share it). */
   failedAuth: FailedAuthLimiter;
   counters: GuardCounters;
+  /** Watches succeeded rule runs whose rule has verify: (docs/rules.md, verify). */
+  verifier: Verifier;
   metrics: RuneMetrics;
   log: Logger;
   now(): Date;

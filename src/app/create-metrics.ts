@@ -42,6 +42,12 @@ export interface RuneMetrics {
   breakerOpened(rule: string): void;
   /** A note (one Result to one notifier) delivered or failed. */
   note(reporter: string, ok: boolean): void;
+  /** A succeeded rule run's verification started (docs/rules.md, verify). */
+  verificationStarted(rule: string): void;
+  /** Its verdict; `resolvedAfterS`: seconds from the run's end to the resolve (verified only). */
+  verificationFinished(rule: string, outcome: 'verified' | 'not_fixed', resolvedAfterS: number | null): void;
+  /** An escalation to PagerDuty (docs/rules.md, escalate) was delivered or failed. */
+  escalation(rule: string, reason: string, ok: boolean): void;
   setSources(s: MetricsSources): void;
   /** The exposition text and its content type. */
   render(): Promise<{ contentType: string; text: string }>;
@@ -106,6 +112,26 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
     registers,
   });
 
+  const verifications = new Counter({
+    name: 'rune_verifications_total',
+    help: 'Verifications of succeeded rule runs, by rule and outcome (started, verified, not_fixed).',
+    labelNames: ['rule', 'outcome'],
+    registers,
+  });
+  const escalations = new Counter({
+    name: 'rune_escalations_total',
+    help: 'Escalations to PagerDuty by rule, reason (failed, not_fixed, breaker_open), outcome (delivered, failed).',
+    labelNames: ['rule', 'reason', 'outcome'],
+    registers,
+  });
+  const resolveAfter = new Histogram({
+    name: 'rune_verification_resolve_seconds',
+    help: 'Time from the end of a verified rule run to the resolve of its alert, by rule.',
+    labelNames: ['rule'],
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+    registers,
+  });
+
   new Gauge({
     name: 'rune_paused',
     help: 'Whether automatic runs are paused (rune pause): 1 or 0.',
@@ -167,6 +193,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RuneMetr
     guardDecision: (reason) => guard.inc({ reason: reasonPrefix(reason) }),
     breakerOpened: (rule) => opened.inc({ rule }),
     note: (reporter, ok) => notes.inc({ reporter, outcome: ok ? 'delivered' : 'failed' }),
+    verificationStarted: (rule) => verifications.inc({ rule, outcome: 'started' }),
+    verificationFinished(rule, outcome, resolvedAfterS) {
+      verifications.inc({ rule, outcome });
+      if (resolvedAfterS !== null) resolveAfter.observe({ rule }, resolvedAfterS);
+    },
+    escalation: (rule, reason, ok) => escalations.inc({ rule, reason, outcome: ok ? 'delivered' : 'failed' }),
     setSources(s) {
       sources = s;
     },

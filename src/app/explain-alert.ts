@@ -4,6 +4,8 @@ import { decideGuards } from '../guards/decide-guards';
 import { windowText } from '../util/duration';
 import type { GuardFacts } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
+import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { renderParams } from '../config/compile-params';
 import { alertRef } from '../core/alert-ref';
 import { episodeKey } from '../jobs/episode-key';
 import { planRun } from '../orchestrator/plan-run';
@@ -64,6 +66,14 @@ export interface RuleExplanation extends RuleMatchExplanation {
   node: NodeView | null;
   steps: StepView[];
   guards: GuardView | null;
+  /** After a succeeded run: how long RUNE watches the alert resolve (docs/rules.md, verify); null: not. */
+  verify: { within: string; query: string | null } | null;
+  /** While it repairs: an Alertmanager silence for the alert (docs/rules.md, silence); null: none. */
+  silence: { during: 'run' | 'until_verified'; max: string } | null;
+  /** When automation did not fix it: a PagerDuty page (docs/rules.md, escalate); null: none. */
+  escalate: { on: string[]; severity: string } | null;
+  /** The `on_failure:` steps rendered for this alert (run only if the rule run fails). */
+  on_failure: { action: string; params: Record<string, unknown> }[];
   problems: Problem[];
 }
 
@@ -109,9 +119,30 @@ const problemOf = (err: unknown): Problem =>
  */
 export function explainAlert(alert: Alert, ctx: ExplainContext): AlertExplanation {
   const rules = explainMatch(ctx.rules, alert).map((m, i): RuleExplanation => {
-    const out: RuleExplanation = { ...m, node: null, steps: [], guards: null, problems: [] };
+    const out: RuleExplanation = {
+      ...m,
+      node: null,
+      steps: [],
+      guards: null,
+      verify: null,
+      silence: null,
+      escalate: null,
+      on_failure: [],
+      problems: [],
+    };
     const rule = ctx.rules[i] as CompiledRule;
     if (!m.matched) return out;
+    const spec = ctx.config.rules.find((r) => r.name === rule.name);
+    const verify = spec ? ruleVerify(spec, ctx.config.defaults.verify) : null;
+    out.verify = verify && { within: verify.within, query: verify.query };
+    const silence = spec ? ruleSilence(spec, ctx.config.defaults.silence) : null;
+    out.silence = silence && { during: silence.during, max: silence.max };
+    const escalate = spec ? ruleEscalate(spec, ctx.config.defaults.escalate) : null;
+    out.escalate = escalate && { on: [...escalate.on], severity: escalate.severity };
+    out.on_failure = rule.onFailure.map((step) => ({
+      action: step.action,
+      params: renderParams(step.params, alert) as Record<string, unknown>,
+    }));
     const { invocations, problems } = matchRules([rule], alert);
     out.problems.push(...problems.map((p) => ({ code: 'NODE_EMPTY', message: p.message })));
     const first = invocations[0];

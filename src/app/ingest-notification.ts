@@ -26,6 +26,8 @@ export async function ingestNotification(
   received: { source: AlertSource; id: string },
 ): Promise<NotificationOutcome> {
   const cancelled = cancelOnResolve(ctx, alerts);
+  // A resolve ends the verification of its episode's succeeded run (docs/rules.md, verify).
+  ctx.verifier.resolved(alerts);
   const rt = ctx.runtime();
   const deps = {
     commit: ctx.commit,

@@ -25,6 +25,12 @@ import { createMetrics } from './create-metrics';
 import { createReporting } from './report-job';
 import { createServiceState, type ServiceSources } from './service-state';
 import { resumePendingIncidents } from './match-pending-incident';
+import { createVerifier, type VerifySources } from './verify-runs';
+import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
+import { createEscalator, type EscalationTarget } from './escalate';
+import { isOnFailureStep, runOnFailure } from './run-on-failure';
+import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../reporters/pagerduty-events';
+import { createSilencer } from './silence-runs';
 
 /** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
 const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
@@ -48,7 +54,14 @@ export interface ServiceOptions extends ServiceSources {
   now?: () => Date;
   /** Failed authentications per source address before 429 (default 10 per minute). */
   failedAuthLimit?: { max?: number; windowMs?: number };
+  /** Where verifications look besides resolve notifications (default: nowhere else, every 30 s). */
+  verify?: VerifySources;
+  /** Where escalations go (docs/rules.md, escalate); default: nowhere (escalations fail, said in the job). */
+  escalation?: EscalationTarget;
 }
+
+/** RUNE_VERIFY_INTERVAL's default, when ServiceOptions.verify is not given (tests). */
+const DEFAULT_VERIFY_INTERVAL_MS = 30_000;
 
 /** One running RUNE: the use cases' context, and what the process around it needs. */
 export interface Service {
@@ -87,6 +100,19 @@ export function openService(o: ServiceOptions): Service {
   let accepting = true;
   const stopping = new AbortController();
   const background = new Set<Promise<void>>();
+  const ruleSpec = (rule: string) => state.runtime().config.rules.find((r) => r.name === rule);
+  const escalator = createEscalator({
+    store,
+    log: o.log,
+    metrics,
+    now,
+    publicUrl: o.publicUrl,
+    target: o.escalation ?? { eventsUrl: DEFAULT_PAGERDUTY_EVENTS_URL, routingKey: null },
+    escalateOf: (rule) => {
+      const spec = ruleSpec(rule);
+      return spec ? ruleEscalate(spec, state.runtime().config.defaults.escalate) : null;
+    },
+  });
   const reporting = createReporting({
     store,
     log: o.log,
@@ -95,22 +121,76 @@ export function openService(o: ServiceOptions): Service {
     now,
     reporters: () => state.notifiers().reporters,
     guards: (rule) => state.runtime().guards.get(rule),
+    breakerOpened: (job, text, at) =>
+      ctx.inBackground(escalator.escalate(job, 'breaker_open', text, `rune:breaker:${job.trigger.rule ?? ''}:${at}`)),
+  });
+  const verifier = createVerifier({
+    ...(o.verify ?? { alertmanager: null, prometheusUrl: null, intervalMs: DEFAULT_VERIFY_INTERVAL_MS }),
+    store,
+    log: o.log,
+    metrics,
+    now,
+    verifyOf: (rule) => {
+      const config = state.runtime().config;
+      const spec = config.rules.find((r) => r.name === rule);
+      return spec ? ruleVerify(spec, config.defaults.verify) : null;
+    },
+    note: (job, result) => reporting.followUp(job, result),
+    inBackground: (work) => ctx.inBackground(work),
+    ended: (v) => {
+      ctx.inBackground(silencer.settle(v.chainId));
+      const job = v.status === 'not_fixed' ? store.getJob(v.jobId) : null;
+      const why = `RUNE rule ${v.rule} on ${v.node}: ${v.summary ?? 'not fixed'}`;
+      if (job) ctx.inBackground(escalator.escalate(job, 'not_fixed', why, `rune:${v.chainId}:not_fixed`));
+    },
+  });
+  const silencer = createSilencer({
+    store,
+    log: o.log,
+    now,
+    alertmanager: o.verify?.alertmanager ?? null,
+    intervalMs: o.verify?.intervalMs ?? DEFAULT_VERIFY_INTERVAL_MS,
+    publicUrl: o.publicUrl,
+    silenceOf: (rule) => {
+      const config = state.runtime().config;
+      const spec = config.rules.find((r) => r.name === rule);
+      return spec ? ruleSilence(spec, config.defaults.silence) : null;
+    },
   });
   const queue = createJobQueue({
     store,
     concurrency: o.concurrency,
     now,
     log: o.log,
-    report: reporting.report,
+    report: async (job, result) => {
+      await reporting.report(job, result);
+      // The run's silence ends once nothing holds it any more (docs/rules.md, silence).
+      if (job.chainId !== null) await silencer.settle(job.chainId);
+    },
     nodeLockWaitMs: () => nodeLockWaitMs(state.runtime().config.defaults.guards),
-    ruleRunEnded: reporting.ruleRunEnded,
+    ruleRunEnded: (job, result, ok) => {
+      // An on_failure step ending says nothing new about the run: it already failed.
+      if (isOnFailureStep(job)) return;
+      reporting.ruleRunEnded(job, result, ok);
+      if (ok) verifier.begin(job, result);
+      else {
+        const what = `${result.action} on ${result.node} ${result.status}`;
+        const why = `RUNE rule ${job.trigger.rule ?? ''}: ${what}: ${result.summary}`;
+        ctx.inBackground(escalator.escalate(job, 'failed', why, `rune:${job.chainId ?? job.id}:failed`));
+        runOnFailure(ctx, job);
+      }
+    },
     suppressed: (job, reason) => {
       counters.suppressed(reason);
       const fields = { job_id: job.id, trace_id: job.traceId, rule: job.trigger.rule ?? null, node: job.request.node };
       o.log.warn(fields, `job skipped: ${reason}`);
     },
     lockUntilOf: (job, startedMs) => lockUntilOf(job, startedMs),
-    run: (job, signal) => {
+    run: async (job, signal) => {
+      // Before the first mutating step of an automatic run: silence its alert (never fails the run).
+      await silencer.beforeRun(job).catch((err: unknown) => {
+        o.log.error({ err, job_id: job.id, trace_id: job.traceId }, 'cannot silence the alert; the run goes on');
+      });
       const rt = state.runtime();
       const request = {
         ...job.request,
@@ -145,6 +225,7 @@ export function openService(o: ServiceOptions): Service {
     authenticateHash: (hashHex) => state.authenticateHash(hashHex),
     failedAuth: createFailedAuthLimiter({ ...o.failedAuthLimit, now: () => now().getTime() }),
     counters,
+    verifier,
     metrics,
     log: o.log,
     now,
@@ -244,6 +325,8 @@ export function openService(o: ServiceOptions): Service {
       queue.resume();
       reportUnknownOutcomes(startedWith.stopped);
       if (store.shared) replicaTimers = startReplicaDuties();
+      verifier.start(); // pending verifications from before a restart go on
+      silencer.start(); // so do silences: extended while held, expired once not
       const pause = store.getPause();
       if (pause) o.log.warn({ paused: pause }, 'automatic runs are PAUSED (rune resume, or POST /api/v1/resume)');
     },
@@ -255,6 +338,8 @@ export function openService(o: ServiceOptions): Service {
         timers.stop();
         replicaTimers?.stop();
         const finished = await queue.stop(graceMs);
+        await verifier.stop();
+        await silencer.stop(); // active silences stay in the store; their lease ends them if RUNE does not return
         if (!finished) {
           // Past the bound: say what was cut off now, not after the next start (which does it too
           // if the store cannot write now).

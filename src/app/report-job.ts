@@ -18,20 +18,24 @@ export interface ReportingDeps {
   reporters(): ReadonlyMap<string, Reporter>;
   /** A rule's guards of the moment; undefined for a rule removed by a reload since the run started. */
   guards(rule: string): RuleGuards | undefined;
+  /** A rule's breaker opened on this job's run (`at`: epoch ms), e.g. to escalate (docs/rules.md, escalate). */
+  breakerOpened?(job: Job, text: string, at: number): void;
 }
 
 /** What the queue calls when a job ends: the Result is logged, counted and noted; rule runs feed the breaker. */
 export interface Reporting {
   report(job: Job, result: Result): Promise<void>;
+  /** A follow-up note on the job's incident (a verification's verdict): delivered and stored like a report. */
+  followUp(job: Job, result: Result): Promise<void>;
   ruleRunEnded(job: Job, result: Result, ok: boolean): void;
 }
 
 export function createReporting(deps: ReportingDeps): Reporting {
   /** One Result to each of the job's notifiers, each delivery stored with the job; never throws. */
-  const deliver = async (job: Job, result: Result, what: 'report' | 'breaker note') => {
+  const deliver = async (job: Job, result: Result, what: 'report' | 'breaker note' | 'follow-up note') => {
     for (const name of job.notify) {
       const reporter = deps.reporters().get(name);
-      if (!reporter && what === 'breaker note') continue; // the job's own report already said so
+      if (!reporter && what !== 'report') continue; // the job's own report already said so
       const delivery = reporter
         ? await reporter.report(result, { alert: job.alert, incident: job.incident })
         : {
@@ -73,6 +77,8 @@ export function createReporting(deps: ReportingDeps): Reporting {
       await deliver(job, result, 'report');
     },
 
+    followUp: (job, result) => deliver(job, result, 'follow-up note'),
+
     /**
      * The circuit breaker counts rule runs (docs/safety.md): when one opens, the log says so, the
      * counter moves, and the failing job's notifiers get a note on its incident.
@@ -109,6 +115,7 @@ export function createReporting(deps: ReportingDeps): Reporting {
       deliver(job, { ...result, summary: text, error: null }, 'breaker note').catch((err: unknown) =>
         deps.log.error({ err, ...trace }, 'cannot post the breaker note'),
       );
+      deps.breakerOpened?.(job, text, at);
     },
   };
 }

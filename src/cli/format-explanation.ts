@@ -80,6 +80,28 @@ function ruleLines(r: RuleExplanation): string[] {
         `blast radius ${s.blast_radius ?? 'none'}; breaker ${s.breaker}`,
     );
   }
+  if (r.verify) {
+    const query = r.verify.query ? `, or the query ${q(r.verify.query)} empty (RUNE_PROMETHEUS_URL)` : '';
+    lines.push(
+      `      verify: once the run succeeded, the alert must resolve within ${r.verify.within} ` +
+        `(its resolve notification, or gone from Alertmanager's GET /api/v2/alerts${query}), else not_fixed`,
+    );
+  }
+  if (r.silence) {
+    const until = r.silence.during === 'run' ? 'the run ends' : 'its verification ends';
+    lines.push(
+      `      silence: the alert is silenced in Alertmanager (RUNE_ALERTMANAGER_URL) from before the first mutating ` +
+        `step until ${until}, at most ${r.silence.max}`,
+    );
+  }
+  r.on_failure.forEach((s, i) =>
+    lines.push(`      on failure ${i + 1}: ${s.action} ${JSON.stringify(s.params)} (only if the run fails)`),
+  );
+  if (r.escalate)
+    lines.push(
+      `      escalate: a PagerDuty ${r.escalate.severity} event (RUNE_PAGERDUTY_ROUTING_KEY) when the run is ` +
+        r.escalate.on.map((w) => w.replace('_', ' ')).join(', or '),
+    );
   return lines;
 }
 

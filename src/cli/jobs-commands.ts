@@ -43,14 +43,16 @@ export async function jobsList(flags: JobsListFlags, io: ServerIo, deps: JobsDep
   const a = await ask(flags, 'GET', `/api/v1/jobs${q.size ? `?${q}` : ''}`, undefined, io, deps);
   if (!a.ok) return a.exit;
   type JobView = { id: string; status: string; action: string; node: string; rule: string | null; created_at: string };
-  const jobs = (a.body.jobs ?? []) as (JobView & { result?: { summary?: string } | null; reason?: string | null })[];
+  type More = { result?: { summary?: string } | null; reason?: string | null; verification?: VerificationView | null };
+  const jobs = (a.body.jobs ?? []) as (JobView & More)[];
   if (flags.output === 'json') io.stdout(jobs.map((j) => `${JSON.stringify(j)}\n`).join(''));
   else if (flags.output === 'yaml') io.stdout(toYaml(jobs));
   else if (jobs.length === 0) io.stdout('no jobs\n');
   else {
     const rows = jobs.map((j) => [
       j.id,
-      j.status,
+      // The rule run's verdict on the job that carries it, its last step (docs/rules.md, verify).
+      j.verification && j.verification.job_id === j.id ? `${j.status}, ${j.verification.status}` : j.status,
       `${j.action} on ${j.node}`,
       j.rule ?? '-',
       j.created_at,
@@ -68,6 +70,14 @@ export async function jobsShow(id: string, flags: JobsServerFlags, io: ServerIo,
   const result = a.body.result as Result | null;
   if (result) {
     io.stdout(formatResults([result], flags.output));
+    // --output json/yaml print exactly the Result; the verdict of its rule run is in the API's job view.
+    const v = a.body.verification as VerificationView | null | undefined;
+    if (v && flags.output === 'text') io.stdout(`verification: ${describeVerification(v)}\n`);
+    const sil = a.body.silence as { status: string; id: string | null; ends_at: string; error: string | null } | null;
+    if (sil && flags.output === 'text') {
+      const how = sil.status === 'failed' ? `failed: ${sil.error ?? ''}` : `${sil.status} (id ${sil.id ?? '?'})`;
+      io.stdout(`silence: ${how}\n`);
+    }
     return resultExit(result);
   }
   // No Result: still queued or running, or ended without one (cancelled before it ran, interrupted,
@@ -76,6 +86,19 @@ export async function jobsShow(id: string, flags: JobsServerFlags, io: ServerIo,
   io.stderr(`rune: ${describeNoResult(a.body)}\n`);
   const pending = a.body.status === 'queued' || a.body.status === 'running';
   return pending ? EXIT.ok : EXIT.jobFailed;
+}
+
+/** The API's view of a rule run's verification (src/http/views.ts). */
+interface VerificationView {
+  status: string;
+  summary: string | null;
+  job_id: string;
+  deadline: string;
+}
+
+function describeVerification(v: VerificationView): string {
+  if (v.status === 'pending') return `pending: watching the alert until ${v.deadline}`;
+  return `${v.status}: ${v.summary ?? ''}`;
 }
 
 /** Why a job has no Result, and for a held node what the operator can do. */

@@ -64,7 +64,7 @@ export function rulesReplayCommand(o: ReplayFlags, io: CliIo, now: () => Date = 
   if (until < since) throw new RuneError('USAGE', '--until is before --since');
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   const runtime = loadRuntime(settings);
-  const rules = compileRules(runtime.config.rules);
+  const rules = compileRules(runtime.config.rules, runtime.config.defaults.on_failure);
   const history = openHistory(readDbPath(o, io.env));
   try {
     const window_ = { sinceMs: since, untilMs: until, all: !!o.all };

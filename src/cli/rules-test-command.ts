@@ -39,7 +39,7 @@ export async function rulesTestCommand(
   const settings = readSettings({ config: o.config, plugins: o.plugins }, io.env);
   // The service's own loading: schema, semantics, actions and literal params against the plugins.
   const runtime = loadRuntime(settings);
-  const rules = compileRules(runtime.config.rules);
+  const rules = compileRules(runtime.config.rules, runtime.config.defaults.on_failure);
   const env = { fallbackUser: settings.fallbackUser };
   if (o.tests !== undefined) return ruleTests(o.tests, o, io, (c) => runRuleTest(c, rules, runtime.config, env));
 

@@ -21,6 +21,7 @@ export function checkConfigSemantics(parsed: ParsedConfig, damaged: ReadonlySet<
     ...checkTemplates(parsed.rules),
     ...checkNotifiers(parsed.rules, parsed.notify),
     ...checkBlastRadius(parsed.rules, parsed.defaults?.guards, damaged),
+    ...checkVerify(parsed.rules),
   ];
   return findings.map((f) => ({ file: parsed.source, line: parsed.lines.get(f.path) ?? null, ...f }));
 }
@@ -96,14 +97,15 @@ function checkTemplates(rules: ParsedConfig['rules']): Finding[] {
           message: `invalid template: column ${parsed.column}: ${parsed.reason}`,
         });
     }
-    (r?.steps ?? []).forEach((step, j) => {
-      for (const e of compileParams(step?.params ?? {}).errors) {
-        found.push({
-          path: toDotted(['rules', i, 'steps', j, 'params', ...e.path]),
-          message: `invalid template: column ${e.column}: ${e.reason}`,
-        });
-      }
-    });
+    for (const key of ['steps', 'on_failure'] as const)
+      (r?.[key] ?? []).forEach((step, j) => {
+        for (const e of compileParams(step?.params ?? {}).errors) {
+          found.push({
+            path: toDotted(['rules', i, key, j, 'params', ...e.path]),
+            message: `invalid template: column ${e.column}: ${e.reason}`,
+          });
+        }
+      });
   });
   return found;
 }
@@ -145,4 +147,23 @@ function checkBlastRadius(
       },
     ];
   });
+}
+
+/** A rule's own `verify:` and `silence:` are about a firing alert: they mean nothing for a rule run `on: resolved`. */
+function checkVerify(rules: ParsedConfig['rules']): Finding[] {
+  return rules.flatMap((r, i): Finding[] =>
+    (['verify', 'silence'] as const).flatMap((key): Finding[] =>
+      r?.[key] !== undefined && r.on === 'resolved'
+        ? [
+            {
+              path: `rules[${i}].${key}`,
+              message:
+                key === 'verify'
+                  ? 'verify watches a firing alert resolve: it has no meaning on a rule with on: resolved'
+                  : 'silence quiets a firing alert while it is repaired: it has no meaning on a rule with on: resolved',
+            },
+          ]
+        : [],
+    ),
+  );
 }

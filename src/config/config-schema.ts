@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { DEFAULT_GUARDS_SCHEMA } from './guards-schema';
-import { RULE_SCHEMA } from './rule-schema';
+import { ON_FAILURE_SCHEMA, RULE_SCHEMA } from './rule-schema';
 import { duration, JUMP_SCHEMA, SSM_SCHEMA, transport } from './value-schemas';
+import { ESCALATE_SCHEMA, SILENCE_SCHEMA, VERIFY_SCHEMA } from './verify-schema';
 
 /**
  * The rules.yaml schema is written with TypeBox: each key's JSON Schema, description and examples in
@@ -40,6 +41,10 @@ export const DEFAULTS_SCHEMA = Type.Object(
     jump: Type.Optional(JUMP_SCHEMA),
     ssm: Type.Optional(SSM_SCHEMA),
     guards: Type.Optional(DEFAULT_GUARDS_SCHEMA),
+    verify: Type.Optional(VERIFY_SCHEMA),
+    silence: Type.Optional(SILENCE_SCHEMA),
+    escalate: Type.Optional(ESCALATE_SCHEMA),
+    on_failure: Type.Optional(ON_FAILURE_SCHEMA),
   },
   { additionalProperties: false, description: 'Settings for nodes that do not name their own' },
 );

@@ -30,6 +30,12 @@ export type DefaultGuardsSpec = Static<typeof DEFAULT_GUARDS_SCHEMA>;
 export type BudgetSpec = NonNullable<GuardsSpec['budget']>;
 export type BlastRadiusSpec = NonNullable<GuardsSpec['blast_radius']>;
 export type BreakerSpec = NonNullable<GuardsSpec['breaker']>;
+/** `verify:` of a rule or of defaults (docs/rules.md, verify). */
+export type VerifySpec = NonNullable<RuleSpec['verify']>;
+/** `silence:` of a rule or of defaults (docs/rules.md, silence). */
+export type SilenceSpec = NonNullable<RuleSpec['silence']>;
+/** `escalate:` of a rule or of defaults (docs/rules.md, escalate). */
+export type EscalateSpec = NonNullable<RuleSpec['escalate']>;
 
 /** One step of a rule: a plugin to run, with params that may hold templates. */
 export type StepSpec = Static<typeof STEP_SCHEMA>;

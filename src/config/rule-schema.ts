@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { PLUGIN_NAME_PATTERN } from '../core/plugin-name';
 import { GUARD_PROPERTIES } from './guards-schema';
 import { SSM_SCHEMA, stringEnum } from './value-schemas';
+import { ESCALATE_SCHEMA, SILENCE_SCHEMA, VERIFY_SCHEMA } from './verify-schema';
 
 /** One step of a rule: a plugin to run, with params that may hold templates. */
 export const STEP_SCHEMA = Type.Object(
@@ -29,6 +30,15 @@ export const STEP_SCHEMA = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** `on_failure:` (docs/rules.md, escalate), per rule and under `defaults`: steps run when the rule run failed. */
+export const ON_FAILURE_SCHEMA = Type.Array(STEP_SCHEMA, {
+  minItems: 1,
+  description:
+    'Steps run in order on the same node when the rule run failed (e.g. gather logs after a failed restart); ' +
+    'they never verify, escalate or count for the breaker themselves',
+  examples: [[{ action: 'gather-logs', params: { since: '30m' } }]],
+});
 
 /** Notifier names a rule may list: the keys of `notify:` (config-types.ts checks that the two agree). */
 export const NOTIFIER_NAMES = ['pagerduty', 'slack', 'webhook'] as const;
@@ -86,6 +96,10 @@ export const RULE_SCHEMA = Type.Object(
     ),
     ...GUARD_PROPERTIES,
     ssm: Type.Optional(SSM_SCHEMA),
+    verify: Type.Optional(VERIFY_SCHEMA),
+    silence: Type.Optional(SILENCE_SCHEMA),
+    escalate: Type.Optional(ESCALATE_SCHEMA),
+    on_failure: Type.Optional(ON_FAILURE_SCHEMA),
   },
   { additionalProperties: false },
 );

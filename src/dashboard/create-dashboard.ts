@@ -1,3 +1,5 @@
+import { ruleStats } from '../app/rule-stats';
+import { runRoutes } from './run-routes';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app/context';
 import { httpErrorView } from '../http/http-error-view';
@@ -28,6 +30,7 @@ export function createDashboard(ctx: AppContext, o: DashboardOptions): express.R
 
   router.use(signInRoutes(ctx, kit, o.insecureNoAuth));
   router.use(jobRoutes(ctx, kit));
+  router.use(runRoutes(ctx, kit));
 
   router.get('/actions', ...kit.page, (_req, res) => {
     kit.send(res, 200, renderActionsPage(kit.frame(res), ctx.runtime().registry));
@@ -36,7 +39,10 @@ export function createDashboard(ctx: AppContext, o: DashboardOptions): express.R
   router.get('/rules', ...kit.page, (_req, res) => {
     const rt = ctx.runtime();
     const breakers = new Map(ctx.store.listBreakers().map((b) => [b.rule, b]));
+    // Effectiveness over the last 30 days, as GET /api/v1/rules/stats gives it.
+    const stats = new Map(ruleStats(ctx, ctx.now().getTime() - 30 * 86_400_000).map((s) => [s.rule, s]));
     const rules = rt.config.rules.map((rule) => ({
+      stats: stats.get(rule.name) ?? null,
       rule,
       guards: rt.guards.get(rule.name),
       breaker: breakers.get(rule.name) ?? null,

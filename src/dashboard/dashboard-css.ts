@@ -34,9 +34,12 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size:
   display: inline-block; padding: .05rem .45rem; border-radius: 3px; font-size: .85em; font-weight: 600;
   color: #fff; background: var(--muted);
 }
-.status-succeeded { background: var(--ok); }
+.status-succeeded, .status-verified { background: var(--ok); }
 .status-failed, .status-timed_out, .status-interrupted, .status-outcome_unknown { background: var(--bad); }
-.status-queued, .status-running { background: var(--info); }
+.status-not_fixed { background: var(--bad); }
+.status-active { background: var(--info); }
+.status-expired { background: var(--ok); }
+.status-queued, .status-running, .status-pending { background: var(--info); }
 .status-skipped, .status-cancelled { background: var(--warn); }
 .banner { margin: 0; padding: .6rem 1.2rem; } .paused { background: #fff1c2; } .flash { background: #e3efff; }
 .empty { background: #fff; border: 1px dashed var(--line); padding: 1.2rem; color: var(--muted); }

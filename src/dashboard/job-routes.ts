@@ -94,6 +94,8 @@ export function jobRoutes(ctx: AppContext, kit: DashboardKit): express.Router {
       canRerun,
       canCancel: canCancel(actor, job),
       canRelease: canRelease(actor, job),
+      verification: job.chainId === null ? null : ctx.store.getVerification(job.chainId),
+      silence: job.chainId === null ? null : ctx.store.getRunSilence(job.chainId),
     });
     kit.send(res, 200, page);
   });

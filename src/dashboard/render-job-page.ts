@@ -1,5 +1,6 @@
 import type { Job } from '../core/job';
 import type { Alert, Result } from '../core/types';
+import type { RunSilence, Verification } from '../core/verification';
 import { html, safeHref, type HtmlPart, type SafeHtml } from './html';
 import { describeTrigger, formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { csrfField, renderPage, type PageFrame } from './render-page';
@@ -114,6 +115,41 @@ function alertFacts(a: Alert): SafeHtml {
   return html`<dt>Alert</dt><dd>${a.status} since ${a.startsAt}<table><tbody>${labels}</tbody></table></dd>`;
 }
 
+/** Whether the rule run fixed its alert: pending while RUNE watches, then verified or not_fixed. */
+function verificationFacts(v: Verification, jobId: string): SafeHtml {
+  const which =
+    v.jobId === jobId ? '' : html` (of the rule run ending with <a href="${jobPath(v.jobId)}">${v.jobId}</a>)`;
+  const verdict =
+    v.status === 'pending'
+      ? html`<dd>watching the alert until ${timeTag(v.deadline)}; this page refreshes itself</dd>`
+      : html`<dd>${v.summary ?? ''}</dd>`;
+  const query = v.query ? html`, query <code>${v.query}</code>` : '';
+  return html`<h2>Verification</h2>
+<dl class="facts">
+  <dt>Status</dt><dd>${statusBadge(v.status)}${which}</dd>
+  <dt>Verdict</dt>${verdict}
+  <dt>Watched</dt><dd>from ${timeTag(v.startedAt)} to ${timeTag(v.deadline)}${query}</dd>
+  ${v.resolvedAt ? html`<dt>Resolved</dt><dd>${timeTag(v.resolvedAt)}</dd>` : ''}
+</dl>`;
+}
+
+/** The silence RUNE held for the rule run: active until when, expired when, or why it failed. */
+function silenceFacts(s: RunSilence): SafeHtml {
+  const held = s.during === 'run' ? 'the run goes on' : 'the run goes on or is verified';
+  const state =
+    s.status === 'active'
+      ? html`active until ${timeTag(s.endsAt)} (extended while ${held}, never past ${timeTag(s.maxUntil)})`
+      : s.status === 'expired'
+        ? html`expired ${timeTag(s.expiredAt ?? s.endsAt)}`
+        : html`not taken: ${s.error ?? ''}`;
+  const id = s.silenceId ? html` <code>${s.silenceId}</code> in ${s.alertmanager ?? ''}` : '';
+  return html`<h2>Silence</h2>
+<dl class="facts">
+  <dt>Status</dt><dd>${statusBadge(s.status)}${id}</dd>
+  <dt>State</dt><dd>${state}</dd>
+</dl>`;
+}
+
 function timelineItem(e: TimelineEntry): SafeHtml {
   const link = e.link ? html` <a href="${jobPath(e.link)}">${e.link}</a>` : '';
   return html`<li${e.ok ? '' : html` class="error"`}>${timeTag(e.at)} ${e.text}${link}</li>`;
@@ -122,9 +158,20 @@ function timelineItem(e: TimelineEntry): SafeHtml {
 /** `/jobs/:id`: Result, output, trigger, incident, timeline; Re-run and Cancel where the role allows. */
 export function renderJobPage(
   frame: Omit<PageFrame, 'title' | 'section'>,
-  o: { job: Job; canRerun: boolean; canCancel: boolean; canRelease?: boolean; cancelError?: string | null },
+  o: {
+    job: Job;
+    canRerun: boolean;
+    canCancel: boolean;
+    canRelease?: boolean;
+    cancelError?: string | null;
+    /** The verification of the job's rule run (docs/rules.md, verify), if its rule has one. */
+    verification?: Verification | null;
+    /** The Alertmanager silence held while the rule run repaired (docs/rules.md, silence). */
+    silence?: RunSilence | null;
+  },
 ): string {
   const j = o.job;
+  const v = o.verification ?? null;
   const r = j.result;
   const incidentHref = safeHref(j.incident?.url);
   const finished = !['queued', 'running'].includes(j.status);
@@ -160,7 +207,7 @@ ${o.cancelError ? html`<p class="error" role="alert">${o.cancelError}</p>` : ''}
 ${held}`;
   return renderPage(
     // Until it finishes the page reloads itself, so whoever pressed Re-run sees the result arrive.
-    { ...frame, title: `Job ${j.id}`, section: 'jobs', refreshSeconds: finished ? null : 3 },
+    { ...frame, title: `Job ${j.id}`, section: 'jobs', refreshSeconds: finished && v?.status !== 'pending' ? null : 3 },
     html`<h1>${j.request.action} on ${j.request.node} ${statusBadge(j.status)}</h1>
 <p class="muted">Job <code>${j.id}</code> · trace <code>${j.traceId}</code></p>
 ${buttons}
@@ -182,6 +229,8 @@ ${pre('stderr (tail)', r.stderr_tail)}
 ${Object.keys(r.data).length ? dataDetails(r.data) : ''}`
     : html`<div class="empty">No result yet: the job is ${j.status}${waiting}. This page refreshes itself.</div>`
 }
+${v ? verificationFacts(v, j.id) : ''}
+${o.silence ? silenceFacts(o.silence) : ''}
 <h2>Request and trigger</h2>
 <dl class="facts">
   <dt>Action</dt><dd><a href="/actions#${j.request.action}">${j.request.action}</a>${mutating}</dd>

@@ -15,7 +15,7 @@ export interface PageFrame {
   /** Seconds: the page reloads itself (meta refresh, no JavaScript). */
   refreshSeconds?: number | null;
   /** Which menu entry is current. */
-  section?: 'jobs' | 'actions' | 'rules' | null;
+  section?: 'jobs' | 'actions' | 'rules' | 'run' | null;
 }
 
 /** A hidden CSRF field: every form of a signed-in page carries one. */
@@ -42,6 +42,7 @@ export function renderPage(frame: PageFrame, content: HtmlPart): string {
     nav('/actions', 'Actions', 'actions'),
     ' ',
     nav('/rules', 'Rules', 'rules'),
+    ...(frame.actor && frame.actor.role !== 'viewer' ? [' ', nav('/run', 'Start a run', 'run')] : []),
   ];
   const signOut = (actor: Actor) => [
     html`<form class="who" method="post" action="/logout">${csrfField(frame.csrf)}`,

@@ -4,7 +4,7 @@ import { jobPath, statusBadge } from './format';
 import { EXTRA_FIELD, type ParamField } from './param-form';
 import { csrfField, renderPage, type PageFrame } from './render-page';
 
-function errorList(messages: string[] | undefined): SafeHtml {
+export function errorList(messages: string[] | undefined): SafeHtml {
   return messages?.length
     ? html`<ul class="errors" role="alert">${messages.map((m) => html`<li>${m}</li>`)}</ul>`
     : html``;
@@ -16,7 +16,7 @@ function select(id: string, name: string, unset: string, values: readonly unknow
   return html`<select id="${id}" name="${name}"><option value="">${unset}</option>${options}</select>`;
 }
 
-function input(f: ParamField, value: string): SafeHtml {
+export function input(f: ParamField, value: string): SafeHtml {
   const id = `p-${f.name}`;
   const name = `p.${f.name}`;
   const placeholder = f.default === undefined ? '' : `default: ${JSON.stringify(f.default)}`;

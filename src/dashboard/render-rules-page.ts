@@ -2,6 +2,7 @@ import type { RuleSpec, StepSpec } from '../config/config-types';
 import type { BreakerState } from '../core/guard-state';
 import type { RuleGuards } from '../guards/types';
 import type { Job } from '../core/job';
+import type { RuleStats } from '../app/rule-stats';
 import { formatDuration, jobPath, statusBadge, timeTag } from './format';
 import { html, type HtmlPart, type SafeHtml } from './html';
 import { renderPage, type PageFrame } from './render-page';
@@ -12,6 +13,25 @@ export interface RuleView {
   guards: RuleGuards | undefined;
   breaker: BreakerState | null;
   recent: Job[];
+  /** Effectiveness over the last 30 days (GET /api/v1/rules/stats); null when not computed. */
+  stats?: RuleStats | null;
+}
+
+/** Runs and outcomes, and for rules with verify: how often the run fixed the alert and how fast. */
+function describeStats(s: RuleStats): string {
+  const runs = `${s.runs} run(s): ${s.succeeded} succeeded, ${s.failed} failed, ${s.not_run} not run`;
+  const pending = s.in_progress ? `, ${s.in_progress} in progress` : '';
+  const decided = s.verified + s.not_fixed;
+  const fixed =
+    s.fixed_rate === null
+      ? s.verifying
+        ? `; ${s.verifying} being verified`
+        : ''
+      : `; fixed ${Math.round(s.fixed_rate * 100)}% (${s.verified} of ${decided} verified)` +
+        (s.median_resolve_seconds === null
+          ? ''
+          : `, median time to resolve ${formatDuration(s.median_resolve_seconds * 1000)}`);
+  return `${runs}${pending}${fixed}`;
 }
 
 function describeGuards(g: RuleGuards | undefined): string[] {
@@ -50,7 +70,7 @@ function recentRow(j: Job): SafeHtml {
 }
 
 /** One rule's card: matchers, steps, guard settings and state, and its last matches. */
-function ruleCard({ rule, guards, breaker, recent }: RuleView): SafeHtml {
+function ruleCard({ rule, guards, breaker, recent, stats }: RuleView): SafeHtml {
   const breakerBadge =
     breaker && breaker.state !== 'closed'
       ? html`<span class="status status-failed">breaker ${breaker.state}</span>`
@@ -66,6 +86,7 @@ function ruleCard({ rule, guards, breaker, recent }: RuleView): SafeHtml {
     <dt>Notify</dt><dd>${rule.notify?.length ? rule.notify.join(', ') : 'nobody'}</dd>
     <dt>Guards</dt><dd>${describeGuards(guards).map((l) => html`${l}<br>`)}</dd>
     <dt>Breaker</dt><dd>${describeBreaker(breaker)}</dd>
+    ${stats ? html`<dt>Last 30 days</dt><dd>${describeStats(stats)}</dd>` : ''}
   </dl>
   <h3>Last matches</h3>
   ${

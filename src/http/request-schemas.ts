@@ -29,6 +29,16 @@ export const checkJobListQuery = compileCheck<JobListQuery>({
   },
 });
 
+export interface RuleStatsQuery {
+  /** A duration back from now (`7d`, `24h`); default 30d. */
+  since?: string;
+}
+export const checkRuleStatsQuery = compileCheck<RuleStatsQuery>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { since: { type: 'string', pattern: '^(\\d+(ms|s|m|h|d))+$', maxLength: 20, nullable: true } },
+});
+
 export interface AuditQuery {
   since?: string;
   actor?: string;

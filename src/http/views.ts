@@ -1,9 +1,16 @@
 import type { BreakerState } from '../core/guard-state';
 import type { Job } from '../core/job';
 import type { RuleGuards } from '../guards/types';
+import type { RunSilence, Verification } from '../core/verification';
 
 /** A job as the API shows it (docs/api.md): snake_case, with a link to its dashboard page. */
-export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
+export function jobView(
+  j: Job,
+  publicUrl: string,
+  loop: { verification?: Verification | null; silence?: RunSilence | null } = {},
+): Record<string, unknown> {
+  const verification = loop.verification ?? null;
+  const silence = loop.silence ?? null;
   return {
     id: j.id,
     status: j.status,
@@ -27,7 +34,24 @@ export function jobView(j: Job, publicUrl: string): Record<string, unknown> {
     lock_until: j.lockUntil,
     result: j.result,
     deliveries: j.deliveries,
+    verification: verification === null ? null : verificationView(verification),
+    silence: silence === null ? null : silenceView(silence),
     url: `${publicUrl}/jobs/${j.id}`,
+  };
+}
+
+/** The verification of the job's rule run (docs/rules.md, verify), as the API shows it. */
+export function verificationView(v: Verification): Record<string, unknown> {
+  return {
+    status: v.status,
+    summary: v.summary,
+    rule: v.rule,
+    job_id: v.jobId,
+    started_at: v.startedAt,
+    deadline: v.deadline,
+    finished_at: v.finishedAt,
+    resolved_at: v.resolvedAt,
+    query: v.query,
   };
 }
 
@@ -43,5 +67,21 @@ export function breakerView(b: BreakerState, g: RuleGuards | undefined): Record<
     probe_after: probeAfter,
     probe_chain: b.probeChain,
     last_failure: b.lastFailure,
+  };
+}
+
+/** The Alertmanager silence held for the job's rule run (docs/rules.md, silence), as the API shows it. */
+export function silenceView(s: RunSilence): Record<string, unknown> {
+  return {
+    status: s.status,
+    id: s.silenceId,
+    alertmanager: s.alertmanager,
+    during: s.during,
+    job_id: s.jobId,
+    started_at: s.startedAt,
+    ends_at: s.endsAt,
+    max_until: s.maxUntil,
+    expired_at: s.expiredAt,
+    error: s.error,
   };
 }

@@ -4,7 +4,11 @@ import { brokenPlugin, formatPluginProblem } from '../plugins/find-plugin';
 import type { PluginRegistry } from '../plugins/load-registry';
 
 /** What the check reads of a config: a whole RuneConfig, or the parts of a file that parsed. */
-export type RulesToCheck = Pick<ParsedConfig, 'source' | 'rules'> & { lines?: ReadonlyMap<string, number> };
+export type RulesToCheck = Pick<ParsedConfig, 'source' | 'rules'> & {
+  lines?: ReadonlyMap<string, number>;
+  /** defaults.on_failure is checked too when given. */
+  defaults?: { on_failure?: ParsedConfig['defaults']['on_failure'] };
+};
 
 /**
  * The checks of rules.yaml that need the plugins (docs/architecture.md, Configuration): every step names a
@@ -32,10 +36,17 @@ export function checkRulesAgainstRegistry(
     return null;
   };
   const known = [...registry.plugins.keys()].sort();
-  config.rules.forEach((rule, i) => {
-    (rule?.steps ?? []).forEach((step, j) => {
+  const lists = [
+    ...config.rules.flatMap((rule, i) => [
+      { at: `rules[${i}].steps`, steps: rule?.steps ?? [] },
+      { at: `rules[${i}].on_failure`, steps: rule?.on_failure ?? [] },
+    ]),
+    { at: 'defaults.on_failure', steps: config.defaults?.on_failure ?? [] },
+  ];
+  lists.forEach(({ at: listPath, steps }) => {
+    steps.forEach((step, j) => {
       if (step?.action === undefined) return;
-      const stepPath = `rules[${i}].steps[${j}]`;
+      const stepPath = `${listPath}[${j}]`;
       const at = { file: config.source, line: nearestLine([stepPath, '.action']), path: `${stepPath}.action` };
       if (!registry.plugins.has(step.action)) {
         const broken = brokenPlugin(registry, step.action);

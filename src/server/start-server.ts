@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { resumePendingIncidents } from '../app/match-pending-incident';
 import type { RuneMetrics } from '../app/create-metrics';
 import { openService } from '../app/open-service';
+import { createAlertmanagerApi } from '../reporters/alertmanager-api';
 import { RuneError } from '../core/errors';
 import { closedBreaker } from '../core/guard-state';
 import type { Logger } from '../core/logger';
@@ -61,6 +62,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       ...serve.pagerdutySecrets,
       ...(serve.pagerdutyToken ? [serve.pagerdutyToken] : []),
       ...(serve.dbPassword ? [serve.dbPassword] : []),
+      ...(serve.pagerdutyRoutingKey ? [serve.pagerdutyRoutingKey] : []),
     ],
     dbPath: serve.dbPath,
     dbPassword: serve.dbPassword,
@@ -73,6 +75,19 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     transports: o.createTransports(settings),
     log,
     ...(o.now ? { now: o.now } : {}),
+    verify: {
+      alertmanager: serve.alertmanagerUrls.length
+        ? createAlertmanagerApi({ urls: serve.alertmanagerUrls, ...(o.fetch ? { fetch: o.fetch } : {}) })
+        : null,
+      prometheusUrl: serve.prometheusUrl,
+      intervalMs: serve.verifyIntervalMs,
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+    },
+    escalation: {
+      eventsUrl: serve.pagerdutyEventsUrl,
+      routingKey: serve.pagerdutyRoutingKey,
+      ...(o.fetch ? { retry: { fetch: o.fetch } } : {}),
+    },
   });
   const { ctx } = service;
   const auth = {

@@ -15,12 +15,16 @@ export const DEFAULTS = {
   listen: '127.0.0.1:9095',
   /** RUNE_PAGERDUTY_API_URL. */
   pagerdutyApiUrl: 'https://api.pagerduty.com',
+  /** RUNE_PAGERDUTY_EVENTS_URL: where escalations go (Events API v2). */
+  pagerdutyEventsUrl: 'https://events.pagerduty.com',
   /** RUNE_WEBHOOK_RETENTION: how long stored notifications are kept for `rune rules replay`. */
   webhookRetention: '7d',
   /** RUNE_WEBHOOK_RETENTION_COUNT: at most this many stored notifications. */
   webhookRetentionCount: 100_000,
   /** rune serve --concurrency: jobs running at once. */
   serveConcurrency: 10,
+  /** RUNE_VERIFY_INTERVAL: how often pending verifications ask Alertmanager / Prometheus. */
+  verifyInterval: '30s',
   /** rune serve --shutdown-grace: how long running jobs may finish after SIGTERM. */
   shutdownGrace: '30s',
 } as const;

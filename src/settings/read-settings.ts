@@ -48,6 +48,16 @@ export interface ServeSettings {
   webhookRetention: { maxAgeMs: number; maxCount: number };
   /** On SIGTERM, how long running jobs may finish before they are marked interrupted. */
   shutdownGraceMs: number;
+  /** RUNE_ALERTMANAGER_URL: Alertmanager(s) RUNE asks about alerts (one, or an HA pair, comma-separated). */
+  alertmanagerUrls: string[];
+  /** RUNE_PROMETHEUS_URL: where `verify.query` runs; null: nowhere. */
+  prometheusUrl: string | null;
+  /** RUNE_VERIFY_INTERVAL: how often pending verifications look (ms). */
+  verifyIntervalMs: number;
+  /** RUNE_PAGERDUTY_ROUTING_KEY(_FILE): the Events API v2 integration key escalations use; null: none. */
+  pagerdutyRoutingKey: string | null;
+  /** RUNE_PAGERDUTY_EVENTS_URL. */
+  pagerdutyEventsUrl: string;
 }
 
 export interface ServeFlags {
@@ -216,7 +226,30 @@ export function readServeSettings(
     concurrency: serveConcurrency(flags.concurrency),
     webhookRetention: webhookRetention(env),
     shutdownGraceMs: shutdownGrace(flags.shutdownGrace),
+    alertmanagerUrls: (nonEmpty(env.RUNE_ALERTMANAGER_URL) ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean)
+      .map((u) => httpUrl(u, 'RUNE_ALERTMANAGER_URL')),
+    prometheusUrl: optionalUrl(env.RUNE_PROMETHEUS_URL, 'RUNE_PROMETHEUS_URL'),
+    verifyIntervalMs: verifyInterval(env),
+    pagerdutyRoutingKey: secret('RUNE_PAGERDUTY_ROUTING_KEY', 'RUNE_PAGERDUTY_ROUTING_KEY_FILE'),
+    pagerdutyEventsUrl:
+      optionalUrl(env.RUNE_PAGERDUTY_EVENTS_URL, 'RUNE_PAGERDUTY_EVENTS_URL') ?? DEFAULTS.pagerdutyEventsUrl,
   };
+}
+
+function optionalUrl(value: string | undefined, from: string): string | null {
+  const v = nonEmpty(value);
+  return v === undefined ? null : httpUrl(v, from);
+}
+
+function verifyInterval(env: NodeJS.ProcessEnv): number {
+  const given = nonEmpty(env.RUNE_VERIFY_INTERVAL);
+  const ms = parseDuration(given ?? DEFAULTS.verifyInterval);
+  if (ms === undefined || ms < 100 || ms > 3_600_000)
+    throw usage(`RUNE_VERIFY_INTERVAL must be a duration from 100ms to 1h like 30s, got ${q(given ?? '')}`);
+  return ms;
 }
 
 function serveConcurrency(flag: string | undefined): number {

@@ -1,7 +1,8 @@
 import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard-state';
-import type { Result } from '../core/types';
+import type { JobStatus, Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
 import { createSqlAudit } from './sql-audit';
+import { createSqlRunSilences, createSqlVerifications } from './sql-verifications';
 import type { SqlDb } from './sql-db';
 import type {
   AuditRecord,
@@ -31,6 +32,16 @@ export interface SqlStoreOptions {
  */
 export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
   const me = o.replica;
+  const verifications = createSqlVerifications(db);
+  const silences = createSqlRunSilences(db);
+  const chainJobs = db.prepare('SELECT * FROM jobs WHERE chain_id = ? ORDER BY step, seq');
+  // Automatic runs only (trigger kind alert), their rule's own steps (on_failure steps are 1000 and up).
+  const triggerKind =
+    db.dialect === 'postgres' ? "(trigger_json::json ->> 'kind')" : "json_extract(trigger_json, '$.kind')";
+  const runSteps = db.prepare(
+    'SELECT rule, chain_id, status FROM jobs WHERE created_at >= ? AND rule IS NOT NULL AND chain_id IS NOT NULL ' +
+      `AND step < 1000 AND ${triggerKind} = 'alert' ORDER BY chain_id, step, seq`,
+  );
   const insertJob = db.prepare(
     'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
       'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
@@ -460,6 +471,28 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     },
     ping: () => void db.prepare('SELECT 1 AS ok').get(),
     reloadGeneration: (bump = false) => (bump ? bumpGeneration() : readGeneration()),
+    startVerification: (v) => verifications.start(v),
+    getVerification: (chainId) => verifications.get(chainId),
+    pendingVerifications: () => verifications.pending(),
+    finishVerification: (chainId, status, summary, at, resolvedAt) =>
+      verifications.finish(chainId, status, summary, at, resolvedAt),
+    ruleRuns: (sinceIso) => {
+      const runs = new Map<string, { rule: string; chainId: string; statuses: JobStatus[] }>();
+      for (const r of runSteps.all(sinceIso) as { rule: string; chain_id: string; status: JobStatus }[]) {
+        let run = runs.get(r.chain_id);
+        if (!run) runs.set(r.chain_id, (run = { rule: r.rule, chainId: r.chain_id, statuses: [] }));
+        run.statuses.push(r.status);
+      }
+      return [...runs.values()];
+    },
+    listVerifications: (sinceIso) => verifications.since(sinceIso),
+    jobsOfChain: (chainId) => (chainJobs.all(chainId) as JobRow[]).map(toJob),
+    startRunSilence: (s) => silences.start(s),
+    getRunSilence: (chainId) => silences.get(chainId),
+    activeRunSilences: () => silences.active(),
+    extendRunSilence: (chainId, silenceId, alertmanager, endsAt) =>
+      silences.extend(chainId, silenceId, alertmanager, endsAt),
+    endRunSilence: (chainId, at, error) => silences.end(chainId, at, error),
     saveSession: (r) =>
       void putSession.run(r.idHash, r.csrf, JSON.stringify(r.actor), r.tokenHash, r.createdMs, r.lastSeenMs, r.flash),
     findSession(idHash) {

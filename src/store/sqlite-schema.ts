@@ -90,6 +90,46 @@ CREATE TABLE IF NOT EXISTS pending_incidents (
   received_at TEXT NOT NULL,
   event TEXT NOT NULL
 );
+-- Verification of rule runs (docs/rules.md, verify): one row per rule run (its chain) whose rule
+-- has verify:, pending until the alert resolves (verified) or the window ends (not_fixed). Added by
+-- issue #14; CREATE ... IF NOT EXISTS adds it to older databases too.
+CREATE TABLE IF NOT EXISTS verifications (
+  chain_id TEXT PRIMARY KEY,
+  rule TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  node TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  query TEXT,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  finished_at TEXT,
+  resolved_at TEXT,
+  summary TEXT
+);
+CREATE INDEX IF NOT EXISTS verifications_status ON verifications (status, deadline);
+CREATE INDEX IF NOT EXISTS verifications_rule ON verifications (rule, started_at);
+-- Alertmanager silences RUNE holds while a rule run repairs (docs/rules.md, silence): one per
+-- rule run, active until the run (or its verification) ended. Added by issue #14.
+CREATE TABLE IF NOT EXISTS run_silences (
+  chain_id TEXT PRIMARY KEY,
+  rule TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  silence_id TEXT,
+  alertmanager TEXT,
+  labels TEXT NOT NULL,
+  during TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ends_at TEXT NOT NULL,
+  max_until TEXT NOT NULL,
+  expired_at TEXT,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS run_silences_status ON run_silences (status);
 -- The audit log is append-only (docs/architecture.md, HTTP surface).
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit ${APPEND_ONLY}
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit ${APPEND_ONLY}
@@ -127,6 +167,8 @@ export function openDatabase(path: string): Database.Database {
     if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'alert_episode'))
       db.exec('ALTER TABLE jobs ADD COLUMN alert_episode TEXT');
     db.exec('CREATE INDEX IF NOT EXISTS jobs_alert_episode ON jobs (alert_episode, status)');
+    // Added with silences (issue #14): the jobs of one rule run, to tell when it ended.
+    db.exec('CREATE INDEX IF NOT EXISTS jobs_chain ON jobs (chain_id, step)');
     // Added with outcome_unknown (docs/safety.md): until when a mutating run could still be going on
     // its node if RUNE stopped; set when it starts, kept while its outcome is unknown.
     if (!(db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'lock_until_ms'))

@@ -1,6 +1,13 @@
 import type { BreakerState, GuardFacts, GuardVerdict, GuardWindows, PauseState } from '../core/guard-state';
 import type { Alert, AlertSource, JobStatus, Result } from '../core/types';
 import type { DeliveryRecord, Job, NewJob, QueuedEntry } from '../core/job';
+import type {
+  NewRunSilence,
+  NewVerification,
+  RunSilence,
+  Verification,
+  VerificationStatus,
+} from '../core/verification';
 
 /** Jobs created together under one dedup key (one rule run for one alert episode). */
 export interface JobGroup {
@@ -232,5 +239,41 @@ export interface Store {
   listAudit(limit: number): AuditRecord[];
   /** Read-only: the audit log filtered by time, actor and action, newest first. */
   queryAudit(filter: AuditFilter): AuditEntry[];
+  /** A succeeded rule run starts its verification, `pending`; false (nothing written) when the run has one. */
+  startVerification(v: NewVerification): boolean;
+  /** The verification of a rule run (its chain id), or null. */
+  getVerification(chainId: string): Verification | null;
+  /** Every pending verification, earliest deadline first (the watcher's work, also after a restart). */
+  pendingVerifications(): Verification[];
+  /**
+   * The verdict on a pending verification, atomically: null (nothing written) when it is no longer
+   * pending, so a resolve and the window's end racing give one verdict. Returns it as stored.
+   */
+  finishVerification(
+    chainId: string,
+    status: Exclude<VerificationStatus, 'pending'>,
+    summary: string,
+    at: string,
+    resolvedAt: string | null,
+  ): Verification | null;
+  /**
+   * Automatic rule runs created at or after `sinceIso`: per run (chain), its rule and the statuses of
+   * its steps in step order (`on_failure:` steps, numbered from 1000, left out). For the rule stats.
+   */
+  ruleRuns(sinceIso: string): { rule: string; chainId: string; statuses: JobStatus[] }[];
+  /** Verifications started at or after `sinceIso`, oldest first (the rule stats). */
+  listVerifications(sinceIso: string): Verification[];
+  /** The jobs of one rule run (its chain id), in step order. */
+  jobsOfChain(chainId: string): Job[];
+  /** Records the silence taken for a rule run (or that taking it failed); false when the run has one. */
+  startRunSilence(s: NewRunSilence): boolean;
+  /** The silence of a rule run, or null. */
+  getRunSilence(chainId: string): RunSilence | null;
+  /** Every `active` run silence, oldest first (the silencer's work, also after a restart). */
+  activeRunSilences(): RunSilence[];
+  /** An active silence was extended (Alertmanager may have given it a new id); false when no longer active. */
+  extendRunSilence(chainId: string, silenceId: string, alertmanager: string, endsAt: string): boolean;
+  /** An active silence ends (`expired`, with the error if expiring it failed); null when it was not active. */
+  endRunSilence(chainId: string, at: string, error: string | null): RunSilence | null;
   close(): void;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Actor } from '../../src/auth/actor';
 import { openService, type Service } from '../../src/app/open-service';
 import type { Logger } from '../../src/core/logger';
+import type { VerifySources } from '../../src/app/verify-runs';
 import { createLocalTransport } from '../../src/transports/local-transport';
 import { track } from './live-resources';
 import { quietLog } from './quiet-log';
@@ -27,7 +28,7 @@ export const WEB_OPERATOR: Actor = { name: 'web-op', role: 'operator', actions: 
  * echo, fail and slow.
  */
 export function startTestService(
-  o: { rules?: string; log?: Logger; dryRun?: boolean; nodes?: string[] } = {},
+  o: { rules?: string; log?: Logger; dryRun?: boolean; nodes?: string[]; verify?: VerifySources } = {},
 ): TestService {
   const dir = makeTempDir('app');
   const plugins = writeTestPlugins(dir, 0.3);
@@ -48,6 +49,7 @@ export function startTestService(
     webhookRetention: { maxAgeMs: 86_400_000, maxCount: 1000 },
     transports: { local: createLocalTransport() },
     log: o.log ?? quietLog,
+    ...(o.verify ? { verify: o.verify } : {}),
   });
   service.start();
   let stopped: Promise<void> | null = null;

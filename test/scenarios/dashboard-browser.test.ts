@@ -163,3 +163,24 @@ test('a viewer sees the job but no Re-run button', async () => {
   await page.goto(`${s.url}/jobs/${finished.id}/rerun`);
   await expect(page.locator('h1').textContent()).resolves.toBe('Not allowed');
 }, 60_000);
+
+test('an operator starts a run from the form: action, node, a param; the new job runs over SSH', async () => {
+  const page = await signedInPage('operator-token-browser', '/');
+  await Promise.all([page.waitForURL(`${s.url}/run`), page.click('nav >> text=Start a run')]);
+  await page.selectOption('#action', 'disk-usage');
+  await page.fill('#node', 'web-1');
+  await Promise.all([page.waitForURL(/\/run\?action=disk-usage&node=web-1$/), page.click('text=Show its params')]);
+  await expect(page.locator('form.rerun h2').textContent()).resolves.toBe('disk-usage on web-1');
+  await page.fill('#p-paths', '["/"]');
+  await page.fill('#p-warn_percent', 'lots');
+  await page.click('text=Start the run'); // refused: not a number; the field says so, nothing starts
+  await expect(page.locator('.error[role=alert]').first().textContent()).resolves.toContain('not valid');
+  await page.fill('#p-warn_percent', '97');
+  await Promise.all([page.waitForURL(/\/jobs\/[^/]+$/), page.click('text=Start the run')]);
+  const id = new URL(page.url()).pathname.split('/').pop() as string;
+  await page.waitForSelector('h1 .status-succeeded', { timeout: 30_000 });
+  expect(s.store.getJob(id)).toMatchObject({
+    request: { action: 'disk-usage', node: 'web-1', params: { paths: ['/'], warn_percent: 97 } },
+    trigger: { actor: 'otto' },
+  });
+}, 90_000);

@@ -3,8 +3,10 @@ import { closeBreaker } from '../../app/close-breaker';
 import type { AppContext } from '../../app/context';
 import { pauseRuns, pauseView, resumeRuns } from '../../app/pause';
 import { actorOf, sourceOf, type RequestAuth } from '../request-auth';
-import { checkReasonBody } from '../request-schemas';
-import { readBody } from '../validate-request';
+import { checkReasonBody, checkRuleStatsQuery } from '../request-schemas';
+import { readBody, readQuery } from '../validate-request';
+import { ruleStats } from '../../app/rule-stats';
+import { parseDuration } from '../../util/duration';
 import { breakerView } from '../views';
 
 /** The guards (docs/safety.md): the pause switch, circuit breakers, counts of suppressions. */
@@ -19,6 +21,14 @@ export function guardsRoutes(ctx: AppContext, auth: RequestAuth, raw: express.Re
       breakers: ctx.store.listBreakers().map(view),
       counters: ctx.counters.snapshot(),
     });
+  });
+
+  // Effectiveness per rule (docs/api.md): runs, outcomes, verified-fixed rate, median time to resolve.
+  router.get('/api/v1/rules/stats', auth.actor('read', 'GET /api/v1/rules/stats'), (req, res) => {
+    const q = readQuery(req, checkRuleStatsQuery);
+    const window = q.since ?? '30d';
+    const sinceMs = ctx.now().getTime() - (parseDuration(window) ?? 0); // the schema's pattern passed
+    res.json({ since: new Date(sinceMs).toISOString(), window, rules: ruleStats(ctx, sinceMs) });
   });
 
   router.post('/api/v1/pause', auth.actor('admin', 'POST /api/v1/pause'), raw, (req, res) => {

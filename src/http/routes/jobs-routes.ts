@@ -21,7 +21,15 @@ import { jobView } from '../views';
 /** The catalogue and the jobs API (docs/api.md): viewers read, operators run within their scope. */
 export function jobsRoutes(ctx: AppContext, auth: RequestAuth, raw: express.RequestHandler): express.Router {
   const router = express.Router();
-  const view = (j: Parameters<typeof jobView>[0]) => jobView(j, ctx.publicUrl);
+  // The rule run's verification and silence go with each of its jobs (docs/api.md): primary-key reads.
+  const view = (j: Parameters<typeof jobView>[0]) =>
+    jobView(
+      j,
+      ctx.publicUrl,
+      j.chainId === null
+        ? {}
+        : { verification: ctx.store.getVerification(j.chainId), silence: ctx.store.getRunSilence(j.chainId) },
+    );
 
   router.get('/api/v1/actions', auth.actor('read', 'GET /api/v1/actions'), (_req, res) => {
     const { registry } = ctx.runtime();

@@ -123,6 +123,48 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_token ON sessions (token_hash, last_seen_ms);
 `,
   },
+  {
+    version: 3,
+    name: 'verifications and silences of rule runs',
+    sql: `
+CREATE TABLE verifications (
+  chain_id TEXT COLLATE "C" PRIMARY KEY,
+  rule TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  node TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  query TEXT,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  finished_at TEXT,
+  resolved_at TEXT,
+  summary TEXT
+);
+CREATE INDEX verifications_status ON verifications (status, deadline);
+CREATE INDEX verifications_rule ON verifications (rule, started_at);
+CREATE TABLE run_silences (
+  chain_id TEXT COLLATE "C" PRIMARY KEY,
+  rule TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  silence_id TEXT,
+  alertmanager TEXT,
+  labels TEXT NOT NULL,
+  during TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ends_at TEXT NOT NULL,
+  max_until TEXT NOT NULL,
+  expired_at TEXT,
+  error TEXT
+);
+CREATE INDEX run_silences_status ON run_silences (status);
+CREATE INDEX jobs_chain ON jobs (chain_id, step);
+`,
+  },
 ];
 
 /** Applies the migrations this database has not had yet; returns their versions. */

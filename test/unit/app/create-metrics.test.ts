@@ -71,7 +71,7 @@ test('docs/observability.md lists every rune_ metric with its type', async () =>
     name: string;
     type: string;
   }[];
-  expect(families.length).toBe(12);
+  expect(families.length).toBe(15);
   const undocumented = families
     .filter((f) => !doc.includes(`| \`${f.name}\` | ${f.type} |`))
     .map((f) => `${f.name} (${f.type})`);

@@ -304,3 +304,57 @@ test('guards decide on the database a server wrote: a cooldown that would block,
   await explainJson(join(dir, 'again.json'), ['--config', config, '--db', db]);
   expect(readFileSync(db).equals(before)).toBe(true);
 });
+
+test('verify, silence, escalate: the rule own and the defaults are explained; none shows nothing', async () => {
+  const config = join(dir, 'verify.yaml');
+  writeFileSync(
+    config,
+    `nodes:
+  - {name: web-1, address: 10.0.1.23}
+defaults:
+  verify: {within: 10m}
+rules:
+  - name: own
+    matchers: ['alertname="DockerDaemonDown"']
+    steps: [{action: noop}]
+    verify: {within: 2m, query: 'up{job="docker"} == 0'}
+    silence: {during: until_verified, max: 30m}
+    escalate: {on: [failed, not_fixed], severity: critical}
+    on_failure: [{action: gather-logs, params: {since: "{{ labels.alertname }}"}}]
+  - name: inherited
+    matchers: ['alertname="DockerDaemonDown"']
+    steps: [{action: noop}]
+  - name: off
+    matchers: ['alertname="DockerDaemonDown"']
+    steps: [{action: noop}]
+    verify: {within: 0s}
+`,
+  );
+  writeFileSync(
+    join(dir, 'verify.json'),
+    JSON.stringify({ labels: { alertname: 'DockerDaemonDown', instance: '10.0.1.23:9323' } }),
+  );
+  const doc = await explainJson(join(dir, 'verify.json'), ['--config', config]);
+  expect(rule(doc, 0, 'own').verify).toEqual({ within: '2m', query: 'up{job="docker"} == 0' });
+  expect(rule(doc, 0, 'inherited').verify).toEqual({ within: '10m', query: null });
+  expect(rule(doc, 0, 'off').verify).toBeNull();
+  const text = (await runCli(['rules', 'test', join(dir, 'verify.json'), '--config', config], env)).stdout;
+  expect(text).toContain(
+    'verify: once the run succeeded, the alert must resolve within 2m (its resolve notification, or gone from ' +
+      `Alertmanager's GET /api/v2/alerts, or the query "up{job=\\"docker\\"} == 0" empty (RUNE_PROMETHEUS_URL)), ` +
+      'else not_fixed',
+  );
+  expect(text.match(/verify: /g)).toHaveLength(2);
+  expect(rule(doc, 0, 'own').silence).toEqual({ during: 'until_verified', max: '30m' });
+  expect(rule(doc, 0, 'own').escalate).toEqual({ on: ['failed', 'not_fixed'], severity: 'critical' });
+  expect(rule(doc, 0, 'inherited')).toMatchObject({ silence: null, escalate: null, on_failure: [] });
+  expect(rule(doc, 0, 'own').on_failure).toEqual([{ action: 'gather-logs', params: { since: 'DockerDaemonDown' } }]);
+  expect(text).toContain('on failure 1: gather-logs {"since":"DockerDaemonDown"} (only if the run fails)');
+  expect(text).toContain(
+    'silence: the alert is silenced in Alertmanager (RUNE_ALERTMANAGER_URL) from before the first mutating step ' +
+      'until its verification ends, at most 30m',
+  );
+  expect(text).toContain(
+    'escalate: a PagerDuty critical event (RUNE_PAGERDUTY_ROUTING_KEY) when the run is failed, or not fixed',
+  );
+});

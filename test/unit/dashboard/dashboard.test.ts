@@ -647,3 +647,66 @@ describe('--insecure-no-auth, no rules, no jobs', () => {
     ).toBe(403);
   });
 });
+
+describe('start a run (/run)', () => {
+  test('choose an action and a node, fill in its params, start: the job runs, audited under the user', async () => {
+    const chooser = await get('/run', admin);
+    expect(chooser.status).toBe(200);
+    expect(chooser.text).toContain('<option value="noop">noop</option>');
+    expect(chooser.text).toContain('<option value="localhost">');
+    const form = await get('/run?action=noop&node=localhost', admin);
+    expect(form.text).toContain('name="p.message"');
+    const before = jobCount();
+    const res = await post('/run', admin, {
+      _csrf: admin.csrf,
+      action: 'noop',
+      node: 'localhost',
+      'p.message': 'from the form',
+      reason: 'checking by hand',
+    });
+    expect(res.status).toBe(303);
+    const id = decodeURIComponent(String(res.headers.location).replace('/jobs/', ''));
+    expect(jobCount()).toBe(before + 1);
+    const job = await waitFor(() => {
+      const j = s.store.getJob(id);
+      return j?.status === 'succeeded' && j;
+    }, 'the job to run');
+    expect(job).toMatchObject({
+      trigger: { kind: 'api', actor: 'ada' }, // the use case of POST /api/v1/jobs
+      request: { params: { message: 'from the form' } },
+    });
+    expect(s.store.listAudit(20).find((r) => r.action === 'run' && r.details.job_id === id)).toMatchObject({
+      actor: 'ada',
+      details: { reason: 'checking by hand' },
+    });
+  });
+
+  test('params the plugin refuses, an unknown action or no node start nothing and say why', async () => {
+    const before = jobCount();
+    const bad = await post('/run', admin, {
+      _csrf: admin.csrf,
+      action: 'noop',
+      node: 'localhost',
+      params_extra: '{"nope": 1}',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('The params are not valid for this action');
+    expect((await post('/run', admin, { _csrf: admin.csrf, action: 'no-such', node: 'localhost' })).status).toBe(400);
+    const noNode = await post('/run', admin, { _csrf: admin.csrf, action: 'noop', node: ' ' });
+    expect(noNode.text).toContain('Name the node to run on');
+    expect(jobCount()).toBe(before);
+  });
+
+  test('scope and role: an operator outside its scope is refused, a viewer sees no form and cannot post', async () => {
+    const before = jobCount();
+    const out = await post('/run', operator, { _csrf: operator.csrf, action: 'noop', node: 'db-1' });
+    expect(out.status).toBe(403);
+    expect(out.text).toContain('Not started:');
+    expect((await get('/', viewer)).text).not.toContain('href="/run"');
+    expect((await get('/', operator)).text).toContain('href="/run"');
+    const byViewer = await post('/run', viewer, { _csrf: viewer.csrf, action: 'noop', node: 'localhost' });
+    expect(byViewer.status).toBe(403);
+    expect(await post('/run', null, { action: 'noop', node: 'localhost' }).then((r) => r.status)).not.toBe(303);
+    expect(jobCount()).toBe(before);
+  });
+});

@@ -180,3 +180,13 @@ describe('as a check of validateConfig: one pass over what parsed', () => {
     expect([out.errors, checked, out.value?.rules.map((r) => r.name)]).toEqual([[], 1, ['r']]);
   });
 });
+
+test('on_failure steps, the rule own and under defaults, are checked like steps', () => {
+  const yaml =
+    'defaults:\n  on_failure: [{action: gather-logz}]\n' +
+    `${rule('      - action: noop\n')}    on_failure:\n      - {action: gather-logs, params: {since: 5}}\n`;
+  expect(check(yaml).map((p) => [p.path, p.code])).toEqual([
+    ['rules[0].on_failure[0].params.since', 'INVALID_PARAMS'],
+    ['defaults.on_failure[0].action', 'UNKNOWN_ACTION'],
+  ]);
+});

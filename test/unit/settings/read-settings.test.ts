@@ -88,6 +88,11 @@ test('serve defaults: loopback 9095, ./data/rune.db, PagerDuty API, 10 jobs, 7d/
     concurrency: 10,
     webhookRetention: { maxAgeMs: 7 * 86_400_000, maxCount: 100_000 },
     shutdownGraceMs: 30_000,
+    alertmanagerUrls: [],
+    prometheusUrl: null,
+    verifyIntervalMs: 30_000,
+    pagerdutyRoutingKey: null,
+    pagerdutyEventsUrl: 'https://events.pagerduty.com',
   });
 });
 
@@ -104,6 +109,24 @@ test('PostgreSQL: RUNE_DB as a URL, its password from RUNE_DB_PASSWORD_FILE, RUN
     'set RUNE_DB_PASSWORD or RUNE_DB_PASSWORD_FILE, not both',
   );
   expect(() => read({ RUNE_LEASE: '100ms' })).toThrow(/^RUNE_LEASE must be a duration from 1s to 10m, like 15s, got/);
+});
+
+test('serve: RUNE_ALERTMANAGER_URL is one URL or an HA list; RUNE_PROMETHEUS_URL; RUNE_VERIFY_INTERVAL', () => {
+  expect(
+    serve({
+      RUNE_ALERTMANAGER_URL: 'http://am-1:9093/, http://am-2:9093',
+      RUNE_PROMETHEUS_URL: 'http://prometheus:9090',
+      RUNE_VERIFY_INTERVAL: '15s',
+    }),
+  ).toMatchObject({
+    alertmanagerUrls: ['http://am-1:9093', 'http://am-2:9093'],
+    prometheusUrl: 'http://prometheus:9090',
+    verifyIntervalMs: 15_000,
+  });
+  expect(() => serve({ RUNE_ALERTMANAGER_URL: 'http://am-1:9093,am-2:9093' })).toThrow(
+    'RUNE_ALERTMANAGER_URL must be an http:// or https:// URL, got "am-2:9093"',
+  );
+  expect(() => serve({ RUNE_VERIFY_INTERVAL: '10ms' })).toThrow(/RUNE_VERIFY_INTERVAL must be a duration/);
 });
 
 test('serve: flags over variables; the public URL follows the listen address unless set', () => {
