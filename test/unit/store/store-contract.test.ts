@@ -320,6 +320,62 @@ describe.each(BACKENDS)('%s', (_name, backend) => {
     a.ping();
   });
 
+  test('verifications and silences of rule runs: started once, finished once, seen from every replica', () => {
+    const db = backend.fresh();
+    const [a, b] = [db.replica('a'), db.replica('b')];
+    const trigger = { kind: 'alert' as const, source: 'alertmanager' as const, rule: 'r', alert_fingerprint: 'f' };
+    const [step1, step2] = a.createJobs([
+      job({ chainId: 'chain-1', trigger, step: 0 }),
+      job({ chainId: 'chain-1', trigger, step: 1 }),
+    ]).jobs;
+    a.createJobs([job({ chainId: 'chain-2', trigger: { kind: 'api', actor: 'x' } })]); // not a rule run
+    a.finishJob(step1!.id, 'succeeded', result(step1!.id), null, '2024-05-01T10:00:05Z');
+    expect(b.ruleRuns('2024-01-01T00:00:00Z')).toEqual([
+      { rule: 'r', chainId: 'chain-1', statuses: ['succeeded', 'queued'] },
+    ]);
+    expect(b.jobsOfChain('chain-1').map((j) => j.id)).toEqual([step1!.id, step2!.id]);
+    const v = {
+      chainId: 'chain-1',
+      rule: 'r',
+      jobId: step2!.id,
+      action: 'restart',
+      node: 'web-1',
+      fingerprint: 'f',
+      startsAt: '2024-05-01T10:00:00Z',
+      labels: { alertname: 'A' },
+      query: null,
+      startedAt: '2024-05-01T10:01:00Z',
+      deadline: '2024-05-01T10:11:00Z',
+    };
+    expect(a.startVerification(v)).toBe(true);
+    expect(b.startVerification(v)).toBe(false);
+    expect(b.pendingVerifications().map((x) => x.chainId)).toEqual(['chain-1']);
+    expect(
+      b.finishVerification('chain-1', 'verified', 'resolved', '2024-05-01T10:03:00Z', '2024-05-01T10:02:50Z'),
+    ).toMatchObject({ status: 'verified', summary: 'resolved' });
+    expect(a.finishVerification('chain-1', 'not_fixed', 'late', '2024-05-01T10:12:00Z', null)).toBeNull();
+    expect(a.listVerifications('2024-01-01T00:00:00Z')).toMatchObject([{ chainId: 'chain-1', status: 'verified' }]);
+    const silence = {
+      chainId: 'chain-1',
+      rule: 'r',
+      jobId: step2!.id,
+      silenceId: 's-1',
+      alertmanager: 'http://am:9093',
+      labels: { alertname: 'A' },
+      during: 'run' as const,
+      status: 'active' as const,
+      startedAt: '2024-05-01T10:01:00Z',
+      endsAt: '2024-05-01T10:06:00Z',
+      maxUntil: '2024-05-01T10:31:00Z',
+      error: null,
+    };
+    expect(a.startRunSilence(silence)).toBe(true);
+    expect(b.extendRunSilence('chain-1', 's-1', 'http://am:9093', '2024-05-01T10:11:00Z')).toBe(true);
+    expect(a.activeRunSilences()).toMatchObject([{ chainId: 'chain-1', endsAt: '2024-05-01T10:11:00Z' }]);
+    expect(b.endRunSilence('chain-1', '2024-05-01T10:04:00Z', null)).toMatchObject({ status: 'expired' });
+    expect(a.endRunSilence('chain-1', '2024-05-01T10:05:00Z', null)).toBeNull();
+  });
+
   test('a pending incident is stored once per delivery and finished', () => {
     const s = backend.fresh().replica('a');
     const record = { at: 'now', actor: 'pd', source: 's', action: 'incident', target: 'PX', details: {} };
