@@ -5,9 +5,7 @@ import { alertRef } from '../core/alert-ref';
 import type { Logger } from '../core/logger';
 import type { TransportKind } from '../core/types';
 import { createGuardCounters } from '../guards/guard-counters';
-import { guardRunsHorizonMs } from '../guards/guard-runs-horizon';
 import { nodeLockWaitMs } from '../guards/resolve-rule-guards';
-import type { RuleGuards } from '../guards/types';
 import { createJobQueue } from '../jobs/job-queue';
 import { skippedResult } from '../jobs/skipped-result';
 import { planRun } from '../orchestrator/plan-run';
@@ -15,26 +13,23 @@ import { runAction } from '../orchestrator/run-action';
 import { runWindowMs } from '../transports/run-window';
 import type { Job } from '../core/job';
 import { createGroupCommitter } from '../store/create-group-committer';
-import { pruneWebhooks, type WebhookRetention } from '../store/prune-webhooks';
+import type { WebhookRetention } from '../store/prune-webhooks';
 import { openStore } from '../store/open-store';
-import type { Store, TakenOver } from '../store/store';
 import type { Transport } from '../transports/transport';
 import { timeOrderedId } from '../util/time-ordered-id';
 import type { AppContext } from './context';
 import { createMetrics } from './create-metrics';
 import { createReporting } from './report-job';
 import { createServiceState, type ServiceSources } from './service-state';
+import { startHousekeeping } from './housekeeping';
 import { resumePendingIncidents } from './match-pending-incident';
+import { logTakeOver, startReplicaDuties } from './replica-duties';
 import { createVerifier, type VerifySources } from './verify-runs';
 import { ruleEscalate, ruleSilence, ruleVerify } from '../rules/rule-verify';
 import { createEscalator, type EscalationTarget } from './escalate';
 import { isOnFailureStep, runOnFailure } from './run-on-failure';
 import { DEFAULT_PAGERDUTY_EVENTS_URL } from '../reporters/pagerduty-events';
 import { createSilencer } from './silence-runs';
-
-/** guard_runs pruning: every 10 minutes, up to 20 batches of 5,000 rows each time. */
-const GUARD_PRUNE_EVERY_MS = 10 * 60_000;
-const GUARD_PRUNE_BATCH = 5000;
 
 export interface ServiceOptions extends ServiceSources {
   /** RUNE_DB: the SQLite file (`:memory:` for tests) or a PostgreSQL URL. */
@@ -259,58 +254,21 @@ export function openService(o: ServiceOptions): Service {
     }
   }
   let replicaTimers: { stop(): void } | null = null;
-  let reloadsSeen = store.reloadGeneration();
-  /**
-   * Sharing PostgreSQL with other replicas (docs/deployment.md, High availability): renew this
-   * replica's lease, take over the work of replicas whose lease ended, and stop the jobs other
-   * replicas were asked to cancel.
-   */
-  function startReplicaDuties(): { stop(): void } {
-    const lease = setInterval(
-      () => {
-        try {
-          const at = now();
-          if (!store.heartbeat(at.getTime())) {
-            o.log.error(
-              { replica: store.replica },
-              "this replica's lease had ended (silent too long): other replicas took over its queued jobs",
-            );
-          }
-          const reloads = store.reloadGeneration();
-          if (reloads !== reloadsSeen) {
-            reloadsSeen = reloads;
-            const outcome = state.reload();
-            const fields = { ok: outcome.ok, problems: outcome.problems };
-            o.log.info(fields, 'rules and tokens reloaded: another replica reloaded');
-          }
-          const taken = store.takeOver(at.getTime() - leaseMs, at.toISOString());
-          if (taken.replicas.length === 0 && taken.queued.length === 0 && taken.stopped.length === 0) return;
-          logTakeOver(taken, o.log);
-          queue.resume();
-          reportUnknownOutcomes(taken.stopped);
-          if (taken.pending.length > 0 && ctx.pagerduty()) resumePendingIncidents(ctx, new Set(taken.pending));
-        } catch (err) {
-          o.log.warn({ err }, 'cannot renew the lease or take over work; will retry');
-        }
+  const reloadsSeen = { value: store.reloadGeneration() };
+  const startDuties = () =>
+    startReplicaDuties({
+      store,
+      queue,
+      log: o.log,
+      now,
+      leaseMs,
+      reloadsSeen,
+      reload: () => state.reload(),
+      stopped: reportUnknownOutcomes,
+      resumePending: (keys) => {
+        if (ctx.pagerduty()) resumePendingIncidents(ctx, keys);
       },
-      Math.max(250, Math.floor(leaseMs / 3)),
-    );
-    const cancels = setInterval(() => {
-      try {
-        for (const c of store.takeCancelRequests()) queue.abort(c.id, c.reason);
-      } catch (err) {
-        o.log.warn({ err }, 'cannot read cancel requests; will retry');
-      }
-    }, 1000);
-    lease.unref();
-    cancels.unref();
-    return {
-      stop() {
-        clearInterval(lease);
-        clearInterval(cancels);
-      },
-    };
-  }
+    });
   let draining: Promise<void> | null = null;
   let closing: Promise<void> | null = null;
   return {
@@ -318,13 +276,13 @@ export function openService(o: ServiceOptions): Service {
     reload() {
       const outcome = state.reload();
       // Sharing PostgreSQL: the other replicas see the count change and reload their own files too.
-      if (outcome.ok && store.shared) reloadsSeen = store.reloadGeneration(true);
+      if (outcome.ok && store.shared) reloadsSeen.value = store.reloadGeneration(true);
       return outcome;
     },
     start() {
       queue.resume();
       reportUnknownOutcomes(startedWith.stopped);
-      if (store.shared) replicaTimers = startReplicaDuties();
+      if (store.shared) replicaTimers = startDuties();
       verifier.start(); // pending verifications from before a restart go on
       silencer.start(); // so do silences: extended while held, expired once not
       const pause = store.getPause();
@@ -379,18 +337,6 @@ export function openService(o: ServiceOptions): Service {
   };
 }
 
-/** Says what was taken over at start or from a replica whose lease ended. */
-function logTakeOver(taken: TakenOver, log: Logger): void {
-  for (const job of taken.stopped) {
-    const fields = { job_id: job.id, trace_id: job.traceId, action: job.request.action, node: job.request.node };
-    log.warn({ ...fields, mutating: job.mutating, lock_until: job.lockUntil }, `job stopped: ${job.reason}`);
-  }
-  if (taken.replicas.length > 0 || taken.queued.length > 0 || taken.pending.length > 0) {
-    const what = { replicas: taken.replicas, queued: taken.queued.map((e) => e.id), pending: taken.pending };
-    log.warn(what, 'took over the work of stopped replicas');
-  }
-}
-
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('RUNE is shutting down'));
@@ -404,45 +350,4 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** Webhooks kept for replay and guard history are pruned at start and then now and again. */
-function startHousekeeping(
-  store: Store,
-  o: Pick<ServiceOptions, 'webhookRetention' | 'log'>,
-  now: () => Date,
-  guards: () => Iterable<RuleGuards>,
-): { stop(): void } {
-  const retention = o.webhookRetention;
-  pruneWebhooks(store, retention, now().getTime(), 10_000);
-  const pruneTimer = setInterval(() => {
-    try {
-      pruneWebhooks(store, retention, now().getTime(), 20);
-    } catch (err) {
-      o.log.error({ err }, 'cannot prune stored webhooks');
-    }
-  }, 60_000);
-  pruneTimer.unref();
-  // guard_runs only needs the rows a guard window still reaches (docs/safety.md, State).
-  const pruneGuardRuns = () => {
-    try {
-      const before = now().getTime() - guardRunsHorizonMs(guards());
-      let removed = 0;
-      for (let i = 0, n = GUARD_PRUNE_BATCH; i < 20 && n === GUARD_PRUNE_BATCH; i++) {
-        removed += n = store.pruneGuardRuns(before, GUARD_PRUNE_BATCH);
-      }
-      if (removed > 0) o.log.info({ removed, before: new Date(before).toISOString() }, 'guard history pruned');
-    } catch (err) {
-      o.log.warn({ err }, 'cannot prune the guard history; will retry');
-    }
-  };
-  pruneGuardRuns();
-  const guardTimer = setInterval(pruneGuardRuns, GUARD_PRUNE_EVERY_MS);
-  guardTimer.unref();
-  return {
-    stop() {
-      clearInterval(pruneTimer);
-      clearInterval(guardTimer);
-    },
-  };
 }

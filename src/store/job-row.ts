@@ -1,4 +1,4 @@
-import type { DeliveryRecord, Job } from '../core/job';
+import type { DeliveryRecord, Job, QueuedEntry } from '../core/job';
 import type { JobStatus, Result } from '../core/types';
 import { rfc3339Instant } from '../util/rfc3339-instant';
 
@@ -57,3 +57,20 @@ export function toJob(r: JobRow): Job {
       r.lock_until_ms === null || r.lock_until_ms === undefined ? null : new Date(r.lock_until_ms).toISOString(),
   };
 }
+
+/** What the queue needs of a queued job (QueuedEntry), as selected from the jobs table. */
+export interface QueuedRow {
+  id: string;
+  after_id: string | null;
+  stop_on_failure: number;
+  mutating: number;
+  node: string;
+}
+
+export const toEntry = (r: QueuedRow): QueuedEntry => ({
+  id: r.id,
+  after: r.after_id,
+  stopOnFailureOf: r.stop_on_failure === 1,
+  mutating: r.mutating === 1,
+  node: r.node,
+});

@@ -2,20 +2,14 @@ import { closedBreaker, type BreakerState, type GuardFacts } from '../core/guard
 import type { JobStatus, Result } from '../core/types';
 import { createGuardFactsReader } from './read-guard-facts';
 import { createSqlAudit } from './sql-audit';
+import { createSqlJobGroups } from './sql-job-groups';
+import { createSqlReplicas } from './sql-replicas';
+import { createSqlSessions } from './sql-sessions';
 import { createSqlRunSilences, createSqlVerifications } from './sql-verifications';
 import type { SqlDb } from './sql-db';
-import type {
-  AuditRecord,
-  GroupGuard,
-  GroupOutcome,
-  JobFilter,
-  JobGroup,
-  RunClaim,
-  Store,
-  WebhookRecord,
-} from './store';
-import type { DeliveryRecord, Job, NewJob, QueuedEntry } from '../core/job';
-import { type JobRow, alertEpisode, toJob } from './job-row';
+import type { AuditRecord, GroupGuard, GroupOutcome, JobFilter, RunClaim, Store } from './store';
+import type { DeliveryRecord, Job, QueuedEntry } from '../core/job';
+import { type JobRow, type QueuedRow, alertEpisode, toEntry, toJob } from './job-row';
 
 export interface SqlStoreOptions {
   /** This process's name among the replicas (the owner of the jobs it creates). */
@@ -42,16 +36,6 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     'SELECT rule, chain_id, status FROM jobs WHERE created_at >= ? AND rule IS NOT NULL AND chain_id IS NOT NULL ' +
       `AND step < 1000 AND ${triggerKind} = 'alert' ORDER BY chain_id, step, seq`,
   );
-  const insertJob = db.prepare(
-    'INSERT INTO jobs (id, trace_id, status, action, node, rule, incident_id, chain_id, step, after_id, ' +
-      'stop_on_failure, mutating, reason, request, trigger_json, alert, incident, notify, result, created_at, ' +
-      'finished_at, alert_episode, owner) ' +
-      'VALUES (@id, @trace_id, @status, @action, @node, @rule, @incident_id, @chain_id, @step, @after_id, ' +
-      '@stop_on_failure, @mutating, @reason, @request, @trigger_json, @alert, @incident, @notify, @result, ' +
-      '@created_at, @finished_at, @alert_episode, @owner)',
-  );
-  const getDedup = db.prepare('SELECT job_ids FROM dedup WHERE key = ?');
-  const putDedup = db.prepare('INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?)');
   const claimKey = db.prepare(
     'INSERT INTO dedup (key, job_ids, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
   );
@@ -97,7 +81,6 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     'INSERT INTO breakers (rule, state) VALUES (?, ?) ON CONFLICT (rule) DO UPDATE SET state = excluded.state',
   );
   const allBreakers = db.prepare('SELECT state FROM breakers ORDER BY rule');
-  const insertRun = db.prepare('INSERT INTO guard_runs (rule, node, chain_id, at_ms) VALUES (?, ?, ?, ?)');
   // seq order is insertion order, and at_ms grows with it: the oldest rows go first.
   const pruneRuns = db.prepare(
     'DELETE FROM guard_runs WHERE seq IN (SELECT seq FROM guard_runs WHERE at_ms < ? ORDER BY seq LIMIT ?)',
@@ -125,9 +108,6 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
       return true;
     },
   );
-  const insertWebhook = db.prepare(
-    'INSERT INTO webhooks (received_ms, received_at, source, id, alerts) VALUES (?, ?, ?, ?, ?)',
-  );
   // Both prune from the oldest rows, a bounded batch at a time (retention, docs/configuration.md).
   const pruneOld = db.prepare(
     'DELETE FROM webhooks WHERE seq IN (SELECT seq FROM webhooks ORDER BY seq LIMIT ?) AND received_ms < ?',
@@ -141,94 +121,11 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
   const readPause = guardFacts.pause;
   const readBreaker = guardFacts.breaker;
   const readFacts = (g: GroupGuard): GuardFacts => guardFacts.facts(g);
-  /** Decides a group's guards (after dedup, inside the transaction): the jobs to insert, and why not when refused. */
-  const admit = (jobs: NewJob[], g: GroupGuard): { jobs: NewJob[]; suppressed: string | null } => {
-    const facts = readFacts(g);
-    const verdict = g.decide(facts);
-    if (!verdict.admit) return { jobs: g.skipped(verdict.reason), suppressed: verdict.reason };
-    insertRun.run(g.rule, g.node, g.chainId, g.at);
-    if (verdict.probe) {
-      const b = facts.breaker ?? closedBreaker(g.rule);
-      putBreaker.run(g.rule, JSON.stringify({ ...b, state: 'half_open', probeChain: g.chainId, probeAt: g.at }));
-    }
-    return { jobs, suppressed: null };
-  };
-
-  /** Inserts one group; the Jobs returned are built from what was inserted, not read back. */
-  const insertGroup = (group: JobGroup, now: string): GroupOutcome => {
-    const { dedupKey } = group;
-    let jobs = group.jobs;
-    if (dedupKey !== undefined) {
-      const seen = getDedup.get(dedupKey) as { job_ids: string } | undefined;
-      if (seen) {
-        const ids = JSON.parse(seen.job_ids) as string[];
-        return {
-          duplicate: true,
-          suppressed: null,
-          jobs: ids
-            .map((id) => getJob.get(id) as JobRow | undefined)
-            .filter((r): r is JobRow => r !== undefined)
-            .map(toJob),
-        };
-      }
-    }
-    let suppressed: string | null = null;
-    if (group.guard) ({ jobs, suppressed } = admit(jobs, group.guard));
-    if (dedupKey !== undefined) putDedup.run(dedupKey, JSON.stringify(jobs.map((j) => j.id)), now);
-    const created: Job[] = [];
-    for (const j of jobs) {
-      const status = j.status ?? 'queued';
-      const finishedAt = status !== 'queued' ? j.createdAt : null;
-      insertJob.run({
-        id: j.id,
-        trace_id: j.traceId,
-        status,
-        action: j.request.action,
-        node: j.request.node,
-        rule: j.trigger.rule ?? null,
-        incident_id: j.incident?.id ?? null,
-        alert_episode:
-          j.trigger.kind === 'alert' && j.alert && j.alert.status === 'firing'
-            ? alertEpisode(j.alert.fingerprint, j.alert.startsAt)
-            : null,
-        chain_id: j.chainId,
-        step: j.step,
-        after_id: j.after,
-        stop_on_failure: j.stopOnFailureOf ? 1 : 0,
-        mutating: j.mutating ? 1 : 0,
-        reason: j.reason ?? null,
-        request: JSON.stringify(j.request),
-        trigger_json: JSON.stringify(j.trigger),
-        alert: j.alert ? JSON.stringify(j.alert) : null,
-        incident: j.incident ? JSON.stringify(j.incident) : null,
-        notify: JSON.stringify(j.notify),
-        result: j.result ? JSON.stringify(j.result) : null,
-        created_at: j.createdAt,
-        finished_at: finishedAt,
-        owner: me,
-      });
-      created.push({
-        ...j,
-        status,
-        reason: j.reason ?? null,
-        result: j.result ?? null,
-        deliveries: [],
-        lockUntil: null,
-        startedAt: null,
-        finishedAt,
-      });
-    }
-    return { duplicate: false, jobs: created, suppressed };
-  };
-  const createJobGroups = db.transaction(
-    (groups: JobGroup[], audits: AuditRecord[], now: string, webhooks: WebhookRecord[] = []) => {
-      const results = groups.map((g) => insertGroup(g, now));
-      for (const a of audits) auditLog.insert(a);
-      for (const w of webhooks)
-        insertWebhook.run(Date.parse(w.receivedAt), w.receivedAt, w.source, w.id, JSON.stringify(w.alerts));
-      return results;
-    },
-  );
+  const createJobGroups = createSqlJobGroups(db, me, {
+    readFacts,
+    breaker: readBreaker,
+    audit: auditLog.insert,
+  });
 
   const addDelivery = db.transaction((id: string, d: DeliveryRecord) => {
     const row = getDeliveries.get(id) as { deliveries: string } | undefined;
@@ -268,6 +165,13 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     return rows.map((j) => toJob(getJob.get(j.id) as JobRow));
   };
   const interruptRunning = db.transaction((at: string) => stopRunningOf(me, at, 'RUNE'));
+  /** Running jobs of no replica (rows from before replicas were recorded): stopped as after a crash. */
+  const runningOfNull = db.prepare("SELECT * FROM jobs WHERE status = 'running' AND owner IS NULL");
+  const stopOrphanRunning = (at: string): Job[] =>
+    (runningOfNull.all() as JobRow[]).map(toJob).map((job) => {
+      stopRunning.run(job.mutating ? 'outcome_unknown' : 'interrupted', stoppedReason(job, 'RUNE'), at, job.id);
+      return toJob(getJob.get(job.id) as JobRow);
+    });
 
   /** A claim on a queued job (markRunning): decided and written in one transaction. */
   const claim = db.transaction((id: string, at: string, lockUntilMs: number | null): RunClaim => {
@@ -297,85 +201,6 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     return markRunning.run(at, lockUntilMs, id).changes === 1 ? 'started' : 'gone';
   });
 
-  // Replicas and their leases (docs/deployment.md, High availability).
-  const putReplica = db.prepare(
-    'INSERT INTO replicas (id, started_ms, heartbeat_ms) VALUES (?, ?, ?) ' +
-      'ON CONFLICT (id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms',
-  );
-  const beat = db.prepare('UPDATE replicas SET heartbeat_ms = ? WHERE id = ?');
-  const deadReplicas = db.prepare('SELECT id FROM replicas WHERE id <> ? AND heartbeat_ms < ? ORDER BY id');
-  const otherReplicas = db.prepare('SELECT id FROM replicas WHERE id <> ? ORDER BY id');
-  const dropReplica = db.prepare('DELETE FROM replicas WHERE id = ?');
-  // Jobs and pending incidents whose owner is no live replica (a dead one, or none: older rows).
-  const orphanOwners = db.prepare(
-    "SELECT DISTINCT owner FROM jobs WHERE status IN ('queued', 'running') AND " +
-      '(owner IS NULL OR owner NOT IN (SELECT id FROM replicas))',
-  );
-  const queuedOf = db.prepare(
-    'SELECT id, after_id, stop_on_failure, mutating, node FROM jobs ' +
-      "WHERE status = 'queued' AND (owner = ? OR (owner IS NULL AND ? = 1)) ORDER BY seq",
-  );
-  const anyDead = db.prepare('SELECT id FROM replicas WHERE id <> ? AND heartbeat_ms < ? LIMIT 1');
-  const adoptQueued = db.prepare(
-    "UPDATE jobs SET owner = ? WHERE status = 'queued' AND (owner = ? OR (owner IS NULL AND ? = 1))",
-  );
-  const runningOfNull = db.prepare("SELECT * FROM jobs WHERE status = 'running' AND owner IS NULL");
-  const pendingOf = db.prepare('SELECT key FROM pending_incidents WHERE owner = ? OR owner IS NULL');
-  const adoptPending = db.prepare('UPDATE pending_incidents SET owner = ? WHERE owner = ? OR owner IS NULL');
-  const orphanPending = db.prepare(
-    'SELECT DISTINCT owner FROM pending_incidents WHERE owner IS NULL OR owner NOT IN (SELECT id FROM replicas)',
-  );
-  const cancelAsk = db.prepare(
-    "UPDATE jobs SET cancel_request = ? WHERE id = ? AND status = 'running' AND cancel_request IS NULL",
-  );
-  const cancelAsked = db.prepare(
-    "SELECT id, cancel_request FROM jobs WHERE owner = ? AND status = 'running' AND cancel_request IS NOT NULL",
-  );
-  const cancelTaken = db.prepare("UPDATE jobs SET cancel_request = '' WHERE id = ?");
-
-  const takeOver = db.transaction((deadBeforeMs: number | null, at: string) => {
-    const dead = (
-      (deadBeforeMs === null ? otherReplicas.all(me) : deadReplicas.all(me, deadBeforeMs)) as { id: string }[]
-    ).map((r) => r.id);
-    for (const id of dead) dropReplica.run(id);
-    const owners = new Set<string | null>(dead);
-    for (const r of orphanOwners.all() as { owner: string | null }[]) if (r.owner !== me) owners.add(r.owner);
-    for (const r of orphanPending.all() as { owner: string | null }[]) if (r.owner !== me) owners.add(r.owner);
-    const stopped: Job[] = [];
-    const pending: string[] = [];
-    const queuedTaken: QueuedEntry[] = [];
-    for (const owner of owners) {
-      if (owner === null) {
-        for (const job of (runningOfNull.all() as JobRow[]).map(toJob)) {
-          stopRunning.run(job.mutating ? 'outcome_unknown' : 'interrupted', stoppedReason(job, 'RUNE'), at, job.id);
-          stopped.push(toJob(getJob.get(job.id) as JobRow));
-        }
-      } else stopped.push(...stopRunningOf(owner, at, o.shared ? `replica ${owner}` : 'RUNE'));
-      queuedTaken.push(...(queuedOf.all(owner ?? '', owner === null ? 1 : 0) as QueuedRow[]).map(toEntry));
-      adoptQueued.run(me, owner ?? '', owner === null ? 1 : 0);
-      for (const r of pendingOf.all(owner ?? '') as { key: string }[]) pending.push(r.key);
-      adoptPending.run(me, owner ?? '');
-    }
-    return { replicas: dead, queued: queuedTaken, stopped, pending };
-  });
-  /** Most ticks find nothing to take: that is found out without a transaction (and its lock). */
-  const nothingToTake = (deadBeforeMs: number): boolean =>
-    anyDead.get(me, deadBeforeMs) === undefined &&
-    !(orphanOwners.all() as { owner: string | null }[]).some((r) => r.owner !== me) &&
-    !(orphanPending.all() as { owner: string | null }[]).some((r) => r.owner !== me);
-
-  const putSession = db.prepare(
-    'INSERT INTO sessions (id_hash, csrf, actor, token_hash, created_ms, last_seen_ms, flash) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET actor = excluded.actor, ' +
-      'last_seen_ms = excluded.last_seen_ms, flash = excluded.flash',
-  );
-  const getSession = db.prepare('SELECT * FROM sessions WHERE id_hash = ?');
-  const delSession = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
-  const allSessions = db.prepare('SELECT id_hash, last_seen_ms FROM sessions ORDER BY last_seen_ms, id_hash');
-  const tokenSessions = db.prepare(
-    'SELECT id_hash, last_seen_ms FROM sessions WHERE token_hash = ? ORDER BY last_seen_ms, id_hash',
-  );
-  const pruneSessions = db.prepare('DELETE FROM sessions WHERE last_seen_ms < ? OR created_ms < ?');
   const getState = db.prepare('SELECT value FROM guard_state WHERE key = ?');
   const readGeneration = () => Number((getState.get('reload') as { value: string } | undefined)?.value ?? 0);
   const bumpGeneration = db.transaction(() => {
@@ -385,7 +210,15 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
   });
   const queuedEntries = (): QueuedEntry[] => (queued.all(me) as QueuedRow[]).map(toEntry);
 
-  putReplica.run(me, o.nowMs, o.nowMs);
+  const replicas = createSqlReplicas(
+    db,
+    { me, shared: o.shared, nowMs: o.nowMs },
+    {
+      stopRunningOf,
+      stopOrphanRunning,
+    },
+  );
+  const sessions = createSqlSessions(db);
 
   return {
     replica: me,
@@ -454,21 +287,10 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
       void finish.run(status, result ? JSON.stringify(result) : null, reason, at, id),
     addDelivery: (id, d) => addDelivery(id, d),
     interruptRunning: (at) => interruptRunning(at),
-    heartbeat(nowMs) {
-      if (beat.run(nowMs, me).changes === 1) return true;
-      putReplica.run(me, nowMs, nowMs); // declared dead meanwhile: its work was taken over; a new lease
-      return false;
-    },
-    takeOver: (deadBeforeMs, at) =>
-      deadBeforeMs !== null && nothingToTake(deadBeforeMs)
-        ? { replicas: [], queued: [], stopped: [], pending: [] }
-        : takeOver(deadBeforeMs, at),
-    requestCancel: (id, reason) => cancelAsk.run(reason, id).changes === 1,
-    takeCancelRequests() {
-      const asked = (cancelAsked.all(me) as { id: string; cancel_request: string }[]).filter((r) => r.cancel_request);
-      for (const r of asked) cancelTaken.run(r.id);
-      return asked.map((r) => ({ id: r.id, reason: r.cancel_request }));
-    },
+    heartbeat: replicas.heartbeat,
+    takeOver: replicas.takeOver,
+    requestCancel: replicas.requestCancel,
+    takeCancelRequests: replicas.takeCancelRequests,
     ping: () => void db.prepare('SELECT 1 AS ok').get(),
     reloadGeneration: (bump = false) => (bump ? bumpGeneration() : readGeneration()),
     startVerification: (v) => verifications.start(v),
@@ -493,28 +315,11 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     extendRunSilence: (chainId, silenceId, alertmanager, endsAt) =>
       silences.extend(chainId, silenceId, alertmanager, endsAt),
     endRunSilence: (chainId, at, error) => silences.end(chainId, at, error),
-    saveSession: (r) =>
-      void putSession.run(r.idHash, r.csrf, JSON.stringify(r.actor), r.tokenHash, r.createdMs, r.lastSeenMs, r.flash),
-    findSession(idHash) {
-      const r = getSession.get(idHash) as SessionRow | undefined;
-      if (!r) return null;
-      return {
-        idHash: r.id_hash,
-        csrf: r.csrf,
-        actor: JSON.parse(r.actor) as unknown,
-        tokenHash: r.token_hash,
-        createdMs: r.created_ms,
-        lastSeenMs: r.last_seen_ms,
-        flash: r.flash,
-      };
-    },
-    dropSession: (idHash) => void delSession.run(idHash),
-    listSessions: (tokenHash) =>
-      ((tokenHash === undefined ? allSessions.all() : tokenSessions.all(tokenHash)) as SessionRow[]).map((r) => ({
-        idHash: r.id_hash,
-        lastSeenMs: r.last_seen_ms,
-      })),
-    pruneSessions: (idleBeforeMs, createdBeforeMs) => void pruneSessions.run(idleBeforeMs, createdBeforeMs),
+    saveSession: sessions.save,
+    findSession: sessions.find,
+    dropSession: sessions.drop,
+    listSessions: sessions.list,
+    pruneSessions: sessions.prune,
     heldNodes: (nowMs) =>
       (heldNodes.all(nowMs) as { id: string; node: string; lock_until_ms: number }[]).map((r) => ({
         jobId: r.id,
@@ -534,7 +339,7 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     queryAudit: (f) => auditLog.query(f),
     close() {
       try {
-        dropReplica.run(me); // a clean stop: nothing of ours is left to take over
+        replicas.leave(); // a clean stop: nothing of ours is left to take over
       } catch {
         // the database is gone: the lease ends by itself
       }
@@ -542,32 +347,6 @@ export function createSqlStore(db: SqlDb, o: SqlStoreOptions): Store {
     },
   };
 }
-
-interface SessionRow {
-  id_hash: string;
-  csrf: string;
-  actor: string;
-  token_hash: string | null;
-  created_ms: number;
-  last_seen_ms: number;
-  flash: string | null;
-}
-
-interface QueuedRow {
-  id: string;
-  after_id: string | null;
-  stop_on_failure: number;
-  mutating: number;
-  node: string;
-}
-
-const toEntry = (r: QueuedRow): QueuedEntry => ({
-  id: r.id,
-  after: r.after_id,
-  stopOnFailureOf: r.stop_on_failure === 1,
-  mutating: r.mutating === 1,
-  node: r.node,
-});
 
 /** Why a job that was running when RUNE (`who`: or a replica) stopped is no longer running (docs/safety.md). */
 function stoppedReason(job: Job, who: string): string {
