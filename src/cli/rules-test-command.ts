@@ -11,6 +11,7 @@ import { openHistory } from '../store/open-history';
 import { formatExplanationText, summarize, type ExplainDocument } from './format-explanation';
 import type { CliIo } from './cli-io';
 import { readDbPath, readSettings } from '../settings/read-settings';
+import { isPostgresUrl } from '../store/db-url';
 import { readInputFile } from './read-input-file';
 
 export interface RulesTestFlags {
@@ -59,7 +60,7 @@ export async function rulesTestCommand(
   }
   const dbPath = readDbPath(o, io.env);
   // A PostgreSQL URL is refused with its reason by openHistory; a missing file means no history yet.
-  const history = existsSync(dbPath) || /^postgres(ql)?:/i.test(dbPath) ? openHistory(dbPath) : null;
+  const history = existsSync(dbPath) || isPostgresUrl(dbPath) ? openHistory(dbPath) : null;
   try {
     const at = now().getTime();
     const ctx = {

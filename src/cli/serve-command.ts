@@ -6,7 +6,7 @@ import { readServeSettings, readSettings, type ServeFlags } from '../settings/re
 import type { CliDeps } from './cli-deps';
 import type { CliIo } from './cli-io';
 import { defaultTransports } from './default-transports';
-import { isPostgresUrl } from '../store/open-store';
+import { isPostgresUrl } from '../store/db-url';
 import { redactDbUrl } from '../store/pg/open-pg-store';
 
 export interface ServeCliFlags extends ServeFlags {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { RuneError } from '../core/errors';
 import type { Alert } from '../core/types';
 import { createGuardFactsReader, type GuardFactsReader } from './read-guard-facts';
+import { isPostgresUrl } from './db-url';
 import { sqliteDb } from './sql-db';
 import { toJob, type JobRow } from './job-row';
 import type { Job } from '../core/job';
@@ -33,7 +34,7 @@ export interface History {
  * `rune serve` can keep writing to it, and nothing here can change it.
  */
 export function openHistory(path: string): History {
-  if (/^postgres(ql)?:\/\//i.test(path)) {
+  if (isPostgresUrl(path)) {
     throw new RuneError(
       'CONFIG_INVALID',
       'rune rules test and rune rules replay read a SQLite database only; RUNE_DB names PostgreSQL. ' +

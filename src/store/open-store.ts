@@ -1,11 +1,7 @@
+import { isPostgresUrl } from './db-url';
 import { openPgStore } from './pg/open-pg-store';
 import { openSqliteStore } from './sqlite-store';
 import type { Store } from './store';
-
-/** RUNE_DB names PostgreSQL (a `postgres://` or `postgresql://` URL) rather than a SQLite file. */
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(db);
-}
 
 /** The store RUNE_DB names: PostgreSQL shared by replicas, or a SQLite file (the default). */
 export function openStore(db: string, o: { password?: string | null; replica?: string } = {}): Store {

@@ -1,10 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { track } from './live-resources';
-import { makeTempDir, removeTempDir } from './temp-dir';
-import { waitFor } from './wait-for';
+import { startLoopbackDaemon } from './loopback-daemon';
 
 /** Debian's prometheus-alertmanager (scripts/install-test-deps.sh installs it). */
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
@@ -24,18 +20,6 @@ export interface TestAlertmanager {
   stop(): Promise<void>;
 }
 
-/** A port on 127.0.0.1 nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const CONFIG = `route:
   receiver: blackhole
   group_wait: 1h
@@ -44,53 +28,19 @@ receivers:
 `;
 
 export async function startAlertmanager(): Promise<TestAlertmanager> {
-  const dir = makeTempDir('alertmanager');
-  const logFile = join(dir, 'alertmanager.log');
-  writeFileSync(join(dir, 'alertmanager.yml'), CONFIG);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const fd = openSync(logFile, 'a');
-  let proc: ChildProcess;
-  try {
-    proc = spawn(
-      ALERTMANAGER_BIN,
-      [
-        `--config.file=${join(dir, 'alertmanager.yml')}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=', // no gossip port: a single instance
-        '--log.level=info',
-      ],
-      { stdio: ['ignore', fd, fd] },
-    );
-  } finally {
-    closeSync(fd);
-  }
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  let stopping: Promise<void> | null = null;
-  const log = () => {
-    try {
-      return readFileSync(logFile, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const stop = () =>
-    (stopping ??= (async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-        clearTimeout(timer);
-        if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill('SIGKILL');
-          await exited;
-        }
-      }
-      removeTempDir(dir);
-      untrack();
-    })());
-  const untrack = track(`alertmanager on ${url} (${dir})`, stop);
+  const { url, log, stop } = await startLoopbackDaemon({
+    name: 'alertmanager',
+    bin: ALERTMANAGER_BIN,
+    prepare: (dir) => writeFileSync(join(dir, 'alertmanager.yml'), CONFIG),
+    args: (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=', // no gossip port: a single instance
+      '--log.level=info',
+    ],
+    readyMs: 15_000,
+  });
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${url}${path}`, {
       method,
@@ -102,23 +52,6 @@ export async function startAlertmanager(): Promise<TestAlertmanager> {
     if (!res.ok) throw new Error(`alertmanager ${method} ${path}: HTTP ${res.status} ${text}`);
     return text === '' ? null : (JSON.parse(text) as unknown);
   };
-  try {
-    await waitFor(
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`alertmanager exited ${proc.exitCode}:\n${log()}`);
-        return fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
-          (r) => r.ok,
-          () => false,
-        );
-      },
-      () => `alertmanager on ${url} to be ready:\n${log()}`,
-      15_000,
-      100,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
   return {
     url,
     async postAlerts(alerts) {
